@@ -1,0 +1,53 @@
+"""linkstar_funnel: typed e-commerce operations analytics.
+
+Funnels (where buyers drop out), attribution (which channel earned the sale), KPI trees
+(which driver moved GMV), LTV forecasting (what a customer is worth) and benchmarks
+(how we compare), as small composable objects over pandas frames.
+"""
+
+from __future__ import annotations
+
+from . import errors, plotting, results, schema
+from ._version import __version__
+from .errors import (
+    ColumnNotFoundError,
+    ConvergenceError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    DatasetError,
+    EmptyFrameError,
+    LinkstarError,
+    LinkstarWarning,
+    ParameterError,
+    RegistryError,
+    SchemaError,
+    TimeColumnError,
+    TimeZoneError,
+)
+from .results import Provenance, Result, Summary
+from .schema import RowAccounting
+
+__all__ = [
+    "ColumnNotFoundError",
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "DataQualityWarning",
+    "DatasetError",
+    "EmptyFrameError",
+    "LinkstarError",
+    "LinkstarWarning",
+    "ParameterError",
+    "Provenance",
+    "RegistryError",
+    "Result",
+    "RowAccounting",
+    "SchemaError",
+    "Summary",
+    "TimeColumnError",
+    "TimeZoneError",
+    "__version__",
+    "errors",
+    "plotting",
+    "results",
+    "schema",
+]

@@ -1,0 +1,109 @@
+"""Small composable attrs validators and converters for spec objects.
+
+Messages follow one pattern (scikit-learn's ``_param_validation``): "The 'window' parameter
+of Funnel must be a positive duration. Got -3 days instead."
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+
+__all__ = [
+    "bad_parameter",
+    "in_choices",
+    "in_unit_interval",
+    "non_empty_str",
+    "positive_duration",
+    "positive_int",
+    "to_timedelta",
+]
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def bad_parameter(owner: str, param: str, expected: str, got: object) -> ParameterError:
+    """Build the library's standard message for a parameter outside its domain."""
+    return ParameterError(
+        f"The {param!r} parameter of {owner} must be {expected}. Got {got!r} instead."
+    )
+
+
+def _owner(instance: object) -> str:
+    return type(instance).__name__
+
+
+def to_timedelta(value: object, *, param: str = "duration", owner: str = "this call") -> pd.Timedelta:
+    """Read a duration: ``"7D"``, ``"36h"``, a ``timedelta``, ``np.timedelta64`` or ``pd.Timedelta``.
+
+    Examples
+    --------
+    >>> to_timedelta("7D")
+    Timedelta('7 days 00:00:00')
+    >>> to_timedelta(dt.timedelta(hours=36))
+    Timedelta('1 days 12:00:00')
+    """
+    if isinstance(value, pd.Timedelta):
+        out = value
+    elif isinstance(value, dt.timedelta | np.timedelta64 | str):
+        try:
+            out = pd.Timedelta(value)
+        except (ValueError, TypeError) as exc:
+            raise bad_parameter(
+                owner, param, 'a duration such as "7D", "36h" or a datetime.timedelta', value
+            ) from exc
+    else:
+        raise bad_parameter(
+            owner, param, 'a duration such as "7D", "36h" or a datetime.timedelta', value
+        )
+    if out is pd.NaT:
+        raise bad_parameter(owner, param, "a duration, not NaT", value)
+    return out
+
+
+def positive_duration(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a ``pd.Timedelta`` strictly greater than zero."""
+    if not isinstance(value, pd.Timedelta) or value <= pd.Timedelta(0):
+        raise bad_parameter(_owner(instance), attribute.name, "a positive duration", value)
+
+
+def positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: an int (not bool) ≥ 1."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise bad_parameter(_owner(instance), attribute.name, "a positive integer", value)
+
+
+def in_unit_interval(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a real number in [0, 1]."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | np.floating | np.integer)
+        or not 0.0 <= float(value) <= 1.0
+    ):
+        raise bad_parameter(_owner(instance), attribute.name, "a number in [0, 1]", value)
+
+
+def non_empty_str(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise bad_parameter(_owner(instance), attribute.name, "a non-empty string", value)
+
+
+def in_choices(choices: Collection[str]) -> Validator:
+    """attrs validator factory: the value is one of ``choices``."""
+    ordered = sorted(choices)
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value not in choices:
+            raise bad_parameter(
+                _owner(instance), attribute.name, "one of " + ", ".join(map(repr, ordered)), value
+            )
+
+    return check

@@ -1,0 +1,150 @@
+"""Exceptions and warnings raised by linkstar_funnel.
+
+Every error the library raises on purpose derives from :class:`LinkstarError`, and also
+from the builtin a caller would naturally catch (``ValueError``, ``KeyError``, ...), so
+``except ValueError`` keeps working in code that does not know this library::
+
+    LinkstarError (Exception)
+    ├── SchemaError (ValueError)             a frame does not have the expected shape
+    │   ├── ColumnNotFoundError (KeyError)   a named column is missing
+    │   ├── EmptyFrameError                  no rows, or no rows left after cleaning
+    │   ├── TimeColumnError (TypeError)      a time column that cannot be read as times
+    │   └── TimeZoneError                    tz-aware and naive times mixed
+    ├── ParameterError (ValueError)          a parameter outside its domain
+    ├── RegistryError (KeyError)             unknown name, or a name registered twice
+    ├── ConvergenceError (RuntimeError)      an optimiser failed to converge
+    └── DatasetError (OSError)               a bundled data set cannot be read
+
+    LinkstarWarning (UserWarning)
+    ├── DataQualityWarning                   rows dropped or suspicious values found
+    └── ConvergenceWarning                   an optimiser converged poorly; result usable
+
+Messages name the column or parameter, what was expected and what was found, and end
+with a ``Hint:`` when a likely fix exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from difflib import get_close_matches
+
+__all__ = [
+    "ColumnNotFoundError",
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "DataQualityWarning",
+    "DatasetError",
+    "EmptyFrameError",
+    "LinkstarError",
+    "LinkstarWarning",
+    "ParameterError",
+    "RegistryError",
+    "SchemaError",
+    "TimeColumnError",
+    "TimeZoneError",
+]
+
+
+class LinkstarError(Exception):
+    """Root of every error linkstar_funnel raises on purpose."""
+
+
+class SchemaError(LinkstarError, ValueError):
+    """A data frame does not have the shape or types a computation needs."""
+
+
+class ColumnNotFoundError(SchemaError, KeyError):
+    """A column named in a mapping is not in the frame.
+
+    Parameters
+    ----------
+    column
+        The missing column name.
+    available
+        The frame's column names, used to suggest close matches.
+    role
+        What the column was for (``"user"``, ``"time"``...), to say which parameter to fix.
+    frame_name
+        What the frame is (``"events"``, ``"orders"``...).
+    """
+
+    def __init__(
+        self,
+        column: str,
+        available: Iterable[object],
+        *,
+        role: str | None = None,
+        frame_name: str = "frame",
+    ) -> None:
+        self.column = column
+        self.available = [str(c) for c in available]
+        self.role = role
+        what = f"{role} column " if role else "column "
+        msg = (
+            f"The {frame_name} frame has no {what}{column!r}. "
+            f"Found columns: {_short_list(self.available)}."
+        )
+        close = get_close_matches(column, self.available, n=3, cutoff=0.5)
+        if not close:
+            lowered = {c.lower(): c for c in self.available}
+            close = [lowered[c] for c in get_close_matches(column.lower(), list(lowered), n=3)]
+        if close:
+            alternatives = ", ".join(repr(c) for c in close)
+            param = f" (pass {role}={close[0]!r})" if role else ""
+            msg += f"\nHint: did you mean one of these columns: {alternatives}{param}?"
+        self.message = msg
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        # KeyError.__str__ would repr() the message and show the quotes and "\n" escapes.
+        return self.message
+
+
+class EmptyFrameError(SchemaError):
+    """A frame has no rows, or none are left once unusable rows are dropped."""
+
+
+class TimeColumnError(SchemaError, TypeError):
+    """A time column cannot be read as points in time."""
+
+
+class TimeZoneError(SchemaError):
+    """Time zone-aware and naive timestamps are mixed, or a time zone name is unknown."""
+
+
+class ParameterError(LinkstarError, ValueError):
+    """A parameter is outside its domain (a negative window, an unknown mode...)."""
+
+
+class RegistryError(LinkstarError, KeyError):
+    """A name is not in a registry, or is registered twice."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ConvergenceError(LinkstarError, RuntimeError):
+    """A maximum-likelihood fit did not converge; the optimiser's message is attached."""
+
+
+class DatasetError(LinkstarError, OSError):
+    """A bundled data set is missing or unreadable (a broken installation)."""
+
+
+class LinkstarWarning(UserWarning):
+    """Root of every warning linkstar_funnel emits."""
+
+
+class DataQualityWarning(LinkstarWarning):
+    """Rows were dropped or values look suspicious; the result says how many and why."""
+
+
+class ConvergenceWarning(LinkstarWarning):
+    """An optimiser stopped early or at a boundary; the result is usable but check it."""
+
+
+def _short_list(items: list[str], limit: int = 12) -> str:
+    shown = ", ".join(repr(i) for i in items[:limit])
+    if len(items) > limit:
+        shown += f", ... ({len(items) - limit} more)"
+    return shown or "none"
