@@ -40,7 +40,9 @@ def _owner(instance: object) -> str:
     return type(instance).__name__
 
 
-def to_timedelta(value: object, *, param: str = "duration", owner: str = "this call") -> pd.Timedelta:
+def to_timedelta(
+    value: object, *, param: str = "duration", owner: str = "this call"
+) -> pd.Timedelta:
     """Read a duration: ``"7D"``, ``"36h"``, a ``timedelta``, ``np.timedelta64`` or ``pd.Timedelta``.
 
     Examples
@@ -63,7 +65,7 @@ def to_timedelta(value: object, *, param: str = "duration", owner: str = "this c
         raise bad_parameter(
             owner, param, 'a duration such as "7D", "36h" or a datetime.timedelta', value
         )
-    if out is pd.NaT:
+    if pd.isna(out):
         raise bad_parameter(owner, param, "a duration, not NaT", value)
     return out
 

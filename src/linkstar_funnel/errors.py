@@ -66,6 +66,9 @@ class ColumnNotFoundError(SchemaError, KeyError):
         What the column was for (``"user"``, ``"time"``...), to say which parameter to fix.
     frame_name
         What the frame is (``"events"``, ``"orders"``...).
+    typed_candidates
+        Columns whose type suits the role (e.g. datetime columns for a time role), offered
+        first when their names are close, or alone when no name is close.
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class ColumnNotFoundError(SchemaError, KeyError):
         *,
         role: str | None = None,
         frame_name: str = "frame",
+        typed_candidates: Iterable[str] = (),
     ) -> None:
         self.column = column
         self.available = [str(c) for c in available]
@@ -84,10 +88,11 @@ class ColumnNotFoundError(SchemaError, KeyError):
             f"The {frame_name} frame has no {what}{column!r}. "
             f"Found columns: {_short_list(self.available)}."
         )
-        close = get_close_matches(column, self.available, n=3, cutoff=0.5)
-        if not close:
-            lowered = {c.lower(): c for c in self.available}
-            close = [lowered[c] for c in get_close_matches(column.lower(), list(lowered), n=3)]
+        typed = [str(c) for c in typed_candidates]
+        close = _close_names(column, self.available)
+        close = [c for c in close if c in typed] + [c for c in close if c not in typed]
+        if typed and not set(close) & set(typed):
+            close = typed[:3]
         if close:
             alternatives = ", ".join(repr(c) for c in close)
             param = f" (pass {role}={close[0]!r})" if role else ""
@@ -141,6 +146,16 @@ class DataQualityWarning(LinkstarWarning):
 
 class ConvergenceWarning(LinkstarWarning):
     """An optimiser stopped early or at a boundary; the result is usable but check it."""
+
+
+def _close_names(name: str, candidates: list[str], limit: int = 3) -> list[str]:
+    """Likely intended names: near spellings first, then case-insensitive containment."""
+    lowered = {c.lower(): c for c in candidates}
+    key = name.lower()
+    found = [lowered[c] for c in get_close_matches(key, list(lowered), n=limit, cutoff=0.5)]
+    if len(key) >= 2:
+        found += [c for c in candidates if key in c.lower() or (len(c) >= 2 and c.lower() in key)]
+    return list(dict.fromkeys(found))[:limit]
 
 
 def _short_list(items: list[str], limit: int = 12) -> str:

@@ -154,7 +154,7 @@ class RowAccounting:
 # --------------------------------------------------------------------------- times
 
 
-def check_time_zone(tz: str | dt.tzinfo | None, *, param: str = "tz") -> str | None:
+def check_time_zone(tz: object, *, param: str = "tz") -> str | None:
     """Validate a time zone name (IANA, e.g. ``"Asia/Shanghai"``) and return it as a string."""
     if tz is None:
         return None
@@ -229,18 +229,18 @@ class TimeValues:
 
     def bucket(
         self,
-        freq: Literal["D", "W", "M"],
+        freq: str,
         tz: str | None = None,
         *,
         naive_tz: str = "UTC",
     ) -> pd.DatetimeIndex:
-        """Start of the day, week (Monday) or month each time falls in, read in ``tz``."""
+        """Start of the day (``"D"``), week from Monday (``"W"``) or month (``"M"``), in ``tz``."""
         wall = self.local(tz, naive_tz=naive_tz)
         days = wall.floor("D")
         if freq == "D":
             return days
         if freq == "W":
-            return days - pd.to_timedelta(days.dayofweek, unit="D")
+            return days - pd.to_timedelta(days.day_of_week, unit="D")
         if freq == "M":
             return days.to_period("M").to_timestamp()
         msg = f"The 'freq' parameter must be one of 'D', 'W', 'M'. Got {freq!r} instead."
@@ -333,9 +333,7 @@ def _has_naive(values: pd.Series[Any]) -> bool:
     if len(strings) and not strings.str.contains(_OFFSET, regex=True).all():
         return True
     others = present[~is_str]
-    return bool(
-        others.map(lambda v: getattr(v, "tzinfo", None) is None).to_numpy(dtype=bool).any()
-    )
+    return bool(others.map(lambda v: getattr(v, "tzinfo", None) is None).to_numpy(dtype=bool).any())
 
 
 def _unparseable(values: pd.Series[Any], where: str) -> TimeColumnError:
@@ -343,8 +341,7 @@ def _unparseable(values: pd.Series[Any], where: str) -> TimeColumnError:
     bad = values[coerced.isna().to_numpy() & values.notna().to_numpy()]
     example = bad.iloc[0] if len(bad) else None
     return TimeColumnError(
-        f"{where} must hold times; {len(bad):,} value(s) do not parse as times, "
-        f"e.g. {example!r}."
+        f"{where} must hold times; {len(bad):,} value(s) do not parse as times, e.g. {example!r}."
     )
 
 
@@ -475,7 +472,11 @@ def validate(
     for col in columns:
         if col.name not in frame.columns:
             raise ColumnNotFoundError(
-                col.name, frame.columns, role=col.role, frame_name=frame_name
+                col.name,
+                frame.columns,
+                role=col.role,
+                frame_name=frame_name,
+                typed_candidates=_typed_candidates(frame, col.kind),
             )
     n = len(frame)
     if n == 0:
@@ -539,6 +540,18 @@ def validate(
     )
 
 
+def _typed_candidates(frame: pd.DataFrame, kind: ColumnKind) -> list[str]:
+    if kind == "time":
+        return [str(c) for c, d in frame.dtypes.items() if pd.api.types.is_datetime64_any_dtype(d)]
+    if kind == "number":
+        return [
+            str(c)
+            for c, d in frame.dtypes.items()
+            if pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)
+        ]
+    return []
+
+
 def _factorize(series: pd.Series[Any]) -> tuple[IntArray, pd.Index]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         cat = series.cat
@@ -581,7 +594,11 @@ def validate_events(
     """
     return validate(
         data,
-        [Column("user", user, "key"), Column("time", time, "time"), Column("event", event, "category")],
+        [
+            Column("user", user, "key"),
+            Column("time", time, "time"),
+            Column("event", event, "category"),
+        ],
         frame_name=frame_name,
     )
 
