@@ -1,0 +1,48 @@
+"""The HTML report: a registry of sections laid out in one self-contained page.
+
+Capability modules add a section with :func:`register_section`; the command line
+(``linkstar-funnel report``, see :mod:`linkstar_funnel.report.cli`) renders every
+registered section in order. Built in: the data overview of events and orders.
+
+Examples
+--------
+>>> from linkstar_funnel.report import REGISTRY
+>>> [s.name for s in REGISTRY][:2]
+['events-overview', 'orders-overview']
+"""
+
+from __future__ import annotations
+
+from . import _overview_section  # registers the built-in sections
+from ._build import build_report, write_report
+from ._html import RenderedSection, esc, facts_grid, figure, fmt_number, note, table
+from ._progress import Progress
+from ._sections import (
+    REGISTRY,
+    ReportContext,
+    ReportData,
+    Section,
+    SectionRegistry,
+    register_section,
+)
+
+del _overview_section
+
+__all__ = [
+    "REGISTRY",
+    "Progress",
+    "RenderedSection",
+    "ReportContext",
+    "ReportData",
+    "Section",
+    "SectionRegistry",
+    "build_report",
+    "esc",
+    "facts_grid",
+    "figure",
+    "fmt_number",
+    "note",
+    "register_section",
+    "table",
+    "write_report",
+]

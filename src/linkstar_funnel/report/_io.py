@@ -1,0 +1,83 @@
+"""Reading the CLI's input files (Parquet or CSV) and the bundled demo store."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import DatasetError, ParameterError, SchemaError
+from ._sections import ReportData
+
+__all__ = ["DEMO_SEED", "DEMO_USERS", "load_demo", "read_table"]
+
+DEMO_USERS = 20_000
+DEMO_SEED = 0
+
+_PARQUET = (".parquet", ".pq", ".parq")
+_CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
+# Only these read as missing: pandas' default list would also turn Namibia's "NA" into NaN.
+_NA_VALUES = ["", "NaN", "nan", "NULL", "null", "None", "NaT", "#N/A"]
+
+
+def read_table(path: str | Path, *, what: str) -> pd.DataFrame:
+    """Read a Parquet or CSV file (by its suffix) into a DataFrame.
+
+    Parameters
+    ----------
+    path
+        ``.parquet``/``.pq`` or ``.csv``/``.tsv`` (optionally compressed) file.
+    what
+        What the file holds (``"events"``, ``"orders"``), for error messages.
+
+    Raises
+    ------
+    ParameterError
+        The suffix is not one of the supported ones.
+    SchemaError
+        The file exists but cannot be parsed.
+    """
+    p = Path(path)
+    name = p.name.lower()
+    try:
+        if name.endswith(_PARQUET):
+            return pd.read_parquet(p)
+        if name.endswith(_CSV):
+            sep = "\t" if ".tsv" in name else ","
+            return pd.read_csv(p, sep=sep, keep_default_na=False, na_values=_NA_VALUES)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            msg = f"The {what} file {str(p)!r} does not exist."
+            raise ParameterError(msg) from exc
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        msg = f"The {what} file {str(p)!r} could not be read: {first}"
+        raise SchemaError(msg) from exc
+    msg = (
+        f"The {what} file must be Parquet (.parquet, .pq) or CSV (.csv, .tsv, optionally "
+        f"compressed). Got {p.name!r} instead."
+    )
+    raise ParameterError(msg)
+
+
+def load_demo(n_users: int = DEMO_USERS, seed: int = DEMO_SEED) -> ReportData:
+    """The synthetic demo store (``datasets.make_demo_store``) as report inputs."""
+    try:
+        datasets: Any = importlib.import_module("linkstar_funnel.datasets")
+        make_demo_store = datasets.make_demo_store
+    except (ImportError, AttributeError) as exc:
+        msg = (
+            "The demo store is not available in this installation "
+            "(linkstar_funnel.datasets.make_demo_store is missing)."
+        )
+        raise DatasetError(msg) from exc
+    store = make_demo_store(n_users=n_users, seed=seed)
+    return ReportData(
+        events=store.events,
+        orders=store.orders,
+        touchpoints=getattr(store, "touchpoints", None),
+        spend=getattr(store, "spend", None),
+        source=f"Demo store: synthetic cross-border shop, {n_users:,} users, seed {seed}",
+        extras={"store": store},
+    )

@@ -1,0 +1,250 @@
+"""The report's section registry, and the context every section renders from.
+
+A section is a function ``render(ctx) -> str | None`` that returns an HTML fragment built
+with the escaping helpers of :mod:`linkstar_funnel.report._html` (or ``None`` when its
+inputs are absent, e.g. no orders were given). Capability modules add their sections with
+:func:`register_section`; the CLI never changes::
+
+    @register_section("funnel", order=20, title="Funnel")
+    def _funnel(ctx: ReportContext) -> str | None:
+        ...
+
+Registering a name twice raises :class:`~linkstar_funnel.errors.RegistryError` unless
+``replace=True`` is passed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import pandas as pd
+
+from ..errors import ParameterError, RegistryError
+
+__all__ = [
+    "REGISTRY",
+    "ReportContext",
+    "ReportData",
+    "Section",
+    "SectionRegistry",
+    "register_section",
+]
+
+Render = Callable[["ReportContext"], "str | None"]
+R = TypeVar("R", bound=Render)
+T = TypeVar("T")
+
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+@attrs.frozen
+class ReportData:
+    """The inputs of a report: frames, their column mapping, and how to read days.
+
+    Parameters
+    ----------
+    events, orders, touchpoints, spend
+        Input frames; any may be ``None`` (sections needing it are skipped).
+    user, time, event
+        Event-log column names.
+    order, customer, order_time, revenue
+        Order-table column names (``order=None``: no order id column).
+    by
+        Segment columns; ``None`` uses whichever of ``country``/``platform`` (and, for
+        orders, ``status``/``channel``) each frame has.
+    tz
+        IANA zone days are read in (``None``: the data's own).
+    source
+        A short description of where the data came from, shown in the page header.
+    extras
+        Anything else sections may use (e.g. a demo store's ground truth).
+    """
+
+    events: pd.DataFrame | None = attrs.field(default=None, eq=False)
+    orders: pd.DataFrame | None = attrs.field(default=None, eq=False)
+    touchpoints: pd.DataFrame | None = attrs.field(default=None, eq=False)
+    spend: pd.DataFrame | None = attrs.field(default=None, eq=False)
+    user: str = "user_id"
+    time: str = "timestamp"
+    event: str = "event"
+    order: str | None = "order_id"
+    customer: str = "customer_id"
+    order_time: str = "timestamp"
+    revenue: str = "revenue"
+    by: tuple[str, ...] | None = None
+    tz: str | None = None
+    source: str = ""
+    extras: Mapping[str, object] = attrs.field(factory=dict, eq=False)
+
+
+@attrs.define(eq=False)
+class ReportContext:
+    """What a section renders from: the data, a shared cache, and the page header facts.
+
+    Sections share expensive results through :meth:`cached` (the data overview computed
+    for one section is reused by the next) and add facts to the page header with
+    :meth:`add_header_fact`.
+    """
+
+    data: ReportData
+    header_facts: dict[str, str] = attrs.field(factory=dict)
+    _cache: dict[str, Any] = attrs.field(factory=dict, alias="cache")
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """Return the value stored under ``key``, computing and storing it the first time."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        value: T = self._cache[key]
+        return value
+
+    def add_header_fact(self, label: str, value: str) -> None:
+        """Show ``label: value`` in the page header (the first section to set a label wins)."""
+        self.header_facts.setdefault(label, value)
+
+
+@attrs.frozen
+class Section:
+    """A registered report section.
+
+    Parameters
+    ----------
+    name
+        Identifier (lower case, digits, ``_`` or ``-``): the HTML anchor and registry key.
+    title
+        Heading shown in the page and its table of contents.
+    order
+        Sections are laid out by increasing ``order``, then name.
+    render
+        ``render(ctx) -> str | None``: an HTML fragment, or ``None`` to leave it out.
+    """
+
+    name: str
+    title: str
+    order: int
+    render: Render = attrs.field(eq=False)
+
+
+@attrs.define
+class SectionRegistry:
+    """Named report sections, each registered once.
+
+    Examples
+    --------
+    >>> registry = SectionRegistry()
+    >>> @registry.register("hello", order=1, title="Hello")
+    ... def _hello(ctx):
+    ...     return "<p>hi</p>"
+    >>> [s.name for s in registry]
+    ['hello']
+    >>> registry.register("hello", order=2)(_hello)
+    Traceback (most recent call last):
+    ...
+    linkstar_funnel.errors.RegistryError: A report section named 'hello' is already registered ...
+    """
+
+    _sections: dict[str, Section] = attrs.field(factory=dict, alias="sections")
+
+    def register(
+        self, name: str, *, order: int, title: str | None = None, replace: bool = False
+    ) -> Callable[[R], R]:
+        """Decorator registering ``render`` as the section ``name``.
+
+        Parameters
+        ----------
+        name
+            Section identifier, e.g. ``"overview"``.
+        order
+            Position among sections (smaller first). Built-ins use multiples of 10.
+        title
+            Heading; defaults to ``name`` capitalised.
+        replace
+            Allow replacing a section already registered under ``name``.
+
+        Raises
+        ------
+        RegistryError
+            ``name`` is already registered and ``replace`` is false.
+        ParameterError
+            ``name`` is not a valid identifier or ``order`` is not an int.
+        """
+        if not _NAME.match(str(name)):
+            msg = (
+                "The 'name' parameter of register_section must be lower-case letters, digits, "
+                f"'_' or '-', starting with a letter. Got {name!r} instead."
+            )
+            raise ParameterError(msg)
+        if isinstance(order, bool) or not isinstance(order, int):
+            msg = (
+                f"The 'order' parameter of register_section must be an int. Got {order!r} instead."
+            )
+            raise ParameterError(msg)
+
+        def decorator(render: R) -> R:
+            if name in self._sections and not replace:
+                msg = (
+                    f"A report section named {name!r} is already registered "
+                    f"(by {_qualname(self._sections[name].render)}).\n"
+                    "Hint: pick another name, or pass replace=True to override it on purpose."
+                )
+                raise RegistryError(msg)
+            heading = title if title is not None else name.replace("_", " ").capitalize()
+            self._sections[name] = Section(name, heading, order, render)
+            return render
+
+        return decorator
+
+    def unregister(self, name: str) -> Section:
+        """Remove and return the section ``name``."""
+        try:
+            return self._sections.pop(name)
+        except KeyError:
+            raise RegistryError(self._unknown(name)) from None
+
+    def get(self, name: str) -> Section:
+        """The section registered as ``name``."""
+        try:
+            return self._sections[name]
+        except KeyError:
+            raise RegistryError(self._unknown(name)) from None
+
+    def __iter__(self) -> Iterator[Section]:
+        return iter(sorted(self._sections.values(), key=lambda s: (s.order, s.name)))
+
+    def __len__(self) -> int:
+        return len(self._sections)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._sections
+
+    def _unknown(self, name: str) -> str:
+        known = ", ".join(repr(s.name) for s in self) or "none"
+        return f"No report section named {name!r}. Registered: {known}."
+
+
+def _qualname(func: object) -> str:
+    module = getattr(func, "__module__", "?")
+    return f"{module}.{getattr(func, '__qualname__', repr(func))}"
+
+
+#: The sections the CLI lays out; built-ins and capability modules register here.
+REGISTRY = SectionRegistry()
+
+
+def register_section(
+    name: str, *, order: int, title: str | None = None, replace: bool = False
+) -> Callable[[R], R]:
+    """Register a section in the report's :data:`REGISTRY` (see :meth:`SectionRegistry.register`).
+
+    Examples
+    --------
+    >>> @register_section("doc_example", order=999, title="Example")
+    ... def _example(ctx):
+    ...     return None  # nothing to show: the section is left out
+    >>> "doc_example" in REGISTRY
+    True
+    >>> _ = REGISTRY.unregister("doc_example")
+    """
+    return REGISTRY.register(name, order=order, title=title, replace=replace)

@@ -1,0 +1,196 @@
+"""End to end: ``linkstar-funnel report`` on CSV and Parquet files and on the demo store."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from linkstar_funnel.report.cli import main
+
+from .conftest import HOSTILE
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_report_on_files(
+    tmp_path: Path,
+    events: pd.DataFrame,
+    orders: pd.DataFrame,
+    suffix: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ev = _write(events, tmp_path / f"events{suffix}")
+    od = _write(orders, tmp_path / f"orders{suffix}")
+    out = tmp_path / "out.html"
+    code, stdout, stderr = _run(
+        [
+            "report",
+            "--events",
+            str(ev),
+            "--orders",
+            str(od),
+            "--tz",
+            "Europe/Berlin",
+            "-o",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, stderr
+    assert "Report written to" in stdout
+    assert re.search(r"\[1/\d\] loading data… \d+\.\d s", stderr)
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    for anchor in (
+        'id="events-overview"',
+        'id="orders-overview"',
+        "By country",
+        "By platform",
+        "By status",
+        "Rows dropped",
+        "missing user",
+        "Europe/Berlin",
+    ):
+        assert anchor in page
+    assert page.count("data:image/png;base64,") == 2
+    # Self-contained: no external resources.
+    assert not re.search(r"""(src|href)=["']https?://""", page)
+    # Escaped hostile value, never raw.
+    assert HOSTILE not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script" not in page
+    # Numbers with thousands separators, right-aligned.
+    assert re.search(r'<td class="num">\d{1,3}(,\d{3})+(\.\d\d)?</td>', page)
+
+
+def test_quiet_and_custom_columns(
+    tmp_path: Path, events: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    renamed = events.rename(columns={"user_id": "visitor", "timestamp": "ts", "event": "action"})
+    ev = _write(renamed, tmp_path / "ev.parquet")
+    out = tmp_path / "r.html"
+    code, stdout, stderr = _run(
+        [
+            "report",
+            "--events",
+            str(ev),
+            "--user",
+            "visitor",
+            "--time",
+            "ts",
+            "--event",
+            "action",
+            "--by",
+            "platform",
+            "-o",
+            str(out),
+            "--quiet",
+        ],
+        capsys,
+    )
+    assert code == 0, stderr
+    assert (stdout, stderr) == ("", "")
+    page = out.read_text(encoding="utf-8")
+    assert "By platform" in page
+    assert "By country" not in page
+
+
+def test_bad_column_is_one_line_error(
+    tmp_path: Path, events: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ev = _write(events, tmp_path / "ev.csv")
+    out = tmp_path / "r.html"
+    code, _, stderr = _run(
+        ["report", "--events", str(ev), "--user", "usr_id", "-o", str(out)], capsys
+    )
+    assert code == 1
+    line = stderr.strip().splitlines()[-1]
+    assert line.startswith("linkstar-funnel: error:")
+    assert "'usr_id'" in line
+    assert "'user_id'" in line  # the hint names the close match
+    assert "Traceback" not in stderr
+    assert not out.exists()
+
+
+def test_missing_by_column_fails(
+    tmp_path: Path, events: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ev = _write(events, tmp_path / "ev.parquet")
+    code, _, stderr = _run(
+        ["report", "--events", str(ev), "--by", "region", "-o", str(tmp_path / "r.html")], capsys
+    )
+    assert code == 1
+    assert "'region'" in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "required"),
+        (["report", "-o", "x.html"], "one of the arguments --demo --events is required"),
+        (["report", "--events", "nope.csv", "-o", "x.html"], "no such file"),
+        (["report", "--demo", "--demo-users", "0", "-o", "x.html"], "positive integer"),
+    ],
+)
+def test_bad_arguments_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, stderr = _run(args, capsys)
+    assert code == 2
+    assert message in stderr
+
+
+def test_unsupported_suffix_and_bad_tz(
+    tmp_path: Path, events: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = tmp_path / "events.xlsx"
+    odd.write_text("x")
+    code, _, stderr = _run(["report", "--events", str(odd), "-o", str(tmp_path / "r.html")], capsys)
+    assert code == 1
+    assert "Parquet" in stderr
+    ev = _write(events, tmp_path / "ev.parquet")
+    code, _, stderr = _run(
+        ["report", "--events", str(ev), "--tz", "Mars/Olympus", "-o", str(tmp_path / "r.html")],
+        capsys,
+    )
+    assert code == 1
+    assert "Mars/Olympus" in stderr
+
+
+def test_input_files_not_modified(tmp_path: Path, events: pd.DataFrame) -> None:
+    ev = _write(events, tmp_path / "ev.parquet")
+    before = ev.read_bytes()
+    assert main(["report", "--events", str(ev), "-q", "-o", str(tmp_path / "r.html")]) == 0
+    assert ev.read_bytes() == before
+
+
+def test_python_dash_m(tmp_path: Path, events: pd.DataFrame) -> None:
+    ev = _write(events.head(200), tmp_path / "ev.csv")
+    out = tmp_path / "r.html"
+    proc = subprocess.run(
+        [sys.executable, "-m", "linkstar_funnel.report", "--events", str(ev), "-q", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"MPLBACKEND": "Agg", "PATH": ""},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists()
