@@ -166,7 +166,7 @@ a:hover { text-decoration: underline; }
   letter-spacing: .04em; }
 .fact-value { font-size: 18px; font-weight: 600; font-variant-numeric: tabular-nums;
   overflow-wrap: anywhere; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 440px), 1fr));
   gap: 8px 28px; align-items: start; }
 .table-wrap { overflow-x: auto; margin: 0 0 12px; }
 table { border-collapse: collapse; width: auto; min-width: min(100%, 560px); font-size: 14px; }
@@ -177,7 +177,7 @@ thead th { border-bottom: 2px solid var(--line); font-size: 12px; color: var(--m
   text-transform: uppercase; letter-spacing: .03em; white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.text { text-align: left; overflow-wrap: anywhere; }
+.text { text-align: left; overflow-wrap: break-word; }
 figure { margin: 16px 0 24px; }
 figure img { max-width: 100%; height: auto; display: block; border: 1px solid var(--line);
   border-radius: 8px; }

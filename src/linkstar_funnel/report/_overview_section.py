@@ -113,7 +113,8 @@ def _segment_tables(ov: DataOverview, dims: tuple[str, ...], rows_label: str) ->
     parts = []
     for dim in dims:
         shown = _top(ov.segments(dim), rows_label, ov.entity).rename(columns={"value": dim})
-        parts.append(f"<div>{table(shown, percent=('share',), caption=f'By {dim}')}</div>")
+        rendered = table(shown, percent=("share",), decimals={"revenue": 0}, caption=f"By {dim}")
+        parts.append(f"<div>{rendered}</div>")
     return '<div class="grid">' + "".join(parts) + "</div>"
 
 
@@ -192,5 +193,7 @@ def _orders_section(ctx: ReportContext) -> str | None:
         _dropped(ov, described),
     ]
     if ov.by:
-        parts += ["<h3>By segment</h3>", _segment_tables(ov, ov.by, "orders")]
+        # One row per order line (several per order) is common in shop exports.
+        rows_label = "orders" if ov.n_orders in (None, ov.n_rows) else "order rows"
+        parts += ["<h3>By segment</h3>", _segment_tables(ov, ov.by, rows_label)]
     return "".join(parts) + _notes(ov)
