@@ -194,3 +194,28 @@ def test_python_dash_m(tmp_path: Path, events: pd.DataFrame) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert out.exists()
+
+
+def test_demo_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo.html"
+    code, stdout, stderr = _run(
+        ["report", "--demo", "--demo-users", "800", "--seed", "3", "-o", str(out)], capsys
+    )
+    assert code == 0, stderr
+    assert "Report written to" in stdout
+    page = out.read_text(encoding="utf-8")
+    assert "Demo store" in page
+    assert "800 users, seed 3" in page
+    for text in (
+        'id="events-overview"',
+        'id="orders-overview"',
+        "impression",
+        "payment",
+        "By country",
+        "By platform",
+        "By status",
+        "tiktok_shop",
+    ):
+        assert text in page
+    assert page.count("data:image/png;base64,") == 2
+    assert "<script" not in page

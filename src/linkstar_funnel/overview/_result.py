@@ -220,30 +220,42 @@ class DataOverview(ResultMixin):
         ax = get_axes(ax)
         daily = self._daily
         x = daily["date"].to_numpy()
-        rows_label = "events" if self.kind == "events" else "order rows"
-        kwargs.setdefault("linewidth", 1.8)
+        rows_label = "events" if self.kind == "events" else "orders"
+        if self.n_orders is not None and self.n_orders != self.n_rows:
+            rows_label = "order rows"  # one row per order line
+        width = float(kwargs.pop("linewidth", 1.8))
         marker = "o" if len(daily) <= 45 else None
-        series = [
-            (rows_label, daily["rows"], PALETTE[0]),
-            (self.entity, daily[self.entity], PALETTE[1]),
-        ]
-        for label, values, colour in series:
-            ax.plot(
-                x,
-                values.to_numpy(),
-                label=f"{label} per day",
-                color=colour,
-                marker=marker,
-                markersize=3,
-                **kwargs,
-            )
-        ax.fill_between(x, daily["rows"].to_numpy(), color=PALETTE[0], alpha=0.08)
+        # People drawn dashed under the rows line: when the two coincide (one order per
+        # customer and day) both stay visible.
+        ax.plot(
+            x,
+            daily[self.entity].to_numpy(),
+            label=f"{self.entity} per day",
+            color=PALETTE[1],
+            linestyle="--",
+            linewidth=width,
+            marker=marker,
+            markersize=3,
+            zorder=3,
+            **kwargs,
+        )
+        ax.plot(
+            x,
+            daily["rows"].to_numpy(),
+            label=f"{rows_label} per day",
+            color=PALETTE[0],
+            linewidth=width,
+            marker=marker,
+            markersize=3,
+            zorder=2,
+            **kwargs,
+        )
+        ax.fill_between(x, daily["rows"].to_numpy(), color=PALETTE[0], alpha=0.08, zorder=1)
         locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
-        formatter = mdates.ConciseDateFormatter(  # type: ignore[no-untyped-call]
-            locator, offset_formats=["", "%Y", "%Y", "%Y", "%Y", "%Y-%m-%d"]
-        )
-        ax.xaxis.set_major_formatter(formatter)
+        span = len(daily)
+        fmt = "%d %b" if span <= 180 else "%b %Y" if span <= 3 * 366 else "%Y"
+        ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt))  # type: ignore[no-untyped-call]
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         top = float(daily["rows"].max()) if len(daily) else 1.0
         ax.set_ylim(0, max(top, 1.0) * 1.25)  # headroom for the legend
@@ -252,7 +264,9 @@ class DataOverview(ResultMixin):
         zone = f" ({self.tz})" if self.tz else ""
         ax.set_xlabel(f"day{zone}")
         ax.set_ylabel("count")
-        ax.legend(loc="upper left", frameon=False, ncols=2)
+        handles, labels = ax.get_legend_handles_labels()
+        # Rows first in the legend, as in the title.
+        ax.legend(handles[::-1], labels[::-1], loc="upper left", frameon=False, ncols=2)
         what = "Events" if self.kind == "events" else "Orders"
         style_axes(ax)
         # Bold, not style_axes' "semibold": DejaVu Sans has no semibold and matplotlib logs so.

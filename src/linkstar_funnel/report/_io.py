@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from ..errors import DatasetError, ParameterError, SchemaError
+from ..errors import ParameterError, SchemaError
 from ._sections import ReportData
 
 __all__ = ["DEMO_SEED", "DEMO_USERS", "load_demo", "read_table"]
@@ -63,21 +61,15 @@ def read_table(path: str | Path, *, what: str) -> pd.DataFrame:
 
 def load_demo(n_users: int = DEMO_USERS, seed: int = DEMO_SEED) -> ReportData:
     """The synthetic demo store (``datasets.make_demo_store``) as report inputs."""
-    try:
-        datasets: Any = importlib.import_module("linkstar_funnel.datasets")
-        make_demo_store = datasets.make_demo_store
-    except (ImportError, AttributeError) as exc:
-        msg = (
-            "The demo store is not available in this installation "
-            "(linkstar_funnel.datasets.make_demo_store is missing)."
-        )
-        raise DatasetError(msg) from exc
+    # Imported on use: reading a user's files never pays for the simulator.
+    from ..datasets import make_demo_store
+
     store = make_demo_store(n_users=n_users, seed=seed)
     return ReportData(
         events=store.events,
         orders=store.orders,
-        touchpoints=getattr(store, "touchpoints", None),
-        spend=getattr(store, "spend", None),
+        touchpoints=store.touchpoints,
+        spend=store.spend,
         source=f"Demo store: synthetic cross-border shop, {n_users:,} users, seed {seed}",
         extras={"store": store},
     )
