@@ -76,9 +76,16 @@ def _chart(ov: DataOverview) -> str:
     return figure(
         figure_to_data_uri(fig, dpi=130),
         alt=f"Line chart of {what} and {ov.entity} per day, {ov.date_range_text()}",
-        caption=f"Days are read in {ov.tz or 'the time zone of the data'}; "
-        "days without data show as zero.",
+        caption=f"Days are read in {_zone(ov)}; days without data show as zero.",
     )
+
+
+def _zone(ov: DataOverview) -> str:
+    if ov.tz is not None:
+        return ov.tz
+    if ov.start.tz is not None:
+        return str(ov.start.tz)
+    return "the data's own clock (times without a zone)"
 
 
 def _dropped(ov: DataOverview, described: str) -> str:

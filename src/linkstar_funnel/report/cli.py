@@ -52,7 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="write an HTML report on the demo store or on your own files",
         description="Write a self-contained HTML report (charts and styles embedded).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     source = report.add_mutually_exclusive_group(required=True)
     source.add_argument("--demo", action="store_true", help="use the bundled synthetic store")
@@ -62,15 +61,31 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="FILE", type=Path, required=True, help="HTML file to write"
     )
     cols = report.add_argument_group("event columns")
-    cols.add_argument("--user", default="user_id", metavar="COL", help="user id column")
-    cols.add_argument("--time", default="timestamp", metavar="COL", help="event time column")
-    cols.add_argument("--event", default="event", metavar="COL", help="event name column")
+    cols.add_argument(
+        "--user", default="user_id", metavar="COL", help="user id column (default: user_id)"
+    )
+    cols.add_argument(
+        "--time", default="timestamp", metavar="COL", help="event time column (default: timestamp)"
+    )
+    cols.add_argument(
+        "--event", default="event", metavar="COL", help="event name column (default: event)"
+    )
     ocols = report.add_argument_group("order columns")
     ocols.add_argument(
-        "--customer", default="customer_id", metavar="COL", help="customer id column"
+        "--customer",
+        default="customer_id",
+        metavar="COL",
+        help="customer id column (default: customer_id)",
     )
-    ocols.add_argument("--order-time", default="timestamp", metavar="COL", help="order time column")
-    ocols.add_argument("--revenue", default="revenue", metavar="COL", help="revenue column")
+    ocols.add_argument(
+        "--order-time",
+        default="timestamp",
+        metavar="COL",
+        help="order time column (default: timestamp)",
+    )
+    ocols.add_argument(
+        "--revenue", default="revenue", metavar="COL", help="revenue column (default: revenue)"
+    )
     ocols.add_argument(
         "--order-id",
         default=None,
@@ -90,15 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="IANA time zone to read days in, e.g. Asia/Shanghai",
     )
-    report.add_argument("--title", default=DEFAULT_TITLE, help="page title")
+    report.add_argument(
+        "--title", default=DEFAULT_TITLE, help=f"page title (default: {DEFAULT_TITLE!r})"
+    )
     report.add_argument(
         "--demo-users",
         type=_positive_int,
         default=DEMO_USERS,
         metavar="N",
-        help="users in the demo store",
+        help=f"users in the demo store (default: {DEMO_USERS:,})",
     )
-    report.add_argument("--seed", type=int, default=DEMO_SEED, help="demo store seed")
+    report.add_argument(
+        "--seed", type=int, default=DEMO_SEED, help=f"demo store seed (default: {DEMO_SEED})"
+    )
     report.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return parser
 
