@@ -7,7 +7,7 @@ Funnels (where buyers drop out), attribution (which channel earned the sale), KP
 
 from __future__ import annotations
 
-from . import errors, plotting, results, schema
+from . import errors, overview, plotting, report, results, schema
 from ._version import __version__
 from .errors import (
     ColumnNotFoundError,
@@ -24,6 +24,7 @@ from .errors import (
     TimeColumnError,
     TimeZoneError,
 )
+from .overview import DataOverview, describe_events, describe_orders
 from .results import Provenance, Result, Summary
 from .schema import RowAccounting
 
@@ -31,6 +32,7 @@ __all__ = [
     "ColumnNotFoundError",
     "ConvergenceError",
     "ConvergenceWarning",
+    "DataOverview",
     "DataQualityWarning",
     "DatasetError",
     "EmptyFrameError",
@@ -46,8 +48,12 @@ __all__ = [
     "TimeColumnError",
     "TimeZoneError",
     "__version__",
+    "describe_events",
+    "describe_orders",
     "errors",
+    "overview",
     "plotting",
+    "report",
     "results",
     "schema",
 ]

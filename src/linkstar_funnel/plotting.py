@@ -46,7 +46,7 @@ def style_axes(ax: Axes, *, title: str | None = None, grid_axis: str = "y") -> A
     ax.grid(axis=grid_axis, color="#dddddd", linewidth=0.8)  # type: ignore[arg-type]
     ax.set_axisbelow(True)
     if title:
-        ax.set_title(title, loc="left", fontsize=12, fontweight="semibold")
+        ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     return ax
 
 
