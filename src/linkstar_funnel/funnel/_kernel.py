@@ -1,0 +1,349 @@
+"""Numba kernels: group rows by entity, order by time, and one linear pass per entity.
+
+Conventions (all arrays int64): stages are 0-based bits of ``ms`` (row -> stages matched);
+``xs`` holds exclusion bits; ``NEG`` marks "no chain". Per entity and attempt the pass
+fills ``reach_pos[s]`` (sorted position of the row serving stage ``s`` when the entity
+first reached it, -1 if never) and ``reach_start[s]`` (start time of the chain with the
+latest start among those reaching ``s`` first). The semantics are documented in
+:mod:`linkstar_funnel.funnel._spec`; ``tests/funnel/reference.py`` states them as plain
+Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+NEG = np.iinfo(np.int64).min
+
+# Order modes, as passed to the kernel.
+ORDERED, STRICT, UNORDERED = 0, 1, 2
+
+
+@njit(cache=False)
+def group_sort(ent: Any, ts: Any, n_ent: int) -> tuple[Any, Any]:  # pragma: no cover
+    """Counting sort by entity (stable), then a stable time sort inside unsorted segments."""
+    n = ent.shape[0]
+    starts = np.zeros(n_ent + 1, dtype=np.int64)
+    for i in range(n):
+        starts[ent[i] + 1] += 1
+    for e in range(n_ent):
+        starts[e + 1] += starts[e]
+    fill = starts[:-1].copy()
+    perm = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        e = ent[i]
+        perm[fill[e]] = i
+        fill[e] += 1
+    for e in range(n_ent):
+        lo, hi = starts[e], starts[e + 1]
+        ordered = True
+        for k in range(lo + 1, hi):
+            if ts[perm[k]] < ts[perm[k - 1]]:
+                ordered = False
+                break
+        if ordered:
+            continue
+        if hi - lo <= 32:  # insertion sort, stable
+            for k in range(lo + 1, hi):
+                p = perm[k]
+                tv = ts[p]
+                j = k - 1
+                while j >= lo and ts[perm[j]] > tv:
+                    perm[j + 1] = perm[j]
+                    j -= 1
+                perm[j + 1] = p
+        else:
+            seg = perm[lo:hi].copy()
+            idx = np.argsort(ts[seg], kind="mergesort")
+            for k in range(hi - lo):
+                perm[lo + k] = seg[idx[k]]
+    return starts, perm
+
+
+@njit(cache=False)
+def _try_assign(s: int, gm: Any, m: int, row_match: Any, stage_match: Any, seen: Any,
+                parent: Any, queue: Any) -> bool:  # pragma: no cover
+    """Augmenting-path step of bipartite matching: give stage ``s`` a distinct row."""
+    for r in range(m):
+        seen[r] = False
+    qh = 0
+    qt = 1
+    queue[0] = s
+    while qh < qt:
+        u = queue[qh]
+        qh += 1
+        for r in range(m):
+            if seen[r] or ((gm[r] >> u) & 1) == 0:
+                continue
+            seen[r] = True
+            parent[r] = u
+            if row_match[r] == -1:
+                rr = r
+                while True:
+                    uu = parent[rr]
+                    prev = stage_match[uu]
+                    stage_match[uu] = rr
+                    row_match[rr] = uu
+                    if uu == s:
+                        return True
+                    rr = prev
+            else:
+                queue[qt] = row_match[r]
+                qt += 1
+    return False
+
+
+@njit(cache=False)
+def _ordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int, gaps: Any,
+                     has_gaps: bool, strict: bool, entry_first: bool, strict_inc: bool,
+                     distinct: bool, noise_breaks: bool, sc: Any, dq_t: Any, dq_s: Any,
+                     reach_pos: Any, reach_start: Any) -> tuple[int, int]:  # pragma: no cover
+    """Ordered and strict modes over rows [lo, hi). Returns (level, end position)."""
+    best, prev_s, new, mm = sc[0], sc[1], sc[2], sc[3]
+    head, tail = sc[4], sc[5]
+    row_match, stage_match, seen, parent, queue = sc[6], sc[7], sc[8], sc[9], sc[10]
+    for s in range(k_n):
+        best[s] = NEG
+        prev_s[s] = NEG
+        reach_pos[s] = -1
+        reach_start[s] = NEG
+        head[s] = 0
+        tail[s] = 0
+    prev_time = NEG
+    started = False
+    level = 0
+    i = lo
+    while i < hi:
+        t = ts[i]
+        j = i + 1
+        u_mask = ms[i]
+        while j < hi and ts[j] == t:
+            u_mask |= ms[j]
+            j += 1
+        if u_mask == 0:
+            if noise_breaks:
+                for s in range(k_n):
+                    prev_s[s] = NEG
+                prev_time = t
+            i = j
+            continue
+        # M[s]: best start of a chain that may take stage s at time t.
+        mm[0] = NEG
+        if (u_mask & 1) != 0 and not (entry_first and started):
+            mm[0] = t
+            started = True
+        for s in range(1, k_n):
+            cand = NEG
+            if strict:
+                if prev_time != NEG and (not has_gaps or t - prev_time <= gaps[s - 1]):
+                    cand = prev_s[s - 1]
+            elif has_gaps:
+                q = s - 1
+                while head[q] < tail[q] and dq_t[q, head[q]] < t - gaps[q]:
+                    head[q] += 1
+                if head[q] < tail[q]:
+                    cand = dq_s[q, head[q]]
+            else:
+                cand = best[s - 1]
+            if cand != NEG and t - cand > window:
+                cand = NEG
+            mm[s] = cand
+        for s in range(k_n):
+            new[s] = NEG
+        m = j - i
+        if strict_inc or (distinct and m == 1):
+            for s in range(k_n):
+                if (u_mask >> s) & 1:
+                    new[s] = mm[s]
+        elif not distinct:
+            run = NEG
+            for s in range(k_n):
+                if (u_mask >> s) & 1:
+                    run = max(run, mm[s])
+                    new[s] = run
+                else:
+                    run = NEG
+        else:
+            for a in range(k_n):
+                if mm[a] == NEG:
+                    continue
+                for r in range(m):
+                    row_match[r] = -1
+                for s in range(k_n):
+                    stage_match[s] = -1
+                for s in range(a, k_n):
+                    if not _try_assign(s, ms[i:j], m, row_match, stage_match, seen, parent, queue):
+                        break
+                    new[s] = max(new[s], mm[a])
+        for s in range(k_n):
+            if new[s] != NEG and reach_pos[s] == -1:
+                r = i
+                while ((ms[r] >> s) & 1) == 0:
+                    r += 1
+                reach_pos[s] = r
+                reach_start[s] = new[s]
+                level = s + 1
+        if strict:
+            for s in range(k_n):
+                prev_s[s] = new[s]
+            prev_time = t
+        elif has_gaps:
+            for s in range(k_n):
+                if new[s] != NEG:
+                    while tail[s] > head[s] and dq_s[s, tail[s] - 1] <= new[s]:
+                        tail[s] -= 1
+                    dq_t[s, tail[s]] = t
+                    dq_s[s, tail[s]] = new[s]
+                    tail[s] += 1
+        else:
+            for s in range(k_n):
+                best[s] = max(best[s], new[s])
+        i = j
+        if level == k_n:
+            return level, i
+    return level, hi
+
+
+@njit(cache=False)
+def _match_prefix(lo: int, hi: int, ms: Any, k_n: int, fixed: int, sc: Any) -> int:  # pragma: no cover
+    """Longest prefix of stages matched to distinct rows in [lo, hi); ``fixed`` serves stage 0."""
+    row_match, stage_match, seen, parent, queue = sc[6], sc[7], sc[8], sc[9], sc[10]
+    m = hi - lo
+    for r in range(m):
+        row_match[r] = -1
+    for s in range(k_n):
+        stage_match[s] = -1
+    first = 0
+    if fixed >= 0:
+        if fixed < lo or fixed >= hi:
+            return 0
+        row_match[fixed - lo] = 0
+        stage_match[0] = fixed - lo
+        first = 1
+    for s in range(first, k_n):
+        if not _try_assign(s, ms[lo:hi], m, row_match, stage_match, seen, parent, queue):
+            return s
+    return k_n
+
+
+@njit(cache=False)
+def _unordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int,
+                       entry_first: bool, distinct: bool, sc: Any, reach_pos: Any,
+                       reach_start: Any) -> tuple[int, int]:  # pragma: no cover
+    """Unordered mode: stages 1..k all within one window (span ≤ window), any order."""
+    last_t, last_p = sc[0], sc[1]
+    stage_match = sc[7]
+    for s in range(k_n):
+        last_t[s] = NEG
+        last_p[s] = -1
+        reach_pos[s] = -1
+        reach_start[s] = NEG
+    first_pos = -1
+    level = 0
+    left = lo
+    i = lo
+    while i < hi:
+        t = ts[i]
+        j = i
+        while j < hi and ts[j] == t:
+            for s in range(k_n):
+                if (ms[j] >> s) & 1 and last_t[s] < t and not (s == 0 and entry_first and first_pos >= 0):
+                    last_t[s] = t
+                    last_p[s] = j
+            if entry_first and first_pos < 0 and (ms[j] & 1):
+                first_pos = j
+            j += 1
+        i_next = j
+        while ts[left] < t - window:
+            left += 1
+        ok = not entry_first or (first_pos >= 0 and ts[first_pos] >= t - window)
+        if ok and level < k_n:
+            if distinct:
+                k = _match_prefix(left, j, ms, k_n, first_pos if entry_first else -1, sc)
+            else:
+                k = 0
+                while k < k_n and last_t[k] != NEG and last_t[k] >= t - window:
+                    k += 1
+            if k > level:
+                for s in range(level, k):
+                    if distinct:
+                        lft = j - 1
+                        while _match_prefix(lft, j, ms, k_n, first_pos if entry_first else -1, sc) <= s:
+                            lft -= 1
+                        _match_prefix(lft, j, ms, s + 1, first_pos if entry_first else -1, sc)
+                        reach_pos[s] = lft + stage_match[s]
+                        reach_start[s] = ts[lft]
+                    else:
+                        start = t
+                        for q in range(s + 1):
+                            start = min(start, last_t[q])
+                        reach_pos[s] = last_p[s]
+                        reach_start[s] = start
+                level = k
+        i = i_next
+        if level == k_n:
+            return level, i
+    return level, hi
+
+
+@njit(cache=False)
+def funnel_pass(starts: Any, ts: Any, ms: Any, xs: Any, k_n: int, window: int, gaps: Any,
+                has_gaps: bool, mode: int, entry_first: bool, strict_inc: bool, distinct: bool,
+                noise_breaks: bool, totals: bool, ex_from: Any, ex_to: Any, write: bool,
+                offsets: Any, out_ent: Any, out_level: Any, out_pos: Any, out_start: Any,
+                n_att: Any) -> None:  # pragma: no cover
+    """One pass over every entity; with ``write`` false, only counts attempts per entity."""
+    n_ent = starts.shape[0] - 1
+    max_len = 1
+    for e in range(n_ent):
+        max_len = max(max_len, starts[e + 1] - starts[e])
+    size = max(k_n, max_len)
+    sc = np.empty((11, size), dtype=np.int64)
+    cap = max_len if (has_gaps and mode == ORDERED) else 1
+    dq_t = np.empty((k_n, cap), dtype=np.int64)
+    dq_s = np.empty((k_n, cap), dtype=np.int64)
+    reach_pos = np.empty(k_n, dtype=np.int64)
+    reach_start = np.empty(k_n, dtype=np.int64)
+    n_ex = ex_from.shape[0]
+    for e in range(n_ent):
+        lo, hi = starts[e], starts[e + 1]
+        a = 0
+        p = lo
+        while p < hi:
+            if mode == UNORDERED:
+                level, end = _unordered_attempt(p, hi, ts, ms, k_n, window, entry_first,
+                                                distinct, sc, reach_pos, reach_start)
+            else:
+                level, end = _ordered_attempt(p, hi, ts, ms, k_n, window, gaps, has_gaps,
+                                              mode == STRICT, entry_first, strict_inc,
+                                              distinct, noise_breaks, sc, dq_t, dq_s,
+                                              reach_pos, reach_start)
+            if level == 0 and a > 0:
+                break
+            excluded = False
+            for x in range(n_ex):
+                fi, tj = ex_from[x], ex_to[x]
+                if reach_pos[tj] < 0:
+                    continue
+                t_lo, t_hi = ts[reach_pos[fi]], ts[reach_pos[tj]]
+                for r in range(p, end):
+                    if (xs[r] >> x) & 1 and t_lo < ts[r] < t_hi:
+                        excluded = True
+                        break
+                if excluded:
+                    break
+            if write:
+                o = offsets[e] + a
+                out_ent[o] = e
+                out_level[o] = -1 if excluded else level
+                for s in range(k_n):
+                    out_pos[o, s] = reach_pos[s]
+                    out_start[o, s] = reach_start[s]
+            a += 1
+            if not (totals and level == k_n):
+                break
+            p = end
+        n_att[e] = a

@@ -1,0 +1,271 @@
+"""The :class:`FunnelResult`: counts and rates per stage and segment, plus the drill-down."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..errors import ParameterError, SchemaError
+from ..plotting import PALETTE, get_axes, style_axes
+from ..results import Provenance, ResultMixin, Summary
+from ..schema import RowAccounting
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["Attempts", "FunnelResult", "Segments", "counts_frame"]
+
+IntArray = npt.NDArray[np.int64]
+NOT_REACHED = "(not reached)"
+OTHER = "other"
+_NAT = np.iinfo(np.int64).min
+
+
+@attrs.frozen(eq=False)
+class Segments:
+    """Final segments: one label row per segment, and each attempt's segment code."""
+
+    labels: pd.DataFrame
+    codes: IntArray
+
+    @classmethod
+    def build(
+        cls,
+        by: tuple[str, ...],
+        labels: pd.DataFrame,
+        codes: IntArray,
+        level: IntArray,
+        top_n: int | None,
+    ) -> Segments:
+        """Add a "(not reached)" segment for code -1 and fold small segments into "other"."""
+        if not by:
+            return cls(pd.DataFrame(index=range(1)), np.zeros(len(codes), dtype=np.int64))
+        labels = labels.astype(object)
+        n = len(labels)
+        codes = np.where(codes < 0, n, codes)
+        labels = pd.concat(
+            [labels, pd.DataFrame({b: [NOT_REACHED] for b in by})], ignore_index=True
+        )
+        size = np.bincount(codes[level >= 1], minlength=n + 1)
+        used = np.flatnonzero(np.bincount(codes, minlength=n + 1))
+        if top_n is not None and len(used) > top_n:
+            ranked = used[np.lexsort((used, -size[used]))]
+            keep = np.sort(ranked[:top_n])
+            remap = np.full(n + 1, len(keep), dtype=np.int64)
+            remap[keep] = np.arange(len(keep))
+            other = pd.DataFrame({b: [OTHER] for b in by})
+            labels = pd.concat([labels.iloc[keep], other], ignore_index=True)
+            return cls(labels, remap[codes])
+        remap = np.full(n + 1, -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        return cls(labels.iloc[used].reset_index(drop=True), remap[codes])
+
+
+def counts_frame(
+    stages: Sequence[str], seg_labels: pd.DataFrame, codes: IntArray, level: IntArray
+) -> pd.DataFrame:
+    """Entities reaching each step, per segment: ``[by...], stage, step, users``."""
+    k_n = len(stages)
+    ok = level >= 0
+    g_n = len(seg_labels)
+    table = np.bincount(
+        codes[ok] * (k_n + 1) + level[ok].astype(np.int64), minlength=g_n * (k_n + 1)
+    ).reshape(g_n, k_n + 1)
+    reach = np.cumsum(table[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    return tidy_counts(stages, seg_labels, reach)
+
+
+def tidy_counts(stages: Sequence[str], seg_labels: pd.DataFrame, reach: IntArray) -> pd.DataFrame:
+    """Long frame from a (segments x stages) count matrix, with rates and drop-off."""
+    g_n, k_n = reach.shape
+    users = reach.astype(np.int64)
+    prev = np.concatenate([users[:, :1], users[:, :-1]], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        from_prev = np.where(prev > 0, users / np.where(prev > 0, prev, 1), np.nan)
+        first = users[:, :1]
+        from_start = np.where(first > 0, users / np.where(first > 0, first, 1), np.nan)
+    out = seg_labels.loc[np.repeat(np.arange(g_n), k_n)].reset_index(drop=True)
+    out["stage"] = np.tile(np.asarray(stages, dtype=object), g_n)
+    out["step"] = np.tile(np.arange(1, k_n + 1), g_n)
+    out["users"] = users.ravel()
+    out["conversion_from_previous"] = from_prev.ravel()
+    out["conversion_from_start"] = from_start.ravel()
+    out["drop_off"] = (prev - users).ravel()
+    return out
+
+
+@attrs.frozen(eq=False)
+class Attempts:
+    """Per-entity (per-attempt with ``counting="totals"``) outcomes, for the drill-down."""
+
+    entity: IntArray
+    level: npt.NDArray[np.int8]
+    step_ns: IntArray
+    start_ns: IntArray
+    segment: IntArray
+    segment_labels: pd.DataFrame
+    tz: str | dt.tzinfo | None
+    user_labels: dict[str, pd.Index]
+
+    def times(self, ns: IntArray) -> pd.Series[Any]:
+        """Nanoseconds (NaT marker allowed) as datetimes in the input's zone."""
+        idx = pd.DatetimeIndex(np.where(ns == _NAT, _NAT, ns).view("datetime64[ns]"))
+        if self.tz is not None:
+            idx = idx.tz_localize("UTC").tz_convert(self.tz)
+        return pd.Series(idx)
+
+
+@attrs.frozen(eq=False)
+class FunnelResult(ResultMixin):
+    """Users (or sessions, or attempts) reaching each stage, with rates, per segment.
+
+    Built by :meth:`Funnel.compute` (from events) or :meth:`Funnel.from_counts` (from
+    aggregated counts; no drill-down or times then).
+    """
+
+    stages: tuple[str, ...]
+    counts: pd.DataFrame
+    by: tuple[str, ...]
+    provenance: Provenance
+    attempts: Attempts | None = None
+    excluded: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        spec: Any,
+        counts: pd.DataFrame,
+        by: tuple[str, ...],
+        attempts: Attempts | None,
+        accounting: RowAccounting | None,
+        excluded: int = 0,
+    ) -> FunnelResult:
+        """Assemble a result with its provenance."""
+        notes: list[str] = []
+        if excluded:
+            notes.append(f"{excluded:,} entities dropped by exclusion steps")
+        counting = getattr(spec, "counting", "users")
+        if counting != "users":
+            notes.append(f"the 'users' column counts {counting} (counting={counting!r})")
+        inputs = {"events": accounting} if accounting is not None else {}
+        stages = tuple(counts["stage"].iloc[: len(counts["stage"].unique())])
+        return cls(
+            stages=stages,
+            counts=counts,
+            by=by,
+            provenance=Provenance(spec=spec, inputs=inputs, notes=tuple(notes)),
+            attempts=attempts,
+            excluded=excluded,
+        )
+
+    # ------------------------------------------------------------------ tables
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy counts: ``[by...], stage, step, users, conversion_from_previous,
+        conversion_from_start, drop_off`` (a fresh copy)."""
+        return self.counts.copy()
+
+    def _need_events(self, what: str) -> Attempts:
+        if self.attempts is None:
+            msg = (f"{what} needs the event log; this result was built from aggregated "
+                   "counts.\nHint: use Funnel(...).compute(events) for per-user detail.")
+            raise SchemaError(msg)
+        return self.attempts
+
+    def users(self) -> pd.DataFrame:
+        """Per entity (per attempt with ``counting="totals"``): id, segment, level, whether
+        an exclusion dropped it, and the time it first reached each step (``<stage>_time``)."""
+        att = self._need_events("users()")
+        out = pd.DataFrame({k: v.to_numpy() for k, v in att.user_labels.items()})
+        if self.by:
+            for b in self.by:
+                out[b] = att.segment_labels[b].to_numpy()[att.segment]
+        out["level"] = np.maximum(att.level, 0).astype(np.int64)
+        out["excluded"] = att.level < 0
+        for s, name in enumerate(self.stages):
+            out[f"{name}_time"] = att.times(att.step_ns[:, s]).to_numpy()
+        return out
+
+    def time_between_steps(self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
+        """Time from first reaching step k to first reaching step k+1, over entities that
+        reached k+1: ``from_stage, to_stage, n, mean, q25, q50, ...`` (Timedeltas)."""
+        att = self._need_events("time_between_steps()")
+        rows = []
+        for s in range(1, len(self.stages)):
+            ok = att.level > s
+            gap = att.step_ns[ok, s] - att.step_ns[ok, s - 1]
+            rows.append(self._stats(self.stages[s - 1], self.stages[s], gap, quantiles))
+        return pd.DataFrame(rows)
+
+    def time_to_convert(self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
+        """Chain duration to each step k ≥ 2 (first reach of k minus the latest start among
+        chains reaching k then): ``from_stage, to_stage, n, mean, q25, q50, ...``."""
+        att = self._need_events("time_to_convert()")
+        rows = []
+        for s in range(1, len(self.stages)):
+            ok = att.level > s
+            dur = att.step_ns[ok, s] - att.start_ns[ok, s]
+            rows.append(self._stats(self.stages[0], self.stages[s], dur, quantiles))
+        return pd.DataFrame(rows)
+
+    @staticmethod
+    def _stats(a: str, b: str, ns: IntArray, quantiles: Sequence[float]) -> dict[str, Any]:
+        for q in quantiles:
+            if not 0.0 <= q <= 1.0:
+                msg = f"The 'quantiles' parameter must hold numbers in [0, 1]. Got {q!r} instead."
+                raise ParameterError(msg)
+        row: dict[str, Any] = {"from_stage": a, "to_stage": b, "n": len(ns)}
+        empty = len(ns) == 0
+        row["mean"] = pd.NaT if empty else pd.Timedelta(int(ns.mean()), unit="ns")
+        for q in quantiles:
+            val = pd.NaT if empty else pd.Timedelta(int(np.quantile(ns, q)), unit="ns")
+            row[f"q{round(q * 100):02d}"] = val
+        return row
+
+    # ------------------------------------------------------------------ display
+
+    def summary(self) -> Summary:
+        """Headline counts and overall conversion; the counts table; provenance notes."""
+        total = self.counts.groupby("step", sort=True)["users"].sum()
+        first, last = int(total.iloc[0]), int(total.iloc[-1])
+        rate = f"{last / first:.1%}" if first else "n/a"
+        facts = (
+            ("stages", " → ".join(self.stages)),
+            (f"entered ({self.stages[0]})", f"{first:,}"),
+            (f"converted ({self.stages[-1]})", f"{last:,}"),
+            ("overall conversion", rate),
+        )
+        table = self.counts.copy()
+        for col in ("conversion_from_previous", "conversion_from_start"):
+            table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
+        return Summary("Funnel", facts=facts, table=table,
+                       notes=tuple(self.provenance.lines()))
+
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Funnel bars (one colour per segment) annotated with conversion from the previous step."""
+        ax = get_axes(ax)
+        frame = self.counts
+        k_n = len(self.stages)
+        groups = [frame] if not self.by else [g for _, g in frame.groupby(list(self.by), sort=False, dropna=False)]
+        width = 0.8 / len(groups)
+        x = np.arange(k_n)
+        for g_i, grp in enumerate(groups):
+            label = None if not self.by else " / ".join(str(grp[b].iloc[0]) for b in self.by)
+            pos = x - 0.4 + width * (g_i + 0.5)
+            bars = ax.bar(pos, grp["users"].to_numpy(), width=width, label=label,
+                          color=PALETTE[g_i % len(PALETTE)], **kwargs)
+            rates = grp["conversion_from_previous"].to_numpy()
+            texts = ["" if s == 0 or np.isnan(r) else f"{r:.0%}" for s, r in enumerate(rates)]
+            ax.bar_label(bars, labels=texts, fontsize=8)
+        ax.set_xticks(x, list(self.stages))
+        ax.set_ylabel("users")
+        if self.by:
+            ax.legend(frameon=False, fontsize=8)
+        return style_axes(ax, title="Funnel (labels: conversion from previous step)")

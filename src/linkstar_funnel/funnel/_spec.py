@@ -1,0 +1,325 @@
+"""The :class:`Funnel` spec and :class:`Exclusion` steps: settings only, validated at construction.
+
+Semantics (steps are numbered from 1, like ClickHouse ``windowFunnel`` levels; stage names
+are accepted wherever a step is):
+
+* A **chain** is a sequence of events e1, e2, ..., ek of one entity (user, or session) where
+  ei matches stage i, times never decrease (strictly increase with
+  ``ties="strict_increase"``), tk - t1 ≤ ``window``, and t(i+1) - ti ≤ the step's maximum gap
+  when ``step_windows`` gives one. An entity's **level** is the longest chain's length;
+  the entity is counted at steps 1..level. This is exactly ClickHouse's
+  ``windowFunnel(window)`` in its default mode (events ordered by time, then stage), which
+  keeps, per stage, the latest-starting chain.
+* ``order="strict"`` also requires that no other event of the entity has a time strictly
+  between two consecutive steps; "other" means events matching any stage
+  (``strict_scope="funnel"``) or any event at all (``strict_scope="all"``).
+* ``order="unordered"``: stages 1..k each matched by an event, all within one ``window``
+  (latest minus earliest ≤ window), in any order.
+* ``entry="first"``: the chain's step 1 must be the entity's first stage-1 event (Mixpanel
+  uniques); ``"any"`` lets every stage-1 event start a chain.
+* ``distinct_events=True``: every step of a chain must be a different event (row); by
+  default one event matching several stages may serve each of them, as in ClickHouse.
+* **Reach times.** ``R_k`` is the earliest time any chain reaches step k; the drill-down's
+  step times are these, and time-to-convert to step k is ``R_k`` minus the latest start
+  among chains reaching step k at ``R_k``.
+* **Exclusions** ``Exclusion(stage, between=(i, j))``: an entity is dropped from every step
+  when an excluded event's time x satisfies ``R_i < x < R_j`` (both reached).
+* ``counting="totals"``: after an entity completes the funnel at time ``R_K`` it starts
+  afresh with its events strictly after ``R_K``; each attempt is counted.
+  ``counting="sessions"``: the entity is (user, session).
+* Breakdown ``attribution``: ``"first_touch"`` takes the segment from the entity's first
+  stage-1 event, ``"last_touch"`` from the event of its last step reached, a step number
+  (or stage name) from that step's event (entities not reaching it get a missing segment).
+  Where several events at the serving time match, the first row in frame order is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
+
+import attrs
+import pandas as pd
+
+from .._validators import bad_parameter, in_choices, positive_duration, to_timedelta
+from ..stages import Stage, StageMatcher
+
+if TYPE_CHECKING:
+    from ._result import FunnelResult
+
+__all__ = ["Exclusion", "Funnel"]
+
+Step = int | str
+
+
+def _to_matcher(value: object) -> StageMatcher:
+    if isinstance(value, str):
+        return Stage(value)
+    if isinstance(value, StageMatcher):
+        return value
+    raise bad_parameter("Exclusion", "stage", "an event name or a StageMatcher", value)
+
+
+def _to_between(value: object) -> tuple[Step, Step]:
+    if (
+        not isinstance(value, tuple | list)
+        or len(value) != 2
+        or not all(isinstance(v, int | str) and not isinstance(v, bool) for v in value)
+    ):
+        raise bad_parameter("Exclusion", "between", "a pair of step numbers or stage names", value)
+    return (value[0], value[1])
+
+
+@attrs.frozen
+class Exclusion:
+    """Drop entities that did ``stage`` between two steps of the funnel.
+
+    Parameters
+    ----------
+    stage
+        An event name or any :class:`~linkstar_funnel.stages.StageMatcher`.
+    between
+        ``(i, j)``: step numbers (from 1) or stage names, ``i < j``. An entity is dropped
+        when an excluded event falls strictly between the times it first reached step ``i``
+        and step ``j``.
+
+    Examples
+    --------
+    >>> Exclusion("out_of_stock", between=("cart", "order")).stage.name
+    'out_of_stock'
+    """
+
+    stage: StageMatcher = attrs.field(converter=_to_matcher)
+    between: tuple[Step, Step] = attrs.field(converter=_to_between)
+
+
+def _to_stages(value: object) -> tuple[StageMatcher, ...]:
+    if isinstance(value, str | Mapping) or not isinstance(value, Sequence):
+        raise bad_parameter("Funnel", "stages", "a list of Stage objects or event names", value)
+    out = tuple(Stage(v) if isinstance(v, str) else v for v in value)
+    for s in out:
+        if not isinstance(s, StageMatcher):
+            raise bad_parameter("Funnel", "stages", "a list of StageMatcher objects", s)
+    if len(out) < 2:
+        raise bad_parameter("Funnel", "stages", "a list of at least 2 stages", list(value))
+    names = [s.name for s in out]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise bad_parameter("Funnel", "stages", "a list of stages with unique names", dupes)
+    if len(out) > 62:
+        raise bad_parameter("Funnel", "stages", "at most 62 stages", len(out))
+    return out
+
+
+def _window(value: object) -> pd.Timedelta:
+    return to_timedelta(value, param="window", owner="Funnel")
+
+
+def _step_windows(value: object) -> tuple[pd.Timedelta | None, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise bad_parameter("Funnel", "step_windows", "a list of durations (or None)", value)
+    out = tuple(None if v is None else to_timedelta(v, param="step_windows", owner="Funnel")
+                for v in value)
+    for v in out:
+        if v is not None and v <= pd.Timedelta(0):
+            raise bad_parameter("Funnel", "step_windows", "positive durations", v)
+    return out
+
+
+def _exclusions(value: object) -> tuple[Exclusion, ...]:
+    if isinstance(value, Exclusion):
+        return (value,)
+    if not isinstance(value, Sequence) or not all(isinstance(v, Exclusion) for v in value):
+        raise bad_parameter("Funnel", "exclusions", "a list of Exclusion objects", value)
+    return tuple(value)
+
+
+@attrs.frozen
+class Funnel:
+    """An event-log funnel: its stages and how chains of events are counted.
+
+    Parameters
+    ----------
+    stages
+        At least two stages (``Stage`` objects, other ``StageMatcher`` objects, or event
+        names), with unique names, in funnel order.
+    window
+        Longest time from a chain's first step to its last ("7D", "36h", a timedelta).
+    order
+        ``"ordered"`` (ClickHouse ``windowFunnel`` default), ``"strict"`` or ``"unordered"``.
+    strict_scope
+        With ``order="strict"``: ``"funnel"`` (events matching any stage break a chain) or
+        ``"all"`` (any event of the entity does).
+    step_windows
+        Optional maximum gap between consecutive steps: one duration (or ``None``) per step
+        transition (``len(stages) - 1`` entries).
+    entry
+        ``"any"`` (every stage-1 event can start a chain) or ``"first"``.
+    ties
+        ``"stage_order"`` (equal times taken in stage order) or ``"strict_increase"``.
+    distinct_events
+        Require every step to be served by a different event.
+    exclusions
+        :class:`Exclusion` steps.
+    counting
+        ``"users"``, ``"totals"`` (re-entry after conversion) or ``"sessions"``.
+    attribution
+        Where a breakdown takes an entity's segment: ``"first_touch"``, ``"last_touch"``,
+        or a step number / stage name.
+    top_n
+        Keep the ``top_n`` largest segments (by step-1 count); the rest become "other".
+
+    See the module documentation of ``linkstar_funnel.funnel._spec`` for exact semantics.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> events = pd.DataFrame({
+    ...     "user_id": ["a", "a", "a", "b", "b"],
+    ...     "timestamp": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03",
+    ...                                  "2026-01-01", "2026-01-20"]),
+    ...     "event": ["visit", "cart", "order", "visit", "cart"],
+    ... })
+    >>> result = Funnel(["visit", "cart", "order"], window="7D").compute(events)
+    >>> result.to_frame()[["stage", "users", "conversion_from_start"]]
+       stage  users  conversion_from_start
+    0  visit      2                    1.0
+    1   cart      1                    0.5
+    2  order      1                    0.5
+    >>> Funnel(["visit", "cart"], window="-1D")
+    Traceback (most recent call last):
+    ...
+    linkstar_funnel.errors.ParameterError: The 'window' parameter of Funnel must be a positive duration. Got Timedelta('-1 days +00:00:00') instead.
+    """
+
+    stages: tuple[StageMatcher, ...] = attrs.field(converter=_to_stages)
+    window: pd.Timedelta = attrs.field(
+        default="7D", converter=_window, validator=positive_duration
+    )
+    order: Literal["ordered", "strict", "unordered"] = attrs.field(
+        default="ordered", validator=in_choices({"ordered", "strict", "unordered"})
+    )
+    strict_scope: Literal["funnel", "all"] = attrs.field(
+        default="funnel", validator=in_choices({"funnel", "all"})
+    )
+    step_windows: tuple[pd.Timedelta | None, ...] | None = attrs.field(
+        default=None, converter=_step_windows
+    )
+    entry: Literal["any", "first"] = attrs.field(
+        default="any", validator=in_choices({"any", "first"})
+    )
+    ties: Literal["stage_order", "strict_increase"] = attrs.field(
+        default="stage_order", validator=in_choices({"stage_order", "strict_increase"})
+    )
+    distinct_events: bool = attrs.field(default=False)
+    exclusions: tuple[Exclusion, ...] = attrs.field(default=(), converter=_exclusions)
+    counting: Literal["users", "totals", "sessions"] = attrs.field(
+        default="users", validator=in_choices({"users", "totals", "sessions"})
+    )
+    attribution: Step = attrs.field(default="first_touch")
+    top_n: int | None = attrs.field(default=None)
+
+    def __attrs_post_init__(self) -> None:
+        k = len(self.stages)
+        if not isinstance(self.distinct_events, bool):
+            raise bad_parameter("Funnel", "distinct_events", "True or False", self.distinct_events)
+        if self.step_windows is not None and len(self.step_windows) != k - 1:
+            raise bad_parameter(
+                "Funnel", "step_windows", f"a list of {k - 1} durations (one per transition)",
+                list(self.step_windows),
+            )
+        if self.order == "unordered" and self.step_windows is not None:
+            raise bad_parameter("Funnel", "step_windows", "None when order='unordered'",
+                                list(self.step_windows))
+        if self.order == "unordered" and self.ties != "stage_order":
+            raise bad_parameter("Funnel", "ties", "'stage_order' when order='unordered'",
+                                self.ties)
+        for ex in self.exclusions:
+            i, j = (self.step_number(b, param="exclusions") for b in ex.between)
+            if not i < j:
+                raise bad_parameter("Exclusion", "between", "steps (i, j) with i < j",
+                                    ex.between)
+        if self.attribution not in ("first_touch", "last_touch"):
+            self.step_number(self.attribution, param="attribution")
+        if self.top_n is not None and (
+            isinstance(self.top_n, bool) or not isinstance(self.top_n, int) or self.top_n < 1
+        ):
+            raise bad_parameter("Funnel", "top_n", "a positive integer or None", self.top_n)
+
+    @property
+    def stage_names(self) -> list[str]:
+        """The stage names, in funnel order."""
+        return [s.name for s in self.stages]
+
+    def step_number(self, step: object, *, param: str = "step") -> int:
+        """A step given as a number (from 1) or a stage name, as a number from 1."""
+        names = self.stage_names
+        if isinstance(step, str):
+            if step in names:
+                return names.index(step) + 1
+            raise bad_parameter("Funnel", param, "a stage name in " + repr(names), step)
+        if isinstance(step, int) and not isinstance(step, bool) and 1 <= step <= len(names):
+            return step
+        raise bad_parameter("Funnel", param, f"a step number in 1..{len(names)}", step)
+
+    def compute(
+        self,
+        events: object,
+        *,
+        user: str = "user_id",
+        time: str = "timestamp",
+        event: str = "event",
+        by: str | Sequence[str] | None = None,
+        session: str | None = None,
+    ) -> FunnelResult:
+        """Compute the funnel on an event log (one row per event; never modified).
+
+        Parameters
+        ----------
+        events
+            A pandas DataFrame (or an object with ``to_pandas()``).
+        user, time, event
+            Column names of the entity id, the event time and the event name.
+        by
+            Segment column(s) for a breakdown.
+        session
+            Session-id column; required with ``counting="sessions"``.
+
+        Raises
+        ------
+        ColumnNotFoundError, EmptyFrameError, ParameterError
+            Missing columns, no usable rows or no event matching the first stage, bad
+            options.
+        """
+        from ._engine import compute
+
+        return compute(self, events, user=user, time=time, event=event, by=by, session=session)
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Mapping[str, int] | pd.DataFrame,
+        *,
+        stage: str = "stage",
+        count: str = "count",
+        by: str | Sequence[str] | None = None,
+    ) -> FunnelResult:
+        """A funnel result from already-aggregated stage counts.
+
+        Parameters
+        ----------
+        counts
+            ``{stage: count}`` in funnel order, or a frame with ``stage`` and ``count``
+            columns (and segment columns named in ``by``), stages in funnel order.
+
+        Examples
+        --------
+        >>> r = Funnel.from_counts({"visit": 10_000, "cart": 800, "order": 300})
+        >>> r.to_frame()["conversion_from_previous"].round(3).tolist()
+        [1.0, 0.08, 0.375]
+        """
+        from ._counts import from_counts
+
+        return from_counts(counts, stage=stage, count=count, by=by)
