@@ -7,7 +7,7 @@ Funnels (where buyers drop out), attribution (which channel earned the sale), KP
 
 from __future__ import annotations
 
-from . import errors, overview, plotting, report, results, schema
+from . import datasets, errors, overview, plotting, report, results, schema
 from ._version import __version__
 from .errors import (
     ColumnNotFoundError,
@@ -48,6 +48,7 @@ __all__ = [
     "TimeColumnError",
     "TimeZoneError",
     "__version__",
+    "datasets",
     "describe_events",
     "describe_orders",
     "errors",
