@@ -1,0 +1,59 @@
+"""KPI trees: GMV = traffic * CVR * AOV, evaluated on data and its change decomposed.
+
+* :class:`KPITree` — nodes (:class:`Leaf`, :class:`Product`, :class:`Ratio`, :class:`Sum`)
+  built from formula lines, with owners and units; ``evaluate`` gives every node's value
+  per period and segment (:class:`KPIValues`);
+* ``decompose`` splits the root's change between two periods among the drivers at every
+  level (:class:`DecompositionResult`) with :class:`LMDI` (LMDI-I, additive and
+  multiplicative), :class:`Shapley` (exact, nested) or :class:`Sequential` (explicit
+  order, order dependent); ``decompose_structure`` adds activity / structure / intensity
+  effects across segments; ``mix_rate`` / :func:`mix_rate` split a ratio into mix and
+  rate (:class:`MixRateResult`);
+* ``target`` (:class:`TargetResult`) and ``sensitivity`` (:class:`SensitivityResult`).
+
+New decomposition methods implement the :class:`Decomposition` protocol, register with
+:func:`register_decomposition` and can be checked with :func:`check_decomposition`.
+Leaves can be supplied by other results through the :class:`NodeSource` protocol.
+"""
+
+from __future__ import annotations
+
+from ._decomposition import DecompositionResult
+from ._evaluate import KPIValues, NodeSource
+from ._lmdi import LMDI, log_mean
+from ._mix import MixRateResult, mix_rate
+from ._nodes import Leaf, Node, Product, Ratio, Sum
+from ._protocol import (
+    Decomposition,
+    check_decomposition,
+    decomposition_methods,
+    register_decomposition,
+)
+from ._sequential import Sequential
+from ._shapley import Shapley
+from ._targets import SensitivityResult, TargetResult
+from ._tree import KPITree
+
+__all__ = [
+    "LMDI",
+    "Decomposition",
+    "DecompositionResult",
+    "KPITree",
+    "KPIValues",
+    "Leaf",
+    "MixRateResult",
+    "Node",
+    "NodeSource",
+    "Product",
+    "Ratio",
+    "SensitivityResult",
+    "Sequential",
+    "Shapley",
+    "Sum",
+    "TargetResult",
+    "check_decomposition",
+    "decomposition_methods",
+    "log_mean",
+    "mix_rate",
+    "register_decomposition",
+]
