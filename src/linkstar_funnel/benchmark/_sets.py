@@ -1,0 +1,310 @@
+"""``Benchmark``: a named set of dated, sourced reference rates."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from .._validators import bad_parameter, non_empty_str
+from ..errors import ColumnNotFoundError, DataQualityWarning, ParameterError
+from ..schema import as_frame, read_times
+from ._observations import segment_columns, validate_observations
+from ._reference import Reference, check_as_of
+
+if TYPE_CHECKING:
+    from ._compare import BenchmarkComparison
+
+__all__ = ["Benchmark"]
+
+_BENCH = "Benchmark"
+_STEP = "<step rate>"
+_FROM_RATES = "Benchmark.from_rates"
+_FROM_FRAME = "Benchmark.from_frame"
+_FROM_HISTORY = "Benchmark.from_history"
+
+
+def _tuple_refs(value: Iterable[Reference]) -> tuple[Reference, ...]:
+    refs = tuple(value)
+    for r in refs:
+        if not isinstance(r, Reference):
+            raise bad_parameter(_BENCH, "references", "a sequence of Reference", r)
+    return refs
+
+
+@attrs.frozen
+class Benchmark:
+    """A named set of reference rates, each dated and sourced (see :class:`Reference`).
+
+    Build one with :meth:`from_rates` (targets, published figures), :meth:`from_frame`
+    (per-segment values), :meth:`from_history` (your own last weeks), or load a shipped
+    set with :func:`~linkstar_funnel.benchmark.get_benchmark`. Compare observations with
+    :meth:`compare`.
+
+    Parameters
+    ----------
+    name
+        What the set is ("industry defaults", "own history, 8 weeks").
+    references
+        The values; at most one per ``(stage, base, segment)``.
+
+    Examples
+    --------
+    >>> from linkstar_funnel.benchmark import Benchmark
+    >>> bench = Benchmark.from_rates({"add_to_cart": 0.052, "checkout": 0.452},
+    ...                              source="Littledata", as_of="2019-10")
+    >>> bench.to_frame()[["stage", "rate", "source", "as_of"]]
+             stage   rate      source    as_of
+    0  add_to_cart  0.052  Littledata  2019-10
+    1     checkout  0.452  Littledata  2019-10
+    """
+
+    name: str = attrs.field(validator=non_empty_str)
+    references: tuple[Reference, ...] = attrs.field(converter=_tuple_refs)
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[object] = set()
+        for r in self.references:
+            if r.key in seen:
+                msg = (
+                    f"The 'references' parameter of Benchmark must hold one value per "
+                    f"(stage, base, segment). Got two for stage={r.stage!r}, base={r.base!r}, "
+                    f"segment={dict(r.segment)!r}."
+                )
+                raise ParameterError(msg)
+            seen.add(r.key)
+
+    def __len__(self) -> int:
+        return len(self.references)
+
+    # ------------------------------------------------------------------ constructors
+
+    @classmethod
+    def from_rates(
+        cls,
+        rates: Mapping[str, float],
+        *,
+        source: str,
+        as_of: object,
+        definitions: Mapping[str, str] | None = None,
+        base: str | None = None,
+        segment: Mapping[str, str] | None = None,
+        kind: Literal["industry", "target", "peer"] = "target",
+        name: str | None = None,
+        url: str | None = None,
+    ) -> Benchmark:
+        """One reference per stage, all from the same source and date.
+
+        Parameters
+        ----------
+        rates
+            Stage name → rate in [0, 1].
+        source, as_of
+            Who gave the values, and when they were measured (``"2019-10"``).
+        definitions
+            Stage name → what exactly the rate measures.
+        base, segment, kind, url
+            As in :class:`Reference`, shared by every value.
+        name
+            The set's name (default: the source).
+        """
+        if not isinstance(rates, Mapping) or not rates:
+            raise bad_parameter(
+                _FROM_RATES, "rates", "a non-empty mapping of stage names to rates", rates
+            )
+        defs = dict(definitions or {})
+        refs = [
+            Reference(
+                stage=str(stage),
+                rate=rate,
+                source=source,
+                as_of=as_of,
+                definition=defs.get(str(stage), ""),
+                base=base,
+                segment=segment or {},
+                kind=kind,
+                url=url,
+            )
+            for stage, rate in rates.items()
+        ]
+        return cls(name or source, refs)
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        name: str,
+        source: str | None = None,
+        as_of: object = None,
+        kind: Literal["industry", "target", "peer"] = "industry",
+    ) -> Benchmark:
+        """References from a table: ``stage``, ``rate``, optional ``base``, ``source``,
+        ``as_of``, ``definition``, ``url``, and segment columns (all others).
+
+        ``source`` and ``as_of`` given here fill rows (or columns) that lack them. A
+        missing segment label (NaN) means the value applies to every label.
+        """
+        data = as_frame(frame, frame_name="benchmark")
+        for col in ("stage", "rate"):
+            if col not in data.columns:
+                raise ColumnNotFoundError(col, data.columns, frame_name="benchmark")
+        meta = {"stage", "rate", "base", "source", "as_of", "definition", "url", "population"}
+        seg_cols = [str(c) for c in data.columns if c not in meta]
+        refs = []
+        for row in data.to_dict("records"):
+            src = row.get("source", source)
+            when = row.get("as_of", as_of)
+            if src is None or (isinstance(src, float) and np.isnan(src)):
+                raise bad_parameter(
+                    _FROM_FRAME, "source", "given (as a column or a parameter)", src
+                )
+            refs.append(
+                Reference(
+                    stage=str(row["stage"]),
+                    rate=row["rate"],
+                    source=str(src),
+                    as_of=check_as_of(when, owner=_FROM_FRAME),
+                    definition=_text(row.get("definition")),
+                    base=_opt(row.get("base")),
+                    segment={c: str(row[c]) for c in seg_cols if not pd.isna(row[c])},
+                    kind=kind,
+                    url=_opt(row.get("url")),
+                    population=_text(row.get("population")),
+                )
+            )
+        return cls(name, refs)
+
+    @classmethod
+    def from_history(
+        cls,
+        history: object,
+        *,
+        weeks: int = 8,
+        period: str = "period",
+        end: object = None,
+        tz: str | None = None,
+        name: str | None = None,
+    ) -> Benchmark:
+        """Your own recent history as the reference: pooled rates over the last ``weeks``.
+
+        Parameters
+        ----------
+        history
+            Rate observations (a frame or a :class:`RateSource`) with a ``period`` column
+            of dates or times; they are bucketed into weeks starting on Monday, in ``tz``.
+        weeks
+            How many calendar weeks to pool, ending with the last week before ``end``.
+        period
+            The name of the time column.
+        end
+            Only weeks starting before this date are used (e.g. the week being judged).
+            Default: every week in ``history``.
+        tz
+            The market's time zone to read weeks in (``None``: as the times come).
+        name
+            The set's name.
+
+        Returns
+        -------
+        Benchmark
+            One reference per ``(stage, base, segment)`` with its pooled ``successes`` and
+            ``trials``, so comparisons use two-sample tests (the history is noisy too).
+
+        Warns
+        -----
+        DataQualityWarning
+            Some of the ``weeks`` weeks have no data.
+        """
+        if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
+            raise bad_parameter(_FROM_HISTORY, "weeks", "a positive integer", weeks)
+        obs = validate_observations(history, frame_name="history")
+        if period not in obs.columns:
+            raise ColumnNotFoundError(period, obs.columns, role="period", frame_name="history")
+        week = read_times(obs[period], column=period, frame_name="history").bucket("W", tz)
+        obs = obs.assign(_week=week)
+        if end is not None:
+            cutoff = pd.Timestamp(str(end))
+            obs = obs.loc[obs["_week"] < cutoff]
+        if obs.empty:
+            raise bad_parameter(_FROM_HISTORY, "end", "later than the first week of history", end)
+        last = obs["_week"].max()
+        first = last - pd.Timedelta(weeks=int(weeks) - 1)
+        used = obs.loc[obs["_week"] >= first]
+        present = used["_week"].nunique()
+        if present < weeks:
+            warnings.warn(
+                f"Benchmark.from_history: only {present} of the {weeks} weeks from "
+                f"{first.date()} to {last.date()} have data; the reference pools those.",
+                DataQualityWarning,
+                stacklevel=2,
+            )
+        segs = [c for c in segment_columns(used) if c not in (period, "_week")]
+        keys = ["stage", "base", *segs]
+        pooled = (
+            used.assign(base=used["base"].fillna(_STEP))
+            .groupby(keys, dropna=False, observed=True, sort=False)[["successes", "trials"]]
+            .sum()
+            .reset_index()
+        )
+        pooled = pooled.loc[pooled["trials"] > 0]
+        span = f"{first.date()} to {last.date() + pd.Timedelta(days=6)}"
+        refs = [
+            Reference(
+                stage=row["stage"],
+                rate=row["successes"] / row["trials"],
+                source=f"own history, {weeks} weeks",
+                as_of=str(last.date()),
+                definition=f"pooled successes / trials over the weeks {span}",
+                base=None if row["base"] == _STEP else row["base"],
+                segment={c: str(row[c]) for c in segs},
+                kind="history",
+                successes=int(row["successes"]),
+                trials=int(row["trials"]),
+            )
+            for row in pooled.to_dict("records")
+        ]
+        return cls(name or f"own history ({weeks} weeks to {last.date()})", refs)
+
+    # ------------------------------------------------------------------ views
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per reference: ``stage``, ``base``, ``segment`` (text), ``rate``,
+        ``source``, ``as_of``, ``kind``, ``definition``, ``successes``, ``trials``, ``url``."""
+        rows = [
+            {
+                "stage": r.stage,
+                "base": r.base,
+                "segment": ", ".join(f"{k}={v}" for k, v in r.segment.items()),
+                "rate": r.rate,
+                "source": r.source,
+                "as_of": r.as_of,
+                "kind": r.kind,
+                "definition": r.definition,
+                "successes": r.successes,
+                "trials": r.trials,
+                "url": r.url,
+            }
+            for r in self.references
+        ]
+        return pd.DataFrame(rows)
+
+    def compare(self, observations: object, **kwargs: Any) -> BenchmarkComparison:
+        """Compare rate observations with this benchmark (see :func:`compare`)."""
+        from ._compare import compare
+
+        return compare(observations, self, **kwargs)
+
+
+def _opt(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return str(value)
+
+
+def _text(value: object) -> str:
+    return _opt(value) or ""
