@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ._compute import compute_nodes
-from ._format import fmt_number, fmt_share
+from ._format import METHOD_TITLES, fmt_column, fmt_number, fmt_share
 from ._inputs import Pair, read_pair, segment_tuple
 from ._lmdi import log_mean
 from ._protocol import Decomposition, Edge, get_decomposition
@@ -27,11 +27,7 @@ __all__ = ["DecompositionResult", "decompose"]
 
 FloatArray = npt.NDArray[np.float64]
 
-_TITLES = {
-    "lmdi": "LMDI-I, additive",
-    "shapley": "Shapley (nested, exact)",
-    "sequential": "sequential substitution",
-}
+_TITLES = METHOD_TITLES
 
 
 @attrs.frozen(eq=False)
@@ -221,13 +217,18 @@ class DecompositionResult(ResultMixin):
                 "owner": top["owner"].fillna(""),
                 "before": top["before"].map(fmt_number),
                 "after": top["after"].map(fmt_number),
-                "contribution": top["contribution"].map(lambda v: fmt_number(v, signed=True)),
+                "contribution": fmt_column(top["contribution"], signed=True),
                 "share": top["share"].map(lambda v: fmt_share(v, signed=True)),
             }
         )
+        if top["before"].isna().all():  # several segments: node values differ by segment
+            table = table.drop(columns=["before", "after"])
+            notes_extra = ["per-segment values: to_frame(by_segment=True)"]
+        else:
+            notes_extra = []
         if "effect" in top:
             table.insert(1, "effect", top["effect"])
-        notes = list(self.notes)
+        notes = list(self.notes) + notes_extra
         if self.order_dependent:
             notes.insert(0, f"order dependent: substituted in the order {list(self.order or ())}")
         notes += self.provenance.lines()

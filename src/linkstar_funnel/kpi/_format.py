@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-__all__ = ["fmt_number", "fmt_points", "fmt_share"]
+__all__ = ["METHOD_TITLES", "fmt_column", "fmt_number", "fmt_points", "fmt_share"]
+
+#: How results name the built-in methods.
+METHOD_TITLES = {
+    "lmdi": "LMDI-I, additive",
+    "shapley": "Shapley (nested, exact)",
+    "sequential": "sequential substitution",
+}
 
 
 def fmt_number(value: float, *, signed: bool = False) -> str:
@@ -45,3 +53,28 @@ def fmt_points(value: float, *, signed: bool = True, decimals: int = 2) -> str:
     """A difference of rates in percentage points: ``-0.0022`` → ``-0.22 pp``."""
     sign = "+" if signed else ""
     return f"{100 * float(value):{sign}.{decimals}f} pp"
+
+
+def fmt_column(values: Iterable[float], *, signed: bool = False) -> list[str]:
+    """Numbers of one column with the same decimals, chosen from the largest one.
+
+    Examples
+    --------
+    >>> fmt_column([9488.54, -16179.46, 5800.92], signed=True)
+    ['+9,488.5', '-16,179.5', '+5,800.9']
+    >>> fmt_column([210_550.2, -10_198.0], signed=True)
+    ['+210,550', '-10,198']
+    """
+    items = [float(v) for v in values]
+    finite = [abs(v) for v in items if not math.isnan(v)]
+    top = max(finite, default=0.0)
+    if top >= 100_000:
+        spec = ",.0f"
+    elif top >= 100:
+        spec = ",.1f"
+    elif top >= 1:
+        spec = ",.2f"
+    else:
+        return [fmt_number(v, signed=signed) for v in items]
+    sign = "+" if signed else ""
+    return ["" if math.isnan(v) else f"{v:{sign}{spec}}" for v in items]

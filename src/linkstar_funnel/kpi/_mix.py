@@ -154,6 +154,12 @@ class MixRateResult(ResultMixin):
         ax.axvline(0, color="#555555", linewidth=0.8)
         ax.set_xlabel("effect on the overall rate (percentage points)")
         ax.legend(frameon=False, loc="best")
+        if self.one_period.any():
+            ax.annotate(
+                "* present in one period only: its whole change is mix",
+                (0, 0), xycoords="axes fraction", xytext=(0, -34), textcoords="offset points",
+                fontsize=8, color="#555555", va="top",
+            )  # fmt: skip
         title = (
             f"{self.name}: {fmt_points(self.total)} = mix {fmt_points(self.mix)} "
             f"+ rate {fmt_points(self.rate)}"

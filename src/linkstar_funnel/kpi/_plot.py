@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -9,7 +11,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..plotting import PALETTE, get_axes, style_axes
-from ._format import fmt_number, fmt_share
+from ._format import METHOD_TITLES, fmt_column, fmt_number, fmt_share
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -25,9 +27,11 @@ _OPS = {"product": " \u00d7 ", "ratio": " / "}  # a multiplication sign in the b
 
 def _layout(tree: KPITree) -> dict[str, tuple[float, float]]:
     """x = depth (root at 0, left), y = leaf slot (top to bottom), parents centred."""
-    depth = {tree.root: 0}
-    for parent, child, _ in tree.edge_levels:
-        depth[child] = min(depth.get(child, 99), depth[parent] + 1)
+    # Longest path from the root, so a shared node sits right of every node using it.
+    depth = dict.fromkeys(tree.names, 0)
+    for name in reversed(tree.order):
+        for child in tree.children(name):
+            depth[child] = max(depth[child], depth[name] + 1)
     pos: dict[str, tuple[float, float]] = {}
     slot = [0.0]
 
@@ -45,6 +49,12 @@ def _layout(tree: KPITree) -> dict[str, tuple[float, float]]:
         return y
 
     place(tree.root)
+    # Shared nodes can pull two boxes of one column together: keep them a slot apart.
+    for column in set(depth.values()):
+        names = sorted((n for n in pos if depth[n] == column), key=lambda n: pos[n][1])
+        for above, below in itertools.pairwise(names):
+            if pos[below][1] - pos[above][1] < 1.0:
+                pos[below] = (pos[below][0], pos[above][1] + 1.0)
     return pos
 
 
@@ -71,7 +81,7 @@ def _draw(
     pos = _layout(tree)
     for parent, child in tree.edges:
         (x0, y0), (x1, y1) = pos[parent], pos[child]
-        xm = x0 + 0.5 * (x1 - x0) if x1 - x0 <= 1 else x1 - 0.5
+        xm = x0 + 0.5  # fan out next to the parent, then run level to the child
         color = edge_colors.get((parent, child), "#999999")
         ax.plot([x0, xm, xm, x1], [y0, y0, y1, y1], color=color, linewidth=1.3, zorder=1)
     for name, (x, y) in pos.items():
@@ -89,6 +99,13 @@ def _draw(
     ax.set_ylim(max(ys) + 0.7, min(ys) - 0.7)
     ax.set_axis_off()
     return ax
+
+
+def _wrap(name: str, width: int = 12) -> str:
+    """Break a long node name at underscores so tick labels do not collide."""
+    if len(name) <= width:
+        return name
+    return "\n".join(textwrap.wrap(name.replace("_", "_ "), width)).replace("_ ", "_")
 
 
 def _figsize(tree: KPITree) -> tuple[float, float]:
@@ -123,9 +140,8 @@ def plot_decomposition_tree(d: DecompositionResult, ax: Axes | None = None) -> A
         if not np.isnan(before):
             lines.append(f"{fmt_number(before)} → {fmt_number(after)}")
         c = float(rows["contribution"].sum())
-        share = c / d.total if d.total else float("nan")
-        lines.append(f"{fmt_number(c, signed=True)} ({fmt_share(share, signed=True)})")
-        extra[name] = "\n".join(lines)
+        lines.append(f"effect {fmt_number(c, signed=True)}" if name != tree.root else "")
+        extra[name] = "\n".join(x for x in lines if x)
         box[name] = _UP if c > 0 else _DOWN if c < 0 else _NEUTRAL
     edges = {
         (p, c): (_UP if v.sum() > 0 else _DOWN if v.sum() < 0 else _NEUTRAL)
@@ -133,7 +149,7 @@ def plot_decomposition_tree(d: DecompositionResult, ax: Axes | None = None) -> A
     }
     _draw(tree, ax, extra, edges, box)
     ax.set_title(
-        f"Change in {tree.root} by driver ({d.method})", loc="left", fontsize=12,
+        f"Change in {tree.root} by driver ({METHOD_TITLES.get(d.method, d.method)})", loc="left", fontsize=12,
         fontweight="semibold",
     )  # fmt: skip
     return ax
@@ -154,7 +170,7 @@ def plot_waterfall(
     else:
         msg = f"The 'level' parameter of DecompositionResult.plot must be 1 or 'leaves'. Got {level!r} instead."
         raise ParameterError(msg)
-    ax = get_axes(ax, figsize=(max(6.0, 1.25 * (len(items) + 2) + 1.5), 4.8))
+    ax = get_axes(ax, figsize=(max(6.0, 1.45 * (len(items) + 2) + 1.0), 4.8))
     root = d.tree.root
     start, end = d.root_before, d.root_after
     running = [start]
@@ -163,11 +179,14 @@ def plot_waterfall(
     lo, hi = min(*running, end), max(*running, end)
     span = hi - lo or abs(hi) or 1.0
     floor = 0.0
-    if lo > 0 and lo > 0.35 * hi:
-        floor = max(0.0, lo - 1.2 * span)
+    if lo > 0 and lo > 0.35 * hi:  # a zero baseline would squash the changes: cut the axis
+        step = 10 ** np.floor(np.log10(span)) / 2
+        floor = max(0.0, float(np.floor((lo - 0.6 * span) / step) * step))
+    # Shares of a small net change (e.g. +1,066%) say little: show them only when tame.
+    show_share = d.total != 0 and all(abs(v / d.total) <= 2 for _, v in items)
     labels = [f"{root}\nbefore"]
     owners = {k: d.tree.node(k).owner for k, _ in items}
-    labels += [f"{k}\n({owners[k]})" if owners[k] else k for k, _ in items]
+    labels += [_wrap(k) + (f"\n({owners[k]})" if owners[k] else "") for k, _ in items]
     labels.append(f"{root}\nafter")
     x = np.arange(len(labels))
     ax.bar(x[0], start - floor, bottom=floor, color=PALETTE[0], width=0.6, **kwargs)
@@ -177,14 +196,14 @@ def plot_waterfall(
                 ha="center", va="bottom", fontsize=9)  # fmt: skip
     ax.annotate(fmt_number(end), (x[-1], end), xytext=(0, 3), textcoords="offset points",
                 ha="center", va="bottom", fontsize=9)  # fmt: skip
+    texts = fmt_column([v for _, v in items], signed=True)
     for i, (_, v) in enumerate(items, start=1):
         base = running[i - 1]
         ax.bar(x[i], v, bottom=base, color=_UP if v >= 0 else _DOWN, width=0.6, **kwargs)
         top = max(base, base + v)
-        share = v / d.total if d.total else float("nan")
-        text = fmt_number(v, signed=True)
-        if not np.isnan(share):
-            text += f"\n{fmt_share(share, signed=True)}"
+        text = texts[i - 1]
+        if show_share:
+            text += f"\n{fmt_share(v / d.total, signed=True)}"
         ax.annotate(text, (x[i], top), xytext=(0, 3), textcoords="offset points",
                     ha="center", va="bottom", fontsize=9)  # fmt: skip
     for i in range(len(items) + 1):
@@ -200,6 +219,9 @@ def plot_waterfall(
     if floor > 0:
         ylabel += f" - axis starts at {fmt_number(floor)}"
     ax.set_ylabel(ylabel)
-    title = f"{root}: {fmt_number(d.total, signed=True)} ({d.method}"
-    title += ", order dependent)" if d.order_dependent else ")"
+    title = (
+        f"Change in {root}: {fmt_number(start)} → {fmt_number(end)} "
+        f"({fmt_number(d.total, signed=True)}), {METHOD_TITLES.get(d.method, d.method)}"
+    )
+    title += ", order dependent" if d.order_dependent else ""
     return style_axes(ax, title=title)
