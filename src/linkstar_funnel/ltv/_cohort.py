@@ -1,0 +1,535 @@
+"""CohortLTV: cumulative value per acquired customer by age, per cohort and segment.
+
+The model, per segment ``g`` (leaf of the ``by`` hierarchy), cohort ``c`` and age ``k`` (in
+``step`` periods since the customer's acquisition step)::
+
+    mean increment per customer = L[g, c] * m_g(k)
+
+* ``m_g`` is the segment's age curve: observed means where customers were observed at that
+  age, pooled toward the parent's curve (see :mod:`._pooling`); beyond the observed ages,
+  the increments are forecast — by prophet's trend on log increments for the root and for
+  segments with at least ``min_customers`` customers, otherwise inherited from the parent
+  with the segment's level. Increments are ≥ 0, so every cumulative curve is non-decreasing.
+* ``L[g, c]`` is the cohort's level relative to its segment's curve, shrunk toward 1.
+
+Time is cut into ``step`` periods ending exactly at ``observed_until``, so every period used
+is fully observed, and each customer's acquisition step is the period of their first order.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._validators import bad_parameter, in_choices, positive_duration, positive_int, to_timedelta
+from ..errors import EmptyFrameError
+from ..results import Provenance
+from ..schema import Column, TimeValues, validate
+from ._cohort_fit import CellTable, CohortLTVFit
+from ._pooling import Hierarchy, auto_kappa, clip_cv2, group_sum, shrink_level
+from ._prophet import MIN_AGES, IncrementForecast, forecast_increments, tail_forecast
+
+__all__ = ["CohortLTV"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Progress = Callable[[int, int], None]
+MISSING = "(missing)"
+MIN_AT_RISK = 20.0
+
+
+def _horizon(value: object) -> pd.Timedelta:
+    return to_timedelta(value, param="horizon", owner="CohortLTV")
+
+
+def _step(value: object) -> pd.Timedelta:
+    return to_timedelta(value, param="step", owner="CohortLTV")
+
+
+def _kappa(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value == "auto":
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        err = bad_parameter("CohortLTV", attribute.name, "'auto' or a number > 0", value)
+        raise err
+
+
+@attrs.frozen
+class CohortLTV:
+    """Cohort LTV curves with prophet-forecast increments and hierarchical pooling.
+
+    Parameters
+    ----------
+    horizon
+        Age to forecast to, e.g. ``"180D"`` or ``"365D"``.
+    step
+        Age resolution (default one week).
+    cohort
+        Cohorts are customers whose first order falls in the same day ``"D"``, week
+        ``"W"`` or month ``"M"``.
+    pooling_strength
+        ``κ`` in customers: how strongly small segments and cohorts are pulled toward
+        their parent; ``"auto"`` estimates it from the data (empirical Bayes).
+    min_customers
+        Segments with at least this many customers get their own forecast shape; smaller
+        ones borrow their parent's.
+    use_prophet
+        Forecast increments with prophet (default); ``False`` uses a power-law tail.
+    n_jobs
+        Worker processes for the per-segment forecasts (1: in process).
+    tz
+        IANA zone for cohort dates (default: the data's own).
+    refunds
+        ``"net"`` (negative values reduce the period's value; a period's value is floored
+        at 0) or ``"drop"``.
+
+    Examples
+    --------
+    >>> import linkstar_funnel as lf
+    >>> store = lf.datasets.make_demo_store(n_users=4000, seed=1)
+    >>> fit = lf.ltv.CohortLTV(horizon="56D", use_prophet=False).fit(
+    ...     store.orders, by="channel", observed_until="2026-03-16")
+    >>> frame = fit.predict(at="56D").to_frame()
+    >>> list(frame.columns)
+    ['cohort', 'channel', 'age', 'customers', 'value', 'lower', 'upper', 'observed']
+    >>> bool((frame["lower"] <= frame["value"]).all() and (frame["value"] <= frame["upper"]).all())
+    True
+    """
+
+    horizon: pd.Timedelta = attrs.field(
+        default=pd.Timedelta("365D"), converter=_horizon, validator=positive_duration
+    )
+    step: pd.Timedelta = attrs.field(
+        default=pd.Timedelta("7D"), converter=_step, validator=positive_duration
+    )
+    cohort: Literal["D", "W", "M"] = attrs.field(default="M", validator=in_choices({"D", "W", "M"}))
+    pooling_strength: float | Literal["auto"] = attrs.field(default="auto", validator=_kappa)
+    min_customers: int = attrs.field(default=300, validator=positive_int)
+    use_prophet: bool = True
+    n_jobs: int = attrs.field(default=1, validator=positive_int)
+    tz: str | None = None
+    refunds: Literal["net", "drop"] = attrs.field(
+        default="net", validator=in_choices({"net", "drop"})
+    )
+
+    def fit(
+        self,
+        orders: object,
+        *,
+        customer: str = "customer_id",
+        time: str = "timestamp",
+        value: str = "revenue",
+        by: str | Sequence[str] | None = None,
+        observed_until: object = None,
+        progress: Progress | None = None,
+    ) -> CohortLTVFit:
+        """Build the cohort curves from orders and forecast them to the horizon.
+
+        Parameters
+        ----------
+        orders
+            One row per order; never modified.
+        customer, time, value
+            Column names.
+        by
+            Segment column, or a hierarchy of them from coarse to fine (e.g.
+            ``["channel", "campaign", "creative"]``). A customer's segment is the one of
+            their first order.
+        observed_until
+            Orders strictly before this time are used; default: just after the last one.
+        progress
+            Called as ``progress(done, total)`` after each segment forecast.
+        """
+        by_cols = () if by is None else (by,) if isinstance(by, str) else tuple(by)
+        cols = [
+            Column("customer", customer, "key"),
+            Column("time", time, "time"),
+            Column("value", value, "number"),
+        ] + [Column(f"by:{c}", c, "category", required=False) for c in by_cols]
+        table = validate(orders, cols, frame_name="orders")
+        acc = table.accounting
+        tv = table.times["time"]
+        ns = tv.ns
+        cut = _cut_ns(observed_until, tv)
+        late = ns >= cut
+        acc = acc.with_dropped("at or after observed_until", int(late.sum()), column=time)
+        val = table.numbers["value"]
+        keep = ~late
+        if self.refunds == "drop":
+            refund = keep & (val < 0)
+            acc = acc.with_dropped("refund", int(refund.sum()), column=value)
+            keep &= ~refund
+        if not keep.any():
+            msg = f"No orders fall before observed_until: {acc}."
+            raise EmptyFrameError(msg)
+        rows = np.flatnonzero(keep)
+        cust = table.codes["customer"][rows]
+        step_ns = int(self.step.value)
+        period = np.floor_divide(ns[rows] - cut, step_ns)
+        order = np.lexsort((ns[rows], cust))
+        first_mask = np.r_[True, cust[order][1:] != cust[order][:-1]]
+        first_rows = order[first_mask]  # positions into `rows`, one per customer, by code
+        cust_codes = cust[first_rows]
+        acq = period[first_rows]
+        # Customer codes are not contiguous after drops: map them to 0..n-1.
+        remap = np.full(int(cust.max()) + 1, -1, dtype=np.int64)
+        remap[cust_codes] = np.arange(len(cust_codes))
+        cidx = remap[cust]
+        cohort_start = TimeValues(ns[rows][first_rows], tv.tz, tv.column).bucket(
+            self.cohort, self.tz
+        )
+        coh_code, coh_labels = pd.factorize(cohort_start, sort=True)
+        paths = _leaf_paths(table.codes, table.labels, by_cols, rows[first_rows])
+        leaf_code, leaf_paths = _factorize_paths(paths)
+        hier = Hierarchy.from_leaf_paths(leaf_paths)
+        cells = _cells(leaf_code, np.asarray(coh_code, np.int64), acq, cidx, period, val[rows])
+        horizon_steps = int(np.ceil(self.horizon / self.step))
+        return self._assemble(
+            cells=cells,
+            hier=hier,
+            horizon_steps=horizon_steps,
+            cut=cut,
+            tz=tv.tz,
+            coh_labels=pd.DatetimeIndex(coh_labels),
+            by_cols=by_cols,
+            customers=table.labels["customer"].take(cust_codes),
+            cust_cell=cells.customer_cell,
+            provenance_acc=acc,
+            progress=progress,
+        )
+
+    def fit_orders(
+        self,
+        orders: object,
+        *,
+        customer: str = "customer_id",
+        time: str = "timestamp",
+        value: str = "revenue",
+        observed_until: object = None,
+        by: str | Sequence[str] | None = None,
+    ) -> CohortLTVFit:
+        """:class:`~linkstar_funnel.ltv.LTVModel` entry point: :meth:`fit` without progress."""
+        return self.fit(
+            orders, customer=customer, time=time, value=value, by=by, observed_until=observed_until
+        )
+
+    def _assemble(
+        self,
+        *,
+        cells: CellTable,
+        hier: Hierarchy,
+        horizon_steps: int,
+        cut: int,
+        tz: object,
+        coh_labels: pd.DatetimeIndex,
+        by_cols: tuple[str, ...],
+        customers: pd.Index,
+        cust_cell: IntArray,
+        provenance_acc: object,
+        progress: Progress | None,
+    ) -> CohortLTVFit:
+        k_obs_max = cells.revenue.shape[1]
+        k_total = k_obs_max + horizon_steps + 1
+        observed = np.arange(k_obs_max)[None, :] < cells.k_obs[:, None]
+        repeat = observed.copy()
+        repeat[:, 0] = False  # age 0 holds the acquisition order: levels read repeat value
+        n_nodes = hier.n_nodes
+        max_depth = int(hier.depth.max())
+        cell_nodes = [
+            _ancestor_at(hier, hier.leaf_node, d)[cells.leaf] for d in range(max_depth + 1)
+        ]
+        n_cell = cells.n.astype(np.float64)
+        # Per-customer dispersion (CV²) relative to the root's observed curve.
+        root_obs = _ratio(cells.revenue.sum(axis=0), (n_cell[:, None] * observed).sum(axis=0))
+        cum_root = np.r_[0.0, np.cumsum(root_obs)]
+        cv2 = clip_cv2(_cv2(cells, cum_root[cells.k_obs]))
+        N = np.zeros(n_nodes)
+        S = np.zeros((n_nodes, k_obs_max))
+        for cell_node in cell_nodes:
+            N += group_sum(cell_node, n_nodes, n_cell)
+            S += group_sum(cell_node, n_nodes, cells.revenue)
+        leaf_nodes = hier.leaf_node
+        if self.pooling_strength == "auto":
+            exp_leaf = group_sum(cell_nodes[-1], n_nodes, n_cell[:, None] * observed) @ root_obs
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratios = S[leaf_nodes].sum(axis=1) / exp_leaf[leaf_nodes]
+            kappa = auto_kappa(ratios, N[leaf_nodes], cv2) if len(leaf_nodes) > 1 else 100.0
+        else:
+            kappa = float(self.pooling_strength)
+        # Cohort levels and the root age curve, alternately (a multiplicative row-column
+        # model on the incomplete cohort * age triangle, as in chain-ladder).
+        ug, ginv = np.unique(cells.leaf * len(coh_labels) + cells.cohort, return_inverse=True)
+        ginv = ginv.ravel()
+        n_g = np.bincount(ginv, weights=n_cell, minlength=len(ug))
+        obs_rep = np.bincount(ginv, weights=(cells.revenue * repeat).sum(axis=1), minlength=len(ug))
+        level = np.ones(len(ug))
+        for _ in range(10):
+            exposure = (n_cell * level[ginv])[:, None] * observed
+            m = _ratio(cells.revenue.sum(axis=0), exposure.sum(axis=0))
+            exp_rep = np.bincount(ginv, weights=(n_cell[:, None] * repeat) @ m, minlength=len(ug))
+            level = np.asarray(
+                [
+                    shrink_level(o, e, n, kappa)
+                    for o, e, n in zip(obs_rep, exp_rep, n_g, strict=True)
+                ]
+            )
+            level /= np.average(level, weights=n_g)
+        exposure = (n_cell * level[ginv])[:, None] * observed
+        D = np.zeros((n_nodes, k_obs_max))
+        for cell_node in cell_nodes:
+            D += group_sum(cell_node, n_nodes, exposure)
+        # Forecast shapes: the root, and every segment with enough customers and ages.
+        fc_nodes = [0] + [
+            int(i)
+            for i in range(1, n_nodes)
+            if N[i] >= self.min_customers and int((D[i] >= MIN_AT_RISK).sum()) > MIN_AGES
+        ]
+        forecasts = self._forecasts(fc_nodes, S, D, k_total, progress)
+        curves, sds, methods = _curves(hier, S, D, N, forecasts, k_total, kappa)
+        # Cohort levels relative to their segment's (pooled) curve, from repeat ages.
+        leaf_curve = curves[leaf_nodes]
+        exp_cell = (n_cell[:, None] * repeat * leaf_curve[cells.leaf, :k_obs_max]).sum(axis=1)
+        exp_g = np.bincount(ginv, weights=exp_cell, minlength=len(ug))
+        level_g = np.asarray(
+            [shrink_level(o, e, n, kappa) for o, e, n in zip(obs_rep, exp_g, n_g, strict=True)]
+        )
+        notes = (
+            f"observed until {pd.Timestamp(cut, tz='UTC') if tz else pd.Timestamp(cut)}",
+            f"pooling strength κ = {kappa:,.0f} customers; customer value CV² = {cv2:.2f}",
+            "age curves: " + ", ".join(f"{v} {k}" for k, v in sorted(methods.items())),
+        )
+        return CohortLTVFit(
+            spec=self,
+            cells=cells,
+            leaf_curves=leaf_curve,
+            leaf_sd=sds[leaf_nodes],
+            cell_level=level_g[ginv],
+            cell_level_var=np.asarray(cv2 / (n_g + kappa), dtype=np.float64)[ginv],
+            cut_ns=cut,
+            tz=tz,
+            cohort_labels=coh_labels,
+            leaf_paths=tuple(hier.path_labels[i] for i in leaf_nodes),
+            by=by_cols,
+            customers=customers,
+            customer_cell=cust_cell,
+            kappa=kappa,
+            cv2=cv2,
+            provenance=Provenance(self, {"orders": provenance_acc}, notes),  # type: ignore[dict-item]
+        )
+
+    def _forecasts(
+        self,
+        nodes: list[int],
+        S: FloatArray,
+        D: FloatArray,
+        k_total: int,
+        progress: Progress | None,
+    ) -> dict[int, tuple[int, IncrementForecast]]:
+        jobs = []
+        for node in nodes:
+            usable = D[node] >= MIN_AT_RISK
+            last = int(np.flatnonzero(usable).max()) if usable.any() else 0
+            ages = np.arange(last + 1, dtype=np.float64)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                inc = np.where(
+                    D[node, : last + 1] > 0, S[node, : last + 1] / D[node, : last + 1], 0.0
+                )
+            future = np.arange(last + 1, k_total, dtype=np.float64)
+            jobs.append((node, last, ages, inc, D[node, : last + 1], future))
+        out: dict[int, tuple[int, IncrementForecast]] = {}
+        step_days = self.step / pd.Timedelta(days=1)
+        total = len(jobs)
+        if self.n_jobs > 1 and total > 1:
+            ctx = multiprocessing.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=self.n_jobs, mp_context=ctx) as pool:
+                futures = {
+                    pool.submit(_forecast_job, j[2:], step_days, self.use_prophet): j for j in jobs
+                }
+                for done, fut in enumerate(cf.as_completed(futures), start=1):
+                    node, last = futures[fut][:2]
+                    out[node] = (last, fut.result())
+                    if progress is not None:
+                        progress(done, total)
+        else:
+            for done, j in enumerate(jobs, start=1):
+                out[j[0]] = (j[1], _forecast_job(j[2:], step_days, self.use_prophet))
+                if progress is not None:
+                    progress(done, total)
+        return out
+
+
+def _forecast_job(
+    job: tuple[FloatArray, FloatArray, FloatArray, FloatArray], step_days: float, use_prophet: bool
+) -> IncrementForecast:
+    ages, inc, at_risk, future = job
+    if use_prophet:
+        return forecast_increments(ages, inc, at_risk, future, step_days=step_days)
+    return tail_forecast(ages, inc, at_risk, future)
+
+
+def _curves(
+    hier: Hierarchy,
+    S: FloatArray,
+    D: FloatArray,
+    N: FloatArray,
+    forecasts: dict[int, tuple[int, IncrementForecast]],
+    k_total: int,
+    kappa: float,
+) -> tuple[FloatArray, FloatArray, dict[str, int]]:
+    n_nodes, k_obs = S.shape
+    curves = np.zeros((n_nodes, k_total))
+    sds = np.zeros((n_nodes, k_total))
+    methods: dict[str, int] = {}
+    pad = k_total - k_obs
+    S_full = np.pad(S, ((0, 0), (0, pad)))
+    D_full = np.pad(D, ((0, 0), (0, pad)))
+    for node in np.argsort(hier.depth, kind="stable"):
+        own = forecasts.get(int(node))
+        own_curve = own_sd = None
+        if own is not None:
+            last, fc = own
+            with np.errstate(invalid="ignore", divide="ignore"):
+                obs = np.where(
+                    D_full[node, : last + 1] > 0,
+                    S_full[node, : last + 1] / D_full[node, : last + 1],
+                    0.0,
+                )
+            own_curve = np.r_[obs, fc.mean]
+            own_sd = np.r_[np.zeros(last + 1), fc.log_sd]
+            methods[fc.method] = methods.get(fc.method, 0) + 1
+        parent = int(hier.parent[node])
+        if parent < 0:
+            assert own_curve is not None
+            assert own_sd is not None
+            curves[node], sds[node] = own_curve, own_sd
+            continue
+        observed = D_full[node] > 0
+        expected = float((D_full[node] * curves[parent]).sum())
+        rho = shrink_level(float(S_full[node].sum()), expected, float(N[node]), kappa)
+        base = rho * curves[parent]
+        base_sd = sds[parent]
+        if own_curve is not None and own_sd is not None:
+            w = N[node] / (N[node] + kappa)
+            base = w * own_curve + (1 - w) * base
+            base_sd = np.sqrt(w * own_sd**2 + (1 - w) * base_sd**2)
+        else:
+            methods["pooled"] = methods.get("pooled", 0) + 1
+        curves[node] = np.where(
+            observed, (S_full[node] + kappa * base) / (D_full[node] + kappa), base
+        )
+        sds[node] = base_sd
+    return np.maximum(curves, 0.0), sds, methods
+
+
+def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, 0.0)
+
+
+def _cv2(cells: CellTable, expected_cell: FloatArray) -> float:
+    """Dispersion of customers' observed value around the root curve (cell level → customer)."""
+    per_customer = cells.customer_value
+    exp = expected_cell[cells.customer_cell]
+    ok = exp > 0
+    if ok.sum() < 10:
+        return 4.0
+    r = per_customer[ok] / exp[ok]
+    mean = float(r.mean())
+    return float(r.var() / mean**2) if mean > 0 else 4.0
+
+
+def _ancestor_at(hier: Hierarchy, nodes: IntArray, depth: int) -> IntArray:
+    out = nodes.copy()
+    for _ in range(int(hier.depth.max())):
+        deeper = hier.depth[out] > depth
+        out = np.where(deeper, hier.parent[out], out)
+    return out
+
+
+def _cut_ns(observed_until: object, tv: TimeValues) -> int:
+    if observed_until is None:
+        return int(tv.ns.max()) + 1
+    try:
+        ts = pd.Timestamp(observed_until)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        err = bad_parameter("CohortLTV.fit", "observed_until", "a date or time", observed_until)
+        raise err from exc
+    if pd.isna(ts):
+        err = bad_parameter(
+            "CohortLTV.fit", "observed_until", "a date or time, not NaT", observed_until
+        )
+        raise err
+    if tv.tz is not None:
+        ts = ts.tz_localize(tv.tz) if ts.tz is None else ts
+        return int(ts.tz_convert("UTC").value)
+    return int((ts.tz_localize(None) if ts.tz is not None else ts).value)
+
+
+def _leaf_paths(
+    codes: dict[str, IntArray] | object,
+    labels: dict[str, pd.Index] | object,
+    by_cols: tuple[str, ...],
+    first_rows: npt.NDArray[np.intp],
+) -> list[tuple[str, ...]]:
+    assert isinstance(codes, dict)
+    assert isinstance(labels, dict)
+    if not by_cols:
+        return [()] * len(first_rows)
+    columns = []
+    for c in by_cols:
+        code = codes[f"by:{c}"][first_rows]
+        lab = np.asarray(labels[f"by:{c}"].astype(str), dtype=object)
+        columns.append(
+            np.where(code >= 0, lab[np.maximum(code, 0)] if len(lab) else MISSING, MISSING)
+        )
+    return list(zip(*columns, strict=True))
+
+
+def _factorize_paths(paths: list[tuple[str, ...]]) -> tuple[IntArray, list[tuple[str, ...]]]:
+    index: dict[tuple[str, ...], int] = {}
+    codes = np.fromiter(
+        (index.setdefault(p, len(index)) for p in paths), dtype=np.int64, count=len(paths)
+    )
+    ordered = sorted(index, key=lambda p: tuple(map(str, p)))
+    rank = np.empty(len(index), dtype=np.int64)
+    for new, p in enumerate(ordered):
+        rank[index[p]] = new
+    return rank[codes], ordered
+
+
+def _cells(
+    leaf: IntArray,
+    cohort: IntArray,
+    acq: IntArray,
+    cidx: IntArray,
+    period: IntArray,
+    value: FloatArray,
+) -> CellTable:
+    """Group customers by (leaf, cohort, acquisition step); revenue by cell and age."""
+    key = np.column_stack([leaf, cohort, acq])
+    ukey, cust_cell, n = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    cust_cell = cust_cell.ravel()
+    k_obs = -ukey[:, 2]
+    k_max = int(k_obs.max())
+    age = period - acq[cidx]
+    cell_row = cust_cell[cidx]
+    flat = np.bincount(cell_row * k_max + age, weights=value, minlength=len(ukey) * k_max)
+    revenue = np.maximum(flat.reshape(len(ukey), k_max), 0.0)
+    customer_value = np.bincount(cidx, weights=value, minlength=len(cust_cell))
+    return CellTable(
+        leaf=ukey[:, 0].astype(np.int64),
+        cohort=ukey[:, 1].astype(np.int64),
+        acq=ukey[:, 2].astype(np.int64),
+        n=n.astype(np.int64),
+        k_obs=k_obs.astype(np.int64),
+        revenue=revenue,
+        customer_cell=cust_cell.astype(np.int64),
+        customer_value=np.maximum(customer_value, 0.0),
+    )

@@ -1,0 +1,160 @@
+"""LTV:CAC and payback period per channel, from a cohort LTV fit and ad spend."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from .._validators import bad_parameter, to_timedelta
+from ..errors import ColumnNotFoundError, ParameterError
+from ..results import Provenance, ResultMixin, Summary
+from ..schema import RowAccounting
+from ._cohort_fit import CohortLTVFit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["UnitEconomics", "unit_economics"]
+
+
+@attrs.frozen(eq=False)
+class UnitEconomics(ResultMixin):
+    """Per channel: customers, spend, CAC, LTV (with interval), LTV:CAC and payback."""
+
+    frame: pd.DataFrame = attrs.field(repr=False)
+    at: pd.Timedelta
+    margin: float
+    provenance: Provenance = attrs.field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """``channel``, ``customers``, ``spend``, ``cac``, ``ltv``, ``ltv_lower``,
+        ``ltv_upper``, ``ltv_cac``, ``payback`` (age when cumulative margin reaches CAC;
+        NaT when not within the horizon)."""
+        return self.frame.copy()
+
+    def summary(self) -> Summary:
+        """The table, with the LTV age and margin."""
+        facts = (("LTV age", f"{self.at.days} days"), ("margin", f"{self.margin:.0%}"))
+        return Summary(
+            "LTV:CAC by channel",
+            facts=facts,
+            table=self.frame.round(2),
+            notes=tuple(self.provenance.lines()),
+        )
+
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """LTV:CAC per channel, with the break-even line at 1."""
+        from ..plotting import PALETTE, get_axes, style_axes
+
+        ax = get_axes(ax)
+        f = self.frame.dropna(subset=["ltv_cac"]).sort_values("ltv_cac")
+        colors = [PALETTE[2] if v >= 1 else PALETTE[3] for v in f["ltv_cac"]]
+        ax.barh(f["channel"].astype(str), f["ltv_cac"], color=colors, **kwargs)
+        ax.axvline(1.0, color="#444444", lw=1, ls="--")
+        ax.set_xlabel(f"LTV:CAC ({self.at.days}-day value * {self.margin:.0%} margin / CAC)")
+        return style_axes(ax, title="LTV:CAC by channel", grid_axis="x")
+
+
+def unit_economics(
+    fit: CohortLTVFit,
+    spend: pd.DataFrame,
+    *,
+    channel: str = "channel",
+    cost: str = "cost",
+    acquisitions: Mapping[str, float] | pd.Series | None = None,
+    at: object = "365D",
+    margin: float = 1.0,
+    alpha: float = 0.05,
+) -> UnitEconomics:
+    """LTV:CAC and payback per channel.
+
+    Parameters
+    ----------
+    fit
+        A :class:`CohortLTVFit` whose ``by`` includes ``channel``.
+    spend
+        Ad spend with ``channel`` and ``cost`` columns (e.g. ``make_demo_store().spend``),
+        covering the same acquisition period as the fit's cohorts.
+    acquisitions
+        Customers acquired per channel (e.g. from an attribution result); default: the
+        fit's customers by channel of first order.
+    at
+        Age at which LTV is read.
+    margin
+        Share of revenue kept as contribution margin, in (0, 1].
+    alpha
+        The LTV interval covers ``1 - alpha``.
+
+    Examples
+    --------
+    >>> import linkstar_funnel as lf
+    >>> store = lf.datasets.make_demo_store(n_users=4000, seed=1)
+    >>> fit = lf.ltv.CohortLTV(horizon="84D", use_prophet=False).fit(store.orders, by="channel")
+    >>> econ = lf.ltv.unit_economics(fit, store.spend, at="84D", margin=0.4)
+    >>> list(econ.to_frame().columns)
+    ['channel', 'customers', 'spend', 'cac', 'ltv', 'ltv_lower', 'ltv_upper', 'ltv_cac', 'payback']
+    """
+    if channel not in fit.by:
+        msg = (
+            f"The fit has no {channel!r} segment (segments: {list(fit.by)}).\n"
+            f"Hint: fit with by={channel!r}."
+        )
+        raise ParameterError(msg)
+    if not 0.0 < margin <= 1.0:
+        err = bad_parameter("unit_economics", "margin", "a share in (0, 1]", margin)
+        raise err
+    for col in (channel, cost):
+        if col not in spend.columns:
+            raise ColumnNotFoundError(col, spend.columns, frame_name="spend")
+    age = to_timedelta(at, param="at", owner="unit_economics")
+    curve = fit.predict(alpha=alpha).ltv()
+    by_channel = _by_channel(curve, list(fit.by), channel)
+    ages = sorted(by_channel["age"].unique())
+    read_age = min(ages, key=lambda a: abs(a - age))
+    at_age = by_channel[by_channel["age"] == read_age].set_index(channel)
+    cost_by = spend.groupby(spend[channel].astype(str), observed=True)[cost].sum()
+    acq = (
+        pd.Series(acquisitions, dtype=np.float64)
+        if acquisitions is not None
+        else at_age["customers"]
+    )
+    channels = sorted(set(at_age.index) | set(cost_by.index))
+    out = pd.DataFrame({"channel": channels})
+    out["customers"] = acq.reindex(channels).to_numpy(dtype=np.float64)
+    out["spend"] = cost_by.reindex(channels).fillna(0.0).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["cac"] = out["spend"] / out["customers"]
+    out["ltv"] = at_age["value"].reindex(channels).to_numpy() * margin
+    out["ltv_lower"] = at_age["lower"].reindex(channels).to_numpy() * margin
+    out["ltv_upper"] = at_age["upper"].reindex(channels).to_numpy() * margin
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["ltv_cac"] = np.where(out["cac"] > 0, out["ltv"] / out["cac"], np.nan)
+    payback = []
+    for ch, cac in zip(out["channel"], out["cac"], strict=True):
+        g = by_channel[by_channel[channel] == ch].sort_values("age")
+        reached = g[g["value"] * margin >= cac] if np.isfinite(cac) else g.iloc[:0]
+        payback.append(reached["age"].iloc[0] if len(reached) else pd.NaT)
+    out["payback"] = pd.to_timedelta(pd.Series(payback, dtype="timedelta64[ns]"))
+    acc = RowAccounting(rows_in=len(spend))
+    notes = (f"LTV read at age {read_age.days} days", "CAC = spend / customers acquired")
+    return UnitEconomics(out, read_age, margin, Provenance(fit.spec, {"spend": acc}, notes))
+
+
+def _by_channel(curve: pd.DataFrame, by: list[str], channel: str) -> pd.DataFrame:
+    if by == [channel]:
+        return curve
+    w = curve["customers"].to_numpy(dtype=np.float64)
+    g = curve.assign(_v=curve["value"] * w, _l=curve["lower"] * w, _u=curve["upper"] * w, _w=w)
+    s = g.groupby([channel, "age"], observed=True)[["_v", "_l", "_u", "_w"]].sum()
+    return pd.DataFrame(
+        {
+            "customers": s["_w"],
+            "value": s["_v"] / s["_w"],
+            "lower": s["_l"] / s["_w"],
+            "upper": s["_u"] / s["_w"],
+        }
+    ).reset_index()

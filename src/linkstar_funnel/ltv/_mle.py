@@ -1,0 +1,241 @@
+"""Maximum likelihood on log-parameters: optimiser, Hessian standard errors, failure rules.
+
+Every probabilistic model minimises its mean negative log-likelihood over the logarithms
+of its (positive) parameters with BFGS, falling back to Nelder-Mead. The rules:
+
+* a non-finite optimum raises :class:`~linkstar_funnel.errors.ConvergenceError` carrying
+  the optimiser's message: parameters are never NaN;
+* an optimiser that stops early with a sizeable gradient, or a parameter that runs to the
+  edge of its domain, gives a :class:`~linkstar_funnel.errors.ConvergenceWarning` and a
+  usable result;
+* standard errors come from the inverse of a central-difference Hessian of the total
+  negative log-likelihood in log-parameters, mapped to natural units by the delta method.
+  When the Hessian is not positive definite they are NaN and a warning says so.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import optimize, stats
+
+from ..errors import ConvergenceError, ConvergenceWarning, ParameterError
+
+__all__ = ["MLEFit", "fit_mle", "z_value"]
+
+FloatArray = npt.NDArray[np.float64]
+LogLik = Callable[[FloatArray], FloatArray]
+_BOUND = 30.0  # |log(param)| beyond this (1e-13 .. 1e13) is the edge of the domain
+_GRAD_OK = 1e-4
+
+
+def z_value(alpha: float, *, owner: str = "this call") -> float:
+    """Two-sided normal quantile for a ``1 - alpha`` interval."""
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        msg = f"The 'alpha' parameter of {owner} must be a number in (0, 1). Got {alpha!r} instead."
+        raise ParameterError(msg)
+    return float(stats.norm.ppf(1.0 - alpha / 2.0))
+
+
+@attrs.frozen(eq=False)
+class MLEFit:
+    """The numbers of a maximum-likelihood fit (shared by every fitted model)."""
+
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+    log_cov: FloatArray = attrs.field(repr=False)
+    log_likelihood: float
+    n_obs: int
+    converged: bool
+    message: str
+    iterations: int
+
+    @property
+    def params(self) -> dict[str, float]:
+        """Estimates by name."""
+        return dict(zip(self.names, self.values, strict=True))
+
+    @property
+    def standard_errors(self) -> dict[str, float]:
+        """Delta-method standard errors in natural units (NaN when unavailable)."""
+        se_log = np.sqrt(np.clip(np.diag(self.log_cov), 0.0, None))
+        return {n: float(v * s) for n, v, s in zip(self.names, self.values, se_log, strict=True)}
+
+    def params_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """``estimate``, ``std_error``, ``lower``, ``upper`` per parameter.
+
+        The interval is symmetric on the log scale (parameters are positive), so it always
+        contains the estimate.
+        """
+        z = z_value(alpha, owner="params_frame")
+        est = np.asarray(self.values)
+        se_log = np.sqrt(np.clip(np.diag(self.log_cov), 0.0, None))
+        se = np.asarray(list(self.standard_errors.values()))
+        return pd.DataFrame(
+            {
+                "estimate": est,
+                "std_error": se,
+                "lower": est * np.exp(-z * se_log),
+                "upper": est * np.exp(z * se_log),
+            },
+            index=pd.Index(self.names, name="parameter"),
+        )
+
+
+def fit_mle(
+    loglik: LogLik,
+    x0: Mapping[str, float],
+    *,
+    weights: FloatArray,
+    owner: str,
+    penalizer: float = 0.0,
+    maxiter: int = 2000,
+) -> MLEFit:
+    """Maximise ``sum(weights * loglik(params))`` over positive parameters.
+
+    Parameters
+    ----------
+    loglik
+        Per-observation log-likelihoods given the natural parameters (vectorised).
+    x0
+        Starting values by name (positive).
+    weights
+        Multiplicity of each observation (rows compressed to unique values).
+    owner
+        The model's name, for messages.
+    penalizer
+        L2 penalty on the parameters (``penalizer * sum(params**2)`` added to the mean
+        negative log-likelihood), as lifetimes does; 0 gives the plain MLE.
+    """
+    names = tuple(x0)
+    n = float(weights.sum())
+
+    def objective(theta: FloatArray) -> float:
+        if np.any(np.abs(theta) > 50):
+            return np.inf
+        params = np.exp(theta)
+        with np.errstate(all="ignore"):
+            ll = loglik(params)
+            value = -float(weights @ ll) / n + penalizer * float(params @ params)
+        return value if np.isfinite(value) else np.inf
+
+    start = np.log(np.asarray([x0[k] for k in names], dtype=np.float64))
+    with warnings.catch_warnings():
+        # BFGS warns about precision loss at a flat optimum; the gradient check below decides.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = optimize.minimize(
+            objective, start, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-9}
+        )
+        grad = _gradient(objective, res.x)
+        if not (np.isfinite(res.fun) and np.max(np.abs(grad)) < _GRAD_OK):
+            nm = optimize.minimize(
+                objective,
+                res.x if np.isfinite(res.fun) else start,
+                method="Nelder-Mead",
+                options={"maxiter": maxiter * 5, "xatol": 1e-8, "fatol": 1e-12},
+            )
+            if np.isfinite(nm.fun) and (not np.isfinite(res.fun) or nm.fun <= res.fun):
+                res = nm
+                grad = _gradient(objective, res.x)
+    if not (np.all(np.isfinite(res.x)) and np.isfinite(res.fun)):
+        msg = (
+            f"{owner} did not converge: the optimiser stopped without a finite likelihood "
+            f"({res.message}).\nHint: check the data for customers with recency > T or "
+            "negative values, or pass a small penalizer."
+        )
+        raise ConvergenceError(msg)
+    gmax = float(np.max(np.abs(grad)))
+    converged = gmax < _GRAD_OK
+    if not converged:
+        warnings.warn(
+            f"{owner} stopped before converging (largest gradient {gmax:.2g}; optimiser: "
+            f"{res.message}). The estimates are usable but check them.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    edge = [k for k, t in zip(names, res.x, strict=True) if abs(t) > _BOUND]
+    if edge:
+        warnings.warn(
+            f"{owner}: the parameter(s) {', '.join(edge)} ran to the edge of their domain; "
+            "the data do not identify them well.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    log_cov = _log_covariance(lambda t: objective(t) * n, res.x, owner)
+    return MLEFit(
+        names=names,
+        values=tuple(float(v) for v in np.exp(res.x)),
+        log_cov=log_cov,
+        log_likelihood=-float(res.fun - penalizer * float(np.exp(res.x) @ np.exp(res.x))) * n,
+        n_obs=round(n),
+        converged=converged,
+        message=str(res.message),
+        iterations=int(res.get("nit", 0)),
+    )
+
+
+def _gradient(f: Callable[[FloatArray], float], x: FloatArray, h: float = 1e-6) -> FloatArray:
+    out = np.empty_like(x)
+    for i in range(len(x)):
+        e = np.zeros_like(x)
+        e[i] = h
+        out[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return np.where(np.isfinite(out), out, np.inf)
+
+
+def _log_covariance(f: Callable[[FloatArray], float], x: FloatArray, owner: str) -> FloatArray:
+    k = len(x)
+    h = 1e-4
+    hess = np.empty((k, k))
+    f0 = f(x)
+    for i in range(k):
+        for j in range(i, k):
+            ei = np.zeros(k)
+            ej = np.zeros(k)
+            ei[i] = h
+            ej[j] = h
+            if i == j:
+                val = (f(x + ei) - 2 * f0 + f(x - ei)) / h**2
+            else:
+                val = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (
+                    4 * h**2
+                )
+            hess[i, j] = hess[j, i] = val
+    try:
+        if not np.all(np.isfinite(hess)):
+            raise np.linalg.LinAlgError
+        np.linalg.cholesky(hess)
+        return np.asarray(np.linalg.inv(hess), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        warnings.warn(
+            f"{owner}: the Hessian at the optimum is not positive definite; standard errors "
+            "are not available (NaN).",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+        return np.full((k, k), np.nan)
+
+
+def compress(*columns: FloatArray) -> tuple[list[FloatArray], FloatArray]:
+    """Unique rows of the stacked columns and their multiplicities (speeds up the fits)."""
+    stacked = np.column_stack(columns)
+    uniq, counts = np.unique(stacked, axis=0, return_counts=True)
+    return [np.ascontiguousarray(uniq[:, i]) for i in range(uniq.shape[1])], counts.astype(
+        np.float64
+    )
+
+
+def check_columns(
+    frame: pd.DataFrame, names: Sequence[str], owner: str
+) -> None:  # pragma: no cover - thin
+    """Raise a ColumnNotFoundError for the first missing column."""
+    from ..errors import ColumnNotFoundError
+
+    for name in names:
+        if name not in frame.columns:
+            raise ColumnNotFoundError(name, frame.columns, frame_name=f"{owner} input")
