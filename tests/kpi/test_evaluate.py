@@ -177,6 +177,9 @@ def test_frames_without_keys_match_by_position_and_with_keys_by_segment() -> Non
     tree = KPITree.from_formula("gmv = traffic * cvr")
     b = pd.DataFrame({"c": ["UK", "DE"], "traffic": [10.0, 5.0], "cvr": [0.1, 0.2]})
     a = pd.DataFrame({"c": ["DE", "UK"], "traffic": [5.0, 20.0], "cvr": [0.2, 0.1]})
+    by_position = tree.decompose(b[["traffic", "cvr"]], b[["traffic", "cvr"]].assign(cvr=0.2))
+    assert len(by_position.keys) == 2
+    assert by_position.contributions["cvr"] == pytest.approx(1.0 + 0.0)
     keyed = tree.decompose(b, a, segments="c")
     assert keyed.contributions["cvr"] == pytest.approx(0.0)
     assert keyed.total == pytest.approx(1.0)

@@ -124,7 +124,8 @@ def _table_from_frame(
     cols += [Column(leaf, columns.get(leaf, leaf), "number") for leaf in leaves]
     table = validate(data, cols, frame_name=name)
     keys = pd.DataFrame(
-        {s: table.labels[f"segment {s}"].take(table.codes[f"segment {s}"]) for s in segments}
+        {s: table.labels[f"segment {s}"].take(table.codes[f"segment {s}"]) for s in segments},
+        index=pd.RangeIndex(table.n_rows),
     )
     if segments and keys.duplicated().any():
         dup = keys[keys.duplicated()].iloc[0].to_dict()
