@@ -149,7 +149,7 @@ def plot_decomposition_tree(d: DecompositionResult, ax: Axes | None = None) -> A
     }
     _draw(tree, ax, extra, edges, box)
     ax.set_title(
-        f"Change in {tree.root} by driver ({METHOD_TITLES.get(d.method, d.method)})", loc="left", fontsize=12,
+        f"Change in {tree.root} by driver: {METHOD_TITLES.get(d.method, d.method)}", loc="left", fontsize=12,
         fontweight="semibold",
     )  # fmt: skip
     return ax

@@ -288,6 +288,20 @@ class KPITree:
         -------
         DecompositionResult
             Contributions of every node at every level, in the root's units.
+
+        Examples
+        --------
+        >>> tree = KPITree.from_formula("gmv = traffic * cvr * aov")
+        >>> d = tree.decompose(
+        ...     {"traffic": 100_000, "cvr": 0.020, "aov": 50.0},
+        ...     {"traffic": 110_000, "cvr": 0.017, "aov": 53.0},
+        ... )
+        >>> d.to_frame()[["node", "before", "after", "contribution", "share"]].round(1)
+              node    before     after  contribution  share
+        0      gmv  100000.0   99110.0        -890.0    1.0
+        1  traffic  100000.0  110000.0        9488.5  -10.7
+        2      cvr       0.0       0.0      -16179.5   18.2
+        3      aov      50.0      53.0        5800.9   -6.5
         """
         from ._decomposition import decompose
 
