@@ -1,0 +1,194 @@
+"""Channel economics: cost per acquisition (CPA / CAC) and ROAS per channel per model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from .._validators import bad_parameter
+from ..errors import SchemaError
+from ..plotting import PALETTE, get_axes, style_axes
+from ..results import Provenance, ResultMixin, Summary
+from ..schema import Column, RowAccounting, validate
+from ._journeys import weighted_bincount
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ._compare import AttributionComparison
+    from ._result import AttributionResult
+
+__all__ = ["ChannelEconomics", "channel_economics"]
+
+_PLOT = "ChannelEconomics.plot"
+
+
+@attrs.frozen(eq=False)
+class ChannelEconomics(ResultMixin):
+    """Spend, attributed conversions and value, CPA and ROAS per model and channel.
+
+    ``cpa = spend / conversions`` (the CAC when conversions are first purchases; NaN when
+    a channel has spend but no conversions, 0 when it has conversions but no spend) and
+    ``roas = value / spend`` (NaN without spend).
+    """
+
+    table: pd.DataFrame = attrs.field(eq=False)
+    provenance: Provenance
+
+    def to_frame(self) -> pd.DataFrame:
+        """``model``, ``channel``, ``spend``, ``conversions``, ``value``, ``cpa``, ``roas``."""
+        return self.table.copy()
+
+    def summary(self) -> Summary:
+        """CPA and ROAS per channel and model."""
+        t = self.table
+        spend = t.groupby("model", sort=False)["spend"].sum()
+        facts = (("spend", f"{float(spend.iloc[0]) if len(spend) else 0.0:,.2f}"),)
+        shown = t.round({"spend": 2, "conversions": 2, "value": 2, "cpa": 2, "roas": 2})
+        return Summary(
+            "Channel economics", facts=facts, table=shown, notes=tuple(self.provenance.lines())
+        )
+
+    def plot(self, ax: Axes | None = None, *, metric: str = "roas", **kwargs: Any) -> Axes:
+        """Bars of ``metric`` (``"roas"`` or ``"cpa"``) per channel, one colour per model."""
+        if metric not in ("roas", "cpa"):
+            raise bad_parameter(_PLOT, "metric", "'roas' or 'cpa'", metric)
+        wide = self.table.pivot_table(
+            index="channel", columns="model", values=metric, sort=False, dropna=False
+        )
+        wide = wide[list(dict.fromkeys(self.table["model"]))]
+        ax = get_axes(ax)
+        n = max(wide.shape[1], 1)
+        width = 0.8 / n
+        x = np.arange(len(wide), dtype=np.float64)
+        for i, model in enumerate(wide.columns):
+            ax.bar(
+                x + (i - (n - 1) / 2) * width,
+                wide[model].to_numpy(),
+                width=width,
+                label=str(model),
+                color=PALETTE[i % len(PALETTE)],
+                **kwargs,
+            )
+        ax.set_xticks(x, [str(c) for c in wide.index], rotation=30, ha="right")
+        ax.set_ylabel(metric.upper())
+        ax.legend(frameon=False, fontsize=8)
+        return style_axes(ax, title=f"{metric.upper()} by channel and model")
+
+
+def channel_economics(
+    attribution: AttributionResult | AttributionComparison,
+    spend: object,
+    *,
+    channel: str = "channel",
+    cost: str = "cost",
+    channel_map: Mapping[str, str] | None = None,
+) -> ChannelEconomics:
+    """CPA and ROAS per channel for one result or every model of a comparison.
+
+    Parameters
+    ----------
+    attribution
+        An :class:`AttributionResult` or an :class:`AttributionComparison`.
+    spend
+        A frame with a channel column and a cost column (any extra columns, such as date or
+        campaign, are summed over: filter the frame to the journeys' period first), or a
+        mapping ``{channel: cost}``.
+    channel, cost
+        Column names in ``spend``.
+    channel_map
+        Optional mapping from spend labels to the attribution's channel names (e.g. when
+        spend is by campaign).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import linkstar_funnel.attribution as la
+    >>> df = pd.DataFrame({"path": ["ads > email", "ads"], "conv": [2, 2], "rev": [100.0, 60.0]})
+    >>> j = la.Journeys.from_paths(df, conversions="conv", value="rev")
+    >>> res = la.LastTouch().attribute(j)
+    >>> res.economics({"ads": 30.0, "email": 10.0}).to_frame()
+            model channel  spend  conversions  value  cpa  roas
+    0  Last touch     ads   30.0          2.0   60.0 15.0   2.0
+    1  Last touch   email   10.0          2.0  100.0  5.0  10.0
+    """
+    from ._compare import AttributionComparison
+
+    if isinstance(attribution, AttributionComparison):
+        pairs = list(zip(attribution.labels, attribution.results, strict=True))
+        base_inputs = dict(attribution.provenance.inputs)
+    else:
+        pairs = [(attribution.name, attribution)]
+        base_inputs = dict(attribution.provenance.inputs)
+    costs, accounting = _spend_by_channel(
+        spend, channel=channel, cost=cost, channel_map=channel_map
+    )
+    rows = []
+    for label, res in pairs:
+        credit = pd.DataFrame(
+            {"conversions": res.credit("conversions"), "value": res.credit("value")}
+        )
+        chans = list(dict.fromkeys([*credit.index, *costs.index]))
+        credit = credit.reindex(chans, fill_value=0.0)
+        s = costs.reindex(chans, fill_value=0.0).to_numpy(dtype=np.float64)
+        conv = credit["conversions"].to_numpy(dtype=np.float64)
+        val = credit["value"].to_numpy(dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cpa = np.where(conv > 0, s / np.where(conv > 0, conv, 1.0), np.nan)
+            roas = np.where(s > 0, val / np.where(s > 0, s, 1.0), np.nan)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "model": label,
+                    "channel": chans,
+                    "spend": s,
+                    "conversions": conv,
+                    "value": val,
+                    "cpa": cpa,
+                    "roas": roas,
+                }
+            )
+        )
+    table = pd.concat(rows, ignore_index=True)
+    unmatched = sorted(set(costs.index) - {c for _, r in pairs for c in r.channels})
+    notes = ["cpa = spend / attributed conversions; roas = attributed value / spend"]
+    if unmatched:
+        notes.append(f"spend on channels with no journeys: {', '.join(map(str, unmatched))}")
+    if accounting is not None:
+        base_inputs["spend"] = accounting
+    prov = Provenance(spec=tuple(r.model for _, r in pairs), inputs=base_inputs, notes=tuple(notes))
+    return ChannelEconomics(table=table, provenance=prov)
+
+
+def _spend_by_channel(
+    spend: object, *, channel: str, cost: str, channel_map: Mapping[str, str] | None
+) -> tuple[pd.Series[float], RowAccounting | None]:
+    accounting: RowAccounting | None = None
+    if isinstance(spend, Mapping):
+        labels = [str(k) for k in spend]
+        values = np.array([float(v) for v in spend.values()], dtype=np.float64)
+        where = "spend mapping"
+    else:
+        table = validate(
+            spend,
+            [Column("channel", channel, "category"), Column("cost", cost, "number")],
+            frame_name="spend",
+        )
+        labels = [str(x) for x in table.labels["channel"]]
+        values = weighted_bincount(table.codes["channel"], table.numbers["cost"], len(labels))
+        accounting = table.accounting
+        where = f"column {cost!r} of the spend frame"
+    if not np.isfinite(values).all() or (values < 0).any():
+        bad = values[~(np.isfinite(values) & (values >= 0))][0]
+        msg = f"The {where} must hold costs ≥ 0. Got {bad!r} instead."
+        raise SchemaError(msg)
+    if channel_map:
+        labels = [str(channel_map.get(lab, lab)) for lab in labels]
+    out = (
+        pd.Series(values, index=pd.Index(labels, name="channel")).groupby(level=0, sort=False).sum()
+    )
+    return out, accounting

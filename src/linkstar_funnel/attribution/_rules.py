@@ -1,0 +1,333 @@
+"""Rule-based (heuristic) attribution models.
+
+Each model gives every touch of a journey a weight, the weights of a journey summing to 1;
+a channel's credit is the sum over touches of weight x the journey's conversions (and
+value). Everything is vectorised over the flat touch array: no Python loop over journeys.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._validators import bad_parameter, in_choices, in_unit_interval, to_timedelta
+from ._journeys import DIRECT_NONE, Journeys, weighted_bincount
+from ._result import AttributionResult, make_result
+
+__all__ = [
+    "FirstTouch",
+    "LastNonDirect",
+    "LastTouch",
+    "Linear",
+    "PositionBased",
+    "Repeats",
+    "TimeDecay",
+    "apply_repeats",
+    "credit_touches",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Repeats = Literal["keep", "collapse", "unique"]
+_REPEATS = ("keep", "collapse", "unique")
+_LND, _PB = "LastNonDirect", "PositionBased"
+
+#: Channel names :class:`LastNonDirect` treats as direct by default (compared case-insensitively).
+DEFAULT_DIRECT = frozenset({"direct", "(direct)", DIRECT_NONE, "direct/none", "(none)"})
+
+
+def apply_repeats(journeys: Journeys, repeats: str) -> Journeys:
+    """Keep every touch, merge consecutive repeats, or keep each channel once per journey."""
+    if repeats == "collapse":
+        return journeys.collapse_repeats()
+    if repeats == "unique":
+        return journeys.unique_channels()
+    return journeys
+
+
+def credit_touches(journeys: Journeys, weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Credit per channel from per-touch weights (each journey's weights summing to 1)."""
+    jid = journeys.journey_of_touch
+    c = journeys.n_channels
+    conv = weighted_bincount(journeys.touches, weights * journeys.conversions[jid], c)
+    val = weighted_bincount(journeys.touches, weights * journeys.value[jid], c)
+    return conv, val
+
+
+def _credit_one_touch(journeys: Journeys, chosen: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Credit per channel when touch ``chosen[i]`` of journey ``i`` takes it all."""
+    ch = journeys.touches[chosen]
+    c = journeys.n_channels
+    conv = weighted_bincount(ch, journeys.conversions, c)
+    val = weighted_bincount(ch, journeys.value, c)
+    return conv, val
+
+
+@attrs.frozen
+class FirstTouch:
+    """All credit to the journey's first touch.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import linkstar_funnel.attribution as la
+    >>> j = la.Journeys.from_paths(pd.DataFrame({"path": ["a > b", "b > c"], "conv": [1, 3]}),
+    ...                            conversions="conv")
+    >>> la.FirstTouch().attribute(j).credit().to_dict()
+    {'a': 1.0, 'b': 3.0, 'c': 0.0}
+    """
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return "First touch"
+
+    def attribute(self, journeys: Journeys) -> AttributionResult:
+        """Credit each journey's conversions and value to its first touch."""
+        conv, val = _credit_one_touch(journeys, journeys.offsets[:-1])
+        return make_result(self, journeys, conv, val)
+
+
+@attrs.frozen
+class LastTouch:
+    """All credit to the journey's last touch.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import linkstar_funnel.attribution as la
+    >>> j = la.Journeys.from_paths(pd.DataFrame({"path": ["a > b", "b > c"], "conv": [1, 3]}),
+    ...                            conversions="conv")
+    >>> la.LastTouch().attribute(j).credit().to_dict()
+    {'a': 0.0, 'b': 1.0, 'c': 3.0}
+    """
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return "Last touch"
+
+    def attribute(self, journeys: Journeys) -> AttributionResult:
+        """Credit each journey's conversions and value to its last touch."""
+        conv, val = _credit_one_touch(journeys, journeys.offsets[1:] - 1)
+        return make_result(self, journeys, conv, val)
+
+
+def _to_direct(value: object) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset({value})
+    if not isinstance(value, frozenset | set | tuple | list):
+        raise bad_parameter(_LND, "direct", "a string or a collection of strings", value)
+    return frozenset(str(v) for v in value)
+
+
+@attrs.frozen
+class LastNonDirect:
+    """All credit to the last touch that is not direct; all-direct journeys stay direct.
+
+    Parameters
+    ----------
+    direct
+        Channel names that count as direct, compared case-insensitively. Default:
+        ``direct``, ``(direct)``, ``(direct/none)``, ``direct/none``, ``(none)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import linkstar_funnel.attribution as la
+    >>> df = pd.DataFrame({"path": ["email > direct", "direct"], "conv": [2, 1]})
+    >>> j = la.Journeys.from_paths(df, conversions="conv")
+    >>> la.LastNonDirect().attribute(j).credit().to_dict()
+    {'email': 2.0, 'direct': 1.0}
+    """
+
+    direct: frozenset[str] = attrs.field(default=DEFAULT_DIRECT, converter=_to_direct)
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return "Last non-direct"
+
+    def attribute(self, journeys: Journeys) -> AttributionResult:
+        """Credit each journey to its last non-direct touch (its last touch if none)."""
+        lowered = {d.lower() for d in self.direct}
+        is_direct = np.array([c.lower() in lowered for c in journeys.channels], dtype=bool)
+        t = journeys.touches
+        idx = np.where(is_direct[t], -1, np.arange(len(t), dtype=np.int64)) if len(t) else t
+        last_nd = np.maximum.reduceat(idx, journeys.offsets[:-1]) if len(t) else idx
+        chosen = np.where(last_nd >= 0, last_nd, journeys.offsets[1:] - 1)
+        conv, val = _credit_one_touch(journeys, chosen)
+        return make_result(self, journeys, conv, val)
+
+
+@attrs.frozen
+class Linear:
+    """Equal credit to every touch.
+
+    Parameters
+    ----------
+    repeats
+        ``"keep"`` (default, as ChannelAttribution: a channel touched twice gets two
+        shares), ``"collapse"`` (consecutive repeats count once) or ``"unique"`` (each
+        channel once per journey).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import linkstar_funnel.attribution as la
+    >>> j = la.Journeys.from_paths(pd.DataFrame({"path": ["a > a > b"], "conv": [3]}),
+    ...                            conversions="conv")
+    >>> la.Linear().attribute(j).credit().to_dict()
+    {'a': 2.0, 'b': 1.0}
+    >>> la.Linear(repeats="collapse").attribute(j).credit().to_dict()
+    {'a': 1.5, 'b': 1.5}
+    """
+
+    repeats: Repeats = attrs.field(default="keep", validator=in_choices(_REPEATS))
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return "Linear" if self.repeats == "keep" else f"Linear ({self.repeats} repeats)"
+
+    def attribute(self, journeys: Journeys) -> AttributionResult:
+        """Split each journey's conversions and value equally over its touches."""
+        j = apply_repeats(journeys, self.repeats)
+        weights = 1.0 / j.lengths[j.journey_of_touch]
+        conv, val = credit_touches(j, weights)
+        return make_result(self, journeys, conv, val, notes=_repeat_note(self.repeats))
+
+
+def _check_ends(instance: PositionBased, attribute: attrs.Attribute[Any], value: float) -> None:
+    in_unit_interval(instance, attribute, value)
+    if instance.first + value > 1.0 + 1e-12:
+        raise bad_parameter(_PB, "last", f"at most 1 - first = {1 - instance.first:g}", value)
+
+
+@attrs.frozen
+class PositionBased:
+    """U-shaped credit: ``first`` to the first touch, ``last`` to the last, the rest shared.
+
+    One touch gets everything; two touches split evenly; with three or more, the middle
+    touches share ``1 - first - last`` equally.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import linkstar_funnel.attribution as la
+    >>> j = la.Journeys.from_paths(pd.DataFrame({"path": ["a > b > c > d"], "conv": [10]}),
+    ...                            conversions="conv")
+    >>> la.PositionBased().attribute(j).credit().round(6).to_dict()
+    {'a': 4.0, 'b': 1.0, 'c': 1.0, 'd': 4.0}
+    """
+
+    first: float = attrs.field(default=0.4, validator=in_unit_interval)
+    last: float = attrs.field(default=0.4, validator=_check_ends)
+    repeats: Repeats = attrs.field(default="keep", validator=in_choices(_REPEATS))
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return f"Position-based {round(100 * self.first)}/{round(100 * self.last)}"
+
+    def attribute(self, journeys: Journeys) -> AttributionResult:
+        """Split each journey's conversions and value by position."""
+        j = apply_repeats(journeys, self.repeats)
+        lengths = j.lengths[j.journey_of_touch].astype(np.float64)
+        pos = j.position
+        middle = (1.0 - self.first - self.last) / np.maximum(lengths - 2.0, 1.0)
+        weights = np.where(pos == 0, self.first, np.where(pos == lengths - 1, self.last, middle))
+        weights = np.where(lengths == 2, 0.5, weights)
+        weights = np.where(lengths == 1, 1.0, weights)
+        conv, val = credit_touches(j, weights)
+        return make_result(self, journeys, conv, val, notes=_repeat_note(self.repeats))
+
+
+def _to_half_life(value: object) -> pd.Timedelta:
+    return to_timedelta(value, param="half_life", owner="TimeDecay")
+
+
+def _positive_timedelta(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, pd.Timedelta) or value <= pd.Timedelta(0):
+        raise bad_parameter(type(instance).__name__, attribute.name, "a positive duration", value)
+
+
+def _positive_number(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if not ok or not np.isfinite(float(value)) or float(value) <= 0:  # type: ignore[arg-type]
+        raise bad_parameter(type(instance).__name__, attribute.name, "a positive number", value)
+
+
+@attrs.frozen
+class TimeDecay:
+    """Credit decaying with time before the conversion: weight ``2 ** (-age / half_life)``.
+
+    Weights are normalised per journey. Journeys built from path strings carry no times;
+    for them the age of a touch is its number of steps before the last touch, and the
+    half-life is ``position_half_life`` steps (say so when reporting such results: the
+    result's provenance notes it).
+
+    Parameters
+    ----------
+    half_life
+        Duration (``"7D"``, ``"36h"``, a timedelta) for timestamped journeys.
+    position_half_life
+        Half-life in touches for journeys without times.
+    repeats
+        As in :class:`Linear`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import linkstar_funnel.attribution as la
+    >>> j = la.Journeys.from_paths(pd.DataFrame({"path": ["a > b > c"], "conv": [7]}),
+    ...                            conversions="conv")
+    >>> la.TimeDecay().attribute(j).credit().round(6).to_dict()
+    {'a': 1.0, 'b': 2.0, 'c': 4.0}
+    """
+
+    half_life: pd.Timedelta = attrs.field(
+        default=pd.Timedelta(days=7), converter=_to_half_life, validator=_positive_timedelta
+    )
+    position_half_life: float = attrs.field(default=1.0, validator=_positive_number)
+    repeats: Repeats = attrs.field(default="keep", validator=in_choices(_REPEATS))
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return "Time decay"
+
+    def attribute(self, journeys: Journeys) -> AttributionResult:
+        """Split each journey's conversions and value by recency."""
+        j = apply_repeats(journeys, self.repeats)
+        jid = j.journey_of_touch
+        notes = list(_repeat_note(self.repeats))
+        if j.ages is not None:
+            ages = j.ages
+            half = self.half_life.total_seconds()
+            notes.append(f"time decay half-life {self.half_life}")
+        else:
+            ages = (j.lengths[jid] - 1 - j.position).astype(np.float64)
+            half = float(self.position_half_life)
+            notes.append(
+                f"journeys carry no times: ages are steps before the last touch, "
+                f"half-life {self.position_half_life:g} steps"
+            )
+        # Relative to each journey's most recent touch, so old journeys cannot underflow.
+        youngest = np.minimum.reduceat(ages, j.offsets[:-1]) if len(ages) else ages
+        raw = np.exp2(-(ages - youngest[jid]) / half)
+        norm = np.bincount(jid, weights=raw, minlength=j.n_journeys)
+        conv, val = credit_touches(j, raw / norm[jid])
+        return make_result(self, journeys, conv, val, notes=notes)
+
+
+def _repeat_note(repeats: str) -> tuple[str, ...]:
+    if repeats == "collapse":
+        return ("consecutive repeated touches of a channel counted once",)
+    if repeats == "unique":
+        return ("each channel counted once per journey",)
+    return ()
