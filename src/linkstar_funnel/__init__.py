@@ -7,7 +7,7 @@ Funnels (where buyers drop out), attribution (which channel earned the sale), KP
 
 from __future__ import annotations
 
-from . import datasets, errors, overview, plotting, report, results, schema
+from . import datasets, errors, kpi, overview, plotting, report, results, schema
 from ._version import __version__
 from .errors import (
     ColumnNotFoundError,
@@ -24,6 +24,15 @@ from .errors import (
     TimeColumnError,
     TimeZoneError,
 )
+from .kpi import (
+    Decomposition,
+    DecompositionResult,
+    KPITree,
+    KPIValues,
+    MixRateResult,
+    SensitivityResult,
+    TargetResult,
+)
 from .overview import DataOverview, describe_events, describe_orders
 from .results import Provenance, Result, Summary
 from .schema import RowAccounting
@@ -35,16 +44,23 @@ __all__ = [
     "DataOverview",
     "DataQualityWarning",
     "DatasetError",
+    "Decomposition",
+    "DecompositionResult",
     "EmptyFrameError",
+    "KPITree",
+    "KPIValues",
     "LinkstarError",
     "LinkstarWarning",
+    "MixRateResult",
     "ParameterError",
     "Provenance",
     "RegistryError",
     "Result",
     "RowAccounting",
     "SchemaError",
+    "SensitivityResult",
     "Summary",
+    "TargetResult",
     "TimeColumnError",
     "TimeZoneError",
     "__version__",
@@ -52,6 +68,7 @@ __all__ = [
     "describe_events",
     "describe_orders",
     "errors",
+    "kpi",
     "overview",
     "plotting",
     "report",
