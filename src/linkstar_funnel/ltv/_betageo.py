@@ -61,16 +61,16 @@ class BetaGeo:
 
     Examples
     --------
-    >>> import pandas as pd
     >>> import linkstar_funnel as lf
-    >>> rfm = pd.DataFrame({"frequency": [0, 1, 2, 0, 4, 1],
-    ...                     "recency": [0.0, 3.0, 8.0, 0.0, 9.0, 2.0],
-    ...                     "T": [10.0, 10.0, 9.0, 8.0, 10.0, 6.0]})
-    >>> fit = lf.ltv.BetaGeo().fit(rfm, unit="W")
+    >>> orders = lf.datasets.online_retail_orders()
+    >>> rfm = lf.ltv.rfm_summary(orders, freq="W", observation_end="2011-09-30")
+    >>> fit = lf.ltv.BetaGeo().fit(rfm)
     >>> sorted(fit.params)
     ['a', 'alpha', 'b', 'r']
     >>> fit.unit
     TimeUnit(code='W')
+    >>> round(fit.expected_purchases("12M"), 2) == round(fit.expected_purchases("365.25D"), 2)
+    True
     """
 
     penalizer: float = attrs.field(default=0.0, validator=_positive)

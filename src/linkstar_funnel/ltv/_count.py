@@ -165,7 +165,7 @@ class CountModelFit(ResultMixin, abc.ABC):
     def _arrays(self, data: object) -> RFMData:
         if data is None:
             return self.data
-        return read_rfm(data, unit=None, owner=type(self).__name__, default_unit=self.unit)
+        return read_rfm(data, unit=self.unit, owner=type(self).__name__)
 
     def expected_purchases(self, t: SpanLike) -> float:
         """Expected purchases of a newly acquired customer within ``t`` (e.g. ``"52W"``)."""

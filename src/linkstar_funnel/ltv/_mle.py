@@ -30,7 +30,7 @@ __all__ = ["MLEFit", "fit_mle", "z_value"]
 
 FloatArray = npt.NDArray[np.float64]
 LogLik = Callable[[FloatArray], FloatArray]
-_BOUND = 30.0  # |log(param)| beyond this (1e-13 .. 1e13) is the edge of the domain
+_BOUND = 15.0  # |log(param)| beyond this (3e-7 .. 3e6) is the edge of the domain
 _GRAD_OK = 1e-4
 
 
@@ -150,23 +150,30 @@ def fit_mle(
         )
         raise ConvergenceError(msg)
     gmax = float(np.max(np.abs(grad)))
-    converged = gmax < _GRAD_OK
-    if not converged:
+    edge = [k for k, t in zip(names, res.x, strict=True) if abs(t) > _BOUND]
+    converged = gmax < _GRAD_OK and not edge
+    if edge:
+        warnings.warn(
+            f"{owner}: the parameter(s) {', '.join(edge)} ran to the edge of their domain "
+            f"({', '.join(f'{k}={v:.3g}' for k, v in zip(names, np.exp(res.x), strict=True))}); "
+            "the data do not identify them (e.g. BG/NBD with no visible drop-out). The "
+            "estimates are usable as a limit case; standard errors are not reported.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    elif not converged:
         warnings.warn(
             f"{owner} stopped before converging (largest gradient {gmax:.2g}; optimiser: "
             f"{res.message}). The estimates are usable but check them.",
             ConvergenceWarning,
             stacklevel=3,
         )
-    edge = [k for k, t in zip(names, res.x, strict=True) if abs(t) > _BOUND]
-    if edge:
-        warnings.warn(
-            f"{owner}: the parameter(s) {', '.join(edge)} ran to the edge of their domain; "
-            "the data do not identify them well.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-    log_cov = _log_covariance(lambda t: objective(t) * n, res.x, owner)
+    k = len(names)
+    log_cov = (
+        np.full((k, k), np.nan)
+        if edge
+        else _log_covariance(lambda t: objective(t) * n, res.x, owner)
+    )
     return MLEFit(
         names=names,
         values=tuple(float(v) for v in np.exp(res.x)),
