@@ -91,8 +91,9 @@ class Markov:
         counts, conv_end, val_end = _counts(journeys, states, state_offsets, n_states)
         start, n_transient = n_states, n_states + 1
         totals = np.asarray(counts.sum(axis=1)).ravel()
-        inv = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
-        probs = sp.csr_matrix(sp.diags(inv) @ counts)
+        probs = counts.copy()
+        row_of = np.repeat(np.arange(len(totals)), np.diff(probs.indptr))
+        probs.data = probs.data / totals[row_of]  # rows with a stored entry have total > 0
         q = probs[:n_transient, :n_transient]
         r = np.zeros(n_transient)
         r[:n_states] = np.asarray(probs[:n_states, n_states + 1].todense()).ravel()
@@ -213,6 +214,7 @@ def _counts(
     size = n_states + 3
     counts = sp.coo_matrix((w, (src, dst)), shape=(size, size)).tocsr()
     counts.sum_duplicates()
+    counts.eliminate_zeros()
     conv_end = weighted_bincount(states[last], conv, n_states)
     val_end = weighted_bincount(states[last], journeys.value, n_states)
     return counts, conv_end, val_end
