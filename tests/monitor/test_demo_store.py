@@ -44,7 +44,7 @@ def test_daily_rate_equals_plain_pandas(store) -> None:  # type: ignore[no-untyp
     assert ours["is_weekend"].sum() == 16
 
 
-@pytest.mark.parametrize("method", ["robust", "pchart"])
+@pytest.mark.parametrize("method", ["robust", "pchart", "prophet"])
 def test_injected_drop_is_found(store, method: str) -> None:  # type: ignore[no-untyped-def]
     drop = store.truth.drop
     days = set(

@@ -41,13 +41,29 @@ def quiet_prophet(level: int = logging.WARNING) -> Iterator[None]:
     """
     loggers = [logging.getLogger(name) for name in _LOGGERS]
     before = [lg.level for lg in loggers]
+    # cmdstanpy resets its logger's level when it first sets up its handler, inside the fit;
+    # a filter on the logger holds regardless.
+    keep = _AtLeast(level)
     try:
         for lg in loggers:
             lg.setLevel(level)
+            lg.addFilter(keep)
         yield
     finally:
         for lg, old in zip(loggers, before, strict=True):
+            lg.removeFilter(keep)
             lg.setLevel(old)
+
+
+class _AtLeast(logging.Filter):
+    """Pass records at or above a level."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level
 
 
 @contextlib.contextmanager
