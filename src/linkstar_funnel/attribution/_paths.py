@@ -180,7 +180,7 @@ def _check_counts(values: npt.NDArray[np.float64], *, column: str, index: pd.Ind
         pos = int(np.flatnonzero(bad)[0])
         msg = (
             f"Column {column!r} of the paths frame must hold finite numbers ≥ 0; row "
-            f"{index[pos]!r} is {values[pos]!r} ({int(bad.sum()):,} such rows)."
+            f"{index[pos]!r} is {float(values[pos])!r} ({int(bad.sum()):,} such rows)."
             f"\nHint: fill them, e.g. df[{column!r}].fillna(0), or drop those rows."
         )
         raise SchemaError(msg)
@@ -189,6 +189,6 @@ def _check_counts(values: npt.NDArray[np.float64], *, column: str, index: pd.Ind
         pos = int(np.flatnonzero(neg)[0])
         msg = (
             f"Column {column!r} of the paths frame must hold numbers ≥ 0; row "
-            f"{index[pos]!r} is {values[pos]!r} ({int(neg.sum()):,} negative rows)."
+            f"{index[pos]!r} is {float(values[pos])!r} ({int(neg.sum()):,} negative rows)."
         )
         raise SchemaError(msg)

@@ -123,7 +123,7 @@ def journeys_from_touchpoints(
         pos = int(np.flatnonzero(values < 0)[0])
         msg = (
             f"Column {value!r} of the conversions frame must hold values ≥ 0. Got "
-            f"{values[pos]!r} ({int((values < 0).sum()):,} negative rows) instead."
+            f"{float(values[pos])!r} ({int((values < 0).sum()):,} negative rows) instead."
             "\nHint: leave refunds out of the conversions, or net them per order first."
         )
         raise SchemaError(msg)
