@@ -78,7 +78,10 @@ def plot_p_alive_matrix(
     cbar.set_label("P(alive)")
     ax.set_xlabel(f"recency ({fit.unit})")
     ax.set_ylabel("repeat purchases")
-    style_axes(ax, title=f"P(alive) at T = {t_max:.0f} {fit.unit}", grid_axis="none")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    style_axes(ax, title=f"P(alive) at T = {t_max:.0f} {fit.unit}")
     ax.grid(False)
     return ax
 
