@@ -7,7 +7,7 @@ Funnels (where buyers drop out), attribution (which channel earned the sale), KP
 
 from __future__ import annotations
 
-from . import datasets, errors, kpi, overview, plotting, report, results, schema
+from . import datasets, errors, kpi, ltv, overview, plotting, report, results, schema
 from ._version import __version__
 from .errors import (
     ColumnNotFoundError,
@@ -69,6 +69,7 @@ __all__ = [
     "describe_orders",
     "errors",
     "kpi",
+    "ltv",
     "overview",
     "plotting",
     "report",
