@@ -7,8 +7,21 @@ Funnels (where buyers drop out), attribution (which channel earned the sale), KP
 
 from __future__ import annotations
 
-from . import datasets, errors, kpi, ltv, overview, plotting, report, results, schema
+from . import (
+    benchmark,
+    datasets,
+    errors,
+    kpi,
+    ltv,
+    monitor,
+    overview,
+    plotting,
+    report,
+    results,
+    schema,
+)
 from ._version import __version__
+from .benchmark import Benchmark, BenchmarkComparison, RateSource, Reference
 from .errors import (
     ColumnNotFoundError,
     ConvergenceError,
@@ -38,6 +51,8 @@ from .results import Provenance, Result, Summary
 from .schema import RowAccounting
 
 __all__ = [
+    "Benchmark",
+    "BenchmarkComparison",
     "ColumnNotFoundError",
     "ConvergenceError",
     "ConvergenceWarning",
@@ -54,6 +69,8 @@ __all__ = [
     "MixRateResult",
     "ParameterError",
     "Provenance",
+    "RateSource",
+    "Reference",
     "RegistryError",
     "Result",
     "RowAccounting",
@@ -64,12 +81,14 @@ __all__ = [
     "TimeColumnError",
     "TimeZoneError",
     "__version__",
+    "benchmark",
     "datasets",
     "describe_events",
     "describe_orders",
     "errors",
     "kpi",
     "ltv",
+    "monitor",
     "overview",
     "plotting",
     "report",
