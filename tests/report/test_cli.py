@@ -217,5 +217,5 @@ def test_demo_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "tiktok_shop",
     ):
         assert text in page
-    assert page.count("data:image/png;base64,") == 2
+    assert page.count("data:image/png;base64,") == 3  # overviews, KPI tree waterfall
     assert "<script" not in page

@@ -2,7 +2,8 @@
 
 Capability modules add a section with :func:`register_section`; the command line
 (``linkstar-funnel report``, see :mod:`linkstar_funnel.report.cli`) renders every
-registered section in order. Built in: the data overview of events and orders.
+registered section in order. Built in: the data overview of events and orders, and the
+KPI tree of revenue month over month.
 
 Examples
 --------
@@ -13,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from . import _overview_section  # registers the built-in sections
+from . import _kpi_section, _overview_section  # register the built-in sections
 from ._build import build_report, write_report
 from ._html import RenderedSection, esc, facts_grid, figure, fmt_number, note, table
 from ._progress import Progress
@@ -26,7 +27,7 @@ from ._sections import (
     register_section,
 )
 
-del _overview_section
+del _kpi_section, _overview_section
 
 __all__ = [
     "REGISTRY",

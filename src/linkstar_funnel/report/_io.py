@@ -60,9 +60,14 @@ def read_table(path: str | Path, *, what: str) -> pd.DataFrame:
 
 
 def load_demo(n_users: int = DEMO_USERS, seed: int = DEMO_SEED) -> ReportData:
-    """The synthetic demo store (``datasets.make_demo_store``) as report inputs."""
+    """The synthetic demo store (``datasets.make_demo_store``) as report inputs.
+
+    The KPI tree section needs months of real orders: the bundled Online Retail orders
+    (``datasets.online_retail_orders``) ride along in ``extras`` for it.
+    """
     # Imported on use: reading a user's files never pays for the simulator.
-    from ..datasets import make_demo_store
+    from ..datasets import make_demo_store, online_retail_orders
+    from ._kpi_section import RETAIL_EXTRA
 
     store = make_demo_store(n_users=n_users, seed=seed)
     return ReportData(
@@ -70,6 +75,7 @@ def load_demo(n_users: int = DEMO_USERS, seed: int = DEMO_SEED) -> ReportData:
         orders=store.orders,
         touchpoints=store.touchpoints,
         spend=store.spend,
-        source=f"Demo store: synthetic cross-border shop, {n_users:,} users, seed {seed}",
-        extras={"store": store},
+        source=f"Demo store: synthetic cross-border shop, {n_users:,} users, seed {seed}; "
+        "KPI tree: bundled Online Retail orders",
+        extras={"store": store, RETAIL_EXTRA: online_retail_orders()},
     )
