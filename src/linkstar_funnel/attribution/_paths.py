@@ -68,30 +68,15 @@ def parse_paths(
 
     row_path = table.codes["path"]
     labels = table.labels["path"]
-    bad_type = [u for u in labels if not isinstance(u, str)]
-    if bad_type:
-        msg = (
-            f"Column {path!r} of the paths frame must hold strings such as 'a > b'. "
-            f"Got {bad_type[0]!r} ({type(bad_type[0]).__name__}) instead."
-        )
-        raise SchemaError(msg)
-    uniques = [str(u) for u in labels]
-
-    # Split every distinct path once; factorize raw tokens, strip the distinct ones only.
-    lengths = np.fromiter((u.count(sep) + 1 for u in uniques), dtype=np.int64, count=len(uniques))
-    tokens = (
-        np.array(sep.join(uniques).split(sep), dtype=object)
-        if uniques
-        else np.array([], dtype=object)
-    )
-    tok_codes, tok_uniques = pd.factorize(tokens)
+    lengths, tok_codes, tok_uniques = _split_distinct(labels, sep=sep, column=path)
+    uniques = labels  # only read for error messages
     stripped = [str(t).strip() for t in tok_uniques]
     blank_tok = np.array([not s for s in stripped], dtype=bool)
     touch_blank = blank_tok[tok_codes] if len(tok_codes) else np.zeros(0, dtype=bool)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     path_has_blank = (
         np.add.reduceat(touch_blank.astype(np.int64), offsets[:-1]) > 0
-        if uniques
+        if len(uniques) > 0
         else np.zeros(0, dtype=bool)
     )
     path_empty = path_has_blank & (lengths == 1)
@@ -107,7 +92,7 @@ def parse_paths(
         raise SchemaError(msg)
 
     # Rows whose path is missing or empty: by policy.
-    row_empty = (row_path < 0) | (path_empty[np.maximum(row_path, 0)] if uniques else True)
+    row_empty = (row_path < 0) | (path_empty[np.maximum(row_path, 0)] if len(uniques) > 0 else True)
     n_empty = int(row_empty.sum())
     accounting = RowAccounting(rows_in=n_rows)
     notes = ["identical path strings merged (counts and values summed)"]
@@ -133,7 +118,9 @@ def parse_paths(
     # Distinct paths that are neither empty: reindex rows onto them.
     path_new = np.cumsum(keep_path) - 1
     n_keep = int(keep_path.sum())
-    row_target = np.where(row_empty, -1, path_new[np.maximum(row_path, 0)] if uniques else -1)
+    row_target = np.where(
+        row_empty, -1, path_new[np.maximum(row_path, 0)] if len(uniques) > 0 else -1
+    )
     keep_touch = np.repeat(keep_path, lengths)
     touches = touch_chan[keep_touch]
     offsets = np.concatenate([[0], np.cumsum(lengths[keep_path])]).astype(np.int64)
@@ -172,6 +159,31 @@ def parse_paths(
         inputs={"paths": accounting},
         notes=tuple(notes),
     )
+
+
+def _split_distinct(
+    labels: pd.Index, *, sep: str, column: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[object]]:
+    """Split distinct path strings with Arrow: tokens per path, token codes, distinct tokens."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(labels.array, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        arr = None
+    if arr is None or arr.null_count:
+        bad = next(u for u in labels.tolist() if not isinstance(u, str))
+        msg = (
+            f"Column {column!r} of the paths frame must hold strings such as 'a > b'. "
+            f"Got {bad!r} ({type(bad).__name__}) instead."
+        )
+        raise SchemaError(msg)
+    parts = pc.split_pattern(arr, pattern=sep)
+    lengths = np.asarray(pc.list_value_length(parts).to_numpy(zero_copy_only=False), dtype=np.int64)
+    encoded = pc.dictionary_encode(pc.list_flatten(parts))
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return lengths, codes, encoded.dictionary.to_pylist()
 
 
 def _check_counts(values: npt.NDArray[np.float64], *, column: str, index: pd.Index) -> None:

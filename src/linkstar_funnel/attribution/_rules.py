@@ -51,10 +51,9 @@ def apply_repeats(journeys: Journeys, repeats: str) -> Journeys:
 
 def credit_touches(journeys: Journeys, weights: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Credit per channel from per-touch weights (each journey's weights summing to 1)."""
-    jid = journeys.journey_of_touch
-    c = journeys.n_channels
-    conv = weighted_bincount(journeys.touches, weights * journeys.conversions[jid], c)
-    val = weighted_bincount(journeys.touches, weights * journeys.value[jid], c)
+    n, c = journeys.lengths, journeys.n_channels
+    conv = weighted_bincount(journeys.touches, weights * np.repeat(journeys.conversions, n), c)
+    val = weighted_bincount(journeys.touches, weights * np.repeat(journeys.value, n), c)
     return conv, val
 
 
@@ -197,8 +196,7 @@ class Linear:
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Split each journey's conversions and value equally over its touches."""
         j = apply_repeats(journeys, self.repeats)
-        weights = 1.0 / j.lengths[j.journey_of_touch]
-        conv, val = credit_touches(j, weights)
+        conv, val = credit_touches(j, np.repeat(1.0 / j.lengths, j.lengths))
         return make_result(self, journeys, conv, val, notes=_repeat_note(self.repeats))
 
 
@@ -237,12 +235,13 @@ class PositionBased:
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Split each journey's conversions and value by position."""
         j = apply_repeats(journeys, self.repeats)
-        lengths = j.lengths[j.journey_of_touch].astype(np.float64)
-        pos = j.position
-        middle = (1.0 - self.first - self.last) / np.maximum(lengths - 2.0, 1.0)
-        weights = np.where(pos == 0, self.first, np.where(pos == lengths - 1, self.last, middle))
-        weights = np.where(lengths == 2, 0.5, weights)
-        weights = np.where(lengths == 1, 1.0, weights)
+        n = j.lengths
+        length = n.astype(np.float64)
+        middle = (1.0 - self.first - self.last) / np.maximum(length - 2.0, 1.0)
+        weights = np.repeat(middle, n)
+        # Ends overwrite the middle share; for one-touch journeys first and last coincide.
+        weights[j.offsets[:-1]] = np.where(n == 2, 0.5, self.first)
+        weights[j.offsets[1:] - 1] = np.where(n == 1, 1.0, np.where(n == 2, 0.5, self.last))
         conv, val = credit_touches(j, weights)
         return make_result(self, journeys, conv, val, notes=_repeat_note(self.repeats))
 
@@ -304,24 +303,25 @@ class TimeDecay:
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Split each journey's conversions and value by recency."""
         j = apply_repeats(journeys, self.repeats)
-        jid = j.journey_of_touch
         notes = list(_repeat_note(self.repeats))
+        starts = j.offsets[:-1]
         if j.ages is not None:
-            ages = j.ages
+            # Relative to each journey's most recent touch, so old journeys cannot underflow.
+            youngest = np.minimum.reduceat(j.ages, starts) if len(j.ages) else j.ages
+            ages = j.ages - np.repeat(youngest, j.lengths)
             half = self.half_life.total_seconds()
             notes.append(f"time decay half-life {self.half_life}")
         else:
-            ages = (j.lengths[jid] - 1 - j.position).astype(np.float64)
+            last = np.repeat(j.offsets[1:] - 1, j.lengths)
+            ages = (last - np.arange(len(j.touches))).astype(np.float64)
             half = float(self.position_half_life)
             notes.append(
                 f"journeys carry no times: ages are steps before the last touch, "
                 f"half-life {self.position_half_life:g} steps"
             )
-        # Relative to each journey's most recent touch, so old journeys cannot underflow.
-        youngest = np.minimum.reduceat(ages, j.offsets[:-1]) if len(ages) else ages
-        raw = np.exp2(-(ages - youngest[jid]) / half)
-        norm = np.bincount(jid, weights=raw, minlength=j.n_journeys)
-        conv, val = credit_touches(j, raw / norm[jid])
+        raw = np.exp2(-ages / half)
+        norm = np.add.reduceat(raw, starts) if len(raw) else raw
+        conv, val = credit_touches(j, raw / np.repeat(norm, j.lengths))
         return make_result(self, journeys, conv, val, notes=notes)
 
 
