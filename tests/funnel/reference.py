@@ -149,9 +149,10 @@ def reference_outcomes(
             if res.level == 0 and attempts:
                 break
             attempts.append(res)
-            if spec.counting != "totals" or res.level != k_n:
+            # An attempt dropped by an exclusion still ended at its conversion: re-enter.
+            if spec.counting != "totals" or res.reach[k_n - 1] is None:
                 break
-            floor = res.reach[k_n - 1]
+            floor = max(r for r in res.reach if r is not None)  # completion time
         out[key] = attempts
     return out
 

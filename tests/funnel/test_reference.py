@@ -37,8 +37,10 @@ def engine_outcomes(result: Any, spec: Funnel, session: bool) -> dict[Any, list[
     for i in range(len(users)):
         key = users["user_id"].iloc[i] if not session else (users["user_id"].iloc[i], users["session"].iloc[i])
         level = -1 if users["excluded"].iloc[i] else int(users["level"].iloc[i])
-        reach = tuple(None if v == np.iinfo(np.int64).min else int(v) for v in att.step_ns[i])
-        start = tuple(None if v == np.iinfo(np.int64).min else int(v) for v in att.start_ns[i])
+        lo, hi = att.offsets[i], att.offsets[i + 1]
+        pad = [None] * (len(spec.stages) - (hi - lo))
+        reach = tuple([int(v) for v in att.reach_ns[lo:hi]] + pad)
+        start = tuple([int(v) for v in att.start_ns[lo:hi]] + pad)
         out.setdefault(key, []).append((level, reach, start))
     return out
 

@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import DataQualityWarning, EmptyFrameError, ParameterError
 from ..schema import Column, Table, validate
 from ..stages import Stage, StageMatcher
-from . import _kernel
+from . import _kernel, _sort
 from ._result import Attempts, FunnelResult, Segments, counts_frame
 
 if TYPE_CHECKING:
@@ -37,19 +37,20 @@ def as_columns(by: str | Sequence[str] | None) -> tuple[str, ...]:
     return out
 
 
-def stage_bits(
+def stage_luts(
     matchers: Sequence[StageMatcher], table: Table, event: str
-) -> tuple[IntArray, list[str]]:
-    """One int64 per kept row: bit s set when the row matches ``matchers[s]``.
+) -> tuple[IntArray, IntArray, list[str]]:
+    """Stage bits as a lookup table per event code, plus per-row bits where needed.
 
-    Built-in :class:`Stage` objects without a callable filter are matched through the
-    factorized event codes (one gather); other matchers through their ``mask``.
-    Returns the bits and the names of stages that match no row.
+    Built-in :class:`Stage` objects without a property filter are matched through the
+    factorized event codes alone; other stages and matchers contribute per-row bits (an
+    empty array when there are none). Also returns the names of stages matching no row.
     """
     codes = table.codes["event"]
     labels = table.labels["event"]
-    bits = np.zeros(len(codes), dtype=np.int64)
+    seen = np.bincount(codes, minlength=len(labels)) > 0
     lut = np.zeros(len(labels), dtype=np.int64)
+    extra = np.zeros(0, dtype=np.int64)
     never: list[str] = []
     for s, matcher in enumerate(matchers):
         bit = np.int64(1) << np.int64(s)
@@ -58,7 +59,7 @@ def stage_bits(
             found = found[found >= 0]
             if matcher.where is None:
                 lut[found] |= bit
-                if len(found) == 0:
+                if not seen[found].any():
                     never.append(matcher.name)
                 continue
             in_event = np.zeros(len(labels), dtype=bool)
@@ -68,12 +69,12 @@ def stage_bits(
             mask = in_event[codes] & table.take(where)
         else:
             mask = table.take(np.asarray(matcher.mask(table.frame, event=event), dtype=bool))
-        bits |= mask.astype(np.int64) << np.int64(s)
+        if len(extra) == 0:
+            extra = np.zeros(len(codes), dtype=np.int64)
+        extra |= mask.astype(np.int64) << np.int64(s)
         if not mask.any():
             never.append(matcher.name)
-    if lut.any():
-        bits |= lut[codes]
-    return bits, never
+    return lut, extra, never
 
 
 def _entities(spec: Funnel, table: Table) -> tuple[IntArray, int]:
@@ -133,7 +134,7 @@ def compute(
     table = validate(events, columns, frame_name="events")
 
     k_n = len(spec.stages)
-    bits, never = stage_bits(spec.stages, table, event)
+    lut, extra, never = stage_luts(spec.stages, table, event)
     if never:
         warnings.warn(
             f"Stage(s) {never} of the funnel match no event of the {table.n_rows:,} rows used; "
@@ -141,102 +142,69 @@ def compute(
             DataQualityWarning,
             stacklevel=3,
         )
-    if not (bits & 1).any():
+    if spec.stage_names[0] in never:
         msg = (f"No event matches the first stage {spec.stage_names[0]!r}: the funnel is "
                "empty.\nHint: check the event names, 'where' filters and the event column.")
         raise EmptyFrameError(msg)
-    xbits = np.zeros(table.n_rows, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    xlut, xextra = empty, empty
     if spec.exclusions:
-        xbits, _ = stage_bits([ex.stage for ex in spec.exclusions], table, event)
+        xlut, xextra, _ = stage_luts([ex.stage for ex in spec.exclusions], table, event)
 
     ent, n_ent = _entities(spec, table)
-    ts = table.times["time"].ns
+    seg_codes, seg_labels = _segments(table, by_cols)
     noise_breaks = spec.order == "strict" and spec.strict_scope == "all"
-    if noise_breaks:
-        idx: IntArray = np.arange(table.n_rows, dtype=np.int64)
-    else:
-        idx = np.flatnonzero((bits | xbits) != 0).astype(np.int64)
-    starts, perm = _kernel.group_sort(ent[idx], ts[idx], n_ent)
-    rows = idx[perm]
-    del perm
-    ts_s, ms_s, xs_s = ts[rows], bits[rows], xbits[rows]
-
+    starts, ts_s, ms_s, xs_s, seg_s = _sort.prepare(
+        ent, n_ent, table.times["time"].ns, table.codes["event"], lut, extra, xlut, xextra,
+        seg_codes if by_cols else empty, noise_breaks,
+    )
     gaps = np.full(max(k_n - 1, 1), np.iinfo(np.int64).max, dtype=np.int64)
     for i, g in enumerate(spec.step_windows or ()):
         if g is not None:
             gaps[i] = g.value
     ex_from = np.array([spec.step_number(e.between[0]) - 1 for e in spec.exclusions], np.int64)
     ex_to = np.array([spec.step_number(e.between[1]) - 1 for e in spec.exclusions], np.int64)
-    args = (starts, ts_s, ms_s, xs_s, k_n, spec.window.value, gaps,
-            spec.step_windows is not None, _MODES[spec.order], spec.entry == "first",
-            spec.ties == "strict_increase", spec.distinct_events, noise_breaks,
-            spec.counting == "totals", ex_from, ex_to)
-    n_att = np.zeros(n_ent, dtype=np.int64)
-    if spec.counting == "totals":
-        dummy = np.empty((0, k_n), dtype=np.int64)
-        _kernel.funnel_pass(*args, False, n_att, n_att, n_att, dummy, dummy, n_att)
-    else:
-        n_att = (np.diff(starts) > 0).astype(np.int64)
-    offsets = np.zeros(n_ent, dtype=np.int64)
-    np.cumsum(n_att[:-1], out=offsets[1:])
-    total = int(n_att.sum())
-    out_ent = np.empty(total, dtype=np.int64)
-    out_level = np.empty(total, dtype=np.int64)
-    out_pos = np.empty((total, k_n), dtype=np.int64)
-    out_start = np.empty((total, k_n), dtype=np.int64)
-    _kernel.funnel_pass(*args, True, offsets, out_ent, out_level, out_pos, out_start, n_att)
-    del ms_s, xs_s
-
-    # Entities whose rows are all exclusion (or, in strict "all" scope, other) events are
-    # not in the funnel at all.
-    has_stage = np.bincount(ent[bits != 0], minlength=n_ent) > 0
-    keep = has_stage[out_ent]
-    if not keep.all():
-        out_ent, out_level = out_ent[keep], out_level[keep]
-        out_pos, out_start = out_pos[keep], out_start[keep]
-    reached = out_pos >= 0
-    step_rows = np.where(reached, rows[np.maximum(out_pos, 0)], -1)
-    step_ns = np.where(reached, ts_s[np.maximum(out_pos, 0)], _kernel.NEG)
-    del ts_s, out_pos
-    seg_row = _attribution_rows(spec, step_rows, out_level)
-    seg_codes, seg_labels = _segments(table, by_cols)
-    attempt_seg = np.where(seg_row >= 0, seg_codes[np.maximum(seg_row, 0)], -1)
-
-    segments = Segments.build(by_cols, seg_labels, attempt_seg, out_level, spec.top_n)
+    attribution = {"first_touch": -1, "last_touch": -2}.get(str(spec.attribution))
+    if attribution is None:
+        attribution = spec.step_number(spec.attribution) - 1
+    out_ent, level, seg, offsets, reach_t, reach_s = _kernel.funnel_pass(
+        starts, ts_s, ms_s, xs_s, seg_s, k_n, spec.window.value, gaps,
+        spec.step_windows is not None, _MODES[spec.order], spec.entry == "first",
+        spec.ties == "strict_increase", spec.distinct_events, noise_breaks,
+        spec.counting == "totals", ex_from, ex_to, attribution,
+    )
+    del ts_s, ms_s, xs_s, seg_s
+    level = level.astype(np.int64)
+    segments = Segments.build(by_cols, seg_labels, seg, level, spec.top_n)
     attempts = Attempts(
         entity=out_ent,
-        level=out_level.astype(np.int8),
-        step_ns=step_ns,
-        start_ns=np.where(out_start == _kernel.NEG, _kernel.NEG, out_start),
+        level=level,
         segment=segments.codes,
         segment_labels=segments.labels,
+        offsets=offsets,
+        reach_ns=reach_t,
+        start_ns=reach_s,
         tz=table.times["time"].tz,
-        user_labels=_entity_labels(spec, table, rows[np.minimum(starts[:-1], len(rows) - 1)][out_ent]),
+        user_labels=_entity_labels(spec, table, out_ent, n_ent),
     )
-    counts = counts_frame(spec.stage_names, segments.labels, segments.codes, out_level)
+    counts = counts_frame(spec.stage_names, segments.labels, segments.codes, level)
     return FunnelResult.build(
         spec=spec, counts=counts, by=by_cols, attempts=attempts, accounting=table.accounting,
-        excluded=int((out_level < 0).sum()),
+        excluded=int((level < 0).sum()),
     )
 
 
-def _attribution_rows(spec: Funnel, step_rows: IntArray, level: IntArray) -> IntArray:
-    """The kept-row index whose segment each attempt takes (-1: none)."""
-    if spec.attribution == "first_touch":
-        return step_rows[:, 0]
-    if spec.attribution == "last_touch":
-        lv = np.maximum(level.astype(np.int64), 1) - 1
-        last = step_rows[np.arange(len(lv)), lv]
-        return np.where(level != 0, last, step_rows[:, 0])
-    return step_rows[:, spec.step_number(spec.attribution) - 1]
-
-
-def _entity_labels(spec: Funnel, table: Table, row: IntArray) -> dict[str, pd.Index]:
-    """User (and session) label per attempt from one kept row of its entity."""
-    out = {table.columns["user"]: table.labels["user"].take(table.codes["user"][row])}
+def _entity_labels(spec: Funnel, table: Table, ent: IntArray, n_ent: int) -> dict[str, pd.Index]:
+    """User (and session) label per attempt."""
+    users = table.labels["user"]
     if spec.counting != "sessions":
-        return out
+        return {table.columns["user"]: users.take(ent)}
+    pair_user = np.empty(n_ent, dtype=np.int64)
+    pair_session = np.empty(n_ent, dtype=np.int64)
+    sessions_ent, _ = _entities(spec, table)
+    pair_user[sessions_ent] = table.codes["user"]
+    pair_session[sessions_ent] = table.codes["session"]
     return {
-        **out,
-        table.columns["session"]: table.labels["session"].take(table.codes["session"][row]),
+        table.columns["user"]: users.take(pair_user[ent]),
+        table.columns["session"]: table.labels["session"].take(pair_session[ent]),
     }

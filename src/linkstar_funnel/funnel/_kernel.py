@@ -23,52 +23,12 @@ ORDERED, STRICT, UNORDERED = 0, 1, 2
 
 
 @njit(cache=False)
-def group_sort(ent: Any, ts: Any, n_ent: int) -> tuple[Any, Any]:  # pragma: no cover
-    """Counting sort by entity (stable), then a stable time sort inside unsorted segments."""
-    n = ent.shape[0]
-    starts = np.zeros(n_ent + 1, dtype=np.int64)
-    for i in range(n):
-        starts[ent[i] + 1] += 1
-    for e in range(n_ent):
-        starts[e + 1] += starts[e]
-    fill = starts[:-1].copy()
-    perm = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        e = ent[i]
-        perm[fill[e]] = i
-        fill[e] += 1
-    for e in range(n_ent):
-        lo, hi = starts[e], starts[e + 1]
-        ordered = True
-        for k in range(lo + 1, hi):
-            if ts[perm[k]] < ts[perm[k - 1]]:
-                ordered = False
-                break
-        if ordered:
-            continue
-        if hi - lo <= 32:  # insertion sort, stable
-            for k in range(lo + 1, hi):
-                p = perm[k]
-                tv = ts[p]
-                j = k - 1
-                while j >= lo and ts[perm[j]] > tv:
-                    perm[j + 1] = perm[j]
-                    j -= 1
-                perm[j + 1] = p
-        else:
-            seg = perm[lo:hi].copy()
-            idx = np.argsort(ts[seg], kind="mergesort")
-            for k in range(hi - lo):
-                perm[lo + k] = seg[idx[k]]
-    return starts, perm
-
-
-@njit(cache=False)
 def _try_assign(s: int, gm: Any, m: int, row_match: Any, stage_match: Any, seen: Any,
-                parent: Any, queue: Any) -> bool:  # pragma: no cover
-    """Augmenting-path step of bipartite matching: give stage ``s`` a distinct row."""
+                parent: Any, queue: Any, blocked: int = -1) -> bool:  # pragma: no cover
+    """Augmenting-path step of bipartite matching: give stage ``s`` a distinct row
+    (row ``blocked`` is reserved and never used)."""
     for r in range(m):
-        seen[r] = False
+        seen[r] = r == blocked
     qh = 0
     qt = 1
     queue[0] = s
@@ -96,15 +56,14 @@ def _try_assign(s: int, gm: Any, m: int, row_match: Any, stage_match: Any, seen:
     return False
 
 
-@njit(cache=False)
+@njit(cache=False, inline="always")
 def _ordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int, gaps: Any,
                      has_gaps: bool, strict: bool, entry_first: bool, strict_inc: bool,
-                     distinct: bool, noise_breaks: bool, sc: Any, dq_t: Any, dq_s: Any,
+                     distinct: bool, noise_breaks: bool, best: Any, prev_s: Any, new: Any,
+                     mm: Any, head: Any, tail: Any, sc: Any, dq_t: Any, dq_s: Any,
                      reach_pos: Any, reach_start: Any) -> tuple[int, int]:  # pragma: no cover
     """Ordered and strict modes over rows [lo, hi). Returns (level, end position)."""
-    best, prev_s, new, mm = sc[0], sc[1], sc[2], sc[3]
-    head, tail = sc[4], sc[5]
-    row_match, stage_match, seen, parent, queue = sc[6], sc[7], sc[8], sc[9], sc[10]
+    row_match, stage_match, seen, parent, queue = sc[0], sc[1], sc[2], sc[3], sc[4]
     for s in range(k_n):
         best[s] = NEG
         prev_s[s] = NEG
@@ -210,7 +169,7 @@ def _ordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int, 
 @njit(cache=False)
 def _match_prefix(lo: int, hi: int, ms: Any, k_n: int, fixed: int, sc: Any) -> int:  # pragma: no cover
     """Longest prefix of stages matched to distinct rows in [lo, hi); ``fixed`` serves stage 0."""
-    row_match, stage_match, seen, parent, queue = sc[6], sc[7], sc[8], sc[9], sc[10]
+    row_match, stage_match, seen, parent, queue = sc[0], sc[1], sc[2], sc[3], sc[4]
     m = hi - lo
     for r in range(m):
         row_match[r] = -1
@@ -220,22 +179,22 @@ def _match_prefix(lo: int, hi: int, ms: Any, k_n: int, fixed: int, sc: Any) -> i
     if fixed >= 0:
         if fixed < lo or fixed >= hi:
             return 0
-        row_match[fixed - lo] = 0
         stage_match[0] = fixed - lo
         first = 1
+    blocked = fixed - lo if fixed >= 0 else -1
     for s in range(first, k_n):
-        if not _try_assign(s, ms[lo:hi], m, row_match, stage_match, seen, parent, queue):
+        if not _try_assign(s, ms[lo:hi], m, row_match, stage_match, seen, parent, queue,
+                           blocked):
             return s
     return k_n
 
 
-@njit(cache=False)
+@njit(cache=False, inline="always")
 def _unordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int,
-                       entry_first: bool, distinct: bool, sc: Any, reach_pos: Any,
-                       reach_start: Any) -> tuple[int, int]:  # pragma: no cover
+                       entry_first: bool, distinct: bool, last_t: Any, last_p: Any, sc: Any,
+                       reach_pos: Any, reach_start: Any) -> tuple[int, int]:  # pragma: no cover
     """Unordered mode: stages 1..k all within one window (span ≤ window), any order."""
-    last_t, last_p = sc[0], sc[1]
-    stage_match = sc[7]
+    stage_match = sc[1]
     for s in range(k_n):
         last_t[s] = NEG
         last_p[s] = -1
@@ -290,37 +249,68 @@ def _unordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int
 
 
 @njit(cache=False)
-def funnel_pass(starts: Any, ts: Any, ms: Any, xs: Any, k_n: int, window: int, gaps: Any,
-                has_gaps: bool, mode: int, entry_first: bool, strict_inc: bool, distinct: bool,
-                noise_breaks: bool, totals: bool, ex_from: Any, ex_to: Any, write: bool,
-                offsets: Any, out_ent: Any, out_level: Any, out_pos: Any, out_start: Any,
-                n_att: Any) -> None:  # pragma: no cover
-    """One pass over every entity; with ``write`` false, only counts attempts per entity."""
+def _grow(arr: Any, need: int) -> Any:  # pragma: no cover
+    if need <= arr.shape[0]:
+        return arr
+    out = np.empty(max(need, 2 * arr.shape[0]), dtype=arr.dtype)
+    out[: arr.shape[0]] = arr
+    return out
+
+
+@njit(cache=False)
+def funnel_pass(starts: Any, ts: Any, ms: Any, xs: Any, seg: Any, k_n: int, window: int,
+                gaps: Any, has_gaps: bool, mode: int, entry_first: bool, strict_inc: bool,
+                distinct: bool, noise_breaks: bool, totals: bool, ex_from: Any, ex_to: Any,
+                attribution: int) -> tuple[Any, ...]:  # pragma: no cover
+    """One pass over every entity; returns per attempt: entity, level (-1: excluded),
+    segment code, offsets into the ragged reach times and chain starts (steps reached)."""
     n_ent = starts.shape[0] - 1
     max_len = 1
     for e in range(n_ent):
         max_len = max(max_len, starts[e + 1] - starts[e])
     size = max(k_n, max_len)
-    sc = np.empty((11, size), dtype=np.int64)
+    sc = np.empty((5, size), dtype=np.int64)
+    best = np.empty(k_n, dtype=np.int64)
+    prev_s = np.empty(k_n, dtype=np.int64)
+    new = np.empty(k_n, dtype=np.int64)
+    mm = np.empty(k_n, dtype=np.int64)
+    head = np.empty(k_n, dtype=np.int64)
+    tail = np.empty(k_n, dtype=np.int64)
     cap = max_len if (has_gaps and mode == ORDERED) else 1
     dq_t = np.empty((k_n, cap), dtype=np.int64)
     dq_s = np.empty((k_n, cap), dtype=np.int64)
     reach_pos = np.empty(k_n, dtype=np.int64)
     reach_start = np.empty(k_n, dtype=np.int64)
     n_ex = ex_from.shape[0]
+    has_seg = seg.shape[0] > 0
+    out_ent = np.empty(n_ent, dtype=np.int64)
+    out_level = np.empty(n_ent, dtype=np.int8)
+    out_seg = np.empty(n_ent, dtype=np.int64)
+    out_off = np.zeros(n_ent + 1, dtype=np.int64)
+    r_t = np.empty(n_ent, dtype=np.int64)
+    r_s = np.empty(n_ent, dtype=np.int64)
+    o = 0
+    w = 0
     for e in range(n_ent):
         lo, hi = starts[e], starts[e + 1]
+        in_funnel = False
+        for r in range(lo, hi):
+            if ms[r] != 0:
+                in_funnel = True
+                break
         a = 0
         p = lo
-        while p < hi:
+        while in_funnel and p < hi:
             if mode == UNORDERED:
                 level, end = _unordered_attempt(p, hi, ts, ms, k_n, window, entry_first,
-                                                distinct, sc, reach_pos, reach_start)
+                                                distinct, best, prev_s, sc, reach_pos,
+                                                reach_start)
             else:
                 level, end = _ordered_attempt(p, hi, ts, ms, k_n, window, gaps, has_gaps,
                                               mode == STRICT, entry_first, strict_inc,
-                                              distinct, noise_breaks, sc, dq_t, dq_s,
-                                              reach_pos, reach_start)
+                                              distinct, noise_breaks, best, prev_s, new, mm,
+                                              head, tail, sc, dq_t, dq_s, reach_pos,
+                                              reach_start)
             if level == 0 and a > 0:
                 break
             excluded = False
@@ -335,15 +325,32 @@ def funnel_pass(starts: Any, ts: Any, ms: Any, xs: Any, k_n: int, window: int, g
                         break
                 if excluded:
                     break
-            if write:
-                o = offsets[e] + a
-                out_ent[o] = e
-                out_level[o] = -1 if excluded else level
-                for s in range(k_n):
-                    out_pos[o, s] = reach_pos[s]
-                    out_start[o, s] = reach_start[s]
+            if o >= out_ent.shape[0]:
+                out_ent = _grow(out_ent, o + 1)
+                out_level = _grow(out_level, o + 1)
+                out_seg = _grow(out_seg, o + 1)
+            out_off = _grow(out_off, o + 2)
+            out_ent[o] = e
+            out_level[o] = -1 if excluded else level
+            pos = -1
+            if attribution == -1:
+                pos = reach_pos[0]
+            elif attribution == -2:
+                pos = reach_pos[max(level, 1) - 1]
+            else:
+                pos = reach_pos[attribution]
+            out_seg[o] = (seg[pos] if has_seg else 0) if pos >= 0 else -1
+            if w + level > r_t.shape[0]:
+                r_t = _grow(r_t, w + level)
+                r_s = _grow(r_s, w + level)
+            for s in range(level):
+                r_t[w] = ts[reach_pos[s]]
+                r_s[w] = reach_start[s]
+                w += 1
+            o += 1
+            out_off[o] = w
             a += 1
             if not (totals and level == k_n):
                 break
             p = end
-        n_att[e] = a
+    return out_ent[:o], out_level[:o], out_seg[:o], out_off[: o + 1], r_t[:w], r_s[:w]

@@ -102,20 +102,38 @@ def tidy_counts(stages: Sequence[str], seg_labels: pd.DataFrame, reach: IntArray
 
 @attrs.frozen(eq=False)
 class Attempts:
-    """Per-entity (per-attempt with ``counting="totals"``) outcomes, for the drill-down."""
+    """Per-entity (per-attempt with ``counting="totals"``) outcomes, for the drill-down.
+
+    Reach times and chain starts are stored ragged: attempt ``i`` reached steps
+    ``0 .. n_i - 1`` (``n_i = offsets[i+1] - offsets[i]``), their times at
+    ``reach_ns[offsets[i]:offsets[i+1]]``.
+    """
 
     entity: IntArray
-    level: npt.NDArray[np.int8]
-    step_ns: IntArray
-    start_ns: IntArray
+    level: IntArray
     segment: IntArray
     segment_labels: pd.DataFrame
+    offsets: IntArray
+    reach_ns: IntArray
+    start_ns: IntArray
     tz: str | dt.tzinfo | None
     user_labels: dict[str, pd.Index]
 
+    def step(self, values: IntArray, s: int) -> tuple[npt.NDArray[np.bool_], IntArray]:
+        """Which attempts reached step ``s`` (0-based), and their ``values`` there."""
+        ok = np.diff(self.offsets) > s
+        return ok, values[self.offsets[:-1][ok] + s]
+
+    def dense(self, values: IntArray, s: int) -> IntArray:
+        """``values`` at step ``s`` for every attempt (NaT marker where not reached)."""
+        ok, vals = self.step(values, s)
+        out = np.full(len(ok), _NAT, dtype=np.int64)
+        out[ok] = vals
+        return out
+
     def times(self, ns: IntArray) -> pd.Series[Any]:
         """Nanoseconds (NaT marker allowed) as datetimes in the input's zone."""
-        idx = pd.DatetimeIndex(np.where(ns == _NAT, _NAT, ns).view("datetime64[ns]"))
+        idx = pd.DatetimeIndex(ns.view("datetime64[ns]"))
         if self.tz is not None:
             idx = idx.tz_localize("UTC").tz_convert(self.tz)
         return pd.Series(idx)
@@ -190,7 +208,7 @@ class FunnelResult(ResultMixin):
         out["level"] = np.maximum(att.level, 0).astype(np.int64)
         out["excluded"] = att.level < 0
         for s, name in enumerate(self.stages):
-            out[f"{name}_time"] = att.times(att.step_ns[:, s]).to_numpy()
+            out[f"{name}_time"] = att.times(att.dense(att.reach_ns, s)).to_numpy()
         return out
 
     def time_between_steps(self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
@@ -199,8 +217,8 @@ class FunnelResult(ResultMixin):
         att = self._need_events("time_between_steps()")
         rows = []
         for s in range(1, len(self.stages)):
-            ok = att.level > s
-            gap = att.step_ns[ok, s] - att.step_ns[ok, s - 1]
+            ok, after = att.step(att.reach_ns, s)
+            gap = after - att.reach_ns[att.offsets[:-1][ok] + s - 1]
             rows.append(self._stats(self.stages[s - 1], self.stages[s], gap, quantiles))
         return pd.DataFrame(rows)
 
@@ -210,8 +228,9 @@ class FunnelResult(ResultMixin):
         att = self._need_events("time_to_convert()")
         rows = []
         for s in range(1, len(self.stages)):
-            ok = att.level > s
-            dur = att.step_ns[ok, s] - att.start_ns[ok, s]
+            _, reach = att.step(att.reach_ns, s)
+            _, start = att.step(att.start_ns, s)
+            dur = reach - start
             rows.append(self._stats(self.stages[0], self.stages[s], dur, quantiles))
         return pd.DataFrame(rows)
 

@@ -1,0 +1,123 @@
+"""Funnel.compute against ClickHouse windowFunnel (chdb) on a 10M-event / 2M-user log.
+
+Run: ``python benchmarks/bench_funnel.py [--events 10_000_000] [--users 2_000_000]``.
+Both engines read the same in-memory DataFrame; counts must be identical. Prints the
+median of 5 timings for each, their ratio, and the peak extra memory of Funnel.compute
+(resident high-water mark, reset before the call) against the input frame's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from linkstar_funnel.funnel import Funnel
+
+STAGES = ["impression", "click", "product_view", "add_to_cart", "checkout", "payment", "order"]
+NOISE = ["scroll", "search", "wishlist"]
+WINDOW_S = 7 * 86_400
+
+
+def make_log(n_events: int, n_users: int, seed: int = 20260301) -> pd.DataFrame:
+    """Each user walks down the funnel with noise, over 30 days, at second resolution."""
+    rng = np.random.default_rng(seed)
+    user_ids = rng.choice(10**12, size=n_users, replace=False).astype(np.int64)
+    user = rng.integers(0, n_users, n_events)
+    # Stage reached per event: mostly early stages; 25% noise events.
+    p = np.array([0.40, 0.22, 0.14, 0.10, 0.06, 0.04, 0.04])
+    kind = rng.choice(len(STAGES), size=n_events, p=p)
+    noise = rng.random(n_events) < 0.25
+    names = np.array(STAGES + NOISE, dtype=object)
+    code = np.where(noise, len(STAGES) + rng.integers(0, len(NOISE), n_events), kind)
+    # A user's events cluster around a personal start; later stages come a bit later.
+    start = rng.integers(0, 30 * 86_400, n_users)
+    sec = start[user] + kind * rng.integers(0, 3 * 3_600, n_events) + rng.integers(0, 5 * 86_400, n_events)
+    ts = pd.Timestamp("2026-01-01").as_unit("s") + pd.to_timedelta(sec, unit="s")
+    frame = pd.DataFrame({
+        "user_id": user_ids[user],
+        "ts": ts.as_unit("ns"),
+        "event": pd.Categorical.from_codes(code, categories=list(names)),
+    })
+    return frame.sort_values("ts", kind="stable", ignore_index=True)
+
+
+def _rss_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    return 0
+
+
+def run_ours(df: pd.DataFrame) -> list[int]:
+    funnel = Funnel(STAGES, window="7D")
+    return funnel.compute(df, user="user_id", time="ts", event="event").to_frame()["users"].tolist()
+
+
+def run_chdb(df: pd.DataFrame) -> list[int]:
+    import chdb
+
+    conds = ", ".join(f"event = '{s}'" for s in STAGES)
+    q = (f"SELECT level, count() AS n FROM (SELECT user_id, windowFunnel({WINDOW_S})"
+         f"(toDateTime(ts), {conds}) AS level FROM Python(df) GROUP BY user_id) GROUP BY level")
+    res = chdb.query(q, "DataFrame")
+    per_level = dict(zip(res["level"].astype(int), res["n"].astype(int), strict=True))
+    return [sum(n for lv, n in per_level.items() if lv >= k) for k in range(1, len(STAGES) + 1)]
+
+
+def timed(fn, df: pd.DataFrame, repeat: int) -> tuple[float, list[int]]:  # type: ignore[no-untyped-def]
+    times, out = [], []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn(df)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--users", type=int, default=2_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--event-dtype", choices=["category", "str"], default="category")
+    args = parser.parse_args()
+
+    df = make_log(args.events, args.users)
+    if args.event_dtype == "str":
+        df["event"] = df["event"].astype(str)
+    size_mb = df.memory_usage(deep=True).sum() / 2**20
+    print(f"log: {len(df):,} events, {df['user_id'].nunique():,} users, "
+          f"event dtype {df['event'].dtype}, {size_mb:,.0f} MiB in memory")
+    run_ours(df.head(1000))  # compile the kernels (numba, cache=False)
+
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")  # reset the resident high-water mark
+    base = _rss_kib("VmRSS")
+    t0 = time.perf_counter()
+    run_ours(df)
+    first = time.perf_counter() - t0
+    peak_mb = (_rss_kib("VmHWM") - base) / 1024
+    ours_t, ours = timed(run_ours, df, args.repeat)
+    try:
+        ch_t, ch = timed(run_chdb, df, args.repeat)
+    except ImportError:
+        print("chdb is not installed: only linkstar_funnel timed")
+        ch_t, ch = float("nan"), ours
+    print(f"counts (linkstar_funnel): {ours}")
+    print(f"counts (chdb)           : {ch}")
+    print(f"identical counts: {ours == ch}")
+    print(f"linkstar_funnel: median {ours_t:.3f} s (first call {first:.3f} s)")
+    print(f"chdb windowFunnel: median {ch_t:.3f} s")
+    print(f"ratio linkstar/chdb: {ours_t / ch_t:.2f}x")
+    print(f"peak extra memory of Funnel.compute: {peak_mb:,.0f} MiB "
+          f"= {peak_mb / size_mb:.2f}x the input frame")
+
+
+if __name__ == "__main__":
+    main()
