@@ -145,7 +145,9 @@ class RowAccounting:
         )
 
     def __str__(self) -> str:
-        head = f"{self.rows_in:,} rows in, {self.rows_used:,} used"
+        head = (
+            f"{self.rows_in:,} {'row' if self.rows_in == 1 else 'rows'} in, {self.rows_used:,} used"
+        )
         if not self.dropped:
             return head + ", none dropped"
         return f"{head}, {self.rows_dropped:,} dropped: " + ", ".join(map(str, self.dropped))

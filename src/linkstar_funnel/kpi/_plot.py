@@ -122,7 +122,7 @@ def plot_tree(tree: KPITree, ax: Axes | None = None, **kwargs: Any) -> Axes:
         raise ParameterError(msg)
     ax = get_axes(ax, figsize=_figsize(tree))
     _draw(tree, ax, {}, {}, {})
-    ax.set_title(f"KPI tree: {tree.root}", loc="left", fontsize=12, fontweight="semibold")
+    ax.set_title(f"KPI tree: {tree.root}", loc="left", fontsize=12, fontweight="bold")
     return ax
 
 
@@ -150,7 +150,7 @@ def plot_decomposition_tree(d: DecompositionResult, ax: Axes | None = None) -> A
     _draw(tree, ax, extra, edges, box)
     ax.set_title(
         f"Change in {tree.root} by driver: {METHOD_TITLES.get(d.method, d.method)}", loc="left", fontsize=12,
-        fontweight="semibold",
+        fontweight="bold",
     )  # fmt: skip
     return ax
 

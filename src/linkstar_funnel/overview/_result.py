@@ -269,7 +269,7 @@ class DataOverview(ResultMixin):
         ax.legend(handles[::-1], labels[::-1], loc="upper left", frameon=False, ncols=2)
         what = "Events" if self.kind == "events" else "Orders"
         style_axes(ax)
-        # Bold, not style_axes' "semibold": DejaVu Sans has no semibold and matplotlib logs so.
+        # Bold: DejaVu Sans has no semibold weight (matplotlib would log a findfont warning).
         title = f"{what} and {self.entity} per day, {self.date_range_text()}"
         ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
         return ax
