@@ -8,6 +8,7 @@ Funnels (where buyers drop out), attribution (which channel earned the sale), KP
 from __future__ import annotations
 
 from . import (
+    attribution,
     benchmark,
     datasets,
     errors,
@@ -21,6 +22,25 @@ from . import (
     schema,
 )
 from ._version import __version__
+from .attribution import (
+    AttributionComparison,
+    AttributionModel,
+    AttributionResult,
+    ChannelEconomics,
+    FirstTouch,
+    Journeys,
+    LastNonDirect,
+    LastTouch,
+    Linear,
+    Markov,
+    MarkovResult,
+    PositionBased,
+    Shapley,
+    TimeDecay,
+    channel_economics,
+    check_attribution_model,
+    compare_attribution,
+)
 from .benchmark import Benchmark, BenchmarkComparison, RateSource, Reference
 from .errors import (
     ColumnNotFoundError,
@@ -51,8 +71,12 @@ from .results import Provenance, Result, Summary
 from .schema import RowAccounting
 
 __all__ = [
+    "AttributionComparison",
+    "AttributionModel",
+    "AttributionResult",
     "Benchmark",
     "BenchmarkComparison",
+    "ChannelEconomics",
     "ColumnNotFoundError",
     "ConvergenceError",
     "ConvergenceWarning",
@@ -62,12 +86,20 @@ __all__ = [
     "Decomposition",
     "DecompositionResult",
     "EmptyFrameError",
+    "FirstTouch",
+    "Journeys",
     "KPITree",
     "KPIValues",
+    "LastNonDirect",
+    "LastTouch",
+    "Linear",
     "LinkstarError",
     "LinkstarWarning",
+    "Markov",
+    "MarkovResult",
     "MixRateResult",
     "ParameterError",
+    "PositionBased",
     "Provenance",
     "RateSource",
     "Reference",
@@ -76,12 +108,18 @@ __all__ = [
     "RowAccounting",
     "SchemaError",
     "SensitivityResult",
+    "Shapley",
     "Summary",
     "TargetResult",
     "TimeColumnError",
+    "TimeDecay",
     "TimeZoneError",
     "__version__",
+    "attribution",
     "benchmark",
+    "channel_economics",
+    "check_attribution_model",
+    "compare_attribution",
     "datasets",
     "describe_events",
     "describe_orders",
