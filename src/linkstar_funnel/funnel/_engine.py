@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
     from ._spec import Funnel
 
 IntArray = npt.NDArray[np.int64]
+
+#: Threads for the kernel pass, and the row count from which it is worth splitting.
+_MAX_THREADS = 4
+_PARALLEL_ROWS = 1_000_000
 
 _MODES = {"ordered": _kernel.ORDERED, "strict": _kernel.STRICT, "unordered": _kernel.UNORDERED}
 
@@ -167,7 +173,7 @@ def compute(
     attribution = {"first_touch": -1, "last_touch": -2}.get(str(spec.attribution))
     if attribution is None:
         attribution = spec.step_number(spec.attribution) - 1
-    out_ent, level, seg, offsets, reach_t, reach_s = _kernel.funnel_pass(
+    out_ent, level, seg, offsets, reach_t, reach_s = _run_pass(
         starts, ts_s, ms_s, xs_s, seg_s, k_n, spec.window.value, gaps,
         spec.step_windows is not None, _MODES[spec.order], spec.entry == "first",
         spec.ties == "strict_increase", spec.distinct_events, noise_breaks,
@@ -192,6 +198,31 @@ def compute(
         spec=spec, counts=counts, by=by_cols, attempts=attempts, accounting=table.accounting,
         excluded=int((level < 0).sum()),
     )
+
+
+def _chunks(starts: IntArray, n_chunks: int) -> list[tuple[int, int]]:
+    """Split entities into ``n_chunks`` contiguous ranges holding about as many rows each."""
+    n_ent = len(starts) - 1
+    cuts = np.searchsorted(starts, np.linspace(0, starts[-1], n_chunks + 1)[1:-1])
+    bounds = [0, *sorted({int(min(c, n_ent)) for c in cuts}), n_ent]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+def _run_pass(starts: IntArray, *args: object) -> tuple[IntArray, ...]:
+    """The kernel pass, on entity ranges in parallel threads (the kernel releases the GIL)."""
+    n_threads = min(_MAX_THREADS, os.cpu_count() or 1)
+    if n_threads == 1 or starts[-1] < _PARALLEL_ROWS:
+        return tuple(_kernel.funnel_pass(starts, *args))
+    chunks = _chunks(starts, n_threads)
+    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        parts = list(pool.map(lambda ab: _kernel.funnel_pass(starts[ab[0] : ab[1] + 1], *args),
+                              chunks))
+    ent = np.concatenate([p[0] + a for p, (a, _) in zip(parts, chunks, strict=True)])
+    offsets = [parts[0][3]]
+    for p in parts[1:]:
+        offsets.append(p[3][1:] + offsets[-1][-1])
+    return (ent, *(np.concatenate([p[i] for p in parts]) for i in (1, 2)),
+            np.concatenate(offsets), *(np.concatenate([p[i] for p in parts]) for i in (4, 5)))
 
 
 def _entity_labels(spec: Funnel, table: Table, ent: IntArray, n_ent: int) -> dict[str, pd.Index]:

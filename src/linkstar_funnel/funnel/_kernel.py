@@ -74,6 +74,7 @@ def _ordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int, 
     prev_time = NEG
     started = False
     level = 0
+    fast = not (strict or has_gaps or distinct or strict_inc)
     i = lo
     while i < hi:
         t = ts[i]
@@ -88,6 +89,36 @@ def _ordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int, 
                     prev_s[s] = NEG
                 prev_time = t
             i = j
+            continue
+        if fast:  # ClickHouse's in-place update: stages of the group in ascending order
+            for s in range(k_n):
+                if (u_mask >> s) == 0:
+                    break
+                if ((u_mask >> s) & 1) == 0:
+                    continue
+                if s == 0:
+                    cand = NEG
+                    if not (entry_first and started):
+                        cand = t
+                        started = True
+                else:
+                    cand = best[s - 1]
+                    if cand == NEG or t - cand > window:
+                        continue
+                if cand == NEG:
+                    continue
+                if cand > best[s]:
+                    best[s] = cand
+                if reach_pos[s] == -1:
+                    r = i
+                    while ((ms[r] >> s) & 1) == 0:
+                        r += 1
+                    reach_pos[s] = r
+                    reach_start[s] = cand
+                    level = s + 1
+            i = j
+            if level == k_n:
+                return level, i
             continue
         # M[s]: best start of a chain that may take stage s at time t.
         mm[0] = NEG
@@ -257,7 +288,7 @@ def _grow(arr: Any, need: int) -> Any:  # pragma: no cover
     return out
 
 
-@njit(cache=False)
+@njit(cache=False, nogil=True)
 def funnel_pass(starts: Any, ts: Any, ms: Any, xs: Any, seg: Any, k_n: int, window: int,
                 gaps: Any, has_gaps: bool, mode: int, entry_first: bool, strict_inc: bool,
                 distinct: bool, noise_breaks: bool, totals: bool, ex_from: Any, ex_to: Any,

@@ -53,12 +53,14 @@ class Segments:
             [labels, pd.DataFrame({b: [NOT_REACHED] for b in by})], ignore_index=True
         )
         size = np.bincount(codes[level >= 1], minlength=n + 1)
-        used = np.flatnonzero(np.bincount(codes, minlength=n + 1))
+        # Segments of entities in the funnel (level 0: never entered; -1: excluded, counted).
+        used = np.flatnonzero(np.bincount(codes[level != 0], minlength=n + 1))
         if top_n is not None and len(used) > top_n:
             ranked = used[np.lexsort((used, -size[used]))]
             keep = np.sort(ranked[:top_n])
             remap = np.full(n + 1, len(keep), dtype=np.int64)
             remap[keep] = np.arange(len(keep))
+            remap[np.setdiff1d(np.arange(n + 1), used)] = -1
             other = pd.DataFrame({b: [OTHER] for b in by})
             labels = pd.concat([labels.iloc[keep], other], ignore_index=True)
             return cls(labels, remap[codes])
@@ -72,7 +74,7 @@ def counts_frame(
 ) -> pd.DataFrame:
     """Entities reaching each step, per segment: ``[by...], stage, step, users``."""
     k_n = len(stages)
-    ok = level >= 0
+    ok = (level >= 0) & (codes >= 0)
     g_n = len(seg_labels)
     table = np.bincount(
         codes[ok] * (k_n + 1) + level[ok].astype(np.int64), minlength=g_n * (k_n + 1)
@@ -204,7 +206,8 @@ class FunnelResult(ResultMixin):
         out = pd.DataFrame({k: v.to_numpy() for k, v in att.user_labels.items()})
         if self.by:
             for b in self.by:
-                out[b] = att.segment_labels[b].to_numpy()[att.segment]
+                labels = np.append(att.segment_labels[b].to_numpy(dtype=object), None)
+                out[b] = labels[att.segment]  # code -1: never entered, no segment
         out["level"] = np.maximum(att.level, 0).astype(np.int64)
         out["excluded"] = att.level < 0
         for s, name in enumerate(self.stages):

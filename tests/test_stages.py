@@ -1,0 +1,142 @@
+"""Stage, the StageMatcher protocol and its conformance kit, and stage templates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linkstar_funnel.errors import ColumnNotFoundError, ParameterError, RegistryError
+from linkstar_funnel.stages import (
+    Stage,
+    StageMatcher,
+    check_stage_matcher,
+    register_template,
+    stage_template,
+    stage_templates,
+)
+
+EVENTS = pd.DataFrame({
+    "event": ["visit", "add_to_cart", "buy_now", "order", "order"],
+    "status": [None, None, None, "paid", "refunded"],
+    "country": ["US", "DE", "US", "US", "FR"],
+})
+
+
+def test_stage_matches_its_name_by_default() -> None:
+    assert Stage("order").mask(EVENTS, event="event").tolist() == [False, False, False, True, True]
+
+
+def test_stage_event_list_is_an_or() -> None:
+    mask = Stage("cart", event=["add_to_cart", "buy_now"]).mask(EVENTS, event="event")
+    assert mask.tolist() == [False, True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ({"status": "paid"}, [False, False, False, True, False]),
+        ({"country": ["US", "FR"]}, [False, False, False, True, True]),
+        ({"country": {"DE"}}, [False, False, False, False, False]),
+        (lambda f: f["country"].eq("FR").to_numpy(), [False, False, False, False, True]),
+    ],
+)
+def test_stage_where_filters(where: object, expected: list[bool]) -> None:
+    assert Stage("order", where=where).mask(EVENTS, event="event").tolist() == expected  # type: ignore[arg-type]
+
+
+def test_stage_is_frozen_and_a_stage_matcher() -> None:
+    stage = Stage("order")
+    assert isinstance(stage, StageMatcher)
+    with pytest.raises(AttributeError):
+        stage.name = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [({"name": ""}, "name"), ({"name": "a", "event": []}, "event"),
+     ({"name": "a", "event": 3}, "event"), ({"name": "a", "where": 3}, "where"),
+     ({"name": "a", "where": {}}, "where")],
+)
+def test_stage_rejects_bad_parameters(kwargs: dict[str, object], param: str) -> None:
+    with pytest.raises(ParameterError, match=f"The '{param}' parameter of Stage"):
+        Stage(**kwargs)  # type: ignore[arg-type]
+
+
+def test_stage_names_missing_where_column() -> None:
+    with pytest.raises(ColumnNotFoundError, match="status"):
+        Stage("order", where={"stauts": "paid"}).mask(EVENTS, event="event")
+
+
+def test_stage_mask_does_not_mutate() -> None:
+    before = EVENTS.copy()
+    Stage("order", where={"status": ["paid"]}).mask(EVENTS, event="event")
+    pd.testing.assert_frame_equal(EVENTS, before)
+
+
+class GoodMatcher:
+    name = "big_order"
+
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+        return (events[event] == "order").to_numpy()
+
+
+class WrongLength(GoodMatcher):
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+        return np.ones(len(events) + 1, dtype=bool)
+
+
+class NotBool(GoodMatcher):
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+        return np.ones(len(events), dtype=np.int64)
+
+
+class Mutating(GoodMatcher):
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+        events["new"] = 1
+        return np.ones(len(events), dtype=bool)
+
+
+class Random(GoodMatcher):
+    calls = 0
+
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+        Random.calls += 1
+        return np.arange(len(events)) % 2 == Random.calls % 2
+
+
+class NoName:
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+        return np.ones(len(events), dtype=bool)
+
+
+def test_conformance_kit_accepts_good_matchers() -> None:
+    assert check_stage_matcher(GoodMatcher(), EVENTS).tolist() == [False, False, False, True, True]
+    check_stage_matcher(Stage("visit"), EVENTS)
+
+
+@pytest.mark.parametrize(
+    ("matcher", "match"),
+    [(WrongLength(), "shape"), (NotBool(), "bool array"), (Mutating(), "modified"),
+     (Random(), "deterministic"), (NoName(), "'name'"), (object(), "'name'")],
+)
+def test_conformance_kit_names_the_failed_check(matcher: object, match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        check_stage_matcher(matcher, EVENTS.copy())
+
+
+def test_templates_registry() -> None:
+    assert {"own_site", "marketplace", "interest_commerce"} <= set(stage_templates())
+    assert [s.name for s in stage_template("own_site")] == [
+        "visit", "product_view", "add_to_cart", "checkout", "payment"]
+    assert [s.name for s in stage_template("interest_commerce")][:2] == ["impression", "video_view"]
+    with pytest.raises(RegistryError, match="No stage template named 'nope'"):
+        stage_template("nope")
+
+
+def test_register_template_refuses_to_overwrite() -> None:
+    with pytest.raises(RegistryError, match="already registered"):
+
+        @register_template("marketplace")
+        def _again() -> list[Stage]:  # pragma: no cover
+            return []
