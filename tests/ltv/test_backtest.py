@@ -105,3 +105,21 @@ def _online_retail(orders: pd.DataFrame) -> lf.ltv.BacktestResult:
         cutoff="2011-07-01",
         end="2011-12-10",
     )
+
+
+def test_backtest_plot_sums_segments_per_cohort(store: lf.datasets.DemoStore) -> None:
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = lf.ltv.backtest(
+        {"cohort": FAST}, store.orders, cutoff="2026-03-01", end="2026-03-29", by="channel"
+    )
+    ax = res.plot()  # segments repeat each cohort: the bars must add them up
+    per_cohort = res.cohorts.groupby("cohort", sort=False)[["actual", "predicted"]].sum()
+    bars = [p.get_height() for p in ax.patches]
+    n = len(per_cohort)
+    np.testing.assert_allclose(bars[:n], per_cohort["actual"].to_numpy())
+    np.testing.assert_allclose(bars[n : 2 * n], per_cohort["predicted"].to_numpy())
+    plt.close(ax.figure)

@@ -156,7 +156,14 @@ def plot_cohort_curves(
 def plot_backtest(result: BacktestResult, ax: Axes | None = None) -> Axes:
     """Predicted vs actual holdout value per cohort, one bar group per cohort and model."""
     ax = get_axes(ax, figsize=(9.0, 4.5))
-    f = result.cohorts
+    # One bar per model and cohort: segments (``by``) are summed within each cohort.
+    f = (
+        result.cohorts.groupby(["model", "cohort"], observed=True, sort=False)[
+            ["actual", "predicted"]
+        ]
+        .sum()
+        .reset_index()
+    )
     cohorts = list(dict.fromkeys(f["cohort"]))
     models = list(dict.fromkeys(f["model"]))
     width = 0.8 / (len(models) + 1)
