@@ -37,13 +37,19 @@ def make_log(n_events: int, n_users: int, seed: int = 20260301) -> pd.DataFrame:
     code = np.where(noise, len(STAGES) + rng.integers(0, len(NOISE), n_events), kind)
     # A user's events cluster around a personal start; later stages come a bit later.
     start = rng.integers(0, 30 * 86_400, n_users)
-    sec = start[user] + kind * rng.integers(0, 3 * 3_600, n_events) + rng.integers(0, 5 * 86_400, n_events)
+    sec = (
+        start[user]
+        + kind * rng.integers(0, 3 * 3_600, n_events)
+        + rng.integers(0, 5 * 86_400, n_events)
+    )
     ts = pd.Timestamp("2026-01-01").as_unit("s") + pd.to_timedelta(sec, unit="s")
-    frame = pd.DataFrame({
-        "user_id": user_ids[user],
-        "ts": ts.as_unit("ns"),
-        "event": pd.Categorical.from_codes(code, categories=list(names)),
-    })
+    frame = pd.DataFrame(
+        {
+            "user_id": user_ids[user],
+            "ts": ts.as_unit("ns"),
+            "event": pd.Categorical.from_codes(code, categories=list(names)),
+        }
+    )
     return frame.sort_values("ts", kind="stable", ignore_index=True)
 
 
@@ -59,12 +65,14 @@ def run_ours(df: pd.DataFrame) -> list[int]:
     return funnel.compute(df, user="user_id", time="ts", event="event").to_frame()["users"].tolist()
 
 
-def run_chdb(df: pd.DataFrame) -> list[int]:
+def run_chdb(df: pd.DataFrame) -> list[int]:  # noqa: ARG001 - chdb reads `df` by name
     import chdb
 
     conds = ", ".join(f"event = '{s}'" for s in STAGES)
-    q = (f"SELECT level, count() AS n FROM (SELECT user_id, windowFunnel({WINDOW_S})"
-         f"(toDateTime(ts), {conds}) AS level FROM Python(df) GROUP BY user_id) GROUP BY level")
+    q = (
+        f"SELECT level, count() AS n FROM (SELECT user_id, windowFunnel({WINDOW_S})"
+        f"(toDateTime(ts), {conds}) AS level FROM Python(df) GROUP BY user_id) GROUP BY level"
+    )
     res = chdb.query(q, "DataFrame")
     per_level = dict(zip(res["level"].astype(int), res["n"].astype(int), strict=True))
     return [sum(n for lv, n in per_level.items() if lv >= k) for k in range(1, len(STAGES) + 1)]
@@ -92,8 +100,10 @@ def main() -> None:
     if args.event_dtype == "str":
         df["event"] = df["event"].astype(str)
     size_mb = df.memory_usage(deep=True).sum() / 2**20
-    print(f"log: {len(df):,} events, {df['user_id'].nunique():,} users, "
-          f"event dtype {df['event'].dtype}, {size_mb:,.0f} MiB in memory")
+    print(
+        f"log: {len(df):,} events, {df['user_id'].nunique():,} users, "
+        f"event dtype {df['event'].dtype}, {size_mb:,.0f} MiB in memory"
+    )
     run_ours(df.head(1000))  # compile the kernels (numba, cache=False)
 
     gc.collect()
@@ -115,8 +125,10 @@ def main() -> None:
     print(f"linkstar_funnel: median {ours_t:.3f} s (first call {first:.3f} s)")
     print(f"chdb windowFunnel: median {ch_t:.3f} s")
     print(f"ratio linkstar/chdb: {ours_t / ch_t:.2f}x")
-    print(f"peak extra memory of Funnel.compute: {peak_mb:,.0f} MiB "
-          f"= {peak_mb / size_mb:.2f}x the input frame")
+    print(
+        f"peak extra memory of Funnel.compute: {peak_mb:,.0f} MiB "
+        f"= {peak_mb / size_mb:.2f}x the input frame"
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,12 @@ def stage_lists(min_stages: int = 2, max_stages: int = 4) -> st.SearchStrategy[l
 
 
 @st.composite
-def funnels(draw: st.DrawFn, *, orders: tuple[str, ...] = ("ordered", "strict", "unordered"),
-            counting: tuple[str, ...] = ("users", "totals", "sessions")) -> Funnel:
+def funnels(
+    draw: st.DrawFn,
+    *,
+    orders: tuple[str, ...] = ("ordered", "strict", "unordered"),
+    counting: tuple[str, ...] = ("users", "totals", "sessions"),
+) -> Funnel:
     """Any valid Funnel over :func:`stage_lists`, every option drawn."""
     stages = draw(stage_lists())
     k = len(stages)
@@ -67,7 +71,9 @@ def funnels(draw: st.DrawFn, *, orders: tuple[str, ...] = ("ordered", "strict", 
     if order != "unordered":
         kwargs["ties"] = draw(st.sampled_from(["stage_order", "strict_increase"]))
         if draw(st.booleans()):
-            kwargs["step_windows"] = draw(st.lists(st.none() | secs, min_size=k - 1, max_size=k - 1))
+            kwargs["step_windows"] = draw(
+                st.lists(st.none() | secs, min_size=k - 1, max_size=k - 1)
+            )
     if draw(st.booleans()):
         i = draw(st.integers(1, k - 1))
         j = draw(st.integers(i + 1, k))

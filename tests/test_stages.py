@@ -16,11 +16,13 @@ from linkstar_funnel.stages import (
     stage_templates,
 )
 
-EVENTS = pd.DataFrame({
-    "event": ["visit", "add_to_cart", "buy_now", "order", "order"],
-    "status": [None, None, None, "paid", "refunded"],
-    "country": ["US", "DE", "US", "US", "FR"],
-})
+EVENTS = pd.DataFrame(
+    {
+        "event": ["visit", "add_to_cart", "buy_now", "order", "order"],
+        "status": [None, None, None, "paid", "refunded"],
+        "country": ["US", "DE", "US", "US", "FR"],
+    }
+)
 
 
 def test_stage_matches_its_name_by_default() -> None:
@@ -54,9 +56,13 @@ def test_stage_is_frozen_and_a_stage_matcher() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "param"),
-    [({"name": ""}, "name"), ({"name": "a", "event": []}, "event"),
-     ({"name": "a", "event": 3}, "event"), ({"name": "a", "where": 3}, "where"),
-     ({"name": "a", "where": {}}, "where")],
+    [
+        ({"name": ""}, "name"),
+        ({"name": "a", "event": []}, "event"),
+        ({"name": "a", "event": 3}, "event"),
+        ({"name": "a", "where": 3}, "where"),
+        ({"name": "a", "where": {}}, "where"),
+    ],
 )
 def test_stage_rejects_bad_parameters(kwargs: dict[str, object], param: str) -> None:
     with pytest.raises(ParameterError, match=f"The '{param}' parameter of Stage"):
@@ -82,17 +88,17 @@ class GoodMatcher:
 
 
 class WrongLength(GoodMatcher):
-    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:  # noqa: ARG002
         return np.ones(len(events) + 1, dtype=bool)
 
 
 class NotBool(GoodMatcher):
-    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:  # noqa: ARG002
         return np.ones(len(events), dtype=np.int64)
 
 
 class Mutating(GoodMatcher):
-    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:  # noqa: ARG002
         events["new"] = 1
         return np.ones(len(events), dtype=bool)
 
@@ -100,13 +106,13 @@ class Mutating(GoodMatcher):
 class Random(GoodMatcher):
     calls = 0
 
-    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:  # noqa: ARG002
         Random.calls += 1
         return np.arange(len(events)) % 2 == Random.calls % 2
 
 
 class NoName:
-    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:  # noqa: ARG002
         return np.ones(len(events), dtype=bool)
 
 
@@ -117,8 +123,14 @@ def test_conformance_kit_accepts_good_matchers() -> None:
 
 @pytest.mark.parametrize(
     ("matcher", "match"),
-    [(WrongLength(), "shape"), (NotBool(), "bool array"), (Mutating(), "modified"),
-     (Random(), "deterministic"), (NoName(), "'name'"), (object(), "'name'")],
+    [
+        (WrongLength(), "shape"),
+        (NotBool(), "bool array"),
+        (Mutating(), "modified"),
+        (Random(), "deterministic"),
+        (NoName(), "'name'"),
+        (object(), "'name'"),
+    ],
 )
 def test_conformance_kit_names_the_failed_check(matcher: object, match: str) -> None:
     with pytest.raises(ParameterError, match=match):
@@ -128,7 +140,12 @@ def test_conformance_kit_names_the_failed_check(matcher: object, match: str) -> 
 def test_templates_registry() -> None:
     assert {"own_site", "marketplace", "interest_commerce"} <= set(stage_templates())
     assert [s.name for s in stage_template("own_site")] == [
-        "visit", "product_view", "add_to_cart", "checkout", "payment"]
+        "visit",
+        "product_view",
+        "add_to_cart",
+        "checkout",
+        "payment",
+    ]
     assert [s.name for s in stage_template("interest_commerce")][:2] == ["impression", "video_view"]
     with pytest.raises(RegistryError, match="No stage template named 'nope'"):
         stage_template("nope")

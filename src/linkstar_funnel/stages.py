@@ -41,6 +41,7 @@ __all__ = [
 
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 WhereValue: TypeAlias = object
+_STAGE, _REGISTER = "Stage", "register_template"  # owners named in error messages
 Where: TypeAlias = Mapping[str, WhereValue] | Callable[[pd.DataFrame], Any]
 
 
@@ -70,23 +71,23 @@ def _to_events(value: object) -> tuple[str, ...] | None:
     elif isinstance(value, Collection) and not isinstance(value, Mapping):
         items = tuple(value)
     else:
-        raise bad_parameter("Stage", "event", "an event name or a list of names", value)
+        raise bad_parameter(_STAGE, "event", "an event name or a list of names", value)
     if not items or not all(isinstance(v, str) and v for v in items):
-        raise bad_parameter("Stage", "event", "a non-empty list of non-empty strings", value)
+        raise bad_parameter(_STAGE, "event", "a non-empty list of non-empty strings", value)
     return tuple(dict.fromkeys(str(v) for v in items))
 
 
 def _to_where(value: object) -> Where | None:
     if value is None or callable(value):
-        return value  # type: ignore[return-value]
+        return value
     if isinstance(value, Mapping):
         if not value or not all(isinstance(k, str) for k in value):
-            raise bad_parameter("Stage", "where", "a non-empty dict of column -> value", value)
+            raise bad_parameter(_STAGE, "where", "a non-empty dict of column -> value", value)
         out: dict[str, WhereValue] = {}
         for key, v in value.items():
             out[key] = frozenset(v) if isinstance(v, list | set | frozenset | tuple) else v
         return out
-    raise bad_parameter("Stage", "where", "a dict of column -> value(s) or a callable", value)
+    raise bad_parameter(_STAGE, "where", "a dict of column -> value(s) or a callable", value)
 
 
 @attrs.frozen
@@ -181,7 +182,9 @@ def check_stage_matcher(
     label = type(matcher).__name__
     name = getattr(matcher, "name", None)
     if not isinstance(name, str) or not name:
-        msg = f"StageMatcher check failed for {label}: 'name' must be a non-empty str, got {name!r}."
+        msg = (
+            f"StageMatcher check failed for {label}: 'name' must be a non-empty str, got {name!r}."
+        )
         raise ParameterError(msg)
     if not isinstance(matcher, StageMatcher):
         msg = f"StageMatcher check failed for {label}: it has no callable 'mask' method."
@@ -230,7 +233,7 @@ def register_template(
     ['visit', 'order']
     """
     if not isinstance(name, str) or not name:
-        raise bad_parameter("register_template", "name", "a non-empty string", name)
+        raise bad_parameter(_REGISTER, "name", "a non-empty string", name)
 
     def decorate(func: Callable[[], list[Stage]]) -> Callable[[], list[Stage]]:
         if name in _TEMPLATES:

@@ -28,12 +28,16 @@ class Ev:
 @dataclass
 class Outcome:
     level: int  # -1: dropped by an exclusion
-    reach: list[int | None]  # R_k: time first reaching step k (ordered); stage event time (unordered)
+    reach: list[
+        int | None
+    ]  # R_k: time first reaching step k (ordered); stage event time (unordered)
     start: list[int | None]
     rows: list[int | None]  # row serving each step at its reach time (first in frame order)
 
 
-def _ordered(evs: list[Ev], spec: Funnel, scope: list[int], k_n: int) -> tuple[list[Any], list[Any]]:
+def _ordered(
+    evs: list[Ev], spec: Funnel, scope: list[int], k_n: int
+) -> tuple[list[Any], list[Any]]:
     w = spec.window.value
     gaps = [None if g is None else g.value for g in (spec.step_windows or [None] * (k_n - 1))]
     strict_inc = spec.ties == "strict_increase"
@@ -94,8 +98,8 @@ def _unordered(evs: list[Ev], spec: Funnel, k_n: int) -> tuple[list[Any], list[A
             break
         level = k
         done = best[0]
-        reach[k - 1] = done if spec.distinct_events else max(
-            e.t for e in pools[k - 1] if e.t <= done
+        reach[k - 1] = (
+            done if spec.distinct_events else max(e.t for e in pools[k - 1] if e.t <= done)
         )
         start[k - 1] = -best[1]
     return reach, start, level
@@ -123,8 +127,13 @@ def _attempt(evs: list[Ev], all_evs: list[Ev], spec: Funnel) -> Outcome:
 
 
 def reference_outcomes(
-    events: pd.DataFrame, spec: Funnel, *, user: str = "user_id", time: str = "timestamp",
-    event: str = "event", session: str | None = None,
+    events: pd.DataFrame,
+    spec: Funnel,
+    *,
+    user: str = "user_id",
+    time: str = "timestamp",
+    event: str = "event",
+    session: str | None = None,
 ) -> dict[Any, list[Outcome]]:
     """Per entity (user, or (user, session)): its attempt outcomes."""
     masks = [np.asarray(s.mask(events, event=event)) for s in spec.stages]
@@ -132,9 +141,17 @@ def reference_outcomes(
     ns = pd.DatetimeIndex(events[time]).as_unit("ns").asi8
     by_entity: dict[Any, list[Ev]] = {}
     for r in range(len(events)):
-        key = events[user].iloc[r] if session is None else (events[user].iloc[r], events[session].iloc[r])
-        ev = Ev(r, int(ns[r]), frozenset(s for s, m in enumerate(masks) if m[r]),
-                frozenset(x for x, m in enumerate(xmasks) if m[r]))
+        key = (
+            events[user].iloc[r]
+            if session is None
+            else (events[user].iloc[r], events[session].iloc[r])
+        )
+        ev = Ev(
+            r,
+            int(ns[r]),
+            frozenset(s for s, m in enumerate(masks) if m[r]),
+            frozenset(x for x, m in enumerate(xmasks) if m[r]),
+        )
         by_entity.setdefault(key, []).append(ev)
     k_n = len(spec.stages)
     out: dict[Any, list[Outcome]] = {}

@@ -25,17 +25,26 @@ from ..strategies import event_logs, funnels
 
 def log(n: int = 3000, seed: int = 11) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "user_id": rng.integers(0, 300, n),
-        "ts": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 20 * 86_400, n), unit="s"),
-        "event": rng.choice(["impression", "click", "add_to_cart", "buy_now", "order", "scroll"], n),
-        "status": rng.choice(["paid", "refunded"], n),
-        "country": rng.choice(["US", "DE", "FR", "JP"], n),
-    })
+    return pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 300, n),
+            "ts": pd.Timestamp("2026-01-01")
+            + pd.to_timedelta(rng.integers(0, 20 * 86_400, n), unit="s"),
+            "event": rng.choice(
+                ["impression", "click", "add_to_cart", "buy_now", "order", "scroll"], n
+            ),
+            "status": rng.choice(["paid", "refunded"], n),
+            "country": rng.choice(["US", "DE", "FR", "JP"], n),
+        }
+    )
 
 
-STAGES = [Stage("impression"), Stage("click"), Stage("cart", event=["add_to_cart", "buy_now"]),
-          Stage("order", event="order", where={"status": "paid"})]
+STAGES = [
+    Stage("impression"),
+    Stage("click"),
+    Stage("cart", event=["add_to_cart", "buy_now"]),
+    Stage("order", event="order", where={"status": "paid"}),
+]
 
 
 def test_issue_example_runs_and_is_tidy() -> None:
@@ -44,23 +53,35 @@ def test_issue_example_runs_and_is_tidy() -> None:
     result = Funnel(STAGES, window="7D").compute(events, user="user_id", time="ts", by=["country"])
     pd.testing.assert_frame_equal(events, before)  # never mutated
     frame = result.to_frame()
-    assert list(frame.columns) == ["country", "stage", "step", "users", "conversion_from_previous",
-                                   "conversion_from_start", "drop_off"]
+    assert list(frame.columns) == [
+        "country",
+        "stage",
+        "step",
+        "users",
+        "conversion_from_previous",
+        "conversion_from_start",
+        "drop_off",
+    ]
     assert len(frame) == 4 * 4
     assert isinstance(result, Result)
-    assert "Funnel" in str(result.summary()) and "<table" in result._repr_html_()
+    assert "Funnel" in str(result.summary())
+    assert "<table" in result._repr_html_()
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"window": "-3D"}, "The 'window' parameter of Funnel must be a positive duration. Got"),
-     ({"window": 0}, "'window' parameter of Funnel"),
-     ({"window": "0s"}, "'window' parameter of Funnel must be a positive duration"),
-     ({"order": "sorted"}, "'order'"), ({"entry": "last"}, "'entry'"),
-     ({"step_windows": ["1h"]}, "'step_windows'"), ({"top_n": 0}, "'top_n'"),
-     ({"attribution": "nowhere"}, "'attribution'"),
-     ({"order": "unordered", "ties": "strict_increase"}, "'ties'"),
-     ({"exclusions": [Exclusion("x", between=(3, 2))]}, "'between'")],
+    [
+        ({"window": "-3D"}, "The 'window' parameter of Funnel must be a positive duration. Got"),
+        ({"window": 0}, "'window' parameter of Funnel"),
+        ({"window": "0s"}, "'window' parameter of Funnel must be a positive duration"),
+        ({"order": "sorted"}, "'order'"),
+        ({"entry": "last"}, "'entry'"),
+        ({"step_windows": ["1h"]}, "'step_windows'"),
+        ({"top_n": 0}, "'top_n'"),
+        ({"attribution": "nowhere"}, "'attribution'"),
+        ({"order": "unordered", "ties": "strict_increase"}, "'ties'"),
+        ({"exclusions": [Exclusion("x", between=(3, 2))]}, "'between'"),
+    ],
 )
 def test_funnel_rejects_bad_parameters(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ParameterError, match=match):
@@ -80,9 +101,12 @@ def test_unknown_stage_events_warn_naming_the_stage() -> None:
 
 
 def test_first_stage_never_seen_is_an_error_not_zeros() -> None:
-    with pytest.raises(EmptyFrameError, match="first stage 'landing'"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        Funnel(["landing", "order"]).compute(log(), time="ts")
+    spec = Funnel(["landing", "order"])
+    with (
+        pytest.raises(EmptyFrameError, match="first stage 'landing'"),
+        pytest.warns(DataQualityWarning),
+    ):
+        spec.compute(log(), time="ts")
 
 
 def test_missing_rows_are_counted_in_provenance() -> None:
@@ -147,7 +171,7 @@ def test_from_counts() -> None:
 def test_top_n_folds_small_segments_into_other() -> None:
     result = Funnel(["impression", "click"], top_n=2).compute(log(), time="ts", by="country")
     frame = result.to_frame()
-    assert sorted(frame["country"].unique().tolist())[-1] == "other"
+    assert "other" in frame["country"].tolist()
     assert frame["country"].nunique() == 3
     whole = Funnel(["impression", "click"]).compute(log(), time="ts").to_frame()
     assert frame.groupby("step")["users"].sum().tolist() == whole["users"].tolist()

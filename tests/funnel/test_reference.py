@@ -18,7 +18,11 @@ from linkstar_funnel.funnel import Funnel
 from ..strategies import event_logs, funnels
 from .reference import Ev, clickhouse_level, reference_counts, reference_outcomes
 
-SETTINGS = settings(max_examples=int(os.environ.get("LF_FUNNEL_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("LF_FUNNEL_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def run(spec: Funnel, events: pd.DataFrame, **kw: Any) -> Any:
@@ -35,7 +39,11 @@ def engine_outcomes(result: Any, spec: Funnel, session: bool) -> dict[Any, list[
     att = result.attempts
     out: dict[Any, list[tuple[Any, ...]]] = {}
     for i in range(len(users)):
-        key = users["user_id"].iloc[i] if not session else (users["user_id"].iloc[i], users["session"].iloc[i])
+        key = (
+            users["user_id"].iloc[i]
+            if not session
+            else (users["user_id"].iloc[i], users["session"].iloc[i])
+        )
         level = -1 if users["excluded"].iloc[i] else int(users["level"].iloc[i])
         lo, hi = att.offsets[i], att.offsets[i + 1]
         pad = [None] * (len(spec.stages) - (hi - lo))
@@ -45,7 +53,7 @@ def engine_outcomes(result: Any, spec: Funnel, session: bool) -> dict[Any, list[
     return out
 
 
-def ref_as_tuples(ref: dict[Any, list[Any]], spec: Funnel) -> dict[Any, list[tuple[Any, ...]]]:
+def ref_as_tuples(ref: dict[Any, list[Any]]) -> dict[Any, list[tuple[Any, ...]]]:
     return {k: [(o.level, tuple(o.reach), tuple(o.start)) for o in v] for k, v in ref.items()}
 
 
@@ -61,7 +69,7 @@ def test_engine_matches_reference(events: pd.DataFrame, spec: Funnel) -> None:
         assert reference_counts(ref, k_n)[0] == 0
         return
     got = engine_outcomes(result, spec, session)
-    want = ref_as_tuples(ref, spec)
+    want = ref_as_tuples(ref)
     if spec.order == "unordered" and spec.distinct_events:  # step rows are a matching choice
         got = {k: [g[0] for g in v] for k, v in got.items()}
         want = {k: [w[0] for w in v] for k, v in want.items()}
@@ -94,8 +102,14 @@ def test_default_mode_matches_clickhouse_transcription(events: pd.DataFrame, spe
 
 
 @SETTINGS
-@given(events=event_logs(), spec=funnels(counting=("users",)), attribution=st.sampled_from(["first_touch", "last_touch", 1, 2]))
-def test_breakdown_attribution_matches_reference(events: pd.DataFrame, spec: Funnel, attribution: Any) -> None:
+@given(
+    events=event_logs(),
+    spec=funnels(counting=("users",)),
+    attribution=st.sampled_from(["first_touch", "last_touch", 1, 2]),
+)
+def test_breakdown_attribution_matches_reference(
+    events: pd.DataFrame, spec: Funnel, attribution: Any
+) -> None:
     import attrs
 
     if spec.order == "unordered" and spec.distinct_events:
@@ -120,7 +134,9 @@ def test_breakdown_attribution_matches_reference(events: pd.DataFrame, spec: Fun
             if o.level >= k:
                 tally[(seg, k)] = tally.get((seg, k), 0) + 1
     frame = result.to_frame()
-    got = {(s, k): u for s, k, u in zip(frame["seg"], frame["step"], frame["users"], strict=True) if u}
+    got = {
+        (s, k): u for s, k, u in zip(frame["seg"], frame["step"], frame["users"], strict=True) if u
+    }
     assert got == tally
 
 
@@ -132,11 +148,14 @@ def test_ev_is_hashable() -> None:
 def test_input_rows_order_does_not_matter(order: str) -> None:
     rng = np.random.default_rng(7)
     n = 400
-    events = pd.DataFrame({
-        "user_id": rng.integers(0, 30, n),
-        "timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 50, n), unit="s"),
-        "event": rng.choice(["a", "b", "c", "x"], n),
-    })
+    events = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 30, n),
+            "timestamp": pd.Timestamp("2026-01-01")
+            + pd.to_timedelta(rng.integers(0, 50, n), unit="s"),
+            "event": rng.choice(["a", "b", "c", "x"], n),
+        }
+    )
     spec = Funnel(["a", "b", "c"], window="20s", order=order)  # type: ignore[arg-type]
     a = spec.compute(events).to_frame()
     b = spec.compute(events.sample(frac=1.0, random_state=3)).to_frame()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -128,12 +129,17 @@ def compute(
 ) -> FunnelResult:
     """Run ``spec`` on ``events``; see :meth:`Funnel.compute`."""
     by_cols = as_columns(by)
-    columns = [Column("user", user, "key"), Column("time", time, "time"),
-               Column("event", event, "category")]
+    columns = [
+        Column("user", user, "key"),
+        Column("time", time, "time"),
+        Column("event", event, "category"),
+    ]
     if spec.counting == "sessions":
         if session is None:
-            msg = ("The 'session' parameter of Funnel.compute must name the session column "
-                   "when counting='sessions'. Got None instead.")
+            msg = (
+                "The 'session' parameter of Funnel.compute must name the session column "
+                "when counting='sessions'. Got None instead."
+            )
             raise ParameterError(msg)
         columns.append(Column("session", session, "key"))
     columns += [Column(f"by{i}", b, "category", required=False) for i, b in enumerate(by_cols)]
@@ -149,8 +155,10 @@ def compute(
             stacklevel=3,
         )
     if spec.stage_names[0] in never:
-        msg = (f"No event matches the first stage {spec.stage_names[0]!r}: the funnel is "
-               "empty.\nHint: check the event names, 'where' filters and the event column.")
+        msg = (
+            f"No event matches the first stage {spec.stage_names[0]!r}: the funnel is "
+            "empty.\nHint: check the event names, 'where' filters and the event column."
+        )
         raise EmptyFrameError(msg)
     empty = np.zeros(0, dtype=np.int64)
     xlut, xextra = empty, empty
@@ -161,8 +169,16 @@ def compute(
     seg_codes, seg_labels = _segments(table, by_cols)
     noise_breaks = spec.order == "strict" and spec.strict_scope == "all"
     starts, ts_s, ms_s, xs_s, seg_s = _sort.prepare(
-        ent, n_ent, table.times["time"].ns, table.codes["event"], lut, extra, xlut, xextra,
-        seg_codes if by_cols else empty, noise_breaks,
+        ent,
+        n_ent,
+        table.times["time"].ns,
+        table.codes["event"],
+        lut,
+        extra,
+        xlut,
+        xextra,
+        seg_codes if by_cols else empty,
+        noise_breaks,
     )
     gaps = np.full(max(k_n - 1, 1), np.iinfo(np.int64).max, dtype=np.int64)
     for i, g in enumerate(spec.step_windows or ()):
@@ -174,10 +190,24 @@ def compute(
     if attribution is None:
         attribution = spec.step_number(spec.attribution) - 1
     out_ent, level, seg, offsets, reach_t, reach_s = _run_pass(
-        starts, ts_s, ms_s, xs_s, seg_s, k_n, spec.window.value, gaps,
-        spec.step_windows is not None, _MODES[spec.order], spec.entry == "first",
-        spec.ties == "strict_increase", spec.distinct_events, noise_breaks,
-        spec.counting == "totals", ex_from, ex_to, attribution,
+        starts,
+        ts_s,
+        ms_s,
+        xs_s,
+        seg_s,
+        k_n,
+        spec.window.value,
+        gaps,
+        spec.step_windows is not None,
+        _MODES[spec.order],
+        spec.entry == "first",
+        spec.ties == "strict_increase",
+        spec.distinct_events,
+        noise_breaks,
+        spec.counting == "totals",
+        ex_from,
+        ex_to,
+        attribution,
     )
     del ts_s, ms_s, xs_s, seg_s
     level = level.astype(np.int64)
@@ -195,7 +225,11 @@ def compute(
     )
     counts = counts_frame(spec.stage_names, segments.labels, segments.codes, level)
     return FunnelResult.build(
-        spec=spec, counts=counts, by=by_cols, attempts=attempts, accounting=table.accounting,
+        spec=spec,
+        counts=counts,
+        by=by_cols,
+        attempts=attempts,
+        accounting=table.accounting,
         excluded=int((level < 0).sum()),
     )
 
@@ -205,24 +239,29 @@ def _chunks(starts: IntArray, n_chunks: int) -> list[tuple[int, int]]:
     n_ent = len(starts) - 1
     cuts = np.searchsorted(starts, np.linspace(0, starts[-1], n_chunks + 1)[1:-1])
     bounds = [0, *sorted({int(min(c, n_ent)) for c in cuts}), n_ent]
-    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _run_pass(starts: IntArray, *args: object) -> tuple[IntArray, ...]:
+def _run_pass(starts: IntArray, *args: Any) -> tuple[IntArray, ...]:
     """The kernel pass, on entity ranges in parallel threads (the kernel releases the GIL)."""
     n_threads = min(_MAX_THREADS, os.cpu_count() or 1)
     if n_threads == 1 or starts[-1] < _PARALLEL_ROWS:
         return tuple(_kernel.funnel_pass(starts, *args))
     chunks = _chunks(starts, n_threads)
     with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-        parts = list(pool.map(lambda ab: _kernel.funnel_pass(starts[ab[0] : ab[1] + 1], *args),
-                              chunks))
+        parts = list(
+            pool.map(lambda ab: _kernel.funnel_pass(starts[ab[0] : ab[1] + 1], *args), chunks)
+        )
     ent = np.concatenate([p[0] + a for p, (a, _) in zip(parts, chunks, strict=True)])
     offsets = [parts[0][3]]
     for p in parts[1:]:
         offsets.append(p[3][1:] + offsets[-1][-1])
-    return (ent, *(np.concatenate([p[i] for p in parts]) for i in (1, 2)),
-            np.concatenate(offsets), *(np.concatenate([p[i] for p in parts]) for i in (4, 5)))
+    return (
+        ent,
+        *(np.concatenate([p[i] for p in parts]) for i in (1, 2)),
+        np.concatenate(offsets),
+        *(np.concatenate([p[i] for p in parts]) for i in (4, 5)),
+    )
 
 
 def _entity_labels(spec: Funnel, table: Table, ent: IntArray, n_ent: int) -> dict[str, pd.Index]:

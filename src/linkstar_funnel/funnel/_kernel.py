@@ -16,52 +16,41 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from ._matching import _match_prefix, _try_assign
+
 NEG = np.iinfo(np.int64).min
 
 # Order modes, as passed to the kernel.
 ORDERED, STRICT, UNORDERED = 0, 1, 2
 
 
-@njit(cache=False)
-def _try_assign(s: int, gm: Any, m: int, row_match: Any, stage_match: Any, seen: Any,
-                parent: Any, queue: Any, blocked: int = -1) -> bool:  # pragma: no cover
-    """Augmenting-path step of bipartite matching: give stage ``s`` a distinct row
-    (row ``blocked`` is reserved and never used)."""
-    for r in range(m):
-        seen[r] = r == blocked
-    qh = 0
-    qt = 1
-    queue[0] = s
-    while qh < qt:
-        u = queue[qh]
-        qh += 1
-        for r in range(m):
-            if seen[r] or ((gm[r] >> u) & 1) == 0:
-                continue
-            seen[r] = True
-            parent[r] = u
-            if row_match[r] == -1:
-                rr = r
-                while True:
-                    uu = parent[rr]
-                    prev = stage_match[uu]
-                    stage_match[uu] = rr
-                    row_match[rr] = uu
-                    if uu == s:
-                        return True
-                    rr = prev
-            else:
-                queue[qt] = row_match[r]
-                qt += 1
-    return False
-
-
 @njit(cache=False, inline="always")
-def _ordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int, gaps: Any,
-                     has_gaps: bool, strict: bool, entry_first: bool, strict_inc: bool,
-                     distinct: bool, noise_breaks: bool, best: Any, prev_s: Any, new: Any,
-                     mm: Any, head: Any, tail: Any, sc: Any, dq_t: Any, dq_s: Any,
-                     reach_pos: Any, reach_start: Any) -> tuple[int, int]:  # pragma: no cover
+def _ordered_attempt(
+    lo: int,
+    hi: int,
+    ts: Any,
+    ms: Any,
+    k_n: int,
+    window: int,
+    gaps: Any,
+    has_gaps: bool,
+    strict: bool,
+    entry_first: bool,
+    strict_inc: bool,
+    distinct: bool,
+    noise_breaks: bool,
+    best: Any,
+    prev_s: Any,
+    new: Any,
+    mm: Any,
+    head: Any,
+    tail: Any,
+    sc: Any,
+    dq_t: Any,
+    dq_s: Any,
+    reach_pos: Any,
+    reach_start: Any,
+) -> tuple[int, int]:  # pragma: no cover
     """Ordered and strict modes over rows [lo, hi). Returns (level, end position)."""
     row_match, stage_match, seen, parent, queue = sc[0], sc[1], sc[2], sc[3], sc[4]
     for s in range(k_n):
@@ -107,8 +96,7 @@ def _ordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int, 
                         continue
                 if cand == NEG:
                     continue
-                if cand > best[s]:
-                    best[s] = cand
+                best[s] = max(best[s], cand)
                 if reach_pos[s] == -1:
                     r = i
                     while ((ms[r] >> s) & 1) == 0:
@@ -197,33 +185,22 @@ def _ordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int, 
     return level, hi
 
 
-@njit(cache=False)
-def _match_prefix(lo: int, hi: int, ms: Any, k_n: int, fixed: int, sc: Any) -> int:  # pragma: no cover
-    """Longest prefix of stages matched to distinct rows in [lo, hi); ``fixed`` serves stage 0."""
-    row_match, stage_match, seen, parent, queue = sc[0], sc[1], sc[2], sc[3], sc[4]
-    m = hi - lo
-    for r in range(m):
-        row_match[r] = -1
-    for s in range(k_n):
-        stage_match[s] = -1
-    first = 0
-    if fixed >= 0:
-        if fixed < lo or fixed >= hi:
-            return 0
-        stage_match[0] = fixed - lo
-        first = 1
-    blocked = fixed - lo if fixed >= 0 else -1
-    for s in range(first, k_n):
-        if not _try_assign(s, ms[lo:hi], m, row_match, stage_match, seen, parent, queue,
-                           blocked):
-            return s
-    return k_n
-
-
 @njit(cache=False, inline="always")
-def _unordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int,
-                       entry_first: bool, distinct: bool, last_t: Any, last_p: Any, sc: Any,
-                       reach_pos: Any, reach_start: Any) -> tuple[int, int]:  # pragma: no cover
+def _unordered_attempt(
+    lo: int,
+    hi: int,
+    ts: Any,
+    ms: Any,
+    k_n: int,
+    window: int,
+    entry_first: bool,
+    distinct: bool,
+    last_t: Any,
+    last_p: Any,
+    sc: Any,
+    reach_pos: Any,
+    reach_start: Any,
+) -> tuple[int, int]:  # pragma: no cover
     """Unordered mode: stages 1..k all within one window (span ≤ window), any order."""
     stage_match = sc[1]
     for s in range(k_n):
@@ -240,7 +217,11 @@ def _unordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int
         j = i
         while j < hi and ts[j] == t:
             for s in range(k_n):
-                if (ms[j] >> s) & 1 and last_t[s] < t and not (s == 0 and entry_first and first_pos >= 0):
+                if (
+                    (ms[j] >> s) & 1
+                    and last_t[s] < t
+                    and not (s == 0 and entry_first and first_pos >= 0)
+                ):
                     last_t[s] = t
                     last_p[s] = j
             if entry_first and first_pos < 0 and (ms[j] & 1):
@@ -261,7 +242,10 @@ def _unordered_attempt(lo: int, hi: int, ts: Any, ms: Any, k_n: int, window: int
                 for s in range(level, k):
                     if distinct:
                         lft = j - 1
-                        while _match_prefix(lft, j, ms, k_n, first_pos if entry_first else -1, sc) <= s:
+                        while (
+                            _match_prefix(lft, j, ms, k_n, first_pos if entry_first else -1, sc)
+                            <= s
+                        ):
                             lft -= 1
                         _match_prefix(lft, j, ms, s + 1, first_pos if entry_first else -1, sc)
                         reach_pos[s] = lft + stage_match[s]
@@ -289,10 +273,26 @@ def _grow(arr: Any, need: int) -> Any:  # pragma: no cover
 
 
 @njit(cache=False, nogil=True)
-def funnel_pass(starts: Any, ts: Any, ms: Any, xs: Any, seg: Any, k_n: int, window: int,
-                gaps: Any, has_gaps: bool, mode: int, entry_first: bool, strict_inc: bool,
-                distinct: bool, noise_breaks: bool, totals: bool, ex_from: Any, ex_to: Any,
-                attribution: int) -> tuple[Any, ...]:  # pragma: no cover
+def funnel_pass(
+    starts: Any,
+    ts: Any,
+    ms: Any,
+    xs: Any,
+    seg: Any,
+    k_n: int,
+    window: int,
+    gaps: Any,
+    has_gaps: bool,
+    mode: int,
+    entry_first: bool,
+    strict_inc: bool,
+    distinct: bool,
+    noise_breaks: bool,
+    totals: bool,
+    ex_from: Any,
+    ex_to: Any,
+    attribution: int,
+) -> tuple[Any, ...]:  # pragma: no cover
     """One pass over every entity; returns per attempt: entity, level (-1: excluded),
     segment code, offsets into the ragged reach times and chain starts (steps reached)."""
     n_ent = starts.shape[0] - 1
@@ -333,15 +333,48 @@ def funnel_pass(starts: Any, ts: Any, ms: Any, xs: Any, seg: Any, k_n: int, wind
         p = lo
         while in_funnel and p < hi:
             if mode == UNORDERED:
-                level, end = _unordered_attempt(p, hi, ts, ms, k_n, window, entry_first,
-                                                distinct, best, prev_s, sc, reach_pos,
-                                                reach_start)
+                level, end = _unordered_attempt(
+                    p,
+                    hi,
+                    ts,
+                    ms,
+                    k_n,
+                    window,
+                    entry_first,
+                    distinct,
+                    best,
+                    prev_s,
+                    sc,
+                    reach_pos,
+                    reach_start,
+                )
             else:
-                level, end = _ordered_attempt(p, hi, ts, ms, k_n, window, gaps, has_gaps,
-                                              mode == STRICT, entry_first, strict_inc,
-                                              distinct, noise_breaks, best, prev_s, new, mm,
-                                              head, tail, sc, dq_t, dq_s, reach_pos,
-                                              reach_start)
+                level, end = _ordered_attempt(
+                    p,
+                    hi,
+                    ts,
+                    ms,
+                    k_n,
+                    window,
+                    gaps,
+                    has_gaps,
+                    mode == STRICT,
+                    entry_first,
+                    strict_inc,
+                    distinct,
+                    noise_breaks,
+                    best,
+                    prev_s,
+                    new,
+                    mm,
+                    head,
+                    tail,
+                    sc,
+                    dq_t,
+                    dq_s,
+                    reach_pos,
+                    reach_start,
+                )
             if level == 0 and a > 0:
                 break
             excluded = False

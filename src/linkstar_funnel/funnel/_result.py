@@ -194,8 +194,10 @@ class FunnelResult(ResultMixin):
 
     def _need_events(self, what: str) -> Attempts:
         if self.attempts is None:
-            msg = (f"{what} needs the event log; this result was built from aggregated "
-                   "counts.\nHint: use Funnel(...).compute(events) for per-user detail.")
+            msg = (
+                f"{what} needs the event log; this result was built from aggregated "
+                "counts.\nHint: use Funnel(...).compute(events) for per-user detail."
+            )
             raise SchemaError(msg)
         return self.attempts
 
@@ -206,7 +208,7 @@ class FunnelResult(ResultMixin):
         out = pd.DataFrame({k: v.to_numpy() for k, v in att.user_labels.items()})
         if self.by:
             for b in self.by:
-                labels = np.append(att.segment_labels[b].to_numpy(dtype=object), None)
+                labels = np.concatenate([att.segment_labels[b].to_numpy(dtype=object), [None]])
                 out[b] = labels[att.segment]  # code -1: never entered, no segment
         out["level"] = np.maximum(att.level, 0).astype(np.int64)
         out["excluded"] = att.level < 0
@@ -214,7 +216,9 @@ class FunnelResult(ResultMixin):
             out[f"{name}_time"] = att.times(att.dense(att.reach_ns, s)).to_numpy()
         return out
 
-    def time_between_steps(self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
+    def time_between_steps(
+        self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)
+    ) -> pd.DataFrame:
         """Time from first reaching step k to first reaching step k+1, over entities that
         reached k+1: ``from_stage, to_stage, n, mean, q25, q50, ...`` (Timedeltas)."""
         att = self._need_events("time_between_steps()")
@@ -267,22 +271,31 @@ class FunnelResult(ResultMixin):
         table = self.counts.copy()
         for col in ("conversion_from_previous", "conversion_from_start"):
             table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
-        return Summary("Funnel", facts=facts, table=table,
-                       notes=tuple(self.provenance.lines()))
+        return Summary("Funnel", facts=facts, table=table, notes=tuple(self.provenance.lines()))
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Funnel bars (one colour per segment) annotated with conversion from the previous step."""
         ax = get_axes(ax)
         frame = self.counts
         k_n = len(self.stages)
-        groups = [frame] if not self.by else [g for _, g in frame.groupby(list(self.by), sort=False, dropna=False)]
+        groups = (
+            [frame]
+            if not self.by
+            else [g for _, g in frame.groupby(list(self.by), sort=False, dropna=False)]
+        )
         width = 0.8 / len(groups)
         x = np.arange(k_n)
         for g_i, grp in enumerate(groups):
             label = None if not self.by else " / ".join(str(grp[b].iloc[0]) for b in self.by)
             pos = x - 0.4 + width * (g_i + 0.5)
-            bars = ax.bar(pos, grp["users"].to_numpy(), width=width, label=label,
-                          color=PALETTE[g_i % len(PALETTE)], **kwargs)
+            bars = ax.bar(
+                pos,
+                grp["users"].to_numpy(),
+                width=width,
+                label=label,
+                color=PALETTE[g_i % len(PALETTE)],
+                **kwargs,
+            )
             rates = grp["conversion_from_previous"].to_numpy()
             texts = ["" if s == 0 or np.isnan(r) else f"{r:.0%}" for s, r in enumerate(rates)]
             ax.bar_label(bars, labels=texts, fontsize=8)

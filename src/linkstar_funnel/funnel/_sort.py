@@ -16,8 +16,18 @@ from numba import njit
 
 
 @njit(cache=False)
-def prepare(ent: Any, n_ent: int, ts: Any, ev: Any, lut: Any, extra: Any, xlut: Any,
-            xextra: Any, seg: Any, keep_all: bool) -> tuple[Any, ...]:  # pragma: no cover
+def prepare(
+    ent: Any,
+    n_ent: int,
+    ts: Any,
+    ev: Any,
+    lut: Any,
+    extra: Any,
+    xlut: Any,
+    xextra: Any,
+    seg: Any,
+    keep_all: bool,
+) -> tuple[Any, ...]:  # pragma: no cover
     """Return ``starts`` (entity offsets), and time-ordered ``ts``, stage bits, exclusion
     bits and segment codes per kept row. Empty ``extra``/``xextra``/``seg`` mean none."""
     n = ent.shape[0]

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["Exclusion", "Funnel"]
 
 Step = int | str
+_FUNNEL, _EXCLUSION = "Funnel", "Exclusion"  # owners named in error messages
 
 
 def _to_matcher(value: object) -> StageMatcher:
@@ -57,7 +58,7 @@ def _to_matcher(value: object) -> StageMatcher:
         return Stage(value)
     if isinstance(value, StageMatcher):
         return value
-    raise bad_parameter("Exclusion", "stage", "an event name or a StageMatcher", value)
+    raise bad_parameter(_EXCLUSION, "stage", "an event name or a StageMatcher", value)
 
 
 def _to_between(value: object) -> tuple[Step, Step]:
@@ -66,7 +67,7 @@ def _to_between(value: object) -> tuple[Step, Step]:
         or len(value) != 2
         or not all(isinstance(v, int | str) and not isinstance(v, bool) for v in value)
     ):
-        raise bad_parameter("Exclusion", "between", "a pair of step numbers or stage names", value)
+        raise bad_parameter(_EXCLUSION, "between", "a pair of step numbers or stage names", value)
     return (value[0], value[1])
 
 
@@ -95,19 +96,19 @@ class Exclusion:
 
 def _to_stages(value: object) -> tuple[StageMatcher, ...]:
     if isinstance(value, str | Mapping) or not isinstance(value, Sequence):
-        raise bad_parameter("Funnel", "stages", "a list of Stage objects or event names", value)
+        raise bad_parameter(_FUNNEL, "stages", "a list of Stage objects or event names", value)
     out = tuple(Stage(v) if isinstance(v, str) else v for v in value)
     for s in out:
         if not isinstance(s, StageMatcher):
-            raise bad_parameter("Funnel", "stages", "a list of StageMatcher objects", s)
+            raise bad_parameter(_FUNNEL, "stages", "a list of StageMatcher objects", s)
     if len(out) < 2:
-        raise bad_parameter("Funnel", "stages", "a list of at least 2 stages", list(value))
+        raise bad_parameter(_FUNNEL, "stages", "a list of at least 2 stages", list(value))
     names = [s.name for s in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise bad_parameter("Funnel", "stages", "a list of stages with unique names", dupes)
+        raise bad_parameter(_FUNNEL, "stages", "a list of stages with unique names", dupes)
     if len(out) > 62:
-        raise bad_parameter("Funnel", "stages", "at most 62 stages", len(out))
+        raise bad_parameter(_FUNNEL, "stages", "at most 62 stages", len(out))
     return out
 
 
@@ -119,12 +120,13 @@ def _step_windows(value: object) -> tuple[pd.Timedelta | None, ...] | None:
     if value is None:
         return None
     if isinstance(value, str) or not isinstance(value, Sequence):
-        raise bad_parameter("Funnel", "step_windows", "a list of durations (or None)", value)
-    out = tuple(None if v is None else to_timedelta(v, param="step_windows", owner="Funnel")
-                for v in value)
+        raise bad_parameter(_FUNNEL, "step_windows", "a list of durations (or None)", value)
+    out = tuple(
+        None if v is None else to_timedelta(v, param="step_windows", owner="Funnel") for v in value
+    )
     for v in out:
         if v is not None and v <= pd.Timedelta(0):
-            raise bad_parameter("Funnel", "step_windows", "positive durations", v)
+            raise bad_parameter(_FUNNEL, "step_windows", "positive durations", v)
     return out
 
 
@@ -132,7 +134,7 @@ def _exclusions(value: object) -> tuple[Exclusion, ...]:
     if isinstance(value, Exclusion):
         return (value,)
     if not isinstance(value, Sequence) or not all(isinstance(v, Exclusion) for v in value):
-        raise bad_parameter("Funnel", "exclusions", "a list of Exclusion objects", value)
+        raise bad_parameter(_FUNNEL, "exclusions", "a list of Exclusion objects", value)
     return tuple(value)
 
 
@@ -196,7 +198,7 @@ class Funnel:
 
     stages: tuple[StageMatcher, ...] = attrs.field(converter=_to_stages)
     window: pd.Timedelta = attrs.field(
-        default="7D", converter=_window, validator=positive_duration
+        default=pd.Timedelta(days=7), converter=_window, validator=positive_duration
     )
     order: Literal["ordered", "strict", "unordered"] = attrs.field(
         default="ordered", validator=in_choices({"ordered", "strict", "unordered"})
@@ -224,29 +226,30 @@ class Funnel:
     def __attrs_post_init__(self) -> None:
         k = len(self.stages)
         if not isinstance(self.distinct_events, bool):
-            raise bad_parameter("Funnel", "distinct_events", "True or False", self.distinct_events)
+            raise bad_parameter(_FUNNEL, "distinct_events", "True or False", self.distinct_events)
         if self.step_windows is not None and len(self.step_windows) != k - 1:
             raise bad_parameter(
-                "Funnel", "step_windows", f"a list of {k - 1} durations (one per transition)",
+                _FUNNEL,
+                "step_windows",
+                f"a list of {k - 1} durations (one per transition)",
                 list(self.step_windows),
             )
         if self.order == "unordered" and self.step_windows is not None:
-            raise bad_parameter("Funnel", "step_windows", "None when order='unordered'",
-                                list(self.step_windows))
+            raise bad_parameter(
+                _FUNNEL, "step_windows", "None when order='unordered'", list(self.step_windows)
+            )
         if self.order == "unordered" and self.ties != "stage_order":
-            raise bad_parameter("Funnel", "ties", "'stage_order' when order='unordered'",
-                                self.ties)
+            raise bad_parameter(_FUNNEL, "ties", "'stage_order' when order='unordered'", self.ties)
         for ex in self.exclusions:
             i, j = (self.step_number(b, param="exclusions") for b in ex.between)
             if not i < j:
-                raise bad_parameter("Exclusion", "between", "steps (i, j) with i < j",
-                                    ex.between)
+                raise bad_parameter(_EXCLUSION, "between", "steps (i, j) with i < j", ex.between)
         if self.attribution not in ("first_touch", "last_touch"):
             self.step_number(self.attribution, param="attribution")
         if self.top_n is not None and (
             isinstance(self.top_n, bool) or not isinstance(self.top_n, int) or self.top_n < 1
         ):
-            raise bad_parameter("Funnel", "top_n", "a positive integer or None", self.top_n)
+            raise bad_parameter(_FUNNEL, "top_n", "a positive integer or None", self.top_n)
 
     @property
     def stage_names(self) -> list[str]:
@@ -259,10 +262,10 @@ class Funnel:
         if isinstance(step, str):
             if step in names:
                 return names.index(step) + 1
-            raise bad_parameter("Funnel", param, "a stage name in " + repr(names), step)
+            raise bad_parameter(_FUNNEL, param, "a stage name in " + repr(names), step)
         if isinstance(step, int) and not isinstance(step, bool) and 1 <= step <= len(names):
             return step
-        raise bad_parameter("Funnel", param, f"a step number in 1..{len(names)}", step)
+        raise bad_parameter(_FUNNEL, param, f"a step number in 1..{len(names)}", step)
 
     def compute(
         self,
