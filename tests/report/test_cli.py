@@ -217,5 +217,6 @@ def test_demo_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "tiktok_shop",
     ):
         assert text in page
-    assert page.count("data:image/png;base64,") == 3  # overviews, KPI tree waterfall
+    # overviews (2), attribution bars, KPI tree waterfall
+    assert page.count("data:image/png;base64,") == 4
     assert "<script" not in page
