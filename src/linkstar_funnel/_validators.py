@@ -18,6 +18,7 @@ from .errors import ParameterError
 
 __all__ = [
     "bad_parameter",
+    "format_duration",
     "in_choices",
     "in_unit_interval",
     "non_empty_str",
@@ -68,6 +69,29 @@ def to_timedelta(
     if pd.isna(out):
         raise bad_parameter(owner, param, "a duration, not NaT", value)
     return out
+
+
+def format_duration(value: pd.Timedelta) -> str:
+    """A duration as people write it: ``"30 days"``, ``"36 hours"``, ``"1 day 6 hours"``.
+
+    Examples
+    --------
+    >>> format_duration(pd.Timedelta("30D"))
+    '30 days'
+    >>> format_duration(pd.Timedelta("30h"))
+    '1 day 6 hours'
+    >>> format_duration(pd.Timedelta("90s"))
+    '1 minute 30 seconds'
+    """
+    total = int(value.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    parts = []
+    for name, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+        n, total = divmod(total, size)
+        if n:
+            parts.append(f"{n} {name}{'s' if n != 1 else ''}")
+    return sign + (" ".join(parts) if parts else "0 seconds")
 
 
 def positive_duration(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

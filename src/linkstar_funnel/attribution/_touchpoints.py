@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validators import bad_parameter, to_timedelta
+from .._validators import bad_parameter, format_duration, to_timedelta
 from ..errors import SchemaError, TimeZoneError
 from ..schema import Column, validate
 from ._journeys import DIRECT_NONE, Journeys
@@ -216,10 +216,10 @@ def journeys_from_touchpoints(
     null_arr[n_conv:] = 1.0
 
     touch_acc = t.accounting.with_dropped(
-        f"touch older than the {window} lookback", n_outside, column=time
+        f"touch older than the {format_duration(window)} lookback", n_outside, column=time
     )
     notes = (
-        f"journeys: lookback {window}, a new journey after each conversion",
+        f"journeys: lookback {format_duration(window)}, a new journey after each conversion",
         "touches at the same time ordered by channel name",
         f"{len(no_touch_conv):,} conversions without a touch credited to {DIRECT_NONE!r}",
         f"{len(present) - n_conv:,} non-converting journeys",
