@@ -98,9 +98,7 @@ def _unordered(evs: list[Ev], spec: Funnel, k_n: int) -> tuple[list[Any], list[A
             break
         level = k
         done = best[0]
-        reach[k - 1] = (
-            done if spec.distinct_events else max(e.t for e in pools[k - 1] if e.t <= done)
-        )
+        reach[k - 1] = max(e.t for e in pools[k - 1] if e.t <= done)
         start[k - 1] = -best[1]
     return reach, start, level
 

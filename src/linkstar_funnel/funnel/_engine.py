@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ._spec import Funnel
 
 IntArray = npt.NDArray[np.int64]
+BitsArray = npt.NDArray[np.signedinteger[Any]]
 
 #: Threads for the kernel pass, and the row count from which it is worth splitting.
 _MAX_THREADS = 4
@@ -46,7 +47,7 @@ def as_columns(by: str | Sequence[str] | None) -> tuple[str, ...]:
 
 def stage_luts(
     matchers: Sequence[StageMatcher], table: Table, event: str
-) -> tuple[IntArray, IntArray, list[str]]:
+) -> tuple[BitsArray, BitsArray, list[str]]:
     """Stage bits as a lookup table per event code, plus per-row bits where needed.
 
     Built-in :class:`Stage` objects without a property filter are matched through the
@@ -56,11 +57,13 @@ def stage_luts(
     codes = table.codes["event"]
     labels = table.labels["event"]
     seen = np.bincount(codes, minlength=len(labels)) > 0
-    lut = np.zeros(len(labels), dtype=np.int64)
-    extra = np.zeros(0, dtype=np.int64)
+    # int32 bits keep the sorted copy small; up to 62 stages need int64.
+    dtype: type[np.signedinteger[Any]] = np.int32 if len(matchers) <= 31 else np.int64
+    lut = np.zeros(len(labels), dtype=dtype)
+    extra = np.zeros(0, dtype=dtype)
     never: list[str] = []
     for s, matcher in enumerate(matchers):
-        bit = np.int64(1) << np.int64(s)
+        bit = dtype(1) << dtype(s)
         if isinstance(matcher, Stage):
             found = labels.get_indexer(pd.Index(list(matcher.events), dtype=object))
             found = found[found >= 0]
@@ -77,8 +80,8 @@ def stage_luts(
         else:
             mask = table.take(np.asarray(matcher.mask(table.frame, event=event), dtype=bool))
         if len(extra) == 0:
-            extra = np.zeros(len(codes), dtype=np.int64)
-        extra |= mask.astype(np.int64) << np.int64(s)
+            extra = np.zeros(len(codes), dtype=dtype)
+        extra |= mask.astype(dtype) << dtype(s)
         if not mask.any():
             never.append(matcher.name)
     return lut, extra, never
@@ -161,7 +164,8 @@ def compute(
         )
         raise EmptyFrameError(msg)
     empty = np.zeros(0, dtype=np.int64)
-    xlut, xextra = empty, empty
+    xlut: BitsArray = np.zeros(0, dtype=np.int32)
+    xextra: BitsArray = xlut
     if spec.exclusions:
         xlut, xextra, _ = stage_luts([ex.stage for ex in spec.exclusions], table, event)
 

@@ -202,7 +202,6 @@ def _unordered_attempt(
     reach_start: Any,
 ) -> tuple[int, int]:  # pragma: no cover
     """Unordered mode: stages 1..k all within one window (span ≤ window), any order."""
-    stage_match = sc[1]
     for s in range(k_n):
         last_t[s] = NEG
         last_p[s] = -1
@@ -247,8 +246,7 @@ def _unordered_attempt(
                             <= s
                         ):
                             lft -= 1
-                        _match_prefix(lft, j, ms, s + 1, first_pos if entry_first else -1, sc)
-                        reach_pos[s] = lft + stage_match[s]
+                        reach_pos[s] = last_p[s]  # latest stage-s event, as without distinct
                         reach_start[s] = ts[lft]
                     else:
                         start = t

@@ -49,29 +49,32 @@ def prepare(
     for e in range(n_ent):
         starts[e + 1] += starts[e]
     m = starts[n_ent]
-    fill = starts[:-1].copy()
     ts_s = np.empty(m, dtype=np.int64)
-    ms_s = np.empty(m, dtype=np.int64)
-    xs_s = np.zeros(m if has_x else 0, dtype=np.int64)
+    ms_s = np.empty(m, dtype=lut.dtype)
+    xs_s = np.zeros(m if has_x else 0, dtype=xlut.dtype)
     seg_s = np.empty(m if has_seg else 0, dtype=np.int64)
+    # Scatter with starts[e] as the fill pointer of entity e - 1... shifted: use starts[e]
+    # for entity e, which ends at the old starts[e + 1]; shift back afterwards.
     for i in range(n):
         b = lut[ev[i]]
         if has_extra:
             b |= extra[i]
-        x = 0
-        if has_x:
-            x = xlut[ev[i]]
-            if has_xextra:
-                x |= xextra[i]
+        x = xlut[ev[i]] if has_x else 0
+        if has_xextra:
+            x |= xextra[i]
         if keep_all or (b | x) != 0:
-            p = fill[ent[i]]
-            fill[ent[i]] = p + 1
+            e = ent[i]
+            p = starts[e]
+            starts[e] = p + 1
             ts_s[p] = ts[i]
             ms_s[p] = b
             if has_x:
                 xs_s[p] = x
             if has_seg:
                 seg_s[p] = seg[i]
+    for e in range(n_ent, 0, -1):
+        starts[e] = starts[e - 1]
+    starts[0] = 0
     for e in range(n_ent):
         lo, hi = starts[e], starts[e + 1]
         ordered = True
