@@ -32,7 +32,7 @@ autodoc_default_options = {"members": True, "show-inheritance": False}
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
-napoleon_preprocess_types = True
+napoleon_preprocess_types = False
 
 # Type hints name library types Sphinx cannot always resolve (numpy.typing aliases,
 # matplotlib Axes, attrs internals): do not fail the build on a missing cross-reference.

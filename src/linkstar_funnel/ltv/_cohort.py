@@ -72,10 +72,10 @@ class CohortLTV:
     step
         Age resolution (default one week).
     cohort
-        Cohorts are customers whose first order falls in the same day ``"D"``, week
-        ``"W"`` or month ``"M"``.
+        Customers whose first order falls in the same period form a cohort: ``"D"``
+        (day), ``"W"`` (week) or ``"M"`` (month).
     pooling_strength
-        ``κ`` in customers: how strongly small segments and cohorts are pulled toward
+        Pooling strength (kappa), in customers: how strongly small segments and cohorts are pulled toward
         their parent; ``"auto"`` estimates it from the data (empirical Bayes).
     min_customers
         Segments with at least this many customers get their own forecast shape; smaller
@@ -139,8 +139,8 @@ class CohortLTV:
         customer, time, value
             Column names.
         by
-            Segment column, or a hierarchy of them from coarse to fine (e.g.
-            ``["channel", "campaign", "creative"]``). A customer's segment is the one of
+            Segment column, or a hierarchy of them from coarse to fine, such as
+            ``["channel", "campaign", "creative"]``. A customer's segment is the one of
             their first order.
         observed_until
             Orders strictly before this time are used; default: just after the last one.

@@ -14,7 +14,12 @@ Examples
 
 from __future__ import annotations
 
-from . import _attribution_section, _kpi_section, _overview_section  # register built-in sections
+from . import (  # register built-in sections
+    _attribution_section,
+    _kpi_section,
+    _ltv_section,
+    _overview_section,
+)
 from ._build import build_report, write_report
 from ._html import RenderedSection, esc, facts_grid, figure, fmt_number, note, table
 from ._progress import Progress
@@ -27,7 +32,7 @@ from ._sections import (
     register_section,
 )
 
-del _attribution_section, _kpi_section, _overview_section
+del _attribution_section, _kpi_section, _ltv_section, _overview_section
 
 __all__ = [
     "REGISTRY",
