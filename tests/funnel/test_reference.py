@@ -38,13 +38,14 @@ def engine_outcomes(result: Any, spec: Funnel, session: bool) -> dict[Any, list[
     users = result.users()
     att = result.attempts
     out: dict[Any, list[tuple[Any, ...]]] = {}
-    for i in range(len(users)):
+    records = np.arange(len(att.level)) if att.in_funnel is None else np.flatnonzero(att.in_funnel)
+    for row, i in enumerate(records):
         key = (
-            users["user_id"].iloc[i]
+            users["user_id"].iloc[row]
             if not session
-            else (users["user_id"].iloc[i], users["session"].iloc[i])
+            else (users["user_id"].iloc[row], users["session"].iloc[row])
         )
-        level = -1 if users["excluded"].iloc[i] else int(users["level"].iloc[i])
+        level = -1 if users["excluded"].iloc[row] else int(users["level"].iloc[row])
         lo, hi = att.offsets[i], att.offsets[i + 1]
         pad = [None] * (len(spec.stages) - (hi - lo))
         reach = tuple([int(v) for v in att.reach_ns[lo:hi]] + pad)

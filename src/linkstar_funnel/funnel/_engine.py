@@ -193,8 +193,11 @@ def compute(
     attribution = {"first_touch": -1, "last_touch": -2}.get(str(spec.attribution))
     if attribution is None:
         attribution = spec.step_number(spec.attribution) - 1
+    dense = spec.counting != "totals"
     out_ent, level, seg, offsets, reach_t, reach_s = _run_pass(
         starts,
+        dense,
+        bool(by_cols),
         ts_s,
         ms_s,
         xs_s,
@@ -214,10 +217,8 @@ def compute(
         attribution,
     )
     del ts_s, ms_s, xs_s, seg_s
-    level = level.astype(np.int64)
     segments = Segments.build(by_cols, seg_labels, seg, level, spec.top_n)
     attempts = Attempts(
-        entity=out_ent,
         level=level,
         segment=segments.codes,
         segment_labels=segments.labels,
@@ -226,6 +227,7 @@ def compute(
         start_ns=reach_s,
         tz=table.times["time"].tz,
         user_labels=_entity_labels(spec, table, out_ent, n_ent),
+        in_funnel=None if out_ent is not None else level != -2,
     )
     counts = counts_frame(spec.stage_names, segments.labels, segments.codes, level)
     return FunnelResult.build(
@@ -246,33 +248,58 @@ def _chunks(starts: IntArray, n_chunks: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _run_pass(starts: IntArray, *args: Any) -> tuple[IntArray, ...]:
-    """The kernel pass, on entity ranges in parallel threads (the kernel releases the GIL)."""
+def _run_pass(
+    starts: IntArray, dense: bool, with_seg: bool, *args: Any
+) -> tuple[IntArray | None, npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray]:
+    """The kernel pass, on entity ranges in parallel threads (the kernel releases the GIL).
+
+    Returns entity per record (``None`` when ``dense``: record i is entity i), level,
+    segment code, ragged offsets, reach times and chain starts.
+    """
+    n_ent = len(starts) - 1
+    d_level = np.empty(n_ent if dense else 0, dtype=np.int8)
+    d_seg = np.empty(n_ent if dense and with_seg else 0, dtype=np.int64)
     n_threads = min(_MAX_THREADS, os.cpu_count() or 1)
-    if n_threads == 1 or starts[-1] < _PARALLEL_ROWS:
-        return tuple(_kernel.funnel_pass(starts, *args))
-    chunks = _chunks(starts, n_threads)
-    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-        parts = list(
-            pool.map(lambda ab: _kernel.funnel_pass(starts[ab[0] : ab[1] + 1], *args), chunks)
-        )
-    ent = np.concatenate([p[0] + a for p, (a, _) in zip(parts, chunks, strict=True)])
+    chunks = [(0, n_ent)]
+    if n_threads > 1 and starts[-1] >= _PARALLEL_ROWS:
+        chunks = _chunks(starts, n_threads)
+
+    kernel: Any = _kernel.funnel_pass  # numba's Dispatcher stub does not see the signature
+
+    def run(ab: tuple[int, int]) -> tuple[IntArray, ...]:
+        a, b = ab
+        seg_part = d_seg[a:b] if len(d_seg) else d_seg
+        return tuple(_kernel.funnel_pass(starts[a : b + 1], *args, dense, d_level[a:b], seg_part))
+
+    if len(chunks) == 1:
+        parts = [run(chunks[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+            parts = list(pool.map(run, chunks))
     offsets = [parts[0][3]]
     for p in parts[1:]:
         offsets.append(p[3][1:] + offsets[-1][-1])
-    return (
-        ent,
-        *(np.concatenate([p[i] for p in parts]) for i in (1, 2)),
-        np.concatenate(offsets),
-        *(np.concatenate([p[i] for p in parts]) for i in (4, 5)),
-    )
+    off = np.concatenate(offsets) if len(parts) > 1 else offsets[0]
+    reach_t = np.concatenate([p[4] for p in parts]) if len(parts) > 1 else parts[0][4]
+    reach_s = np.concatenate([p[5] for p in parts]) if len(parts) > 1 else parts[0][5]
+    if dense:
+        seg = d_seg if with_seg else np.zeros(n_ent, dtype=np.int64)
+        return None, d_level, seg, off, reach_t, reach_s
+    ent = np.concatenate([p[0] + a for p, (a, _) in zip(parts, chunks, strict=True)])
+    level = np.concatenate([p[1] for p in parts]).astype(np.int8)
+    seg = np.concatenate([p[2] for p in parts])
+    return ent, level, seg, off, reach_t, reach_s
 
 
-def _entity_labels(spec: Funnel, table: Table, ent: IntArray, n_ent: int) -> dict[str, pd.Index]:
-    """User (and session) label per attempt."""
+def _entity_labels(
+    spec: Funnel, table: Table, ent: IntArray | None, n_ent: int
+) -> dict[str, pd.Index]:
+    """User (and session) label per record (``ent`` None: record i is entity i)."""
     users = table.labels["user"]
     if spec.counting != "sessions":
-        return {table.columns["user"]: users.take(ent)}
+        return {table.columns["user"]: users if ent is None else users.take(ent)}
+    if ent is None:
+        ent = np.arange(n_ent, dtype=np.int64)
     pair_user = np.empty(n_ent, dtype=np.int64)
     pair_session = np.empty(n_ent, dtype=np.int64)
     sessions_ent, _ = _entities(spec, table)

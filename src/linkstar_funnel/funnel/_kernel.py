@@ -290,6 +290,9 @@ def funnel_pass(
     ex_from: Any,
     ex_to: Any,
     attribution: int,
+    dense: bool,
+    d_level: Any,
+    d_seg: Any,
 ) -> tuple[Any, ...]:  # pragma: no cover
     """One pass over every entity; returns per attempt: entity, level (-1: excluded),
     segment code, offsets into the ragged reach times and chain starts (steps reached)."""
@@ -312,9 +315,12 @@ def funnel_pass(
     reach_start = np.empty(k_n, dtype=np.int64)
     n_ex = ex_from.shape[0]
     has_seg = seg.shape[0] > 0
-    out_ent = np.empty(n_ent, dtype=np.int64)
-    out_level = np.empty(n_ent, dtype=np.int8)
-    out_seg = np.empty(n_ent, dtype=np.int64)
+    # dense: one record per entity, written into the caller's d_level / d_seg (level -2:
+    # no stage event at all); otherwise records per attempt in growable arrays.
+    out_ent = np.empty(0 if dense else n_ent, dtype=np.int64)
+    out_level = d_level if dense else np.empty(n_ent, dtype=np.int8)
+    out_seg = d_seg if dense else np.empty(n_ent, dtype=np.int64)
+    write_seg = has_seg or not dense
     out_off = np.zeros(n_ent + 1, dtype=np.int64)
     r_t = np.empty(n_ent, dtype=np.int64)
     r_s = np.empty(n_ent, dtype=np.int64)
@@ -327,6 +333,13 @@ def funnel_pass(
             if ms[r] != 0:
                 in_funnel = True
                 break
+        if dense and not in_funnel:
+            out_level[o] = -2
+            if write_seg:
+                out_seg[o] = -1
+            o += 1
+            out_off[o] = w
+            continue
         a = 0
         p = lo
         while in_funnel and p < hi:
@@ -387,12 +400,13 @@ def funnel_pass(
                         break
                 if excluded:
                     break
-            if o >= out_ent.shape[0]:
-                out_ent = _grow(out_ent, o + 1)
-                out_level = _grow(out_level, o + 1)
-                out_seg = _grow(out_seg, o + 1)
-            out_off = _grow(out_off, o + 2)
-            out_ent[o] = e
+            if not dense:
+                if o >= out_ent.shape[0]:
+                    out_ent = _grow(out_ent, o + 1)
+                    out_level = _grow(out_level, o + 1)
+                    out_seg = _grow(out_seg, o + 1)
+                out_off = _grow(out_off, o + 2)
+                out_ent[o] = e
             out_level[o] = -1 if excluded else level
             pos = -1
             if attribution == -1:
@@ -401,7 +415,8 @@ def funnel_pass(
                 pos = reach_pos[max(level, 1) - 1]
             else:
                 pos = reach_pos[attribution]
-            out_seg[o] = (seg[pos] if has_seg else 0) if pos >= 0 else -1
+            if write_seg:
+                out_seg[o] = (seg[pos] if has_seg else 0) if pos >= 0 else -1
             if w + level > r_t.shape[0]:
                 r_t = _grow(r_t, w + level)
                 r_s = _grow(r_s, w + level)

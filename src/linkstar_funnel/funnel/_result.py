@@ -40,12 +40,12 @@ class Segments:
         by: tuple[str, ...],
         labels: pd.DataFrame,
         codes: IntArray,
-        level: IntArray,
+        level: npt.NDArray[np.int8],
         top_n: int | None,
     ) -> Segments:
         """Add a "(not reached)" segment for code -1 and fold small segments into "other"."""
         if not by:
-            return cls(pd.DataFrame(index=range(1)), np.zeros(len(codes), dtype=np.int64))
+            return cls(pd.DataFrame(index=range(1)), np.zeros(len(level), dtype=np.int64))
         labels = labels.astype(object)
         n = len(labels)
         codes = np.where(codes < 0, n, codes)
@@ -54,7 +54,7 @@ class Segments:
         )
         size = np.bincount(codes[level >= 1], minlength=n + 1)
         # Segments of entities in the funnel (level 0: never entered; -1: excluded, counted).
-        used = np.flatnonzero(np.bincount(codes[level != 0], minlength=n + 1))
+        used = np.flatnonzero(np.bincount(codes[(level > 0) | (level == -1)], minlength=n + 1))
         if top_n is not None and len(used) > top_n:
             ranked = used[np.lexsort((used, -size[used]))]
             keep = np.sort(ranked[:top_n])
@@ -70,7 +70,10 @@ class Segments:
 
 
 def counts_frame(
-    stages: Sequence[str], seg_labels: pd.DataFrame, codes: IntArray, level: IntArray
+    stages: Sequence[str],
+    seg_labels: pd.DataFrame,
+    codes: IntArray,
+    level: npt.NDArray[np.int8],
 ) -> pd.DataFrame:
     """Entities reaching each step, per segment: ``[by...], stage, step, users``."""
     k_n = len(stages)
@@ -111,8 +114,7 @@ class Attempts:
     ``reach_ns[offsets[i]:offsets[i+1]]``.
     """
 
-    entity: IntArray
-    level: IntArray
+    level: npt.NDArray[np.int8]
     segment: IntArray
     segment_labels: pd.DataFrame
     offsets: IntArray
@@ -120,17 +122,19 @@ class Attempts:
     start_ns: IntArray
     tz: str | dt.tzinfo | None
     user_labels: dict[str, pd.Index]
+    in_funnel: npt.NDArray[np.bool_] | None = None
 
     def step(self, values: IntArray, s: int) -> tuple[npt.NDArray[np.bool_], IntArray]:
-        """Which attempts reached step ``s`` (0-based), and their ``values`` there."""
-        ok = np.diff(self.offsets) > s
+        """Which attempts reached step ``s`` (0-based; exclusions dropped), and their
+        ``values`` there."""
+        ok = (np.diff(self.offsets) > s) & (self.level >= 0)
         return ok, values[self.offsets[:-1][ok] + s]
 
     def dense(self, values: IntArray, s: int) -> IntArray:
         """``values`` at step ``s`` for every attempt (NaT marker where not reached)."""
-        ok, vals = self.step(values, s)
+        ok = np.diff(self.offsets) > s
         out = np.full(len(ok), _NAT, dtype=np.int64)
-        out[ok] = vals
+        out[ok] = values[self.offsets[:-1][ok] + s]
         return out
 
     def times(self, ns: IntArray) -> pd.Series[Any]:
@@ -211,9 +215,11 @@ class FunnelResult(ResultMixin):
                 labels = np.concatenate([att.segment_labels[b].to_numpy(dtype=object), [None]])
                 out[b] = labels[att.segment]  # code -1: never entered, no segment
         out["level"] = np.maximum(att.level, 0).astype(np.int64)
-        out["excluded"] = att.level < 0
+        out["excluded"] = att.level == -1
         for s, name in enumerate(self.stages):
             out[f"{name}_time"] = att.times(att.dense(att.reach_ns, s)).to_numpy()
+        if att.in_funnel is not None:  # entities with no stage event are not in the funnel
+            out = out.loc[att.in_funnel].reset_index(drop=True)
         return out
 
     def time_between_steps(
