@@ -269,7 +269,7 @@ def _run_pass(
     def run(ab: tuple[int, int]) -> tuple[IntArray, ...]:
         a, b = ab
         seg_part = d_seg[a:b] if len(d_seg) else d_seg
-        return tuple(_kernel.funnel_pass(starts[a : b + 1], *args, dense, d_level[a:b], seg_part))
+        return tuple(kernel(starts[a : b + 1], *args, dense, d_level[a:b], seg_part))
 
     if len(chunks) == 1:
         parts = [run(chunks[0])]
