@@ -160,7 +160,11 @@ class Funnel:
     entry
         ``"any"`` (every stage-1 event can start a chain) or ``"first"``.
     ties
-        ``"stage_order"`` (equal times taken in stage order) or ``"strict_increase"``.
+        ``"stage_order"`` (equal times taken in stage order) or ``"strict_increase"``
+        (each step strictly later than the previous one). The latter is exact: a step
+        counts whenever such a chain exists. ClickHouse's ``'strict_increase'`` mode is
+        greedy (it keeps only the latest event per step) and can miss chains, so its counts
+        can be slightly lower.
     distinct_events
         Require every step to be served by a different event.
     exclusions
