@@ -212,3 +212,18 @@ def test_parallel_pass_matches_single_thread(monkeypatch: pytest.MonkeyPatch) ->
     many = spec.compute(events, time="ts", by="country")
     pd.testing.assert_frame_equal(one.to_frame(), many.to_frame())
     pd.testing.assert_frame_equal(one.users(), many.users())
+
+
+@pytest.mark.parametrize("freq", ["D", "W", "M"])
+def test_trends_add_up_and_flag_open_windows(freq: str) -> None:
+    result = Funnel(STAGES, window="3D").compute(log(), time="ts", by="country")
+    trends = result.trends(freq)
+    overall = result.to_frame().groupby(["country", "step"])["users"].sum()
+    by_period = trends.groupby(["country", "step"])["users"].sum()
+    pd.testing.assert_series_equal(by_period.sort_index(), overall.sort_index())
+    last = trends["period"].max()
+    assert not trends.loc[trends["period"] == last, "complete"].any()
+    if freq == "D":
+        assert trends.loc[trends["period"] == trends["period"].min(), "complete"].all()
+    with pytest.raises(ParameterError, match="'freq'"):
+        result.trends("Y")

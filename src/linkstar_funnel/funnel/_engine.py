@@ -228,6 +228,8 @@ def compute(
         tz=table.times["time"].tz,
         user_labels=_entity_labels(spec, table, out_ent, n_ent),
         in_funnel=None if out_ent is not None else level != -2,
+        data_end_ns=int(table.times["time"].ns.max()),
+        window_ns=int(spec.window.value),
     )
     counts = counts_frame(spec.stage_names, segments.labels, segments.codes, level)
     return FunnelResult.build(

@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import ParameterError, SchemaError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
-from ..schema import RowAccounting
+from ..schema import RowAccounting, TimeValues
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -123,6 +123,8 @@ class Attempts:
     tz: str | dt.tzinfo | None
     user_labels: dict[str, pd.Index]
     in_funnel: npt.NDArray[np.bool_] | None = None
+    data_end_ns: int = 0
+    window_ns: int = 0
 
     def step(self, values: IntArray, s: int) -> tuple[npt.NDArray[np.bool_], IntArray]:
         """Which attempts reached step ``s`` (0-based; exclusions dropped), and their
@@ -221,6 +223,62 @@ class FunnelResult(ResultMixin):
         if att.in_funnel is not None:  # entities with no stage event are not in the funnel
             out = out.loc[att.in_funnel].reset_index(drop=True)
         return out
+
+    def trends(self, freq: str = "W", tz: str | None = None) -> pd.DataFrame:
+        """Counts and rates by entry period (when the entity first reached step 1).
+
+        Parameters
+        ----------
+        freq
+            ``"D"``, ``"W"`` (weeks starting Monday) or ``"M"``.
+        tz
+            Time zone to read periods in (``None``: the input's own zone or wall clock).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``period, [by...], stage, step, users, conversion_from_previous,
+            conversion_from_start, drop_off, complete``. ``complete`` is False for periods
+            whose last entrants' window had not closed by the last event in the data.
+        """
+        att = self._need_events("trends()")
+        if freq not in ("D", "W", "M"):
+            msg = f"The 'freq' parameter of trends must be 'D', 'W' or 'M'. Got {freq!r} instead."
+            raise ParameterError(msg)
+        entered = (np.diff(att.offsets) > 0) & (att.level >= 0)
+        entry = att.reach_ns[att.offsets[:-1][entered]]
+        periods = TimeValues(entry, att.tz, "entry").bucket(freq, tz)
+        codes, uniq = pd.factorize(periods, sort=True)
+        seg_labels = att.segment_labels
+        g_n = max(len(seg_labels), 1)
+        combined = codes.astype(np.int64) * g_n + att.segment[entered]
+        frame = counts_frame(
+            self.stages,
+            pd.DataFrame(index=range(len(uniq) * g_n)),
+            combined,
+            att.level[entered],
+        )
+        frame.insert(0, "period", np.repeat(np.asarray(uniq), g_n * len(self.stages)))
+        for b in self.by:
+            frame.insert(
+                1 + self.by.index(b),
+                b,
+                np.tile(
+                    np.repeat(seg_labels[b].to_numpy(dtype=object), len(self.stages)), len(uniq)
+                ),
+            )
+        nxt = {
+            "D": pd.DateOffset(days=1),
+            "W": pd.DateOffset(weeks=1),
+            "M": pd.DateOffset(months=1),
+        }
+        ends = pd.DatetimeIndex(uniq) + nxt[freq]
+        last = TimeValues(np.array([att.data_end_ns]), att.tz, "end").local(tz)[0]
+        complete = ends + pd.Timedelta(att.window_ns, unit="ns") <= last
+        frame["complete"] = np.repeat(np.asarray(complete), g_n * len(self.stages))
+        return frame[
+            frame.groupby(["period", *self.by], sort=False)["users"].transform("max") > 0
+        ].reset_index(drop=True)
 
     def time_between_steps(
         self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)
