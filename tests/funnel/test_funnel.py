@@ -227,3 +227,17 @@ def test_trends_add_up_and_flag_open_windows(freq: str) -> None:
         assert trends.loc[trends["period"] == trends["period"].min(), "complete"].all()
     with pytest.raises(ParameterError, match="'freq'"):
         result.trends("Y")
+
+
+def test_bottleneck_ranks_steps_by_gain() -> None:
+    result = Funnel.from_counts({"visit": 1000, "cart": 100, "checkout": 50, "order": 40})
+    table = result.bottleneck({"cart": 0.2, "checkout": 0.6, "order": 0.8})
+    assert table["stage"].tolist() == ["cart", "checkout", "order"]
+    assert table["gain"].iloc[0] == pytest.approx(40.0)  # 1000 x .2 x .5 x .8 - 40
+    assert table["gain"].iloc[-1] == pytest.approx(0.0)  # already above the reference
+    events = Funnel(STAGES).compute(log(), time="ts", by="country")
+    own = events.bottleneck(freq="D", min_entrants=1)
+    assert (own["gain"] >= 0).all()
+    assert set(own["country"]) <= {"US", "DE", "FR", "JP"}
+    with pytest.raises(ParameterError, match="'reference'"):
+        result.bottleneck({"nope": 0.5})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -279,6 +279,19 @@ class FunnelResult(ResultMixin):
         return frame[
             frame.groupby(["period", *self.by], sort=False)["users"].transform("max") > 0
         ].reset_index(drop=True)
+
+    def bottleneck(
+        self,
+        reference: Mapping[str, float] | None = None,
+        *,
+        freq: str = "W",
+        min_entrants: int = 30,
+    ) -> pd.DataFrame:
+        """Steps ranked by final conversions gained if each matched a reference rate
+        (by default the segment's own best complete period); see ``_insights.bottleneck``."""
+        from ._insights import bottleneck
+
+        return bottleneck(self, reference, freq=freq, min_entrants=min_entrants)
 
     def time_between_steps(
         self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)
