@@ -6,47 +6,24 @@ increments are positive by construction, so their cumulative sum never decreases
 forecast is capped at the recent observed level so a late bump cannot grow without bound.
 
 prophet and cmdstanpy log progress at INFO and prophet triggers pandas deprecation
-warnings; :func:`quiet_prophet` silences both *locally* around the call (logger levels are
-restored on exit; no global logging or warnings configuration).
+warnings; ``linkstar_funnel._prophet.prophet_call`` silences both *locally* around the call
+and seeds prophet's sampling without touching the caller's random state.
 """
 
 from __future__ import annotations
-
-import contextlib
-import logging
-import warnings
-from collections.abc import Iterator
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._prophet import import_prophet, prophet_call, quiet_prophet
+
 __all__ = ["IncrementForecast", "forecast_increments", "quiet_prophet", "tail_forecast"]
 
 FloatArray = npt.NDArray[np.float64]
-_LOGGERS = ("cmdstanpy", "prophet", "prophet.plot")
 _ORIGIN = pd.Timestamp("2000-01-03")
 MIN_AGES = 6
-
-
-@contextlib.contextmanager
-def quiet_prophet() -> Iterator[None]:
-    """Silence prophet's and cmdstanpy's chatter inside the block; restore it after."""
-    loggers = [logging.getLogger(name) for name in _LOGGERS]
-    previous = [lg.disabled for lg in loggers]
-    try:
-        # ``disabled`` rather than levels: prophet and cmdstanpy reset their levels on import.
-        for lg in loggers:
-            lg.disabled = True
-        with warnings.catch_warnings():
-            # prophet calls pandas APIs that pandas has deprecated; this is its noise, not ours.
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"prophet\.")
-            warnings.filterwarnings("ignore", category=FutureWarning, module=r"prophet\.")
-            yield
-    finally:
-        for lg, was in zip(loggers, previous, strict=True):
-            lg.disabled = was
 
 
 @attrs.frozen(eq=False)
@@ -101,29 +78,21 @@ def forecast_increments(
         return tail_forecast(ages, increments, at_risk, future)
     ds = _ORIGIN + pd.to_timedelta(ages[ok] * step_days, unit="D")
     history = pd.DataFrame({"ds": ds, "y": np.log(increments[ok])})
-    with quiet_prophet():
-        from prophet import Prophet
-
-        model = Prophet(
-            growth="linear",
-            yearly_seasonality=False,
-            weekly_seasonality=False,
-            daily_seasonality=False,
-            changepoint_range=0.9,
-            changepoint_prior_scale=0.05,
-            uncertainty_samples=200,
-        )
+    Prophet = import_prophet()
+    model = Prophet(
+        growth="linear",
+        yearly_seasonality=False,
+        weekly_seasonality=False,
+        daily_seasonality=False,
+        changepoint_range=0.9,
+        changepoint_prior_scale=0.05,
+        uncertainty_samples=200,
+    )
+    frame = pd.DataFrame({"ds": _ORIGIN + pd.to_timedelta(future * step_days, unit="D")})
+    with prophet_call(seed=12345):
         model.fit(history)
-        frame = pd.DataFrame({"ds": _ORIGIN + pd.to_timedelta(future * step_days, unit="D")})
         point = model.predict(frame)["trend"].to_numpy(dtype=np.float64)
-        # prophet draws from numpy's global generator: seed it for reproducible intervals
-        # and put the caller's state back afterwards.
-        state = np.random.get_state()  # noqa: NPY002 - prophet uses the legacy generator
-        try:
-            np.random.seed(12345)  # noqa: NPY002 - prophet only reads the legacy generator
-            samples = model.predictive_samples(frame)["trend"]
-        finally:
-            np.random.set_state(state)  # noqa: NPY002
+        samples = model.predictive_samples(frame)["trend"]
     # The sd of the trend draws (log scale) is the shape uncertainty.
     log_sd = np.asarray(np.std(samples, axis=1), dtype=np.float64)
     cap = float(np.mean(np.log(increments[ok])[-3:]))

@@ -6,15 +6,11 @@ and cmdstanpy's loggers are quietened only around each fit, then restored.
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import warnings
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._prophet import import_prophet, prophet_call, quiet_prophet
 from ._kernels import DailySeries, FloatArray, IntArray
 
 __all__ = ["prophet_kernel", "quiet_prophet"]
@@ -23,68 +19,6 @@ __all__ = ["prophet_kernel", "quiet_prophet"]
 #: widened to the monitor's alpha (tail quantiles from a few hundred samples are too noisy).
 _FIT_WIDTH = 0.8
 _SAMPLES = 300
-_LOGGERS = ("prophet", "cmdstanpy")
-
-
-@contextlib.contextmanager
-def quiet_prophet(level: int = logging.WARNING) -> Iterator[None]:
-    """Raise the prophet and cmdstanpy loggers to ``level`` inside the block, then restore.
-
-    Examples
-    --------
-    >>> import logging
-    >>> with quiet_prophet():
-    ...     logging.getLogger("cmdstanpy").getEffectiveLevel() == logging.WARNING
-    True
-    >>> logging.getLogger("cmdstanpy").level == logging.WARNING
-    False
-    """
-    loggers = [logging.getLogger(name) for name in _LOGGERS]
-    before = [lg.level for lg in loggers]
-    # cmdstanpy resets its logger's level when it first sets up its handler, inside the fit;
-    # a filter on the logger holds regardless.
-    keep = _AtLeast(level)
-    try:
-        for lg in loggers:
-            lg.setLevel(level)
-            lg.addFilter(keep)
-        yield
-    finally:
-        for lg, old in zip(loggers, before, strict=True):
-            lg.removeFilter(keep)
-            lg.setLevel(old)
-
-
-class _AtLeast(logging.Filter):
-    """Pass records at or above a level."""
-
-    def __init__(self, level: int) -> None:
-        super().__init__()
-        self.level = level
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= self.level
-
-
-@contextlib.contextmanager
-def _prophet_deprecations() -> Iterator[None]:
-    """Ignore deprecation warnings raised *from prophet's own code* (e.g. its use of
-    ``inplace=`` that pandas 3.1 deprecates) inside the block only; ours still surface."""
-    with warnings.catch_warnings():
-        for category in (DeprecationWarning, FutureWarning):
-            warnings.filterwarnings("ignore", category=category, module=r"prophet(\.|$)")
-        yield
-
-
-@contextlib.contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """Seed numpy's global generator (prophet samples with it) and restore its state after."""
-    state = np.random.get_state()  # noqa: NPY002 - prophet draws from the legacy global state
-    try:
-        np.random.seed(seed)  # noqa: NPY002
-        yield
-    finally:
-        np.random.set_state(state)  # noqa: NPY002
 
 
 def prophet_kernel(
@@ -96,8 +30,7 @@ def prophet_kernel(
     For rates with counts the judged day's binomial variance replaces the training days'
     average one, as in the robust kernel (low-volume days get wider ranges).
     """
-    with quiet_prophet(logging.CRITICAL):  # prophet logs an ERROR when plotly is absent
-        from prophet import Prophet
+    Prophet = import_prophet()
 
     expected = np.full(len(judge), np.nan)
     scale = np.full(len(judge), np.nan)
@@ -116,7 +49,7 @@ def prophet_kernel(
                 interval_width=_FIT_WIDTH,
                 uncertainty_samples=_SAMPLES,
             )
-            with quiet_prophet(), _seeded(seed), _prophet_deprecations():
+            with prophet_call(seed):
                 model.fit(frame)
                 fc = model.predict(pd.DataFrame({"ds": s.days[block]}))
             yhat = fc["yhat"].to_numpy(dtype=np.float64)
