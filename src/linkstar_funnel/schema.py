@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._dense_keys import dense_factorize
 from .errors import (
     ColumnNotFoundError,
     EmptyFrameError,
@@ -558,6 +559,11 @@ def _factorize(series: pd.Series[Any]) -> tuple[IntArray, pd.Index]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         cat = series.cat
         return np.asarray(cat.codes, dtype=np.int64), pd.Index(cat.categories)
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        dense = dense_factorize(series.to_numpy())
+        if dense is not None:
+            return dense[0], pd.Index(dense[1].astype(dtype, copy=False))
     codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
 
