@@ -12,6 +12,7 @@ from . import (
     benchmark,
     datasets,
     errors,
+    funnel,
     kpi,
     ltv,
     monitor,
@@ -20,6 +21,7 @@ from . import (
     report,
     results,
     schema,
+    stages,
 )
 from ._version import __version__
 from .attribution import (
@@ -57,6 +59,7 @@ from .errors import (
     TimeColumnError,
     TimeZoneError,
 )
+from .funnel import Exclusion, Funnel, FunnelResult
 from .kpi import (
     Decomposition,
     DecompositionResult,
@@ -69,6 +72,14 @@ from .kpi import (
 from .overview import DataOverview, describe_events, describe_orders
 from .results import Provenance, Result, Summary
 from .schema import RowAccounting
+from .stages import (
+    Stage,
+    StageMatcher,
+    check_stage_matcher,
+    register_template,
+    stage_template,
+    stage_templates,
+)
 
 __all__ = [
     "AttributionComparison",
@@ -86,7 +97,10 @@ __all__ = [
     "Decomposition",
     "DecompositionResult",
     "EmptyFrameError",
+    "Exclusion",
     "FirstTouch",
+    "Funnel",
+    "FunnelResult",
     "Journeys",
     "KPITree",
     "KPIValues",
@@ -109,6 +123,8 @@ __all__ = [
     "SchemaError",
     "SensitivityResult",
     "Shapley",
+    "Stage",
+    "StageMatcher",
     "Summary",
     "TargetResult",
     "TimeColumnError",
@@ -119,17 +135,23 @@ __all__ = [
     "benchmark",
     "channel_economics",
     "check_attribution_model",
+    "check_stage_matcher",
     "compare_attribution",
     "datasets",
     "describe_events",
     "describe_orders",
     "errors",
+    "funnel",
     "kpi",
     "ltv",
     "monitor",
     "overview",
     "plotting",
+    "register_template",
     "report",
     "results",
     "schema",
+    "stage_template",
+    "stage_templates",
+    "stages",
 ]

@@ -28,7 +28,7 @@ def _kernel() -> Any:
     if _KERNEL is None:
         from numba import njit
 
-        @njit(cache=False, nogil=True)
+        @njit(cache=True, nogil=True)
         def first_seen_codes(values: Any, lo: int, span: int) -> Any:
             lut = np.full(span, -1, np.int64)
             codes = np.empty(values.size, np.int64)

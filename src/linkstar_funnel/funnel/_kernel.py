@@ -24,7 +24,7 @@ NEG = np.iinfo(np.int64).min
 ORDERED, STRICT, UNORDERED = 0, 1, 2
 
 
-@njit(cache=False, inline="always")
+@njit(cache=True, inline="always")
 def _ordered_attempt(
     lo: int,
     hi: int,
@@ -185,7 +185,7 @@ def _ordered_attempt(
     return level, hi
 
 
-@njit(cache=False, inline="always")
+@njit(cache=True, inline="always")
 def _unordered_attempt(
     lo: int,
     hi: int,
@@ -261,7 +261,7 @@ def _unordered_attempt(
     return level, hi
 
 
-@njit(cache=False)
+@njit(cache=True)
 def _grow(arr: Any, need: int) -> Any:  # pragma: no cover
     if need <= arr.shape[0]:
         return arr
@@ -270,7 +270,7 @@ def _grow(arr: Any, need: int) -> Any:  # pragma: no cover
     return out
 
 
-@njit(cache=False, nogil=True)
+@njit(cache=True, nogil=True)
 def funnel_pass(
     starts: Any,
     ts: Any,

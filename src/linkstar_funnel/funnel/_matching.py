@@ -7,7 +7,7 @@ from typing import Any
 from numba import njit
 
 
-@njit(cache=False)
+@njit(cache=True)
 def _try_assign(
     s: int,
     gm: Any,
@@ -50,7 +50,7 @@ def _try_assign(
     return False
 
 
-@njit(cache=False)
+@njit(cache=True)
 def _match_prefix(
     lo: int, hi: int, ms: Any, k_n: int, fixed: int, sc: Any
 ) -> int:  # pragma: no cover

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=False)
+@njit(cache=True)
 def prepare(
     ent: Any,
     n_ent: int,
