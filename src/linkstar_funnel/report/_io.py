@@ -9,10 +9,27 @@ import pandas as pd
 from ..errors import ParameterError, SchemaError
 from ._sections import ReportData
 
-__all__ = ["DEMO_SEED", "DEMO_USERS", "load_demo", "read_table"]
+__all__ = ["DEMO_DROP", "DEMO_DROP_TEXT", "DEMO_SEED", "DEMO_USERS", "load_demo", "read_table"]
 
-DEMO_USERS = 20_000
+#: Users in the demo store. Daily alerts per market need volume: at 400,000 users the
+#: smallest market judged (DE) has about 30-50 checkouts a day, the monitor's default
+#: ``min_trials``; at 20,000 it would have one or two and no day could be judged.
+DEMO_USERS = 400_000
 DEMO_SEED = 0
+#: The known drop the demo store is generated with (``make_demo_store(drop=...)``), so
+#: the report's alerts can be checked against the truth: in Germany, the checkout to
+#: payment rate halves for three days (times read in Berlin time).
+DEMO_DROP: dict[str, object] = {
+    "stage": "payment",
+    "start": "2026-03-10",
+    "end": "2026-03-13",
+    "factor": 0.5,
+    "country": "DE",
+}
+#: :data:`DEMO_DROP` in words (shown in the page header and the alerts section).
+DEMO_DROP_TEXT = (
+    "injected drop: DE checkout\u2192payment \u221250% on 2026-03-10, 11 and 12 (Berlin time)"
+)
 
 _PARQUET = (".parquet", ".pq", ".parq")
 _CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
@@ -62,6 +79,8 @@ def read_table(path: str | Path, *, what: str) -> pd.DataFrame:
 def load_demo(n_users: int = DEMO_USERS, seed: int = DEMO_SEED) -> ReportData:
     """The synthetic demo store (``datasets.make_demo_store``) as report inputs.
 
+    The store carries a known injected drop (:data:`DEMO_DROP`,
+    :data:`DEMO_DROP_TEXT`) for the alerts of the "what needs action" section to find.
     The KPI tree section needs months of real orders: the bundled Online Retail orders
     (``datasets.online_retail_orders``) ride along in ``extras`` for it.
     """
@@ -69,13 +88,13 @@ def load_demo(n_users: int = DEMO_USERS, seed: int = DEMO_SEED) -> ReportData:
     from ..datasets import make_demo_store, online_retail_orders
     from ._kpi_section import RETAIL_EXTRA
 
-    store = make_demo_store(n_users=n_users, seed=seed)
+    store = make_demo_store(n_users=n_users, seed=seed, drop=DEMO_DROP)
     return ReportData(
         events=store.events,
         orders=store.orders,
         touchpoints=store.touchpoints,
         spend=store.spend,
         source=f"Demo store: synthetic cross-border shop, {n_users:,} users, seed {seed}; "
-        "KPI tree: bundled Online Retail orders",
+        f"{DEMO_DROP_TEXT}; KPI tree: bundled Online Retail orders",
         extras={"store": store, RETAIL_EXTRA: online_retail_orders()},
     )
