@@ -4,7 +4,8 @@ Usage::
 
     linkstar-funnel report --demo -o report.html
     linkstar-funnel report --events events.parquet [--orders orders.csv] \\
-        [--user COL --time COL --event COL] [--by country,platform] [--tz ZONE] -o out.html
+        [--user COL --time COL --event COL] [--by country,platform] [--tz ZONE] \\
+        [--stages visit,add_to_cart,payment] -o out.html
 
 Progress goes to stderr (``--quiet`` silences it); the path written goes to stdout. On a
 data problem (:class:`~linkstar_funnel.errors.LinkstarError`) the command prints one line,
@@ -25,6 +26,7 @@ from .._version import __version__
 from ..errors import LinkstarError
 from ..schema import check_time_zone
 from ._build import DEFAULT_TITLE, write_report
+from ._funnel_section import FUNNEL_STAGES_EXTRA
 from ._io import DEMO_SEED, DEMO_USERS, load_demo, read_table
 from ._progress import Progress
 from ._sections import REGISTRY, ReportData
@@ -98,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated segment columns (default: those of country, "
         "platform, device, channel, status the data has)",
+    )
+    report.add_argument(
+        "--stages",
+        metavar="NAMES",
+        default=None,
+        help="comma-separated funnel stages (event names, in order); default: the demo "
+        "store's seven (impression ... payment) when the events have them",
     )
     report.add_argument(
         "--tz",
@@ -205,6 +214,9 @@ def _report(args: argparse.Namespace) -> int:
             by=by,
             tz=args.tz,
         )
+        if args.stages:
+            stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
+            data = attrs.evolve(data, extras={**data.extras, FUNNEL_STAGES_EXTRA: stages})
     out = write_report(args.output, data, progress=progress, title=args.title)
     if not args.quiet:
         size = out.stat().st_size
