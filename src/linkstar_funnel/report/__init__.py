@@ -15,7 +15,9 @@ Examples
 from __future__ import annotations
 
 from . import (  # register built-in sections
+    _action_section,
     _attribution_section,
+    _funnel_section,
     _kpi_section,
     _ltv_section,
     _overview_section,
@@ -32,7 +34,14 @@ from ._sections import (
     register_section,
 )
 
-del _attribution_section, _kpi_section, _ltv_section, _overview_section
+del (
+    _action_section,
+    _attribution_section,
+    _funnel_section,
+    _kpi_section,
+    _ltv_section,
+    _overview_section,
+)
 
 __all__ = [
     "REGISTRY",
