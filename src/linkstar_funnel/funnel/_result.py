@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -12,9 +12,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import ParameterError, SchemaError
-from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import RowAccounting, TimeValues
+from ._exports import FunnelExports
+from ._insights import FunnelInsights
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -148,11 +149,13 @@ class Attempts:
 
 
 @attrs.frozen(eq=False)
-class FunnelResult(ResultMixin):
+class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
     """Users (or sessions, or attempts) reaching each stage, with rates, per segment.
 
     Built by :meth:`Funnel.compute` (from events) or :meth:`Funnel.from_counts` (from
-    aggregated counts; no drill-down or times then).
+    aggregated counts; no drill-down or times then). Also a benchmark ``RateSource``
+    (:meth:`rate_observations`, :meth:`compare`) and a KPI ``NodeSource``
+    (:meth:`kpi_values`).
     """
 
     stages: tuple[str, ...]
@@ -280,19 +283,6 @@ class FunnelResult(ResultMixin):
             frame.groupby(["period", *self.by], sort=False)["users"].transform("max") > 0
         ].reset_index(drop=True)
 
-    def bottleneck(
-        self,
-        reference: Mapping[str, float] | None = None,
-        *,
-        freq: str = "W",
-        min_entrants: int = 30,
-    ) -> pd.DataFrame:
-        """Steps ranked by final conversions gained if each matched a reference rate
-        (by default the segment's own best complete period); see ``_insights.bottleneck``."""
-        from ._insights import bottleneck
-
-        return bottleneck(self, reference, freq=freq, min_entrants=min_entrants)
-
     def time_between_steps(
         self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)
     ) -> pd.DataFrame:
@@ -350,34 +340,40 @@ class FunnelResult(ResultMixin):
             table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
         return Summary("Funnel", facts=facts, table=table, notes=tuple(self.provenance.lines()))
 
-    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
-        """Funnel bars (one colour per segment) annotated with conversion from the previous step."""
-        ax = get_axes(ax)
-        frame = self.counts
-        k_n = len(self.stages)
-        groups = (
-            [frame]
-            if not self.by
-            else [g for _, g in frame.groupby(list(self.by), sort=False, dropna=False)]
-        )
-        width = 0.8 / len(groups)
-        x = np.arange(k_n)
-        for g_i, grp in enumerate(groups):
-            label = None if not self.by else " / ".join(str(grp[b].iloc[0]) for b in self.by)
-            pos = x - 0.4 + width * (g_i + 0.5)
-            bars = ax.bar(
-                pos,
-                grp["users"].to_numpy(),
-                width=width,
-                label=label,
-                color=PALETTE[g_i % len(PALETTE)],
-                **kwargs,
-            )
-            rates = grp["conversion_from_previous"].to_numpy()
-            texts = ["" if s == 0 or np.isnan(r) else f"{r:.0%}" for s, r in enumerate(rates)]
-            ax.bar_label(bars, labels=texts, fontsize=8)
-        ax.set_xticks(x, list(self.stages))
-        ax.set_ylabel("users")
-        if self.by:
-            ax.legend(frameon=False, fontsize=8)
-        return style_axes(ax, title="Funnel (labels: conversion from previous step)")
+    def plot(self, ax: Axes | None = None, *, kind: str = "funnel", **kwargs: Any) -> Axes:
+        """Draw the funnel (bars), its trends (lines) or the time-to-convert histogram.
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on (default: a new figure).
+        kind
+            ``"funnel"``: bars per stage (one colour per segment) labelled with the
+            conversion from the previous step; extra keywords go to ``Axes.bar``.
+            ``"trends"``: a rate by entry period, one line per segment (the 7 largest) or
+            overall; periods whose window is still open are dashed with hollow markers.
+            Keywords ``freq`` ("W"), ``tz``, ``stage`` (default the last) and ``rate``
+            (``"conversion_from_start"`` or ``"conversion_from_previous"``).
+            ``"time_to_convert"``: :meth:`time_to_convert_histogram` as bars labelled with
+            each bin's share; keywords ``from_step``, ``to_step``, ``bins``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import linkstar_funnel as lf
+        >>> from linkstar_funnel.datasets import make_demo_store
+        >>> events = make_demo_store(n_users=3000, seed=1).events
+        >>> result = lf.Funnel(["visit", "add_to_cart", "payment"]).compute(events, by="device")
+        >>> result.plot(kind="trends").get_title(loc="left")
+        'Conversion visit → payment by entry week'
+        >>> result.plot(kind="time_to_convert").get_title(loc="left")
+        'Time to convert: visit → payment'
+        """
+        from ._plots import plot
+
+        return plot(self, ax, kind, **kwargs)

@@ -1,0 +1,186 @@
+"""Converters vs dropouts at a step: which property values over-index among converters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._validators import bad_parameter
+from ..errors import ColumnNotFoundError
+from ..schema import as_frame
+
+if TYPE_CHECKING:
+    from ._result import FunnelResult
+
+__all__ = ["converters_vs_dropouts", "odds_ratio_table", "step_after_first"]
+
+FloatArray = npt.NDArray[np.float64]
+MISSING = "(missing)"
+_OWNER = "converters_vs_dropouts"
+#: Below this smallest expected cell count, p-values come from Fisher's exact test.
+FISHER_BELOW = 5.0
+
+
+def step_after_first(stages: Sequence[str], step: object, *, owner: str, param: str) -> int:
+    """A step (number from 1, or stage name) that has a previous step, as a number ≥ 2."""
+    names = list(stages)
+    expected = f"a step number in 2..{len(names)} or a stage name other than {names[0]!r}"
+    if isinstance(step, str):
+        if step in names[1:]:
+            return names.index(step) + 1
+        raise bad_parameter(owner, param, expected, step)
+    if (
+        isinstance(step, int | np.integer)
+        and not isinstance(step, bool)
+        and 2 <= step <= len(names)
+    ):
+        return int(step)
+    raise bad_parameter(owner, param, expected, step)
+
+
+def _columns(value: object, by: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        if not by:
+            raise bad_parameter(
+                _OWNER,
+                "columns",
+                "given (event columns to compare) when the funnel has no 'by' breakdown",
+                value,
+            )
+        return by
+    cols = (value,) if isinstance(value, str) else value
+    if (
+        not isinstance(cols, Sequence)
+        or not cols
+        or not all(isinstance(c, str) for c in cols)
+        or len(set(cols)) != len(cols)
+    ):
+        raise bad_parameter(_OWNER, "columns", "a column name or a list of unique names", value)
+    return tuple(cols)
+
+
+def _first_event_properties(
+    events: object, keys: list[str], time: str, columns: list[str]
+) -> pd.DataFrame:
+    """Per entity key, each column's value on its earliest event (first row on ties)."""
+    frame = as_frame(events, frame_name="events")
+    for col, role in [*((k, "user") for k in keys), (time, "time"), *((c, None) for c in columns)]:
+        if col not in frame.columns:
+            raise ColumnNotFoundError(col, frame.columns, role=role, frame_name="events")
+    part = frame[[*keys, time, *columns]]
+    part = part.loc[part[time].notna()].sort_values(time, kind="stable")
+    return part.drop_duplicates(keys, keep="first").drop(columns=time)
+
+
+def odds_ratio_table(
+    a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray, *, alpha: float
+) -> dict[str, FloatArray]:
+    """Sample odds ratios ``(a d) / (b c)`` of 2x2 tables with Woolf intervals and p-values.
+
+    ``a``: converters with the value, ``b``: dropouts with it, ``c``/``d``: without it.
+    A table with a zero cell gets 0.5 added to every cell (Haldane) for the ratio and its
+    interval. The p-value is Fisher's exact test (two-sided) when the smallest expected
+    count is below 5, else Pearson's chi-square without continuity correction.
+    """
+    from scipy import stats
+
+    zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
+    aa, bb, cc, dd = (x + np.where(zero, 0.5, 0.0) for x in (a, b, c, d))
+    log_or = np.log(aa) + np.log(dd) - np.log(bb) - np.log(cc)
+    se = np.sqrt(1 / aa + 1 / bb + 1 / cc + 1 / dd)
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    n = a + b + c + d
+    rows = np.stack([a + b, c + d])
+    cols = np.stack([a + c, b + d])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = (rows[:, None, :] * cols[None, :, :]) / n
+        chi2 = n * (a * d - b * c) ** 2 / (rows[0] * rows[1] * cols[0] * cols[1])
+    small = (expected.min(axis=(0, 1)) < FISHER_BELOW) | ~np.isfinite(chi2)
+    p = np.asarray(stats.chi2.sf(np.where(small, 0.0, chi2), df=1), dtype=np.float64)
+    for i in np.flatnonzero(small):
+        table = [[int(a[i]), int(b[i])], [int(c[i]), int(d[i])]]
+        p[i] = float(stats.fisher_exact(table, alternative="two-sided").pvalue)
+    return {
+        "odds_ratio": np.exp(log_or),
+        "ci_low": np.exp(log_or - z * se),
+        "ci_high": np.exp(log_or + z * se),
+        "p_value": p,
+        "test": np.where(small, "fisher", "chi2").astype(object),
+    }
+
+
+def converters_vs_dropouts(
+    result: FunnelResult,
+    step: int | str,
+    *,
+    columns: str | Sequence[str] | None = None,
+    events: object = None,
+    time: str = "timestamp",
+    alpha: float = 0.05,
+    min_users: int = 30,
+) -> pd.DataFrame:
+    """See :meth:`FunnelResult.converters_vs_dropouts`."""
+    from ..benchmark import bh_qvalues
+
+    s = step_after_first(result.stages, step, owner=_OWNER, param="step")
+    cols = _columns(columns, result.by)
+    if isinstance(alpha, bool) or not isinstance(alpha, float | int) or not 0 < alpha < 1:
+        raise bad_parameter(_OWNER, "alpha", "a number strictly between 0 and 1", alpha)
+    if isinstance(min_users, bool) or not isinstance(min_users, int | np.integer) or min_users < 1:
+        raise bad_parameter(_OWNER, "min_users", "a positive integer", min_users)
+    att = result._need_events("converters_vs_dropouts()")
+    users = result.users()
+    users = users.loc[(users["level"] >= s - 1) & ~users["excluded"]].reset_index(drop=True)
+    extra = [c for c in cols if c not in result.by]
+    if extra:
+        if events is None:
+            raise bad_parameter(
+                _OWNER,
+                "events",
+                f"the event frame (the columns {extra} are not breakdown columns of the result)",
+                events,
+            )
+        keys = list(att.user_labels)
+        props = _first_event_properties(events, keys, time, extra)
+        users = users[[*keys, *result.by, "level"]].merge(props, on=keys, how="left")
+    converted = users["level"].to_numpy() >= s
+    n_conv, n_drop = float(converted.sum()), float((~converted).sum())
+    parts = []
+    for col in cols:
+        values = users[col].astype(object).where(users[col].notna(), MISSING)
+        counts = pd.crosstab(values, converted).reindex(columns=[True, False], fill_value=0)
+        part = pd.DataFrame(
+            {
+                "column": col,
+                "value": counts.index.to_numpy(dtype=object),
+                "converters": counts[True].to_numpy(dtype=np.int64),
+                "dropouts": counts[False].to_numpy(dtype=np.int64),
+            }
+        )
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(2, "users", out["converters"] + out["dropouts"])
+    out = out.loc[out["users"] >= min_users].reset_index(drop=True)
+    a = out["converters"].to_numpy(dtype=np.float64)
+    b = out["dropouts"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates: dict[str, Any] = {
+            "conversion_rate": a / (a + b),
+            "share_converters": a / n_conv if n_conv else np.full(len(a), np.nan),
+            "share_dropouts": b / n_drop if n_drop else np.full(len(b), np.nan),
+        }
+    stats = odds_ratio_table(a, b, n_conv - a, n_drop - b, alpha=float(alpha))
+    out = out.assign(**rates, **{k: v for k, v in stats.items() if k != "test"})
+    out["q_value"] = bh_qvalues(out["p_value"].to_numpy(dtype=np.float64))
+    out["test"] = stats["test"]
+    out = out.sort_values(
+        ["odds_ratio", "users"], ascending=[False, False], kind="stable"
+    ).reset_index(drop=True)
+    out.attrs.update(
+        stage=result.stages[s - 1], previous_stage=result.stages[s - 2], alpha=float(alpha)
+    )
+    return out
