@@ -411,15 +411,16 @@ def test_kpi_tree_evaluates_and_lmdi_splits_cvr_change_into_steps(
     assert frame.loc["cvr", "contribution"] == pytest.approx(change)
 
 
-@pytest.mark.xfail(
-    reason="KPITree.evaluate refuses supplied names that are not leaves of the tree "
-    "('entrants', the computed 'cvr'); pass kpi_values(names=tree.leaves) until it "
-    "ignores a NodeSource's extra values",
-    raises=ParameterError,
-)
 def test_kpi_tree_takes_the_result_itself(result: FunnelResult) -> None:
     tree = KPITree.from_formula("cvr = add_to_cart_rate * checkout_rate * payment_rate")
-    tree.evaluate(values=result)
+    wide = tree.evaluate(values=result).wide()
+    assert wide["cvr"].iloc[0] == pytest.approx(result.kpi_values()["cvr"])
+
+
+def test_an_explicit_mapping_with_an_unknown_name_is_still_an_error() -> None:
+    tree = KPITree.from_formula("cvr = a_rate * b_rate")
+    with pytest.raises(ParameterError, match="'values'"):
+        tree.evaluate(values={"a_rate": 0.5, "b_rate": 0.5, "entrants": 10.0})
 
 
 def test_kpi_values_by_period_and_from_counts(events: pd.DataFrame) -> None:

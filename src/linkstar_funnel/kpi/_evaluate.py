@@ -176,7 +176,10 @@ def _supplied(values: ValueSource | None, tree: KPITree) -> dict[str, Any]:
     if values is None:
         return {}
     if isinstance(values, NodeSource) and not isinstance(values, Mapping):
-        values = values.kpi_values()
+        # A source (e.g. a FunnelResult) offers many values; the tree takes its own leaves.
+        # An explicit mapping stays strict below, so a typo in it is still an error.
+        offered = values.kpi_values()
+        values = {k: v for k, v in offered.items() if k in tree.leaves}
     if not isinstance(values, Mapping):
         msg = (
             "The 'values' parameter of KPITree.evaluate must be a mapping of leaf values or "
