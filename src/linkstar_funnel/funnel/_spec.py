@@ -286,7 +286,9 @@ class Funnel:
         Parameters
         ----------
         events
-            A pandas DataFrame (or an object with ``to_pandas()``).
+            A pandas DataFrame (or an object with ``to_pandas()``); or an Ibis table, a
+            DuckDB relation or a :class:`linkstar_funnel.sql.SQLTable`, computed in that
+            engine (counts only; see ``linkstar_funnel.sql``).
         user, time, event
             Column names of the entity id, the event time and the event name.
         by
@@ -300,6 +302,14 @@ class Funnel:
             Missing columns, no usable rows or no event matching the first stage, bad
             options.
         """
+        from ..sql import is_engine_table
+
+        if is_engine_table(events):
+            from ..sql._funnel import compute_funnel
+
+            return compute_funnel(
+                self, events, user=user, time=time, event=event, by=by, session=session
+            )
         from ._engine import compute
 
         return compute(self, events, user=user, time=time, event=event, by=by, session=session)

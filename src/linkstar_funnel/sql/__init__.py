@@ -1,0 +1,63 @@
+"""Compile funnels and KPI trees to SQL through Ibis (optional extra ``linkstar-funnel[sql]``).
+
+The same computations as the in-memory engine, run where the events live (DuckDB on Parquet
+by default; any Ibis backend with window functions), returning the same result objects.
+Only the portable subset is used: ordered window functions (running max, dense rank,
+range frames) and group aggregates; no as-of joins, no ordered array aggregation.
+
+Importing this package does not import Ibis or DuckDB; they are loaded on first use.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from linkstar_funnel.sql import is_engine_table
+>>> is_engine_table(pd.DataFrame())
+False
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._errors import EngineError
+    from ._tables import SQLTable
+
+__all__ = ["EngineError", "SQLTable", "is_engine_table", "sql_table"]
+
+#: Module prefixes of objects the SQL engine takes (checked without importing them).
+_ENGINE_MODULES = ("ibis.", "duckdb", "linkstar_funnel.sql.")
+
+
+def is_engine_table(obj: object) -> bool:
+    """Whether ``obj`` is an Ibis table, a DuckDB relation or a :class:`SQLTable`.
+
+    Duck-typed on the object's class module, so it never imports Ibis or DuckDB.
+    """
+    module = type(obj).__module__ or ""
+    if not module.startswith(_ENGINE_MODULES):
+        return False
+    name = type(obj).__name__
+    return name in ("Table", "DuckDBPyRelation", "SQLTable")
+
+
+def sql_table(source: object, *, row_order: str | None = None, con: Any = None) -> SQLTable:
+    """Wrap an Ibis table, a Parquet path or a DuckDB relation for the SQL engine.
+
+    See :func:`linkstar_funnel.sql._tables.sql_table`.
+    """
+    from ._tables import sql_table as _sql_table
+
+    return _sql_table(source, row_order=row_order, con=con)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SQLTable":
+        from ._tables import SQLTable
+
+        return SQLTable
+    if name == "EngineError":
+        from ._errors import EngineError
+
+        return EngineError
+    raise AttributeError(name)

@@ -1,0 +1,86 @@
+"""Engine errors, with the SQL that failed attached, and the one place queries run."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from ..errors import LinkstarError
+
+__all__ = ["EngineError", "execute", "quiet_engine", "to_sql"]
+
+
+class EngineError(LinkstarError, RuntimeError):
+    """The SQL engine failed to run a generated query.
+
+    Attributes
+    ----------
+    sql
+        The generated SQL (for debugging; run it in the engine's own shell).
+    backend
+        The Ibis backend's name (``"duckdb"``...), when known.
+    """
+
+    def __init__(self, message: str, *, sql: str, backend: str | None = None) -> None:
+        self.sql = sql
+        self.backend = backend
+        super().__init__(message)
+
+
+@contextlib.contextmanager
+def quiet_engine() -> Iterator[None]:
+    """Silence, around one call, the deprecation chatter Ibis 12 triggers in its
+    dependencies (pandas 3's 'future.infer_string' option, DuckDB 2's fetch_arrow_table)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*future.infer_string", category=Warning)
+        warnings.filterwarnings("ignore", message=".*fetch_arrow_table", category=Warning)
+        yield
+
+
+def backend_name(expr: Any) -> str:
+    """The name of the backend an Ibis expression runs on (``"duckdb"`` for memtables)."""
+    try:
+        return str(expr._find_backend(use_default=True).name)
+    except Exception:  # noqa: BLE001 - a name for messages only
+        return "duckdb"
+
+
+def to_sql(expr: Any) -> str:
+    """The SQL Ibis generates for ``expr`` on its backend (best effort, for messages)."""
+    import ibis
+
+    try:
+        return str(ibis.to_sql(expr, dialect=backend_name(expr)))
+    except Exception:  # noqa: BLE001 - the SQL is a debugging aid, never a failure
+        return "<SQL not available>"
+
+
+def execute(expr: Any, what: str) -> pd.DataFrame:
+    """Run ``expr`` and return a pandas frame; engine failures become :class:`EngineError`.
+
+    Parameters
+    ----------
+    expr
+        An Ibis table expression.
+    what
+        What the query computes, for the message (``"funnel levels"``...).
+    """
+    try:
+        with quiet_engine():
+            out = expr.execute()
+    except Exception as exc:
+        sql = to_sql(expr)
+        backend = backend_name(expr)
+        msg = (
+            f"The {backend} engine failed computing {what}: {type(exc).__name__}: {exc}"
+            "\nHint: the generated SQL is on this error's 'sql' attribute; memory limits "
+            "(DuckDB: SET memory_limit) and column types are the usual causes."
+        )
+        raise EngineError(msg, sql=sql, backend=backend) from exc
+    if not isinstance(out, pd.DataFrame):  # pragma: no cover - table expressions give frames
+        out = pd.DataFrame(out)
+    return out

@@ -1,0 +1,113 @@
+"""Inputs of the SQL engine: Ibis tables, Parquet paths and DuckDB relations, wrapped."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from ..errors import ColumnNotFoundError, ParameterError, TimeColumnError
+from ._errors import quiet_engine
+
+__all__ = ["SQLTable", "check_columns", "sql_table"]
+
+
+@attrs.frozen
+class SQLTable:
+    """An Ibis table expression the SQL engine computes on.
+
+    Parameters
+    ----------
+    table
+        An ``ibis.Table``.
+    row_order
+        Optional column giving the rows' order (e.g. a row number). SQL tables have no row
+        order; where the in-memory engine takes "the first row in frame order" (a
+        breakdown's segment among events at the same time), this column decides. Without
+        it, the smallest segment value is taken, and the result's provenance says so.
+    """
+
+    table: Any
+    row_order: str | None = None
+
+
+def sql_table(source: object, *, row_order: str | None = None, con: Any = None) -> SQLTable:
+    """Wrap ``source`` for the SQL engine.
+
+    Parameters
+    ----------
+    source
+        An Ibis table; a path to a Parquet file (or a glob, or a list of paths), read
+        lazily by DuckDB; a DuckDB relation; or an :class:`SQLTable`.
+    row_order
+        See :class:`SQLTable`.
+    con
+        For a Parquet path: the Ibis DuckDB connection to read it with (default: a new
+        in-memory one). For a DuckDB relation: the ``duckdb`` connection it was made on
+        (default: DuckDB's default connection, the one ``duckdb.sql`` uses).
+
+    Returns
+    -------
+    SQLTable
+
+    Raises
+    ------
+    ParameterError
+        ``source`` is none of the above.
+    """
+    if isinstance(source, SQLTable):
+        return attrs.evolve(source, row_order=row_order or source.row_order)
+    import ibis
+
+    if isinstance(source, ibis.Table):
+        return SQLTable(source, row_order)
+    paths: str | list[str] | None = None
+    if isinstance(source, str | os.PathLike):
+        paths = os.fspath(source)
+    elif (
+        isinstance(source, list | tuple)
+        and source
+        and all(isinstance(s, str | os.PathLike) for s in source)
+    ):
+        paths = [os.fspath(s) for s in source]
+    if paths is not None:
+        backend = con if con is not None else ibis.duckdb.connect()
+        with quiet_engine():
+            return SQLTable(backend.read_parquet(paths), row_order)
+    if type(source).__name__ == "DuckDBPyRelation":
+        import duckdb
+
+        raw = con if con is not None else duckdb.default_connection()
+        # A temporary view keeps the relation lazy (its SQL runs inside the funnel's query).
+        view = f"lf_relation_{uuid.uuid4().hex}"
+        raw.execute(f"CREATE TEMP VIEW {view} AS {source.sql_query()}")  # type: ignore[attr-defined]
+        with quiet_engine():
+            return SQLTable(ibis.duckdb.from_connection(raw).table(view), row_order)
+    msg = (
+        "The SQL engine takes an Ibis table, a Parquet path, a DuckDB relation or an "
+        f"SQLTable. Got {type(source).__name__} instead."
+    )
+    raise ParameterError(msg)
+
+
+def check_columns(table: Any, roles: Sequence[tuple[str, str]], frame_name: str) -> None:
+    """Raise :class:`ColumnNotFoundError` for the first ``(role, column)`` not in ``table``."""
+    names = list(table.columns)
+    for role, col in roles:
+        if col not in names:
+            raise ColumnNotFoundError(col, names, role=role, frame_name=frame_name)
+
+
+def check_time(table: Any, column: str, frame_name: str) -> None:
+    """Raise :class:`TimeColumnError` unless ``column`` holds timestamps."""
+    dtype = table[column].type()
+    if not dtype.is_timestamp():
+        msg = (
+            f"Column {column!r} of the {frame_name} table must hold timestamps for the SQL "
+            f"engine. Got {dtype} instead.\nHint: cast it in the engine first, e.g. "
+            f"table.mutate({column}=table.{column}.cast('timestamp'))."
+        )
+        raise TimeColumnError(msg)

@@ -1,0 +1,199 @@
+"""Parity: the SQL engine (Ibis on DuckDB) gives the in-memory engine's funnel counts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linkstar_funnel.errors import (
+    ColumnNotFoundError,
+    DataQualityWarning,
+    EmptyFrameError,
+    ParameterError,
+    SchemaError,
+)
+from linkstar_funnel.funnel import Exclusion, Funnel
+from linkstar_funnel.stages import Stage
+
+from ..strategies import event_logs, stage_lists
+
+ibis = pytest.importorskip("ibis", reason="the SQL engine needs ibis-framework (extra [sql])")
+duckdb = pytest.importorskip("duckdb", reason="the SQL engine's default backend is DuckDB")
+
+from linkstar_funnel.sql import EngineError, sql_table
+from linkstar_funnel.sql._errors import quiet_engine
+
+# ibis.memtable reads pandas' deprecated 'future.infer_string' option under pandas 3.
+pytestmark = pytest.mark.filterwarnings("ignore:The 'future.infer_string' option")
+
+
+def _run(spec: Funnel, source: object, **kwargs: Any) -> pd.DataFrame | str:
+    """Counts frame, sorted by segment and step; or the error class name."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        try:
+            frame = spec.compute(source, **kwargs).to_frame()
+        except EmptyFrameError:
+            return "EmptyFrameError"
+    by = [c for c in frame.columns if c not in _COUNT_COLS]
+    frame[by] = frame[by].astype(str)
+    return frame.sort_values([*by, "step"]).reset_index(drop=True)
+
+
+_COUNT_COLS = (
+    "stage",
+    "step",
+    "users",
+    "conversion_from_previous",
+    "conversion_from_start",
+    "drop_off",
+)
+
+
+def assert_parity(events: pd.DataFrame, spec: Funnel, **kwargs: Any) -> None:
+    memory = _run(spec, events, **kwargs)
+    table = sql_table(ibis.memtable(events.assign(row=range(len(events)))), row_order="row")
+    engine = _run(spec, table, **kwargs)
+    if isinstance(memory, str) or isinstance(engine, str):
+        assert memory == engine
+        return
+    pd.testing.assert_frame_equal(engine, memory, check_dtype=False)
+
+
+@st.composite
+def sql_funnels(draw: st.DrawFn) -> Funnel:
+    """Funnels with every option the SQL engine compiles."""
+    stages = draw(stage_lists())
+    order = draw(st.sampled_from(["ordered", "strict", "unordered"]))
+    kwargs: dict[str, Any] = {
+        "window": pd.Timedelta(seconds=draw(st.integers(1, 10))),
+        "order": order,
+        "entry": draw(st.sampled_from(["any", "first"])),
+        "counting": draw(st.sampled_from(["users", "sessions"])),
+        "top_n": draw(st.none() | st.integers(1, 3)),
+    }
+    if order == "strict":
+        kwargs["strict_scope"] = draw(st.sampled_from(["funnel", "all"]))
+    if order != "unordered":
+        kwargs["ties"] = draw(st.sampled_from(["stage_order", "strict_increase"]))
+    return Funnel(stages, **kwargs)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=event_logs(max_rows=24, users=3, max_seconds=12),
+    spec=sql_funnels(),
+    by=st.sampled_from([None, "seg", ["seg", "session"]]),
+)
+def test_hypothesis_logs_match_in_memory(
+    events: pd.DataFrame, spec: Funnel, by: str | list[str] | None
+) -> None:
+    session = "session" if spec.counting == "sessions" else None
+    assert_parity(events, spec, by=by, session=session)
+
+
+@pytest.mark.parametrize("order", ["ordered", "strict", "unordered"])
+@pytest.mark.parametrize("entry", ["any", "first"])
+def test_seeded_log_with_where_filters(order: str, entry: str) -> None:
+    rng = pd.Series(range(3000))
+    events = pd.DataFrame(
+        {
+            "user_id": (rng * 7919 % 211).astype(str),
+            "timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng * 4099 % 3600, "s"),
+            "event": pd.Series(["a", "b", "c", "d", "x"]).take(rng * 31 % 5).to_numpy(),
+            "seg": pd.Series(["s1", "s2", None]).take(rng * 13 % 3).to_numpy(),
+        }
+    )
+    stages = [
+        Stage("A", event=["a", "x"]),
+        Stage("B", event="b", where={"seg": "s1"}),
+        Stage("C", event=["c", "b"], where={"seg": ["s1", "s2"]}),
+        Stage("D", event="d"),
+    ]
+    spec = Funnel(stages, window="10min", order=order, entry=entry)  # type: ignore[arg-type]
+    assert_parity(events, spec)
+    assert_parity(events, spec, by="seg")
+
+
+def _small() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "b", "b", None],
+            "timestamp": pd.to_datetime(
+                ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-01", "2026-01-20", None]
+            ),
+            "event": ["visit", "cart", "order", "visit", "cart", "visit"],
+        }
+    )
+
+
+def test_result_and_provenance() -> None:
+    spec = Funnel(["visit", "cart", "order"])
+    result = spec.compute(ibis.memtable(_small()))
+    assert result.to_frame()["users"].tolist() == [2, 1, 1]
+    notes = result.provenance.notes
+    assert any("SQL engine (duckdb" in n for n in notes)
+    assert notes[-1].startswith("SQL: ")
+    assert "OVER" in notes[-1]
+    assert str(result.provenance.inputs["events"]).startswith("6 rows in, 5 used")
+    with pytest.raises(SchemaError, match="needs the event log"):
+        result.users()
+
+
+def test_parquet_path_and_duckdb_relation(tmp_path: Path) -> None:
+    path = tmp_path / "events.parquet"
+    _small().to_parquet(path)
+    spec = Funnel(["visit", "cart", "order"])
+    assert spec.compute(sql_table(path)).to_frame()["users"].tolist() == [2, 1, 1]
+    con = duckdb.connect()
+    rel = con.sql(f"SELECT * FROM read_parquet('{path}')")
+    assert spec.compute(sql_table(rel, con=con)).to_frame()["users"].tolist() == [2, 1, 1]
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{path}')")  # the default connection
+    assert spec.compute(rel).to_frame()["users"].tolist() == [2, 1, 1]
+
+
+def test_uncompilable_stages_and_options_are_clear() -> None:
+    table = ibis.memtable(_small())
+    with pytest.raises(ParameterError, match="callable, which cannot be compiled to SQL"):
+        Funnel([Stage("visit", where=lambda df: df["event"] == "visit"), "cart"]).compute(table)
+    with pytest.raises(ParameterError, match=r"'distinct_events' parameter .* SQL engine"):
+        Funnel(["visit", "cart"], distinct_events=True).compute(table)
+    with pytest.raises(ParameterError, match="exclusions"):
+        Funnel(["visit", "cart"], exclusions=[Exclusion("x", between=(1, 2))]).compute(table)
+    with pytest.raises(ColumnNotFoundError, match="user_idd"):
+        Funnel(["visit", "cart"]).compute(table, user="user_idd")
+    with (
+        pytest.raises(EmptyFrameError, match="first stage 'nope'"),
+        pytest.warns(DataQualityWarning),
+    ):
+        Funnel(["nope", "cart"]).compute(table)
+
+
+def test_engine_failures_carry_the_sql() -> None:
+    raw = duckdb.connect()
+    raw.execute(
+        "CREATE TABLE ev AS SELECT * FROM (VALUES ('a', TIMESTAMP '2026-01-01', 'visit')) "
+        "AS t(user_id, timestamp, event)"
+    )
+    with quiet_engine():
+        table = ibis.duckdb.from_connection(raw).table("ev")
+    raw.execute("DROP TABLE ev")
+    with pytest.raises(EngineError) as info:
+        Funnel(["visit", "cart"]).compute(table)
+    assert "SELECT" in info.value.sql
+
+
+def test_core_import_does_not_load_ibis() -> None:
+    code = (
+        "import sys, linkstar_funnel, linkstar_funnel.sql; "
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('ibis', 'duckdb')]"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
