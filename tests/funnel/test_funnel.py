@@ -241,3 +241,20 @@ def test_bottleneck_ranks_steps_by_gain() -> None:
     assert set(own["country"]) <= {"US", "DE", "FR", "JP"}
     with pytest.raises(ParameterError, match="'reference'"):
         result.bottleneck({"nope": 0.5})
+
+
+@pytest.mark.filterwarnings("ignore::linkstar_funnel.errors.DataQualityWarning")
+def test_a_misspelt_first_stage_fails_with_a_did_you_mean() -> None:
+    import linkstar_funnel as lf
+
+    events = lf.datasets.make_demo_store(n_users=500, seed=4).events
+    with pytest.raises(lf.EmptyFrameError, match=r"'Visit': did you mean 'visit'"):
+        Funnel(["Visit", "payment"]).compute(events)
+
+
+def test_a_misspelt_stage_event_gets_a_did_you_mean() -> None:
+    import linkstar_funnel as lf
+
+    events = lf.datasets.make_demo_store(n_users=500, seed=4).events
+    with pytest.warns(lf.DataQualityWarning, match=r"looks for 'paymnt': did you mean 'payment'"):
+        Funnel(["visit", "paymnt"]).compute(events)

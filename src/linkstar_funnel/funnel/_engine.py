@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import os
 import warnings
@@ -120,6 +121,22 @@ def _segments(table: Table, by: tuple[str, ...]) -> tuple[IntArray, pd.DataFrame
     return np.asarray(codes, dtype=np.int64), labels
 
 
+def _close_event_hint(spec: Funnel, never: Sequence[str], labels: pd.Index) -> str:
+    """'did you mean' for stages whose event names are not in the log (typos, casing)."""
+    names = [str(x) for x in labels]
+    lowered = {n.lower(): n for n in names}
+    parts = []
+    for stage in spec.stages:
+        if stage.name not in never or not isinstance(stage, Stage):
+            continue
+        for wanted in stage.events:
+            close = difflib.get_close_matches(wanted.lower(), list(lowered), n=2, cutoff=0.6)
+            if close and wanted not in names:
+                options = " or ".join(repr(lowered[c]) for c in close)
+                parts.append(f"stage {stage.name!r} looks for {wanted!r}: did you mean {options}?")
+    return " ".join(parts)
+
+
 def compute(
     spec: Funnel,
     events: object,
@@ -150,17 +167,20 @@ def compute(
 
     k_n = len(spec.stages)
     lut, extra, never = stage_luts(spec.stages, table, event)
+    hint = _close_event_hint(spec, never, table.labels["event"])
     if never:
+        advice = hint or "check the event names and 'where' filters."
         warnings.warn(
             f"Stage(s) {never} of the funnel match no event of the {table.n_rows:,} rows used; "
-            "their counts are 0.\nHint: check the event names and 'where' filters.",
+            f"their counts are 0.\nHint: {advice}",
             DataQualityWarning,
             stacklevel=3,
         )
     if spec.stage_names[0] in never:
         msg = (
             f"No event matches the first stage {spec.stage_names[0]!r}: the funnel is "
-            "empty.\nHint: check the event names, 'where' filters and the event column."
+            "empty.\nHint: "
+            + (hint or "check the event names, 'where' filters and the event column.")
         )
         raise EmptyFrameError(msg)
     empty = np.zeros(0, dtype=np.int64)
