@@ -242,7 +242,26 @@ class KPITree:
         values: ValueSource | None = None,
         zero_division: ZeroDivision = "raise",
     ) -> KPIValues:
-        """Values of every node per period and segment; see :func:`evaluate`."""
+        """Values of every node per period and segment; see :func:`evaluate`.
+
+        ``frame`` may also be an Ibis table, a DuckDB relation or a
+        :class:`linkstar_funnel.sql.SQLTable`: leaves are then column sums per period and
+        segment, aggregated in that engine.
+        """
+        from ..sql import is_engine_table
+
+        if is_engine_table(frame):
+            from ..sql._kpi import evaluate_kpi
+
+            return evaluate_kpi(
+                self,
+                frame,
+                period=period,
+                segments=segments,
+                columns=columns,
+                values=values,
+                zero_division=zero_division,
+            )
         from ._evaluate import evaluate
 
         return evaluate(
