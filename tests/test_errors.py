@@ -22,6 +22,7 @@ from linkstar_funnel import errors
         (lf.ParameterError, ValueError),
         (lf.RegistryError, KeyError),
         (lf.ConvergenceError, RuntimeError),
+        (lf.EngineError, RuntimeError),
         (lf.DatasetError, OSError),
     ],
 )

@@ -13,6 +13,7 @@ from the builtin a caller would naturally catch (``ValueError``, ``KeyError``, .
     ├── ParameterError (ValueError)          a parameter outside its domain
     ├── RegistryError (KeyError)             unknown name, or a name registered twice
     ├── ConvergenceError (RuntimeError)      an optimiser failed to converge
+    ├── EngineError (RuntimeError)           a SQL engine failed; the generated SQL attached
     └── DatasetError (OSError)               a bundled data set cannot be read
 
     LinkstarWarning (UserWarning)
@@ -35,6 +36,7 @@ __all__ = [
     "DataQualityWarning",
     "DatasetError",
     "EmptyFrameError",
+    "EngineError",
     "LinkstarError",
     "LinkstarWarning",
     "ParameterError",
@@ -130,6 +132,23 @@ class RegistryError(LinkstarError, KeyError):
 
 class ConvergenceError(LinkstarError, RuntimeError):
     """A maximum-likelihood fit did not converge; the optimiser's message is attached."""
+
+
+class EngineError(LinkstarError, RuntimeError):
+    """A SQL engine (DuckDB, Spark... through Ibis) failed to run a generated query.
+
+    Attributes
+    ----------
+    sql
+        The generated SQL (for debugging; run it in the engine's own shell).
+    backend
+        The Ibis backend's name (``"duckdb"``...), when known.
+    """
+
+    def __init__(self, message: str, *, sql: str, backend: str | None = None) -> None:
+        self.sql = sql
+        self.backend = backend
+        super().__init__(message)
 
 
 class DatasetError(LinkstarError, OSError):

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..errors import EngineError
+
 if TYPE_CHECKING:
-    from ._errors import EngineError
     from ._tables import SQLTable
 
 __all__ = ["EngineError", "SQLTable", "is_engine_table", "sql_table"]
@@ -56,8 +57,4 @@ def __getattr__(name: str) -> Any:
         from ._tables import SQLTable
 
         return SQLTable
-    if name == "EngineError":
-        from ._errors import EngineError
-
-        return EngineError
     raise AttributeError(name)

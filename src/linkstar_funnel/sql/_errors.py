@@ -9,26 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import LinkstarError
+from ..errors import EngineError
 
 __all__ = ["EngineError", "execute", "quiet_engine", "to_sql"]
-
-
-class EngineError(LinkstarError, RuntimeError):
-    """The SQL engine failed to run a generated query.
-
-    Attributes
-    ----------
-    sql
-        The generated SQL (for debugging; run it in the engine's own shell).
-    backend
-        The Ibis backend's name (``"duckdb"``...), when known.
-    """
-
-    def __init__(self, message: str, *, sql: str, backend: str | None = None) -> None:
-        self.sql = sql
-        self.backend = backend
-        super().__init__(message)
 
 
 @contextlib.contextmanager
