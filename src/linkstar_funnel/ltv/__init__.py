@@ -28,7 +28,8 @@ from ._protocol import (
     ProbabilisticLTVFit,
     check_ltv_model,
 )
-from ._rfm import CalibrationHoldout, RFMRules, RFMSummary, calibration_holdout, rfm_summary
+from ._rfm import RFMRules, RFMSummary, rfm_summary
+from ._rfm_holdout import CalibrationHoldout, calibration_holdout
 from ._units import Span, TimeUnit
 
 __all__ = [

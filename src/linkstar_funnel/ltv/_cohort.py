@@ -32,6 +32,8 @@ from .._validators import bad_parameter, in_choices, positive_duration, positive
 from ..errors import EmptyFrameError
 from ..results import Provenance
 from ..schema import Column, TimeValues, validate
+from ._cohort_cells import build_cells, cut_ns, factorize_paths, segment_paths
+from ._cohort_curves import ancestor_at, customer_cv2, pooled_curves, ratio
 from ._cohort_fit import CellTable, CohortLTVFit
 from ._pooling import Hierarchy, auto_kappa, clip_cv2, group_sum, shrink_level
 from ._prophet import MIN_AGES, IncrementForecast, forecast_increments, tail_forecast
@@ -41,7 +43,6 @@ __all__ = ["CohortLTV"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Progress = Callable[[int, int], None]
-MISSING = "(missing)"
 MIN_AT_RISK = 20.0
 
 
@@ -157,7 +158,7 @@ class CohortLTV:
         acc = table.accounting
         tv = table.times["time"]
         ns = tv.ns
-        cut = _cut_ns(observed_until, tv)
+        cut = cut_ns(observed_until, tv)
         late = ns >= cut
         acc = acc.with_dropped("at or after observed_until", int(late.sum()), column=time)
         val = table.numbers["value"]
@@ -186,10 +187,10 @@ class CohortLTV:
             self.cohort, self.tz
         )
         coh_code, coh_labels = pd.factorize(cohort_start, sort=True)
-        paths = _leaf_paths(table.codes, table.labels, by_cols, rows[first_rows])
-        leaf_code, leaf_paths = _factorize_paths(paths)
+        paths = segment_paths(table.codes, table.labels, by_cols, rows[first_rows])
+        leaf_code, leaf_paths = factorize_paths(paths)
         hier = Hierarchy.from_leaf_paths(leaf_paths)
-        cells = _cells(leaf_code, np.asarray(coh_code, np.int64), acq, cidx, period, val[rows])
+        cells = build_cells(leaf_code, np.asarray(coh_code, np.int64), acq, cidx, period, val[rows])
         horizon_steps = int(np.ceil(self.horizon / self.step))
         return self._assemble(
             cells=cells,
@@ -243,13 +244,13 @@ class CohortLTV:
         n_nodes = hier.n_nodes
         max_depth = int(hier.depth.max())
         cell_nodes = [
-            _ancestor_at(hier, hier.leaf_node, d)[cells.leaf] for d in range(max_depth + 1)
+            ancestor_at(hier, hier.leaf_node, d)[cells.leaf] for d in range(max_depth + 1)
         ]
         n_cell = cells.n.astype(np.float64)
         # Per-customer dispersion (CV²) relative to the root's observed curve.
-        root_obs = _ratio(cells.revenue.sum(axis=0), (n_cell[:, None] * observed).sum(axis=0))
+        root_obs = ratio(cells.revenue.sum(axis=0), (n_cell[:, None] * observed).sum(axis=0))
         cum_root = np.r_[0.0, np.cumsum(root_obs)]
-        cv2 = clip_cv2(_cv2(cells, cum_root[cells.k_obs]))
+        cv2 = clip_cv2(customer_cv2(cells, cum_root[cells.k_obs]))
         N = np.zeros(n_nodes)
         S = np.zeros((n_nodes, k_obs_max))
         for cell_node in cell_nodes:
@@ -272,7 +273,7 @@ class CohortLTV:
         level = np.ones(len(ug))
         for _ in range(10):
             exposure = (n_cell * level[ginv])[:, None] * observed
-            m = _ratio(cells.revenue.sum(axis=0), exposure.sum(axis=0))
+            m = ratio(cells.revenue.sum(axis=0), exposure.sum(axis=0))
             exp_rep = np.bincount(ginv, weights=(n_cell[:, None] * repeat) @ m, minlength=len(ug))
             level = np.asarray(
                 [
@@ -292,7 +293,7 @@ class CohortLTV:
             if N[i] >= self.min_customers and int((D[i] >= MIN_AT_RISK).sum()) > MIN_AGES
         ]
         forecasts = self._forecasts(fc_nodes, S, D, k_total, progress)
-        curves, sds, methods = _curves(hier, S, D, N, forecasts, k_total, kappa)
+        curves, sds, methods = pooled_curves(hier, S, D, N, forecasts, k_total, kappa)
         # Cohort levels relative to their segment's (pooled) curve, from repeat ages.
         leaf_curve = curves[leaf_nodes]
         exp_cell = (n_cell[:, None] * repeat * leaf_curve[cells.leaf, :k_obs_max]).sum(axis=1)
@@ -372,164 +373,3 @@ def _forecast_job(
     if use_prophet:
         return forecast_increments(ages, inc, at_risk, future, step_days=step_days)
     return tail_forecast(ages, inc, at_risk, future)
-
-
-def _curves(
-    hier: Hierarchy,
-    S: FloatArray,
-    D: FloatArray,
-    N: FloatArray,
-    forecasts: dict[int, tuple[int, IncrementForecast]],
-    k_total: int,
-    kappa: float,
-) -> tuple[FloatArray, FloatArray, dict[str, int]]:
-    n_nodes, k_obs = S.shape
-    curves = np.zeros((n_nodes, k_total))
-    sds = np.zeros((n_nodes, k_total))
-    methods: dict[str, int] = {}
-    pad = k_total - k_obs
-    S_full = np.pad(S, ((0, 0), (0, pad)))
-    D_full = np.pad(D, ((0, 0), (0, pad)))
-    for node in np.argsort(hier.depth, kind="stable"):
-        own = forecasts.get(int(node))
-        own_curve = own_sd = None
-        if own is not None:
-            last, fc = own
-            with np.errstate(invalid="ignore", divide="ignore"):
-                obs = np.where(
-                    D_full[node, : last + 1] > 0,
-                    S_full[node, : last + 1] / D_full[node, : last + 1],
-                    0.0,
-                )
-            own_curve = np.r_[obs, fc.mean]
-            own_sd = np.r_[np.zeros(last + 1), fc.log_sd]
-            methods[fc.method] = methods.get(fc.method, 0) + 1
-        parent = int(hier.parent[node])
-        if parent < 0:
-            assert own_curve is not None
-            assert own_sd is not None
-            curves[node], sds[node] = own_curve, own_sd
-            continue
-        observed = D_full[node] > 0
-        expected = float((D_full[node] * curves[parent]).sum())
-        rho = shrink_level(float(S_full[node].sum()), expected, float(N[node]), kappa)
-        base = rho * curves[parent]
-        base_sd = sds[parent]
-        if own_curve is not None and own_sd is not None:
-            w = N[node] / (N[node] + kappa)
-            base = w * own_curve + (1 - w) * base
-            base_sd = np.sqrt(w * own_sd**2 + (1 - w) * base_sd**2)
-        else:
-            methods["pooled"] = methods.get("pooled", 0) + 1
-        curves[node] = np.where(
-            observed, (S_full[node] + kappa * base) / (D_full[node] + kappa), base
-        )
-        sds[node] = base_sd
-    return np.maximum(curves, 0.0), sds, methods
-
-
-def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / den, 0.0)
-
-
-def _cv2(cells: CellTable, expected_cell: FloatArray) -> float:
-    """Dispersion of customers' observed value around the root curve (cell level → customer)."""
-    per_customer = cells.customer_value
-    exp = expected_cell[cells.customer_cell]
-    ok = exp > 0
-    if ok.sum() < 10:
-        return 4.0
-    r = per_customer[ok] / exp[ok]
-    mean = float(r.mean())
-    return float(r.var() / mean**2) if mean > 0 else 4.0
-
-
-def _ancestor_at(hier: Hierarchy, nodes: IntArray, depth: int) -> IntArray:
-    out = nodes.copy()
-    for _ in range(int(hier.depth.max())):
-        deeper = hier.depth[out] > depth
-        out = np.where(deeper, hier.parent[out], out)
-    return out
-
-
-def _cut_ns(observed_until: object, tv: TimeValues) -> int:
-    if observed_until is None:
-        return int(tv.ns.max()) + 1
-    try:
-        ts = pd.Timestamp(observed_until)  # type: ignore[arg-type]
-    except (ValueError, TypeError) as exc:
-        err = bad_parameter("CohortLTV.fit", "observed_until", "a date or time", observed_until)
-        raise err from exc
-    if pd.isna(ts):
-        err = bad_parameter(
-            "CohortLTV.fit", "observed_until", "a date or time, not NaT", observed_until
-        )
-        raise err
-    if tv.tz is not None:
-        ts = ts.tz_localize(tv.tz) if ts.tz is None else ts
-        return int(ts.tz_convert("UTC").value)
-    return int((ts.tz_localize(None) if ts.tz is not None else ts).value)
-
-
-def _leaf_paths(
-    codes: dict[str, IntArray] | object,
-    labels: dict[str, pd.Index] | object,
-    by_cols: tuple[str, ...],
-    first_rows: npt.NDArray[np.intp],
-) -> list[tuple[str, ...]]:
-    assert isinstance(codes, dict)
-    assert isinstance(labels, dict)
-    if not by_cols:
-        return [()] * len(first_rows)
-    columns = []
-    for c in by_cols:
-        code = codes[f"by:{c}"][first_rows]
-        lab = np.asarray(labels[f"by:{c}"].astype(str), dtype=object)
-        columns.append(
-            np.where(code >= 0, lab[np.maximum(code, 0)] if len(lab) else MISSING, MISSING)
-        )
-    return list(zip(*columns, strict=True))
-
-
-def _factorize_paths(paths: list[tuple[str, ...]]) -> tuple[IntArray, list[tuple[str, ...]]]:
-    index: dict[tuple[str, ...], int] = {}
-    codes = np.fromiter(
-        (index.setdefault(p, len(index)) for p in paths), dtype=np.int64, count=len(paths)
-    )
-    ordered = sorted(index, key=lambda p: tuple(map(str, p)))
-    rank = np.empty(len(index), dtype=np.int64)
-    for new, p in enumerate(ordered):
-        rank[index[p]] = new
-    return rank[codes], ordered
-
-
-def _cells(
-    leaf: IntArray,
-    cohort: IntArray,
-    acq: IntArray,
-    cidx: IntArray,
-    period: IntArray,
-    value: FloatArray,
-) -> CellTable:
-    """Group customers by (leaf, cohort, acquisition step); revenue by cell and age."""
-    key = np.column_stack([leaf, cohort, acq])
-    ukey, cust_cell, n = np.unique(key, axis=0, return_inverse=True, return_counts=True)
-    cust_cell = cust_cell.ravel()
-    k_obs = -ukey[:, 2]
-    k_max = int(k_obs.max())
-    age = period - acq[cidx]
-    cell_row = cust_cell[cidx]
-    flat = np.bincount(cell_row * k_max + age, weights=value, minlength=len(ukey) * k_max)
-    revenue = np.maximum(flat.reshape(len(ukey), k_max), 0.0)
-    customer_value = np.bincount(cidx, weights=value, minlength=len(cust_cell))
-    return CellTable(
-        leaf=ukey[:, 0].astype(np.int64),
-        cohort=ukey[:, 1].astype(np.int64),
-        acq=ukey[:, 2].astype(np.int64),
-        n=n.astype(np.int64),
-        k_obs=k_obs.astype(np.int64),
-        revenue=revenue,
-        customer_cell=cust_cell.astype(np.int64),
-        customer_value=np.maximum(customer_value, 0.0),
-    )

@@ -25,21 +25,23 @@ from ._html import esc, facts_grid, figure, note, table
 from ._kpi_section import RETAIL_EXTRA
 from ._ltv_cohorts import (
     BACKTEST_MODELS,
-    BAND,
     DISCOUNT_RATE,
     MIN_DAYS,
-    SHORT,
     LTVView,
+    ltv_view,
+    order_span,
+    weighted,
+)
+from ._ltv_tables import (
+    BAND,
+    SHORT,
     backtest_frame,
     bgnbd_frame,
     by_segment,
     cohort_frame,
     latest_year,
-    ltv_view,
-    order_span,
     params_frame,
     segment_frame,
-    weighted,
 )
 from ._sections import ReportContext, register_section
 

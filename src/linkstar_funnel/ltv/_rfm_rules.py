@@ -1,0 +1,170 @@
+"""The rules of an RFM summary (:class:`RFMRules`) and how they turn orders into transactions.
+
+The rules, applied in this order, each counted in the result's provenance:
+
+1. rows with a missing customer id, time or value are dropped (schema layer);
+2. with ``status=`` given, rows whose status is in ``exclude_status`` are dropped;
+3. rows after ``observation_end`` (read in ``tz``) are dropped;
+4. refunds (negative values): ``refunds="net"`` subtracts each from the customer's latest
+   purchase day at or before it (a refund with no earlier purchase is dropped);
+   ``refunds="drop"`` drops them;
+5. what is left is summed per customer and day (``granularity``): one day is one
+   transaction. With ``zero_value="drop"`` (default) days whose value is ≤ 0 (free orders,
+   fully refunded purchases) are not transactions; ``"keep"`` keeps them at value 0.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._validators import bad_parameter, in_choices
+from ..errors import EmptyFrameError
+from ..schema import Column, RowAccounting, Table, validate
+from ._units import TimeUnit, as_unit
+
+__all__ = ["DAY_NS", "RFMRules", "Transactions", "end_day_number", "read_orders"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+DAY_NS = 86_400 * 10**9
+
+
+def _str_tuple(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)  # type: ignore[attr-defined]
+
+
+def _to_unit(value: object) -> TimeUnit:
+    return as_unit(value, owner="RFMRules", param="freq")
+
+
+@attrs.frozen
+class RFMRules:
+    """The settings of an RFM summary (its spec): units and data-cleaning rules."""
+
+    freq: TimeUnit = attrs.field(converter=_to_unit, default=TimeUnit("W"))
+    refunds: Literal["net", "drop"] = attrs.field(
+        default="net", validator=in_choices({"net", "drop"})
+    )
+    zero_value: Literal["drop", "keep"] = attrs.field(
+        default="drop", validator=in_choices({"drop", "keep"})
+    )
+    granularity: Literal["D", "W", "M"] = attrs.field(
+        default="D", validator=in_choices({"D", "W", "M"})
+    )
+    tz: str | None = None
+    exclude_status: tuple[str, ...] = attrs.field(
+        default=("refunded", "cancelled", "canceled", "returned"), converter=_str_tuple
+    )
+
+
+@attrs.frozen(eq=False)
+class Transactions:
+    """One row per (customer, day) purchase: codes, day numbers, values."""
+
+    customer: IntArray
+    day: IntArray
+    value: FloatArray
+    labels: pd.Index
+    accounting: RowAccounting
+    end_day: int
+
+
+def read_orders(
+    orders: object,
+    *,
+    customer: str,
+    time: str,
+    value: str,
+    status: str | None,
+    observation_end: object,
+    rules: RFMRules,
+    owner: str,
+) -> Transactions:
+    cols = [
+        Column("customer", customer, "key"),
+        Column("time", time, "time"),
+        Column("value", value, "number"),
+    ]
+    if status is not None:
+        cols.append(Column("status", status, "category", required=False))
+    table = validate(orders, cols, frame_name="orders")
+    acc = table.accounting
+    day = day_numbers(table, rules)
+    cust = table.codes["customer"]
+    val = table.numbers["value"]
+    keep = np.ones(len(day), dtype=bool)
+    if status is not None:
+        labels = table.labels["status"]
+        excluded = np.isin(np.asarray(labels, dtype=object), list(rules.exclude_status))
+        codes = table.codes["status"]
+        bad = (codes >= 0) & excluded[np.maximum(codes, 0)]
+        acc = acc.with_dropped("excluded status", int(bad.sum()), column=status)
+        keep &= ~bad
+    if observation_end is None:
+        end_day = int(day[keep].max()) if keep.any() else 0
+    else:
+        end_day = end_day_number(observation_end, rules, owner)
+        late = keep & (day > end_day)
+        acc = acc.with_dropped("after observation end", int(late.sum()), column=time)
+        keep &= ~late
+    refund = keep & (val < 0)
+    if rules.refunds == "drop":
+        acc = acc.with_dropped("refund", int(refund.sum()), column=value)
+        keep &= ~refund
+    pos = keep & ~refund
+    # Sum the purchases per customer and day.
+    n_days = int(day.max() - day.min() + 2) if len(day) else 1
+    d0 = int(day.min()) if len(day) else 0
+    key = cust[pos] * n_days + (day[pos] - d0)
+    ukey, inverse = np.unique(key, return_inverse=True)
+    total = np.bincount(inverse, weights=val[pos], minlength=len(ukey))
+    if rules.refunds == "net" and refund.any():
+        rkey = cust[refund] * n_days + (day[refund] - d0)
+        at = np.searchsorted(ukey, rkey, side="right") - 1
+        ok = (at >= 0) & (ukey[np.maximum(at, 0)] // n_days == cust[refund])
+        acc = acc.with_dropped("refund without an earlier purchase", int((~ok).sum()), column=value)
+        np.add.at(total, at[ok], val[refund][ok])
+    t_cust = (ukey // n_days).astype(np.int64)
+    t_day = (ukey % n_days + d0).astype(np.int64)
+    if rules.zero_value == "drop":
+        nonpos = total <= 0
+        if nonpos.any():
+            rows_in_bad = np.bincount(inverse, minlength=len(ukey))[nonpos].sum()
+            acc = acc.with_dropped(
+                "zero or fully refunded purchase", int(rows_in_bad), column=value
+            )
+        t_cust, t_day, total = t_cust[~nonpos], t_day[~nonpos], total[~nonpos]
+    else:
+        total = np.maximum(total, 0.0)
+    if len(total) == 0:
+        msg = f"No purchases are left in the orders frame after the RFM rules: {acc}."
+        raise EmptyFrameError(msg)
+    return Transactions(
+        t_cust, t_day, total.astype(np.float64), table.labels["customer"], acc, end_day
+    )
+
+
+def day_numbers(table: Table, rules: RFMRules) -> IntArray:
+    starts = table.times["time"].bucket(rules.granularity, rules.tz)
+    return (
+        np.asarray(starts.asi8 // DAY_NS, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
+    )
+
+
+def end_day_number(value: object, rules: RFMRules, owner: str) -> int:
+    try:
+        ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        raise bad_parameter(owner, "observation_end", "a date or time", value) from exc
+    if pd.isna(ts):
+        raise bad_parameter(owner, "observation_end", "a date or time, not NaT", value)
+    if ts.tz is not None:
+        ts = ts.tz_convert(rules.tz).tz_localize(None) if rules.tz else ts.tz_localize(None)
+    return int(ts.floor("D").value // DAY_NS)
