@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+#: The root's value as a function of one node's value (others held), built down the tree.
+Context = Callable[[FloatArray], FloatArray]
 Edge = tuple[str, str]
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -185,3 +187,19 @@ def check_decomposition(
         assert all(np.allclose(v, 0.0, atol=1e-12) for v in same.values()), (
             f"{impl.name}: no change must give zero contributions"
         )
+
+
+def slot(
+    compute: Callable[[list[FloatArray]], FloatArray],
+    values: list[FloatArray],
+    j: int,
+    context: Context,
+) -> Context:
+    """The root's value as a function of input ``j`` with the other inputs fixed."""
+
+    def inner(x: FloatArray) -> FloatArray:
+        filled = list(values)
+        filled[j] = x
+        return context(compute(filled))
+
+    return inner

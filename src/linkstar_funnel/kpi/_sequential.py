@@ -9,7 +9,7 @@ held where the outer substitution left them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from .._validators import bad_parameter
 from ..errors import ParameterError
-from ._protocol import Edge, register_decomposition
+from ._protocol import Context, Edge, register_decomposition, slot
 
 if TYPE_CHECKING:
     from ._tree import KPITree
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["Sequential"]
 
 FloatArray = npt.NDArray[np.float64]
-Context = Callable[[FloatArray], FloatArray]
 
 
 def _to_order(value: object) -> tuple[str, ...]:
@@ -109,21 +108,7 @@ class Sequential:
                 current[j] = after[child]
                 out[(name, child)] += context(node.compute(current)) - context(node.compute(held))
                 if tree.node(child).kind != "leaf":
-                    visit(child, _slot(node.compute, held, j, context))
+                    visit(child, slot(node.compute, held, j, context))
 
         visit(tree.root, lambda x: x)
         return out
-
-
-def _slot(
-    compute: Callable[[list[FloatArray]], FloatArray],
-    values: list[FloatArray],
-    j: int,
-    context: Context,
-) -> Context:
-    def inner(x: FloatArray) -> FloatArray:
-        filled = list(values)
-        filled[j] = x
-        return context(compute(filled))
-
-    return inner

@@ -13,14 +13,14 @@ product gets the plain Shapley value. Zeros and negative values need no special 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from math import factorial
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from ._protocol import Edge, register_decomposition
+from ._protocol import Context, Edge, register_decomposition, slot
 
 if TYPE_CHECKING:
     from ._tree import KPITree
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["Shapley"]
 
 FloatArray = npt.NDArray[np.float64]
-Context = Callable[[FloatArray], FloatArray]
 
 _MAX_INPUTS = 16
 
@@ -119,23 +118,7 @@ class Shapley:
                 total += w * (value[mask | bit] - value[mask])
                 if recurse:
                     self._visit(
-                        tree, child, _slot(node.compute, assemble(mask), j, context),
+                        tree, child, slot(node.compute, assemble(mask), j, context),
                         weight * w, before, after, out,
                     )  # fmt: skip
             out[(name, child)] += weight * total
-
-
-def _slot(
-    compute: Callable[[list[FloatArray]], FloatArray],
-    values: list[FloatArray],
-    j: int,
-    context: Context,
-) -> Context:
-    """The root's value as a function of input ``j`` with the other inputs fixed."""
-
-    def inner(x: FloatArray) -> FloatArray:
-        filled = list(values)
-        filled[j] = x
-        return context(compute(filled))
-
-    return inner
