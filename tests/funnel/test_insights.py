@@ -145,6 +145,10 @@ def test_converters_vs_dropouts_min_users_and_missing_values(events: pd.DataFram
     big = res.converters_vs_dropouts(2, columns="coupon", events=ev, min_users=10**6)
     assert big.empty
     assert list(big.columns) == list(got.columns)
+    # What min_users leaves out is counted, not lost.
+    assert got.attrs["values_below_min_users"] == 0
+    assert big.attrs["values_below_min_users"] == 2
+    assert big.attrs["users_in_values_below_min_users"] == got["users"].sum()
 
 
 def test_haldane_correction_on_a_zero_cell() -> None:

@@ -164,7 +164,10 @@ def converters_vs_dropouts(
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     out.insert(2, "users", out["converters"] + out["dropouts"])
-    out = out.loc[out["users"] >= min_users].reset_index(drop=True)
+    small = out["users"] < min_users
+    # Values held by too few entities are left out, and counted (see .attrs).
+    dropped_values, dropped_users = int(small.sum()), int(out.loc[small, "users"].sum())
+    out = out.loc[~small].reset_index(drop=True)
     a = out["converters"].to_numpy(dtype=np.float64)
     b = out["dropouts"].to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -181,6 +184,10 @@ def converters_vs_dropouts(
         ["odds_ratio", "users"], ascending=[False, False], kind="stable"
     ).reset_index(drop=True)
     out.attrs.update(
-        stage=result.stages[s - 1], previous_stage=result.stages[s - 2], alpha=float(alpha)
+        stage=result.stages[s - 1],
+        previous_stage=result.stages[s - 2],
+        alpha=float(alpha),
+        values_below_min_users=dropped_values,
+        users_in_values_below_min_users=dropped_users,
     )
     return out

@@ -249,7 +249,8 @@ class FunnelInsights:
         alpha
             1 - confidence level of the intervals.
         min_users
-            Leave out values held by fewer entities (converters + dropouts).
+            Leave out values held by fewer entities (converters + dropouts); how many
+            values and entities were left out is in ``.attrs``.
 
         Returns
         -------
