@@ -43,6 +43,10 @@ from ._dense_keys import dense_factorize
 from ._times import NAT, TimeValues, check_time_zone, read_times
 from .errors import ColumnNotFoundError, EmptyFrameError, ParameterError, SchemaError
 
+#: From this many rows, integer keys too sparse for direct addressing are hashed in threads
+#: (below it ``pd.factorize`` is as fast and the kernels need not be loaded).
+HASH_MIN_ROWS = 1_000_000
+
 __all__ = [
     "EVENT_COLUMNS",
     "ORDER_COLUMNS",
@@ -281,9 +285,15 @@ def _factorize(series: pd.Series[Any]) -> tuple[IntArray, pd.Index]:
         return np.asarray(cat.codes, dtype=np.int64), pd.Index(cat.categories)
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-        dense = dense_factorize(series.to_numpy())
-        if dense is not None:
-            return dense[0], pd.Index(dense[1].astype(dtype, copy=False))
+        values = series.to_numpy()
+        fast = dense_factorize(values)
+        if fast is None and len(values) >= HASH_MIN_ROWS:
+            from ._hash_keys import hash_factorize  # imports numba: only for large columns
+
+            fast = hash_factorize(values)
+        if fast is not None:
+            labels = fast[1].view(dtype) if dtype.itemsize == 8 else fast[1].astype(dtype)
+            return fast[0], pd.Index(labels)
     codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
 

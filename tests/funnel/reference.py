@@ -33,6 +33,7 @@ class Outcome:
     ]  # R_k: time first reaching step k (ordered); stage event time (unordered)
     start: list[int | None]
     rows: list[int | None]  # row serving each step at its reach time (first in frame order)
+    completed: int | None = None  # time the last step was reached (None: not completed)
 
 
 def _ordered(
@@ -73,13 +74,17 @@ def _ordered(
     return reach, start
 
 
-def _unordered(evs: list[Ev], spec: Funnel, k_n: int) -> tuple[list[Any], list[Any], int]:
-    """Returns stage event times at first completion, starts, and the level."""
+def _unordered(
+    evs: list[Ev], spec: Funnel, k_n: int
+) -> tuple[list[Any], list[Any], int, int | None]:
+    """Returns stage event times at first completion, starts, the level and the time the
+    level was reached (the latest event of the first window holding stages 1..level)."""
     w = spec.window.value
     reach: list[Any] = [None] * k_n
     start: list[Any] = [None] * k_n
     f = min((e for e in evs if 0 in e.stages), key=lambda e: (e.t, e.row), default=None)
     level = 0
+    done: int | None = None
     for k in range(1, k_n + 1):
         best: tuple[int, int] | None = None  # (completion time, -start)
         pools = [[e for e in evs if s in e.stages] for s in range(k)]
@@ -100,28 +105,30 @@ def _unordered(evs: list[Ev], spec: Funnel, k_n: int) -> tuple[list[Any], list[A
         done = best[0]
         reach[k - 1] = max(e.t for e in pools[k - 1] if e.t <= done)
         start[k - 1] = -best[1]
-    return reach, start, level
+    return reach, start, level, done
 
 
 def _attempt(evs: list[Ev], all_evs: list[Ev], spec: Funnel) -> Outcome:
     k_n = len(spec.stages)
     if spec.order == "unordered":
-        reach, start, level = _unordered(evs, spec, k_n)
+        reach, start, level, done = _unordered(evs, spec, k_n)
     else:
         scope_src = all_evs if spec.strict_scope == "all" else [e for e in all_evs if e.stages]
         scope = sorted({e.t for e in scope_src})
         reach, start = _ordered(evs, spec, scope, k_n)
         level = sum(r is not None for r in reach)
+        done = reach[k_n - 1]
     rows: list[int | None] = []
     for s in range(k_n):
         cands = [e.row for e in evs if s in e.stages and e.t == reach[s]]
         rows.append(min(cands) if reach[s] is not None and cands else None)
+    completed = done if level == k_n else None  # also when an exclusion drops the attempt
     for x, ex in enumerate(spec.exclusions):
         i, j = (spec.step_number(b) - 1 for b in ex.between)
         if level > j and any(x in e.excl and reach[i] < e.t < reach[j] for e in evs):
             level = -1
             break
-    return Outcome(level, reach, start, rows)
+    return Outcome(level, reach, start, rows, completed)
 
 
 def reference_outcomes(
@@ -151,7 +158,6 @@ def reference_outcomes(
             frozenset(x for x, m in enumerate(xmasks) if m[r]),
         )
         by_entity.setdefault(key, []).append(ev)
-    k_n = len(spec.stages)
     out: dict[Any, list[Outcome]] = {}
     for key, evs in by_entity.items():
         if not any(e.stages for e in evs):
@@ -165,9 +171,9 @@ def reference_outcomes(
                 break
             attempts.append(res)
             # An attempt dropped by an exclusion still ended at its conversion: re-enter.
-            if spec.counting != "totals" or res.reach[k_n - 1] is None:
+            if spec.counting != "totals" or res.completed is None:
                 break
-            floor = max(r for r in res.reach if r is not None)  # completion time
+            floor = res.completed
         out[key] = attempts
     return out
 

@@ -214,6 +214,26 @@ def test_parallel_pass_matches_single_thread(monkeypatch: pytest.MonkeyPatch) ->
     pd.testing.assert_frame_equal(one.users(), many.users())
 
 
+@pytest.mark.parametrize("order", ["ordered", "strict", "unordered"])
+def test_totals_grow_output_beyond_one_record_per_user(order: str) -> None:
+    # One user converting 300 times: the kernel's record and reach buffers (sized for one
+    # record per entity at first) must grow between entity batches without losing any.
+    n = 300
+    t0 = pd.Timestamp("2026-03-01")
+    events = pd.DataFrame(
+        {
+            "user_id": ["u"] * (2 * n) + ["v"],
+            "ts": [t0 + pd.Timedelta(minutes=m) for m in range(2 * n)] + [t0],
+            "event": ["view", "buy"] * n + ["view"],
+        }
+    )
+    result = Funnel(["view", "buy"], order=order, counting="totals").compute(events, time="ts")
+    assert result.to_frame()["users"].tolist() == [n + 1, n]
+    users = result.users()
+    assert len(users) == n + 1
+    assert users["buy_time"].notna().sum() == n
+
+
 @pytest.mark.parametrize("freq", ["D", "W", "M"])
 def test_trends_add_up_and_flag_open_windows(freq: str) -> None:
     result = Funnel(STAGES, window="3D").compute(log(), time="ts", by="country")

@@ -203,6 +203,7 @@ def compute(
         xextra,
         seg_codes if by_cols else empty,
         noise_breaks,
+        threads=_threads(table.n_rows),
     )
     gaps = np.full(max(k_n - 1, 1), np.iinfo(np.int64).max, dtype=np.int64)
     for i, g in enumerate(spec.step_windows or ()):
@@ -262,6 +263,11 @@ def compute(
     )
 
 
+def _threads(n_rows: int) -> int:
+    """Threads worth using for ``n_rows`` rows."""
+    return min(_MAX_THREADS, os.cpu_count() or 1) if n_rows >= _PARALLEL_ROWS else 1
+
+
 def _chunks(starts: IntArray, n_chunks: int) -> list[tuple[int, int]]:
     """Split entities into ``n_chunks`` contiguous ranges holding about as many rows each."""
     n_ent = len(starts) - 1
@@ -281,10 +287,8 @@ def _run_pass(
     n_ent = len(starts) - 1
     d_level = np.empty(n_ent if dense else 0, dtype=np.int8)
     d_seg = np.empty(n_ent if dense and with_seg else 0, dtype=np.int64)
-    n_threads = min(_MAX_THREADS, os.cpu_count() or 1)
-    chunks = [(0, n_ent)]
-    if n_threads > 1 and starts[-1] >= _PARALLEL_ROWS:
-        chunks = _chunks(starts, n_threads)
+    n_threads = _threads(int(starts[-1]))
+    chunks = _chunks(starts, n_threads) if n_threads > 1 else [(0, n_ent)]
 
     kernel: Any = _kernel.funnel_pass  # numba's Dispatcher stub does not see the signature
 

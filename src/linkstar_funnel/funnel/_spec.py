@@ -25,7 +25,9 @@ are accepted wherever a step is):
 * **Exclusions** ``Exclusion(stage, between=(i, j))``: an entity is dropped from every step
   when an excluded event's time x satisfies ``R_i < x < R_j`` (both reached).
 * ``counting="totals"``: after an entity completes the funnel at time ``R_K`` it starts
-  afresh with its events strictly after ``R_K``; each attempt is counted.
+  afresh with its events strictly after ``R_K``; each attempt is counted. (Unordered: the
+  completion time is that of the latest event of the first window holding every stage,
+  which may come after ``R_K``, the latest stage-K event up to then.)
   ``counting="sessions"``: the entity is (user, session).
 * Breakdown ``attribution``: ``"first_touch"`` takes the segment from the entity's first
   stage-1 event, ``"last_touch"`` from the event of its last step reached, a step number

@@ -1,0 +1,200 @@
+"""Factorizing large integer id columns by hashing, in parallel threads (numba kernels).
+
+``pd.factorize`` hashes one value at a time into a khash table whose flags, keys and
+values live in three arrays: three cache misses per row once the table outgrows the cache,
+on one core. Here the rows are cut into contiguous ranges, one per thread; each thread
+numbers its range's values in order of first appearance in its own open-addressing table
+(key and code side by side: one cache line per probe). The ranges are then chained in
+order: a value's code is its code in the first range holding it, so the codes and uniques
+are exactly ``pd.factorize``'s (order of first appearance over the whole column).
+
+Used for integer ids too sparse for :mod:`linkstar_funnel._dense_keys` (random 64-bit
+ids, hashed ids). :mod:`linkstar_funnel.schema` imports this module (and numba) on first
+use only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+__all__ = ["hash_factorize"]
+
+#: At most this many threads (ranges); each holds a table of its range's distinct values.
+MAX_THREADS = 4
+#: log2 of a range table's smallest and largest first size (slots of 16 bytes); a table
+#: starts with room for a quarter of its range's rows, within these bounds, and grows 4x
+#: when half full (fewer, larger steps: less memory to allocate and rehash in all).
+_MIN_BITS, _MAX_FIRST_BITS = 12, 20
+_GROW_BITS = 2
+
+#: Fibonacci hashing: a slot is the top bits of key * 2**64 / phi.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _slot(key: Any, bits: int) -> Any:
+    return np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(64 - bits))
+
+
+@njit(cache=True, nogil=True)
+def _insert(
+    values: Any, i: int, hi: int, table: Any, bits: int, codes: Any, uniques: Any, k: int
+) -> Any:
+    """Number values[i:hi] into ``table`` (pairs key, code; code -1: empty) until it
+    would pass half full. Returns where it stopped and the count of uniques."""
+    mask = (1 << bits) - 1
+    limit = 1 << (bits - 1)
+    while i < hi:
+        v = values[i]
+        s = _slot(v, bits)
+        while True:
+            c = table[2 * s + 1]
+            if c < 0:
+                if k == limit:
+                    return i, k
+                table[2 * s] = v
+                table[2 * s + 1] = k
+                uniques[k] = v
+                c = k
+                k += 1
+                break
+            if table[2 * s] == v:
+                break
+            s = (s + 1) & mask
+        codes[i] = c
+        i += 1
+    return i, k
+
+
+@njit(cache=True, nogil=True)
+def _rehash(uniques: Any, k: int, bits: int) -> Any:
+    table = np.full(2 << bits, -1, dtype=np.int64)
+    mask = (1 << bits) - 1
+    for c in range(k):
+        v = uniques[c]
+        s = _slot(v, bits)
+        while table[2 * s + 1] >= 0:
+            s = (s + 1) & mask
+        table[2 * s] = v
+        table[2 * s + 1] = c
+    return table
+
+
+@njit(cache=True, nogil=True)
+def _number_range(values: Any, lo: int, hi: int, codes: Any) -> Any:
+    """Codes (into ``codes[lo:hi]``) and uniques of one range, and its table."""
+    bits = _MIN_BITS
+    while bits < _MAX_FIRST_BITS and (1 << bits) < (hi - lo) // 2:
+        bits += 1
+    table = np.full(2 << bits, -1, dtype=np.int64)
+    uniques = np.empty(1 << (bits - 1), dtype=np.int64)
+    i, k = lo, 0
+    while True:
+        i, k = _insert(values, i, hi, table, bits, codes, uniques, k)
+        if i == hi:
+            return table, bits, uniques[:k].copy()
+        bits += _GROW_BITS
+        table = _rehash(uniques, k, bits)
+        grown = np.empty(1 << (bits - 1), dtype=np.int64)
+        grown[:k] = uniques[:k]
+        uniques = grown
+
+
+@njit(cache=True, nogil=True)
+def _lookup(table: Any, bits: int, keys: Any, lo: int, hi: int, out: Any) -> None:
+    """``out[j]`` = code of ``keys[j]`` in ``table`` for j in [lo, hi); -1 if absent."""
+    mask = (1 << bits) - 1
+    for j in range(lo, hi):
+        out[j] = -1
+        v = keys[j]
+        s = _slot(v, bits)
+        while True:
+            c = table[2 * s + 1]
+            if c < 0:
+                break
+            if table[2 * s] == v:
+                out[j] = c
+                break
+            s = (s + 1) & mask
+
+
+@njit(cache=True, nogil=True)
+def _renumber(codes: Any, lo: int, hi: int, remap: Any) -> None:
+    for i in range(lo, hi):
+        codes[i] = remap[codes[i]]
+
+
+def _cuts(n: int, parts: int) -> list[tuple[int, int]]:
+    edges = np.linspace(0, n, parts + 1).astype(np.int64)
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+
+
+def hash_factorize(
+    values: npt.NDArray[np.integer[Any]], *, threads: int | None = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Codes and uniques (as int64) like ``pd.factorize(values)``, on up to ``threads``
+    threads (default: the CPU count, at most ``MAX_THREADS``). 64-bit values are hashed by
+    bit pattern: view the uniques back as the input dtype.
+
+    Examples
+    --------
+    >>> codes, uniques = hash_factorize(np.array([7, -5, 7, 10**15]), threads=2)
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, 0, 2], [7, -5, 1000000000000000])
+    """
+    n = values.size
+    keys = values.view(np.int64) if values.dtype.itemsize == 8 else values.astype(np.int64)
+    keys = np.ascontiguousarray(keys)
+    n_threads = max(1, min(MAX_THREADS, threads or os.cpu_count() or 1, n // 2))
+    codes = np.empty(n, dtype=np.int64)
+    ranges = _cuts(n, n_threads)
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+
+        def number(ab: tuple[int, int]) -> tuple[Any, int, npt.NDArray[np.int64]]:
+            return tuple(_number_range(keys, ab[0], ab[1], codes))
+
+        parts = list(pool.map(number, ranges))
+        tables = [(t, bits) for t, bits, _ in parts[:-1]]  # the last range's is never searched
+        locals_ = [u for _, _, u in parts]
+        del parts
+        uniques = [locals_[0]]
+        remaps = [np.arange(len(uniques[0]), dtype=np.int64)]
+        total = len(uniques[0])
+        for p in range(1, len(locals_)):
+            local = locals_[p]
+            remap = np.full(len(local), -1, dtype=np.int64)
+            for q in range(p):  # the earliest range holding a value gives its code
+                found = _search(pool, *tables[q], local, n_threads)
+                hit = (found >= 0) & (remap < 0)
+                remap[hit] = remaps[q][found[hit]]
+            new = remap < 0
+            remap[new] = np.arange(total, total + int(new.sum()), dtype=np.int64)
+            total += int(new.sum())
+            uniques.append(local[new])
+            remaps.append(remap)
+        del tables
+        tasks = [
+            (a + lo, a + hi, remaps[p])
+            for p, (a, b) in enumerate(ranges)
+            if p > 0
+            for lo, hi in _cuts(b - a, n_threads)
+        ]
+        list(pool.map(lambda t: _renumber(codes, *t), tasks))
+    return codes, np.concatenate(uniques)
+
+
+def _search(
+    pool: ThreadPoolExecutor, table: Any, bits: int, keys: npt.NDArray[np.int64], n_threads: int
+) -> npt.NDArray[np.int64]:
+    """Code of each key in ``table`` (-1: absent), in parallel chunks."""
+    found = np.empty(len(keys), dtype=np.int64)
+    chunks = _cuts(len(keys), n_threads)
+    list(pool.map(lambda ab: _lookup(table, bits, keys, ab[0], ab[1], found), chunks))
+    return found
