@@ -13,6 +13,11 @@ Rules (each one visible in the resulting journeys' provenance):
 * touches at the same time are ordered by channel name, so the result does not depend on
   the input's row order; a touch at the very instant of a conversion counts for it;
 * ``channel_map`` groups labels (e.g. campaign → channel); unmapped labels keep their name.
+
+Ibis tables, DuckDB relations and :class:`~linkstar_funnel.sql.SQLTable` inputs are
+computed in their engine by ``linkstar_funnel.sql._journeys`` (same rules; Ibis is
+imported only then). SQL tables have no row order, so that result is canonical: channels
+sorted by name, journeys by user then time.
 """
 
 from __future__ import annotations
@@ -52,9 +57,13 @@ def journeys_from_touchpoints(
     Parameters
     ----------
     touches
-        One row per touch: user, time, channel (never modified).
+        One row per touch: user, time, channel (never modified). A pandas frame, or an
+        Ibis table / DuckDB relation / :class:`~linkstar_funnel.sql.SQLTable` to compute
+        in that engine (either input being one sends both there).
     conversions
-        One row per conversion (an order): user, time and optionally its value.
+        One row per conversion (an order): user, time and optionally its value. On the
+        SQL engine a user's conversions at the same instant are ranked by the
+        ``SQLTable``'s ``row_order`` column if given, else by value.
     user, time, channel
         Column names in ``touches``.
     lookback
@@ -95,6 +104,24 @@ def journeys_from_touchpoints(
         raise bad_parameter(owner, "lookback", "a positive duration", lookback)
     if not isinstance(sep, str) or not sep.strip():
         raise bad_parameter(owner, "sep", "a non-empty, non-blank string such as '>'", sep)
+    from ..sql import is_engine_table  # never imports Ibis
+
+    if is_engine_table(touches) or is_engine_table(conversions):
+        from ..sql._journeys import journeys_from_tables
+
+        return journeys_from_tables(
+            touches,
+            conversions,
+            user=user,
+            time=time,
+            channel=channel,
+            window=window,
+            conversion_user=conversion_user,
+            conversion_time=conversion_time,
+            value=value,
+            channel_map=channel_map,
+            sep=sep,
+        )
     t = validate(
         touches,
         [

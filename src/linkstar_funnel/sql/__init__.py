@@ -1,11 +1,13 @@
-"""Compile funnels and KPI trees to SQL through Ibis (optional extra ``linkstar-funnel[sql]``).
+"""Funnels and KPI trees compiled to SQL through Ibis (optional extras ``[sql]``, ``[spark]``).
 
 The same computations as the in-memory engine, run where the events live (DuckDB on Parquet
 by default; any Ibis backend with window functions), returning the same result objects.
-Only the portable subset is used: ordered window functions (running max, dense rank,
-range frames) and group aggregates; no as-of joins, no ordered array aggregation.
+PySpark DataFrames run on their own Spark session through Ibis' PySpark backend (extra
+``linkstar-funnel[spark]``). Only the portable subset is used: ordered window functions
+(running max, dense rank, range frames) and group aggregates; no as-of joins, no ordered
+array aggregation.
 
-Importing this package does not import Ibis or DuckDB; they are loaded on first use.
+Importing this package does not import Ibis, DuckDB or PySpark; they are loaded on first use.
 
 Examples
 --------
@@ -31,19 +33,23 @@ _ENGINE_MODULES = ("ibis.", "duckdb", "linkstar_funnel.sql.")
 
 
 def is_engine_table(obj: object) -> bool:
-    """Whether ``obj`` is an Ibis table, a DuckDB relation or a :class:`SQLTable`.
+    """Whether ``obj`` is an Ibis table, a DuckDB relation, a PySpark DataFrame or a
+    :class:`SQLTable`.
 
-    Duck-typed on the object's class module, so it never imports Ibis or DuckDB.
+    Duck-typed on the object's class module, so it never imports Ibis, DuckDB or PySpark.
     """
     module = type(obj).__module__ or ""
+    name = type(obj).__name__
+    if module.startswith("pyspark.sql"):
+        return name == "DataFrame"
     if not module.startswith(_ENGINE_MODULES):
         return False
-    name = type(obj).__name__
     return name in ("Table", "DuckDBPyRelation", "SQLTable")
 
 
 def sql_table(source: object, *, row_order: str | None = None, con: Any = None) -> SQLTable:
-    """Wrap an Ibis table, a Parquet path or a DuckDB relation for the SQL engine.
+    """Wrap an Ibis table, a Parquet path, a DuckDB relation or a Spark DataFrame for the
+    SQL engine.
 
     See :func:`linkstar_funnel.sql._tables.sql_table`.
     """

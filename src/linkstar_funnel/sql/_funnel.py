@@ -35,7 +35,7 @@ from ..funnel._result import OTHER, FunnelResult, tidy_counts
 from ..schema import RowAccounting
 from ._errors import backend_name, execute, to_sql
 from ._stages import stage_predicate
-from ._tables import check_columns, check_time, sql_table
+from ._tables import check_columns, check_time, interval, sql_table
 
 if TYPE_CHECKING:
     from ..funnel._spec import Funnel
@@ -77,8 +77,6 @@ def _unsupported(spec: Funnel) -> None:
 
 
 def _interval(spec: Funnel) -> Any:
-    import ibis
-
     ns = int(spec.window.value)
     if ns % 1000:
         msg = (
@@ -86,7 +84,7 @@ def _interval(spec: Funnel) -> Any:
             f"the SQL engine. Got {spec.window!r} instead."
         )
         raise ParameterError(msg)
-    return ibis.interval(ns // 1000, unit="us")
+    return interval(ns)
 
 
 def _accounting(

@@ -12,7 +12,7 @@ import attrs
 from ..errors import ColumnNotFoundError, ParameterError, TimeColumnError
 from ._errors import quiet_engine
 
-__all__ = ["SQLTable", "check_columns", "sql_table"]
+__all__ = ["SQLTable", "check_columns", "interval", "is_spark_frame", "sql_table"]
 
 
 @attrs.frozen
@@ -41,13 +41,16 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
     ----------
     source
         An Ibis table; a path to a Parquet file (or a glob, or a list of paths), read
-        lazily by DuckDB; a DuckDB relation; or an :class:`SQLTable`.
+        lazily by DuckDB; a DuckDB relation; a PySpark DataFrame (computed by Spark, on
+        its own session; extra ``[spark]``); or an :class:`SQLTable`.
     row_order
         See :class:`SQLTable`.
     con
-        For a Parquet path: the Ibis DuckDB connection to read it with (default: a new
-        in-memory one). For a DuckDB relation: the ``duckdb`` connection it was made on
-        (default: DuckDB's default connection, the one ``duckdb.sql`` uses).
+        For a Parquet path: the Ibis DuckDB connection to read it with (default: one
+        in-memory connection shared by every path read without ``con``). For a DuckDB
+        relation: the ``duckdb`` connection it was made on (default: DuckDB's default
+        connection, the one ``duckdb.sql`` uses). For a Spark DataFrame: an Ibis PySpark
+        backend (default: one per Spark session, shared).
 
     Returns
     -------
@@ -74,7 +77,7 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
     ):
         paths = [os.fspath(s) for s in source]
     if paths is not None:
-        backend = con if con is not None else ibis.duckdb.connect()
+        backend = con if con is not None else _default_duckdb()
         with quiet_engine():
             return SQLTable(backend.read_parquet(paths), row_order)
     if type(source).__name__ == "DuckDBPyRelation":
@@ -86,11 +89,60 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
         raw.execute(f"CREATE TEMP VIEW {view} AS {source.sql_query()}")  # type: ignore[attr-defined]
         with quiet_engine():
             return SQLTable(ibis.duckdb.from_connection(raw).table(view), row_order)
+    if is_spark_frame(source):
+        return SQLTable(_spark_table(source, con), row_order)
     msg = (
-        "The SQL engine takes an Ibis table, a Parquet path, a DuckDB relation or an "
-        f"SQLTable. Got {type(source).__name__} instead."
+        "The SQL engine takes an Ibis table, a Parquet path, a DuckDB relation, a Spark "
+        f"DataFrame or an SQLTable. Got {type(source).__name__} instead."
     )
     raise ParameterError(msg)
+
+
+#: Default connections, shared so that tables read without ``con=`` can be joined (one
+#: in-memory DuckDB for Parquet paths; one Ibis backend per Spark session).
+_DEFAULTS: dict[object, Any] = {}
+
+
+def _default_duckdb() -> Any:
+    import ibis
+
+    if "duckdb" not in _DEFAULTS:
+        _DEFAULTS["duckdb"] = ibis.duckdb.connect()
+    return _DEFAULTS["duckdb"]
+
+
+def _spark_backend(session: Any) -> Any:
+    import ibis
+
+    key = ("spark", id(session))
+    held = _DEFAULTS.get(key)
+    if held is None or held[0] is not session:
+        held = (session, ibis.pyspark.connect(session))
+        _DEFAULTS[key] = held
+    return held[1]
+
+
+def is_spark_frame(obj: object) -> bool:
+    """Whether ``obj`` is a PySpark DataFrame (checked without importing PySpark)."""
+    module = type(obj).__module__ or ""
+    return module.startswith("pyspark.sql") and type(obj).__name__ == "DataFrame"
+
+
+def _spark_table(frame: Any, con: Any) -> Any:
+    """A Spark DataFrame as an Ibis table on its own session (a temporary view, lazy)."""
+    try:
+        from ibis.backends.pyspark import Backend  # noqa: F401 - needs the [spark] extra
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        msg = (
+            "Computing on a Spark DataFrame needs Ibis' PySpark backend.\n"
+            "Hint: pip install 'linkstar-funnel[spark]'."
+        )
+        raise ParameterError(msg) from exc
+    view = f"lf_frame_{uuid.uuid4().hex}"
+    frame.createOrReplaceTempView(view)
+    with quiet_engine():
+        backend = con if con is not None else _spark_backend(frame.sparkSession)
+        return backend.table(view)
 
 
 def check_columns(table: Any, roles: Sequence[tuple[str, str]], frame_name: str) -> None:
@@ -111,3 +163,15 @@ def check_time(table: Any, column: str, frame_name: str) -> None:
             f"table.mutate({column}=table.{column}.cast('timestamp'))."
         )
         raise TimeColumnError(msg)
+
+
+def interval(ns: int) -> Any:
+    """An Ibis interval of ``ns`` nanoseconds (a whole number of microseconds), in the
+    coarsest exact unit: engines differ in the units they parse (Spark has no MICROSECOND
+    interval literal); all of them take seconds."""
+    import ibis
+
+    for unit, size in (("s", 1_000_000_000), ("ms", 1_000_000)):
+        if ns % size == 0:
+            return ibis.interval(ns // size, unit=unit)
+    return ibis.interval(ns // 1000, unit="us")

@@ -1,0 +1,219 @@
+"""Parity on Spark: funnels and KPI trees on PySpark DataFrames == the in-memory engine.
+
+Spark runs in local mode (one core, UI off, two shuffle partitions, UTC session time zone,
+the workers on this interpreter). The module skips, with the reason, without PySpark, Ibis'
+PySpark backend or Java 17+.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linkstar_funnel.errors import DataQualityWarning, EmptyFrameError
+from linkstar_funnel.funnel import Funnel
+from linkstar_funnel.kpi import KPITree
+from linkstar_funnel.stages import Stage
+
+from ..strategies import event_logs, stage_lists
+
+pytest.importorskip("pyspark", reason="the Spark tests need pyspark (extra [spark])")
+ibis = pytest.importorskip("ibis", reason="the Spark tests need ibis-framework (extra [spark])")
+pytest.importorskip("ibis.backends.pyspark", reason="the Spark tests need Ibis' PySpark backend")
+
+
+def _java_major() -> int:
+    java = shutil.which("java")
+    if java is None:
+        return 0
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if found is None:
+        return 0
+    major = int(found.group(1))
+    return int(found.group(2) or 0) if major == 1 else major
+
+
+if _java_major() < 17:
+    pytest.skip("the Spark tests need Java 17+ on PATH", allow_module_level=True)
+
+from linkstar_funnel.sql import is_engine_table, sql_table
+
+pytestmark = [
+    # PySpark and Ibis' PySpark backend warn about their own internals (pandas UDF styles,
+    # pandas options); none of it is ours.
+    pytest.mark.filterwarnings("ignore::UserWarning:pyspark"),
+    pytest.mark.filterwarnings("ignore::FutureWarning:pyspark"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:pyspark"),
+    pytest.mark.filterwarnings("ignore:The 'future.infer_string' option"),
+    # py4j leaves the sockets of finished Spark calls to the garbage collector.
+    pytest.mark.filterwarnings("ignore:unclosed <socket:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    from pyspark.sql import SparkSession
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session = (
+            SparkSession.builder.master("local[1]")
+            .appName("linkstar-funnel-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .getOrCreate()
+        )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+    gc.collect()  # py4j's leftover sockets warn here, under this module's filters
+
+
+_COUNT_COLS = ("stage", "step", "users", "conversion_from_previous", "conversion_from_start")
+
+
+def _counts(spec: Funnel, source: object, **kwargs: Any) -> pd.DataFrame | str:
+    """Counts frame sorted by segment and step, or the error class name."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        try:
+            frame = spec.compute(source, **kwargs).to_frame()
+        except EmptyFrameError:
+            return "EmptyFrameError"
+    by = [c for c in frame.columns if c not in (*_COUNT_COLS, "drop_off")]
+    frame[by] = frame[by].astype(str)
+    return frame.sort_values([*by, "step"]).reset_index(drop=True)
+
+
+def _spark_frame(spark: Any, events: pd.DataFrame) -> Any:
+    frame = events.assign(row=np.arange(len(events)))
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return spark.createDataFrame(frame)
+
+
+def assert_parity(spark: Any, events: pd.DataFrame, spec: Funnel, **kwargs: Any) -> None:
+    memory = _counts(spec, events, **kwargs)
+    engine = _counts(spec, sql_table(_spark_frame(spark, events), row_order="row"), **kwargs)
+    if isinstance(memory, str) or isinstance(engine, str):
+        assert memory == engine
+        return
+    pd.testing.assert_frame_equal(engine, memory, check_dtype=False)
+
+
+def _seeded_log() -> pd.DataFrame:
+    rng = pd.Series(range(1500))
+    return pd.DataFrame(
+        {
+            "user_id": (rng * 7919 % 97).astype(str),
+            "timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng * 4099 % 3600, "s"),
+            "event": pd.Series(["a", "b", "c", "d", "x"]).take(rng * 31 % 5).to_numpy(),
+            "seg": pd.Series(["s1", "s2", None]).take(rng * 13 % 3).to_numpy(),
+            "session": (rng * 17 % 4).to_numpy(),
+        }
+    )
+
+
+@pytest.mark.parametrize("order", ["ordered", "strict", "unordered"])
+def test_every_order_mode_with_breakdowns(spark: Any, order: str) -> None:
+    events = _seeded_log()
+    stages = [
+        Stage("A", event=["a", "x"]),
+        Stage("B", event="b", where={"seg": "s1"}),
+        Stage("C", event=["c", "b"]),
+        Stage("D", event="d"),
+    ]
+    for entry in ("any", "first"):
+        spec = Funnel(stages, window="10min", order=order, entry=entry)  # type: ignore[arg-type]
+        assert_parity(spark, events, spec, by="seg")
+    sessions = Funnel(stages, window="10min", order=order, counting="sessions")  # type: ignore[arg-type]
+    assert_parity(spark, events, sessions, session="session")
+
+
+@settings(
+    max_examples=int(os.environ.get("LF_SPARK_EXAMPLES", "6")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    events=event_logs(max_rows=20, users=3, max_seconds=12),
+    stages=stage_lists(),
+    order=st.sampled_from(["ordered", "strict", "unordered"]),
+    window=st.integers(1, 10),
+)
+def test_hypothesis_logs_match_in_memory(
+    spark: Any, events: pd.DataFrame, stages: list[Stage], order: str, window: int
+) -> None:
+    spec = Funnel(stages, window=pd.Timedelta(seconds=window), order=order)  # type: ignore[arg-type]
+    assert_parity(spark, events, spec, by="seg")
+
+
+def test_spark_dataframe_is_taken_directly(spark: Any) -> None:
+    events = _seeded_log()
+    frame = _spark_frame(spark, events)
+    assert is_engine_table(frame)
+    spec = Funnel(["a", "b", "c"], window="10min")
+    result = spec.compute(frame)
+    assert result.to_frame()["users"].tolist() == spec.compute(events).to_frame()["users"].tolist()
+    assert "pyspark" in " ".join(result.provenance.notes)
+
+
+def test_kpi_tree_on_spark(spark: Any) -> None:
+    tree = KPITree.from_formula(
+        "gmv = sessions * cvr * aov; cvr = orders / sessions; aov = revenue / orders"
+    )
+    rng = np.random.default_rng(8)
+    n = 120
+    df = pd.DataFrame(
+        {
+            "month": rng.choice(["2026-01", "2026-02", "2026-03"], n),
+            "country": rng.choice(["DE", "FR", "IT"], n),
+            "sessions": rng.integers(50, 500, n).astype(float),
+            "orders": rng.integers(1, 40, n).astype(float),
+            "revenue": (rng.random(n) * 1000).round(2),
+        }
+    )
+    summed = df.groupby(["month", "country"], as_index=False)[
+        ["sessions", "orders", "revenue"]
+    ].sum()
+    memory = tree.evaluate(summed, period="month", segments="country")
+    engine = tree.evaluate(spark.createDataFrame(df), period="month", segments="country")
+    pd.testing.assert_frame_equal(engine.wide(), memory.wide(), check_dtype=False)
+
+
+def test_journeys_on_spark(spark: Any) -> None:
+    import linkstar_funnel.attribution as la
+
+    from .test_journeys_sql import _SEEDED_KW, _seeded, canonical
+
+    touches, conversions = _seeded(n=600, tz="UTC")
+    memory = la.Journeys.from_touchpoints(touches, conversions, **_SEEDED_KW)
+    c_frame = spark.createDataFrame(conversions.assign(row=np.arange(len(conversions))))
+    engine = la.Journeys.from_touchpoints(
+        spark.createDataFrame(touches),
+        sql_table(c_frame, row_order="row"),
+        **_SEEDED_KW,
+    )
+    assert canonical(engine) == canonical(memory)
+    got = la.Markov().attribute(engine).credit("value").sort_index()
+    pd.testing.assert_series_equal(got, la.Markov().attribute(memory).credit("value").sort_index())
