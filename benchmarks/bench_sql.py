@@ -1,6 +1,9 @@
 """The SQL engine (Ibis on DuckDB, memory limited to 4 GB) against ClickHouse windowFunnel
 (chdb) on the same Parquet file.
 
+Also times the same funnel on PySpark (local mode, ``--spark-cores``) reading the file, when
+PySpark and Java are installed.
+
 Run: ``python benchmarks/bench_sql.py [--events 10_000_000] [--users 2_000_000]``
 (the issue's scale: ``--events 100_000_000 --users 20_000_000``). The event log (the
 same generator as ``bench_funnel.py``: 7 stages, repeats, 1 s ties, 25% noise) is written
@@ -17,6 +20,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +56,8 @@ def write_log(path: Path, n_events: int, n_users: int, seed: int = 20260301) -> 
             frame["user_id"] = frame["user_id"] % 10**11 + np.int64(i) * 10**11
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
+                # Microsecond times: Spark reads no nanosecond Parquet timestamps.
+                writer = pq.ParquetWriter(path, table.schema, coerce_timestamps="us")
             writer.write_table(table)
     finally:
         if writer is not None:
@@ -91,6 +96,38 @@ def run_chdb(path: Path) -> tuple[list[int], float]:
     return counts, elapsed
 
 
+def spark_session(cores: int) -> object | None:
+    """A local Spark session (UI off, UTC), or None without PySpark or Java 17+."""
+    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+        return None
+    import os
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("linkstar-funnel-bench")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "4g")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def run_spark(session: object, path: Path) -> tuple[list[int], float]:
+    """The same funnel on a Spark DataFrame read from the Parquet file (Spark computes)."""
+    frame = session.read.parquet(str(path))  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    result = Funnel(STAGES, window=f"{WINDOW_S}s").compute(frame, user="user_id", time="ts")
+    elapsed = time.perf_counter() - t0
+    return result.to_frame()["users"].tolist(), elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -100,6 +137,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--spark-cores", type=int, default=2, help="local Spark cores (0: skip PySpark)"
+    )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(dir=args.dir)
     try:
@@ -124,6 +164,7 @@ def main() -> None:
         print(f"counts (SQL engine, DuckDB, memory_limit={args.memory_limit}): {ours}")
         print(f"time   (SQL engine): {t_sql:.2f} s  (runs: "
               + ", ".join(f"{t:.2f}" for t in sql_times) + ")")  # fmt: skip
+        report_spark(path, args.spark_cores, args.repeat, ours)
         if theirs is None:
             print("chdb is not installed: only the SQL engine timed")
             return
@@ -136,6 +177,29 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report_spark(path: Path, cores: int, repeat: int, expected: list[int] | None) -> None:
+    """Time the funnel on PySpark (local mode), when PySpark and Java are present."""
+    if cores <= 0:
+        return
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PySpark's own deprecation notes
+        session = spark_session(cores)
+        if session is None:
+            print("PySpark or Java is not installed: Spark not timed")
+            return
+        started = time.perf_counter() - t0
+        try:
+            runs = [run_spark(session, path) for _ in range(repeat)]
+        finally:
+            session.stop()  # type: ignore[attr-defined]
+    times = [t for _, t in runs]
+    print(f"counts (SQL engine, PySpark local[{cores}]): {runs[-1][0]}; equal to DuckDB's: "
+          f"{runs[-1][0] == expected}")  # fmt: skip
+    print(f"time   (PySpark): {statistics.median(times):.2f} s  (runs: "
+          + ", ".join(f"{t:.2f}" for t in times) + f"; session start {started:.1f} s)")  # fmt: skip
 
 
 if __name__ == "__main__":

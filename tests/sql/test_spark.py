@@ -77,6 +77,7 @@ def spark() -> Iterator[Any]:
             SparkSession.builder.master("local[1]")
             .appName("linkstar-funnel-tests")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -217,3 +218,22 @@ def test_journeys_on_spark(spark: Any) -> None:
     assert canonical(engine) == canonical(memory)
     got = la.Markov().attribute(engine).credit("value").sort_index()
     pd.testing.assert_series_equal(got, la.Markov().attribute(memory).credit("value").sort_index())
+
+
+@pytest.mark.parametrize("use_prophet", [False, True])
+def test_cohort_ltv_fans_out_on_spark(spark: Any, use_prophet: bool) -> None:
+    import linkstar_funnel as lf
+
+    store = lf.datasets.make_demo_store(n_users=40_000, seed=3)
+    spec = lf.ltv.CohortLTV(horizon="56D", use_prophet=use_prophet, min_customers=50)
+    kwargs: dict[str, Any] = {"by": "channel"}
+    local = spec.fit(store.orders, **kwargs)
+    calls: list[tuple[int, int]] = []
+    remote = spec.fit(
+        store.orders, spark=spark, progress=lambda d, t: calls.append((d, t)), **kwargs
+    )
+    pd.testing.assert_frame_equal(
+        remote.predict(at="56D").to_frame(), local.predict(at="56D").to_frame()
+    )
+    assert len(calls) == 1  # one progress call, when Spark returns
+    assert calls[0][0] == calls[0][1] > 1  # for several segment forecasts

@@ -130,6 +130,7 @@ class CohortLTV:
         by: str | Sequence[str] | None = None,
         observed_until: object = None,
         progress: Progress | None = None,
+        spark: Any = None,
     ) -> CohortLTVFit:
         """Build the cohort curves from orders and forecast them to the horizon.
 
@@ -147,6 +148,11 @@ class CohortLTV:
             Orders strictly before this time are used; default: just after the last one.
         progress
             Called as ``progress(done, total)`` after each segment forecast.
+        spark
+            A ``pyspark.sql.SparkSession``: the per-segment forecasts then run on Spark
+            (``groupBy(...).applyInPandas``) instead of local processes; ``progress`` is
+            called once, when they are all back. The executors need this package (and
+            prophet) installed.
         """
         by_cols = () if by is None else (by,) if isinstance(by, str) else tuple(by)
         cols = [
@@ -204,6 +210,7 @@ class CohortLTV:
             cust_cell=cells.customer_cell,
             provenance_acc=acc,
             progress=progress,
+            spark=spark,
         )
 
     def fit_orders(
@@ -235,6 +242,7 @@ class CohortLTV:
         cust_cell: IntArray,
         provenance_acc: object,
         progress: Progress | None,
+        spark: Any = None,
     ) -> CohortLTVFit:
         k_obs_max = cells.revenue.shape[1]
         k_total = k_obs_max + horizon_steps + 1
@@ -292,7 +300,7 @@ class CohortLTV:
             for i in range(1, n_nodes)
             if N[i] >= self.min_customers and int((D[i] >= MIN_AT_RISK).sum()) > MIN_AGES
         ]
-        forecasts = self._forecasts(fc_nodes, S, D, k_total, progress)
+        forecasts = self._forecasts(fc_nodes, S, D, k_total, progress, spark)
         curves, sds, methods = pooled_curves(hier, S, D, N, forecasts, k_total, kappa)
         # Cohort levels relative to their segment's (pooled) curve, from repeat ages.
         leaf_curve = curves[leaf_nodes]
@@ -332,6 +340,7 @@ class CohortLTV:
         D: FloatArray,
         k_total: int,
         progress: Progress | None,
+        spark: Any = None,
     ) -> dict[int, tuple[int, IncrementForecast]]:
         jobs = []
         for node in nodes:
@@ -347,6 +356,13 @@ class CohortLTV:
         out: dict[int, tuple[int, IncrementForecast]] = {}
         step_days = self.step / pd.Timedelta(days=1)
         total = len(jobs)
+        if spark is not None:
+            from ._spark import forecast_on_spark
+
+            out = forecast_on_spark(spark, jobs, _forecast_job, step_days, self.use_prophet)
+            if progress is not None:
+                progress(total, total)
+            return out
         if self.n_jobs > 1 and total > 1:
             ctx = multiprocessing.get_context("spawn")
             with cf.ProcessPoolExecutor(max_workers=self.n_jobs, mp_context=ctx) as pool:
