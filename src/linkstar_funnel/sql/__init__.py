@@ -24,9 +24,17 @@ from typing import TYPE_CHECKING, Any
 from ..errors import EngineError
 
 if TYPE_CHECKING:
+    from ._progress import QueryProgress, progress
     from ._tables import SQLTable
 
-__all__ = ["EngineError", "SQLTable", "is_engine_table", "sql_table"]
+__all__ = [
+    "EngineError",
+    "QueryProgress",
+    "SQLTable",
+    "is_engine_table",
+    "progress",
+    "sql_table",
+]
 
 #: Module prefixes of objects the SQL engine takes (checked without importing them).
 _ENGINE_MODULES = ("ibis.", "duckdb", "linkstar_funnel.sql.")
@@ -63,4 +71,8 @@ def __getattr__(name: str) -> Any:
         from ._tables import SQLTable
 
         return SQLTable
+    if name in ("progress", "QueryProgress"):
+        from . import _progress
+
+        return getattr(_progress, name)
     raise AttributeError(name)

@@ -52,12 +52,14 @@ def execute(expr: Any, what: str) -> pd.DataFrame:
     what
         What the query computes, for the message (``"funnel levels"``...).
     """
+    from ._progress import reporting
+
+    backend = backend_name(expr)
     try:
-        with quiet_engine():
+        with reporting(what, backend), quiet_engine():
             out = expr.execute()
     except Exception as exc:
         sql = to_sql(expr)
-        backend = backend_name(expr)
         msg = (
             f"The {backend} engine failed computing {what}: {type(exc).__name__}: {exc}"
             "\nHint: the generated SQL is on this error's 'sql' attribute; memory limits "
