@@ -197,3 +197,35 @@ def test_core_import_does_not_load_ibis() -> None:
         "assert not [m for m in sys.modules if m.split('.')[0] in ('ibis', 'duckdb')]"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _trends(result: Any, freq: str, tz: str | None) -> pd.DataFrame:
+    frame = result.trends(freq, tz)
+    by = [c for c in frame.columns if c not in (*_COUNT_COLS, "period", "complete")]
+    frame[by] = frame[by].astype(str)
+    return frame.sort_values(["period", *by, "step"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("aware", [False, True])
+@pytest.mark.parametrize("freq", ["D", "W", "M"])
+def test_trends_match_in_memory(aware: bool, freq: str) -> None:
+    r = pd.Series(range(4000))
+    start = pd.Timestamp("2026-01-01", tz="UTC" if aware else None)
+    events = pd.DataFrame(
+        {
+            "user_id": (r * 7919 % 701).astype(str),
+            "timestamp": start + pd.to_timedelta(r * 40_009 % (80 * 86_400), "s"),
+            "event": pd.Series(["a", "b", "c", "x"]).take(r * 31 % 4).to_numpy(),
+            "seg": pd.Series(["s1", "s2", "s3", None]).take(r * 13 % 4).to_numpy(),
+        }
+    )
+    table = sql_table(ibis.memtable(events.assign(row=range(len(events)))), row_order="row")
+    for spec, by in [
+        (Funnel(["a", "b", "c"], window="2D"), None),
+        (Funnel(["a", "b", "c"], window="3h", order="unordered", top_n=2), "seg"),
+    ]:
+        memory, engine = spec.compute(events, by=by), spec.compute(table, by=by)
+        for tz in (None, "Asia/Kolkata", "America/New_York"):
+            want, got = _trends(memory, freq, tz), _trends(engine, freq, tz)
+            assert len(want) >= 3 * len(spec.stages)  # several periods
+            pd.testing.assert_frame_equal(got, want, check_dtype=False)

@@ -175,8 +175,11 @@ def test_spark_dataframe_is_taken_directly(spark: Any) -> None:
     assert is_engine_table(frame)
     spec = Funnel(["a", "b", "c"], window="10min")
     result = spec.compute(frame)
-    assert result.to_frame()["users"].tolist() == spec.compute(events).to_frame()["users"].tolist()
+    memory = spec.compute(events)
+    assert result.to_frame()["users"].tolist() == memory.to_frame()["users"].tolist()
     assert "pyspark" in " ".join(result.provenance.notes)
+    for freq in ("D", "W"):
+        pd.testing.assert_frame_equal(result.trends(freq), memory.trends(freq), check_dtype=False)
 
 
 def test_kpi_tree_on_spark(spark: Any) -> None:

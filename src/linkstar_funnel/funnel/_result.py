@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..errors import ParameterError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
-from ..schema import RowAccounting, TimeValues
+from ..schema import RowAccounting
+from ._entries import EntryCounts, trends_frame
 from ._exports import FunnelExports
 from ._insights import FunnelInsights
 
@@ -74,15 +75,20 @@ def counts_frame(
     stages: Sequence[str],
     seg_labels: pd.DataFrame,
     codes: IntArray,
-    level: npt.NDArray[np.int8],
+    level: npt.NDArray[np.integer[Any]],
+    weights: IntArray | None = None,
 ) -> pd.DataFrame:
-    """Entities reaching each step, per segment: ``[by...], stage, step, users``."""
+    """Entities reaching each step, per segment: ``[by...], stage, step, users``
+    (``weights``: entities per row, default 1)."""
     k_n = len(stages)
     ok = (level >= 0) & (codes >= 0)
     g_n = len(seg_labels)
     table = np.bincount(
-        codes[ok] * (k_n + 1) + level[ok].astype(np.int64), minlength=g_n * (k_n + 1)
+        codes[ok] * (k_n + 1) + level[ok].astype(np.int64),
+        weights=None if weights is None else weights[ok],
+        minlength=g_n * (k_n + 1),
     ).reshape(g_n, k_n + 1)
+    table = np.rint(table).astype(np.int64)
     reach = np.cumsum(table[:, ::-1], axis=1)[:, ::-1][:, 1:]
     return tidy_counts(stages, seg_labels, reach)
 
@@ -164,6 +170,8 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
     provenance: Provenance
     attempts: Attempts | None = None
     excluded: int = 0
+    #: Entry counts for :meth:`trends` where there are no attempts (the SQL engine).
+    entries: EntryCounts | None = None
 
     @classmethod
     def build(
@@ -244,44 +252,10 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             conversion_from_start, drop_off, complete``. ``complete`` is False for periods
             whose last entrants' window had not closed by the last event in the data.
         """
-        att = self._need_events("trends()")
-        if freq not in ("D", "W", "M"):
-            msg = f"The 'freq' parameter of trends must be 'D', 'W' or 'M'. Got {freq!r} instead."
-            raise ParameterError(msg)
-        entered = (np.diff(att.offsets) > 0) & (att.level >= 0)
-        entry = att.reach_ns[att.offsets[:-1][entered]]
-        periods = TimeValues(entry, att.tz, "entry").bucket(freq, tz)
-        codes, uniq = pd.factorize(periods, sort=True)
-        seg_labels = att.segment_labels
-        g_n = max(len(seg_labels), 1)
-        combined = codes.astype(np.int64) * g_n + att.segment[entered]
-        frame = counts_frame(
-            self.stages,
-            pd.DataFrame(index=range(len(uniq) * g_n)),
-            combined,
-            att.level[entered],
-        )
-        frame.insert(0, "period", np.repeat(np.asarray(uniq), g_n * len(self.stages)))
-        for b in self.by:
-            frame.insert(
-                1 + self.by.index(b),
-                b,
-                np.tile(
-                    np.repeat(seg_labels[b].to_numpy(dtype=object), len(self.stages)), len(uniq)
-                ),
-            )
-        nxt = {
-            "D": pd.DateOffset(days=1),
-            "W": pd.DateOffset(weeks=1),
-            "M": pd.DateOffset(months=1),
-        }
-        ends = pd.DatetimeIndex(uniq) + nxt[freq]
-        last = TimeValues(np.array([att.data_end_ns]), att.tz, "end").local(tz)[0]
-        complete = ends + pd.Timedelta(att.window_ns, unit="ns") <= last
-        frame["complete"] = np.repeat(np.asarray(complete), g_n * len(self.stages))
-        return frame[
-            frame.groupby(["period", *self.by], sort=False)["users"].transform("max") > 0
-        ].reset_index(drop=True)
+        entries = self.entries
+        if entries is None:
+            entries = EntryCounts.from_attempts(self._need_events("trends()"))
+        return trends_frame(self.stages, self.by, entries, freq, tz)
 
     def time_between_steps(
         self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)

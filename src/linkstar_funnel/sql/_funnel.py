@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..errors import DataQualityWarning, EmptyFrameError, ParameterError
 from ..funnel._engine import as_columns
+from ..funnel._entries import EntryCounts
 from ..funnel._result import OTHER, FunnelResult, tidy_counts
 from ..schema import RowAccounting
 from ._errors import backend_name, execute, to_sql
@@ -45,6 +46,9 @@ __all__ = ["compute_funnel"]
 IntArray = npt.NDArray[np.int64]
 
 _T, _K, _S, _R, _G, _LV = "__lf_t", "__lf_k", "__lf_s", "__lf_r", "__lf_g", "__lf_level"
+_EN, _Q = "__lf_entry", "__lf_q"
+#: Entry times are returned floored to quarter-hours (every time zone's offset divides).
+_QUARTER_S = 900
 
 
 def _ent(i: int) -> str:
@@ -89,8 +93,9 @@ def _interval(spec: Funnel) -> Any:
 
 def _accounting(
     table: Any, required: Sequence[tuple[str, str]], preds: Sequence[Any]
-) -> tuple[RowAccounting, list[int]]:
-    """Rows in, rows dropped per missing required column, and rows matching each stage."""
+) -> tuple[RowAccounting, list[int], int]:
+    """Rows in, rows dropped per missing required column, rows matching each stage, and
+    the last kept time (ns; UTC for tz-aware times, wall clock for naive ones)."""
     import ibis
 
     aggs: dict[str, Any] = {"rows_in": table.count()}
@@ -100,6 +105,8 @@ def _accounting(
         ok = ok & table[col].notnull()  # noqa: PD004 - Ibis expression
     for k, pred in enumerate(preds):
         aggs[f"stage{k}"] = ibis.ifelse(ok & pred, 1, 0).sum()
+    time_col = table[required[1][1]]
+    aggs["t_max"] = ibis.ifelse(ok, time_col, ibis.null(time_col.type())).max()
     row = execute(table.aggregate(**aggs), "row accounting").iloc[0]
 
     def num(name: str) -> int:
@@ -109,7 +116,9 @@ def _accounting(
     acc = RowAccounting(rows_in=num("rows_in"))
     for i, (role, col) in enumerate(required):
         acc = acc.with_dropped(f"missing {role}", num(f"miss{i}"), column=col)
-    return acc, [num(f"stage{k}") for k in range(len(preds))]
+    end = pd.Timestamp(row["t_max"]) if pd.notna(row["t_max"]) else None
+    end_ns = 0 if end is None else int(end.as_unit("ns").value)  # UTC for aware times
+    return acc, [num(f"stage{k}") for k in range(len(preds))], end_ns
 
 
 def _check_rows(spec: Funnel, acc: RowAccounting, matched: list[int]) -> None:
@@ -207,8 +216,11 @@ def _counts_expr(
         parts.append(base.select(**keep, **{_K: ibis.literal(0, "int16")}, **extra))
     rows = parts[0].union(*parts[1:], distinct=False)
     leveled = _levels(spec, rows, ent, base[time].type())
-    per_ent = leveled.group_by(ent).aggregate(**{_LV: leveled[_LV].max()})
+    first_t = ibis.ifelse(leveled[_K] == 1, leveled[_T], ibis.null(base[time].type())).min()
+    per_ent = leveled.group_by(ent).aggregate(**{_LV: leveled[_LV].max(), _EN: first_t})
     per_ent = per_ent.filter(per_ent[_LV] >= 1)
+    # Entry quarter-hour (seconds since the epoch // 900): trends in any time zone.
+    per_ent = per_ent.mutate(**{_Q: per_ent[_EN].epoch_seconds() // _QUARTER_S})
     segs = [_seg(i) for i in range(len(by_cols))]
     if by_cols:
         firsts = rows.filter(rows[_K] == 1)
@@ -218,7 +230,7 @@ def _counts_expr(
         firsts = firsts.mutate(__lf_rank=rank)
         firsts = firsts.filter(firsts["__lf_rank"] == 0).select(*ent, *segs)
         per_ent = per_ent.join(firsts, ent)
-    return per_ent.group_by([_LV, *segs]).aggregate(__lf_n=per_ent.count())
+    return per_ent.group_by([_LV, *segs, _Q]).aggregate(__lf_n=per_ent.count())
 
 
 def _appearance(table: Any, by_cols: tuple[str, ...], row_order: str) -> list[dict[Any, int]]:
@@ -249,14 +261,15 @@ def _assemble(
     frame: pd.DataFrame,
     by_cols: tuple[str, ...],
     appearance: list[dict[Any, int]] | None,
-) -> tuple[pd.DataFrame, IntArray]:
-    """Segment labels and the (segments x stages) reach matrix from per-level counts."""
+) -> tuple[pd.DataFrame, IntArray, IntArray]:
+    """Segment labels, the (segments x stages) reach matrix and each frame row's segment
+    code, from per-level counts."""
     k_n = len(spec.stages)
     levels = frame[_LV].to_numpy(dtype=np.int64)
     n = frame["__lf_n"].to_numpy(dtype=np.int64)
     if not by_cols:
         reach = np.array([[int(n[levels >= k].sum()) for k in range(1, k_n + 1)]], np.int64)
-        return pd.DataFrame(index=range(1)), reach
+        return pd.DataFrame(index=range(1)), reach, np.zeros(len(frame), dtype=np.int64)
     segs = frame[[_seg(i) for i in range(len(by_cols))]].astype(object)
     segs = segs.where(segs.notna(), None)  # a missing value is a segment of its own
     segs.columns = list(by_cols)
@@ -281,7 +294,10 @@ def _assemble(
         other = pd.DataFrame({b: [OTHER] for b in by_cols})
         labels = pd.concat([labels.iloc[keep], other], ignore_index=True).astype(object)
         reach = np.vstack([reach[keep], reach[rest].sum(axis=0, keepdims=True)])
-    return labels.astype(object), reach
+        remap = np.full(len(index), len(keep), dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        codes = remap[codes]
+    return labels.astype(object), reach, codes
 
 
 def compute_funnel(
@@ -308,9 +324,10 @@ def compute_funnel(
     Returns
     -------
     FunnelResult
-        Counts per stage (and segment), as the in-memory engine gives them. The per-entity
-        drill-down (``users()``, ``trends()``, step times) is not available: those methods
-        raise the same error as on a :meth:`Funnel.from_counts` result.
+        Counts per stage (and segment), as the in-memory engine gives them, and
+        ``trends()`` (entry times come back floored to quarter-hours, exact in every time
+        zone). The per-entity drill-down (``users()``, step times) is not available: those
+        methods raise the same error as on a :meth:`Funnel.from_counts` result.
 
     Raises
     ------
@@ -343,7 +360,7 @@ def compute_funnel(
     check_columns(table, [*required, *optional], "events")
     check_time(table, time, "events")
     preds = [stage_predicate(s, table, event) for s in spec.stages]
-    accounting, matched = _accounting(table, required, preds)
+    accounting, matched, end_ns = _accounting(table, required, preds)
     _check_rows(spec, accounting, matched)
     valid = table[required[0][1]].notnull()  # noqa: PD004 - Ibis expression
     for _, col in required[1:]:
@@ -362,14 +379,24 @@ def compute_funnel(
     appearance = None
     if by_cols and src.row_order is not None:
         appearance = _appearance(table, by_cols, src.row_order)
-    labels, reach = _assemble(spec, frame, by_cols, appearance)
+    labels, reach, codes = _assemble(spec, frame, by_cols, appearance)
     counts = tidy_counts(spec.stage_names, labels, reach)
     result = FunnelResult.build(
         spec=spec, counts=counts, by=by_cols, attempts=None, accounting=accounting
     )
+    entries = EntryCounts(
+        entry_ns=frame[_Q].to_numpy(dtype=np.int64) * (_QUARTER_S * 1_000_000_000),
+        segment=codes,
+        level=frame[_LV].to_numpy(dtype=np.int64),
+        n=frame["__lf_n"].to_numpy(dtype=np.int64),
+        segment_labels=labels,
+        tz=table[time].type().timezone,
+        data_end_ns=end_ns,
+        window_ns=int(spec.window.value),
+    )
     engine_note = (
-        f"computed by the SQL engine ({backend_name(expr)} through Ibis); no per-user "
-        "drill-down (users(), trends(), step times)"
+        f"computed by the SQL engine ({backend_name(expr)} through Ibis); trends() from "
+        "entry quarter-hours; no per-user drill-down (users(), step times)"
     )
     notes = [engine_note]
     if by_cols and src.row_order is None:
@@ -380,4 +407,4 @@ def compute_funnel(
         )
     notes.append("SQL: " + to_sql(expr))
     provenance = attrs.evolve(result.provenance, notes=(*result.provenance.notes, *notes))
-    return attrs.evolve(result, provenance=provenance)
+    return attrs.evolve(result, provenance=provenance, entries=entries)

@@ -1,0 +1,90 @@
+"""Entry counts: what :meth:`FunnelResult.trends` needs, from either engine.
+
+Trends count entities by the period in which they entered the funnel (first reached step
+1). The in-memory engine has every entity's entry time (weight 1 each); the SQL engine
+returns counts per (level, segment, entry quarter-hour) instead, so trends in any time zone
+(every zone's offset is a multiple of 15 minutes) need no second query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..errors import ParameterError
+from ..schema import TimeValues
+
+if TYPE_CHECKING:
+    from ._result import Attempts
+
+__all__ = ["EntryCounts", "trends_frame"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@attrs.frozen(eq=False)
+class EntryCounts:
+    """``n[i]`` entities entered at ``entry_ns[i]`` in segment ``segment[i]`` and reached
+    level ``level[i]`` (≥ 0)."""
+
+    entry_ns: IntArray
+    segment: IntArray
+    level: IntArray
+    n: IntArray
+    segment_labels: pd.DataFrame
+    tz: str | dt.tzinfo | None
+    data_end_ns: int
+    window_ns: int
+
+    @classmethod
+    def from_attempts(cls, att: Attempts) -> EntryCounts:
+        """One row per entity (attempt) that entered, weight 1; exclusions left out."""
+        entered = (np.diff(att.offsets) > 0) & (att.level >= 0)
+        return cls(
+            entry_ns=att.reach_ns[att.offsets[:-1][entered]],
+            segment=att.segment[entered],
+            level=att.level[entered].astype(np.int64),
+            n=np.ones(int(entered.sum()), dtype=np.int64),
+            segment_labels=att.segment_labels,
+            tz=att.tz,
+            data_end_ns=att.data_end_ns,
+            window_ns=att.window_ns,
+        )
+
+
+def trends_frame(
+    stages: Sequence[str], by: Sequence[str], e: EntryCounts, freq: str, tz: str | None
+) -> pd.DataFrame:
+    """See :meth:`FunnelResult.trends`."""
+    from ._result import counts_frame  # the result module imports this one
+
+    if freq not in ("D", "W", "M"):
+        msg = f"The 'freq' parameter of trends must be 'D', 'W' or 'M'. Got {freq!r} instead."
+        raise ParameterError(msg)
+    periods = TimeValues(e.entry_ns, e.tz, "entry").bucket(freq, tz)
+    codes, uniq = pd.factorize(periods, sort=True)
+    seg_labels = e.segment_labels
+    g_n = max(len(seg_labels), 1)
+    k_n = len(stages)
+    combined = codes.astype(np.int64) * g_n + e.segment
+    frame = counts_frame(
+        stages, pd.DataFrame(index=range(len(uniq) * g_n)), combined, e.level, weights=e.n
+    )
+    frame.insert(0, "period", np.repeat(np.asarray(uniq), g_n * k_n))
+    for i, b in enumerate(by):
+        labels = seg_labels[b].to_numpy(dtype=object)
+        frame.insert(1 + i, b, np.tile(np.repeat(labels, k_n), len(uniq)))
+    nxt = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(weeks=1), "M": pd.DateOffset(months=1)}
+    ends = pd.DatetimeIndex(uniq) + nxt[freq]
+    last = TimeValues(np.array([e.data_end_ns]), e.tz, "end").local(tz)[0]
+    complete = ends + pd.Timedelta(e.window_ns, unit="ns") <= last
+    frame["complete"] = np.repeat(np.asarray(complete), g_n * k_n)
+    return frame[
+        frame.groupby(["period", *by], sort=False)["users"].transform("max") > 0
+    ].reset_index(drop=True)
