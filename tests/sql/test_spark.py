@@ -240,3 +240,20 @@ def test_cohort_ltv_fans_out_on_spark(spark: Any, use_prophet: bool) -> None:
     )
     assert len(calls) == 1  # one progress call, when Spark returns
     assert calls[0][0] == calls[0][1] > 1  # for several segment forecasts
+
+
+def test_cohort_series_aggregated_on_spark(spark: Any) -> None:
+    import linkstar_funnel as lf
+
+    orders = lf.datasets.make_demo_store(n_users=20_000, seed=5).orders
+    orders = orders.assign(timestamp=orders["timestamp"].dt.floor("s"))
+    orders = orders[["customer_id", "timestamp", "revenue", "channel"]].assign(
+        channel=lambda f: f["channel"].astype(str)
+    )
+    spec = lf.ltv.CohortLTV(horizon="56D", use_prophet=False, min_customers=50, cohort="W")
+    memory = spec.fit(orders, by="channel")
+    frame = spark.createDataFrame(orders.assign(row=np.arange(len(orders))))
+    engine = spec.fit(sql_table(frame, row_order="row"), by="channel")
+    pd.testing.assert_frame_equal(
+        engine.predict(at="56D").to_frame(), memory.predict(at="56D").to_frame(), check_dtype=False
+    )

@@ -137,7 +137,10 @@ class CohortLTV:
         Parameters
         ----------
         orders
-            One row per order; never modified.
+            One row per order; never modified. An Ibis table, DuckDB relation, Spark
+            DataFrame or :class:`~linkstar_funnel.sql.SQLTable` is aggregated in its engine
+            (only the per-cell series come back; ``observed_until`` and ``step`` in whole
+            seconds; the fit then has no per-customer predictions).
         customer, time, value
             Column names.
         by
@@ -155,6 +158,38 @@ class CohortLTV:
             prophet) installed.
         """
         by_cols = () if by is None else (by,) if isinstance(by, str) else tuple(by)
+        horizon_steps = int(np.ceil(self.horizon / self.step))
+        from ..sql import is_engine_table  # never imports Ibis
+
+        if is_engine_table(orders):
+            from ..sql._cohort import engine_cells
+
+            ec = engine_cells(
+                orders,
+                customer=customer,
+                time=time,
+                value=value,
+                by_cols=by_cols,
+                observed_until=observed_until,
+                step=self.step,
+                cohort=self.cohort,
+                cohort_tz=self.tz,
+                drop_refunds=self.refunds == "drop",
+            )
+            return self._assemble(
+                cells=ec.cells,
+                hier=Hierarchy.from_leaf_paths(ec.leaf_paths),
+                horizon_steps=horizon_steps,
+                cut=ec.cut,
+                tz=ec.tz,
+                coh_labels=ec.cohort_labels,
+                by_cols=by_cols,
+                customers=pd.Index([], name=customer),
+                cust_cell=np.zeros(0, dtype=np.int64),
+                provenance_acc=ec.accounting,
+                progress=progress,
+                spark=spark,
+            )
         cols = [
             Column("customer", customer, "key"),
             Column("time", time, "time"),
@@ -197,7 +232,6 @@ class CohortLTV:
         leaf_code, leaf_paths = factorize_paths(paths)
         hier = Hierarchy.from_leaf_paths(leaf_paths)
         cells = build_cells(leaf_code, np.asarray(coh_code, np.int64), acq, cidx, period, val[rows])
-        horizon_steps = int(np.ceil(self.horizon / self.step))
         return self._assemble(
             cells=cells,
             hier=hier,

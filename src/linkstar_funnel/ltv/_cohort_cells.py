@@ -91,7 +91,7 @@ def build_cells(
     cell_row = cust_cell[cidx]
     flat = np.bincount(cell_row * k_max + age, weights=value, minlength=len(ukey) * k_max)
     revenue = np.maximum(flat.reshape(len(ukey), k_max), 0.0)
-    customer_value = np.bincount(cidx, weights=value, minlength=len(cust_cell))
+    customer_value = np.maximum(np.bincount(cidx, weights=value, minlength=len(cust_cell)), 0.0)
     return CellTable(
         leaf=ukey[:, 0].astype(np.int64),
         cohort=ukey[:, 1].astype(np.int64),
@@ -100,5 +100,11 @@ def build_cells(
         k_obs=k_obs.astype(np.int64),
         revenue=revenue,
         customer_cell=cust_cell.astype(np.int64),
-        customer_value=np.maximum(customer_value, 0.0),
+        customer_value=customer_value,
+        value_sum=np.bincount(cust_cell, weights=customer_value, minlength=len(ukey)).astype(
+            np.float64
+        ),
+        value_sq=np.bincount(cust_cell, weights=customer_value**2, minlength=len(ukey)).astype(
+            np.float64
+        ),
     )

@@ -81,15 +81,19 @@ def ratio(num: FloatArray, den: FloatArray) -> FloatArray:
 
 
 def customer_cv2(cells: CellTable, expected_cell: FloatArray) -> float:
-    """Dispersion of customers' observed value around the root curve (cell level → customer)."""
-    per_customer = cells.customer_value
-    exp = expected_cell[cells.customer_cell]
-    ok = exp > 0
-    if ok.sum() < 10:
+    """Dispersion of customers' observed value around the root curve (cell level → customer):
+    the squared coefficient of variation of value / expected over customers, from the
+    cells' sums of value and of squared value (so that engine-side aggregates suffice)."""
+    ok = expected_cell > 0
+    n = float(cells.n[ok].sum())
+    if n < 10:
         return 4.0
-    r = per_customer[ok] / exp[ok]
-    mean = float(r.mean())
-    return float(r.var() / mean**2) if mean > 0 else 4.0
+    e = expected_cell[ok]
+    mean = float((cells.value_sum[ok] / e).sum()) / n
+    if mean <= 0:
+        return 4.0
+    second = float((cells.value_sq[ok] / e**2).sum()) / n
+    return max(second - mean**2, 0.0) / mean**2
 
 
 def ancestor_at(hier: Hierarchy, nodes: IntArray, depth: int) -> IntArray:

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._validators import bad_parameter, to_timedelta
+from ..errors import SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ._mle import z_value
 
@@ -35,8 +36,10 @@ class CellTable:
     n: IntArray
     k_obs: IntArray
     revenue: FloatArray  # cells * observed ages: total value (0 where unobserved)
-    customer_cell: IntArray
+    customer_cell: IntArray  # per customer (empty when fitted on an engine table)
     customer_value: FloatArray
+    value_sum: FloatArray  # per cell: sum of its customers' observed value (floored at 0)
+    value_sq: FloatArray  # per cell: sum of the squares
 
 
 @attrs.frozen(eq=False)
@@ -199,7 +202,21 @@ class CohortLTVFit(ResultMixin):
         return out
 
     def expected_customer_revenue(self, until: object) -> pd.Series:
-        """Expected value per customer from ``observed_until`` to ``until``."""
+        """Expected value per customer from ``observed_until`` to ``until``.
+
+        Raises
+        ------
+        SchemaError
+            The model was fitted on an engine table, which returns no per-customer values.
+        """
+        if len(self.customers) == 0 and int(self.cells.n.sum()) > 0:
+            msg = (
+                "expected_customer_revenue needs per-customer values; this CohortLTV was "
+                "fitted on an engine table, which returns only per-cohort series.\nHint: "
+                "use predict() or expected_revenue() for cohort values, or fit on a pandas "
+                "frame of the orders for per-customer values."
+            )
+            raise SchemaError(msg)
         per_cell, _ = self._window(until)
         return pd.Series(per_cell[self.customer_cell], index=self.customers, name="expected")
 

@@ -1,0 +1,119 @@
+"""Parity: CohortLTV fitted on an engine table (series aggregated in the engine) equals the
+fit on the pandas frame."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import linkstar_funnel as lf
+from linkstar_funnel.errors import ColumnNotFoundError, ParameterError, SchemaError
+
+ibis = pytest.importorskip("ibis", reason="the SQL engine needs ibis-framework (extra [sql])")
+pytest.importorskip("duckdb", reason="the SQL engine's default backend is DuckDB")
+
+from linkstar_funnel.sql import sql_table
+from linkstar_funnel.sql._errors import quiet_engine
+
+pytestmark = pytest.mark.filterwarnings("ignore:The 'future.infer_string' option")
+
+
+def _table(orders: pd.DataFrame) -> Any:
+    with quiet_engine():
+        return sql_table(ibis.memtable(orders.assign(row=np.arange(len(orders)))), row_order="row")
+
+
+def assert_parity(orders: pd.DataFrame, spec: lf.ltv.CohortLTV, **kwargs: Any) -> Any:
+    memory = spec.fit(orders, **kwargs)
+    engine = spec.fit(_table(orders), **kwargs)
+    at = spec.horizon
+    pd.testing.assert_frame_equal(
+        engine.predict(at=at).to_frame(), memory.predict(at=at).to_frame(), check_dtype=False
+    )
+    a, b = engine.provenance.inputs["orders"], memory.provenance.inputs["orders"]
+    assert str(a) == str(b)
+    return engine
+
+
+def _store_orders() -> pd.DataFrame:
+    orders = lf.datasets.make_demo_store(n_users=20_000, seed=5).orders
+    return orders.assign(timestamp=orders["timestamp"].dt.floor("s"))
+
+
+@pytest.mark.parametrize("cohort", ["W", "M"])
+@pytest.mark.parametrize("tz", [None, "Asia/Kolkata"])
+def test_demo_store_by_channel_and_hierarchy(cohort: str, tz: str | None) -> None:
+    orders = _store_orders()
+    spec = lf.ltv.CohortLTV(
+        horizon="56D", use_prophet=False, min_customers=50, cohort=cohort, tz=tz
+    )
+    assert_parity(orders, spec, by="channel")
+    assert_parity(orders, spec, by=["country", "channel"], observed_until="2026-03-10")
+
+
+@st.composite
+def order_logs(draw: st.DrawFn) -> pd.DataFrame:
+    n = draw(st.integers(1, 60))
+    customers = draw(
+        st.lists(st.sampled_from(["a", "b", "c", "d", "e", None]), min_size=n, max_size=n)
+    )
+    seconds = draw(st.lists(st.integers(0, 70 * 86_400), min_size=n, max_size=n))
+    values = draw(
+        st.lists(st.sampled_from([-5.0, 0.0, 3.0, 10.0, 99.5, np.nan]), min_size=n, max_size=n)
+    )
+    segments = draw(st.lists(st.sampled_from(["x", "y", None]), min_size=n, max_size=n))
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(customers, dtype=object),
+            "timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(seconds, unit="s"),
+            "revenue": values,
+            "seg": pd.Series(segments, dtype=object),
+        }
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    orders=order_logs(),
+    refunds=st.sampled_from(["net", "drop"]),
+    by=st.sampled_from([None, "seg"]),
+    cut=st.sampled_from([None, "2026-02-01"]),
+)
+def test_hypothesis_orders_match_in_memory(
+    orders: pd.DataFrame, refunds: str, by: str | None, cut: str | None
+) -> None:
+    spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False, refunds=refunds)  # type: ignore[arg-type]
+    try:
+        memory = spec.fit(orders, by=by, observed_until=cut)
+    except lf.LinkstarError as exc:
+        with pytest.raises(type(exc)):
+            spec.fit(_table(orders), by=by, observed_until=cut)
+        return
+    engine = spec.fit(_table(orders), by=by, observed_until=cut)
+    pd.testing.assert_frame_equal(
+        engine.predict(at="28D").to_frame(), memory.predict(at="28D").to_frame(), check_dtype=False
+    )
+    assert str(engine.provenance.inputs["orders"]) == str(memory.provenance.inputs["orders"])
+
+
+def test_whole_seconds_and_columns_are_checked() -> None:
+    orders = _store_orders()
+    table = _table(orders)
+    with pytest.raises(ParameterError, match="'step'"):
+        lf.ltv.CohortLTV(step="1500ms").fit(table)
+    with pytest.raises(ParameterError, match="'observed_until'"):
+        lf.ltv.CohortLTV().fit(table, observed_until="2026-03-10 00:00:00.5")
+    with pytest.raises(ColumnNotFoundError, match="'spend'"):
+        lf.ltv.CohortLTV().fit(table, value="spend")
+
+
+def test_engine_fit_has_no_per_customer_values() -> None:
+    fit = lf.ltv.CohortLTV(horizon="28D", use_prophet=False).fit(_table(_store_orders()))
+    assert fit.expected_revenue("2026-05-01")["expected"].sum() > 0
+    with pytest.raises(SchemaError, match="per-customer"):
+        fit.expected_customer_revenue("2026-05-01")
