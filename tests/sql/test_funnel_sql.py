@@ -193,8 +193,8 @@ def test_engine_failures_carry_the_sql() -> None:
 
 def test_core_import_does_not_load_ibis() -> None:
     code = (
-        "import sys, linkstar_funnel, linkstar_funnel.sql; "
-        "assert not [m for m in sys.modules if m.split('.')[0] in ('ibis', 'duckdb')]"
+        "import sys, linkstar_funnel, linkstar_funnel.sql, linkstar_funnel.ltv; "
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('ibis', 'duckdb', 'pyspark')]"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
