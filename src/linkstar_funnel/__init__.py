@@ -21,6 +21,7 @@ from . import (
     report,
     results,
     schema,
+    sql,
     stages,
 )
 from ._version import __version__
@@ -153,6 +154,7 @@ __all__ = [
     "report",
     "results",
     "schema",
+    "sql",
     "stage_template",
     "stage_templates",
     "stages",
