@@ -40,6 +40,12 @@ def assert_parity(orders: pd.DataFrame, spec: lf.ltv.CohortLTV, **kwargs: Any) -
     return engine
 
 
+def test_default_cut_on_whole_seconds_matches() -> None:
+    orders = _store_orders()  # whole seconds: the default cuts agree
+    spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False)
+    assert_parity(orders, spec)
+
+
 def _store_orders() -> pd.DataFrame:
     orders = lf.datasets.make_demo_store(n_users=20_000, seed=5).orders
     return orders.assign(timestamp=orders["timestamp"].dt.floor("s"))
@@ -62,7 +68,9 @@ def order_logs(draw: st.DrawFn) -> pd.DataFrame:
     customers = draw(
         st.lists(st.sampled_from(["a", "b", "c", "d", "e", None]), min_size=n, max_size=n)
     )
-    seconds = draw(st.lists(st.integers(0, 70 * 86_400), min_size=n, max_size=n))
+    # Milliseconds: orders a fraction of a second before a period boundary must fall in
+    # the same period on both engines.
+    millis = draw(st.lists(st.integers(0, 70 * 86_400_000), min_size=n, max_size=n))
     values = draw(
         st.lists(st.sampled_from([-5.0, 0.0, 3.0, 10.0, 99.5, np.nan]), min_size=n, max_size=n)
     )
@@ -70,7 +78,7 @@ def order_logs(draw: st.DrawFn) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": pd.Series(customers, dtype=object),
-            "timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(seconds, unit="s"),
+            "timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(millis, unit="ms"),
             "revenue": values,
             "seg": pd.Series(segments, dtype=object),
         }
@@ -82,10 +90,10 @@ def order_logs(draw: st.DrawFn) -> pd.DataFrame:
     orders=order_logs(),
     refunds=st.sampled_from(["net", "drop"]),
     by=st.sampled_from([None, "seg"]),
-    cut=st.sampled_from([None, "2026-02-01"]),
+    cut=st.sampled_from(["2026-02-01", "2026-01-15 12:00:01", "2026-03-20"]),
 )
 def test_hypothesis_orders_match_in_memory(
-    orders: pd.DataFrame, refunds: str, by: str | None, cut: str | None
+    orders: pd.DataFrame, refunds: str, by: str | None, cut: str
 ) -> None:
     spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False, refunds=refunds)  # type: ignore[arg-type]
     try:
@@ -117,3 +125,21 @@ def test_engine_fit_has_no_per_customer_values() -> None:
     assert fit.expected_revenue("2026-05-01")["expected"].sum() > 0
     with pytest.raises(SchemaError, match="per-customer"):
         fit.expected_customer_revenue("2026-05-01")
+
+
+def test_orders_a_fraction_of_a_second_before_a_period_boundary() -> None:
+    cut = pd.Timestamp("2026-03-01")
+    week = pd.Timedelta("7D")
+    times = [cut - 3 * week - pd.Timedelta(s) for s in ("0.5s", "0s", "1.5s")]
+    times += [cut - week - pd.Timedelta("0.25s"), cut - pd.Timedelta("0.5s")]
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "a", "b"],
+            "timestamp": times,
+            "revenue": [10.0, 20.0, 30.0, 5.0, 7.0],
+        }
+    )
+    spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False, cohort="D")
+    engine = assert_parity(orders, spec, observed_until=cut)
+    # a and c first ordered just before the boundary three weeks before the cut, b at it.
+    assert sorted(zip(engine.cells.acq.tolist(), engine.cells.n.tolist())) == [(-4, 2), (-3, 1)]

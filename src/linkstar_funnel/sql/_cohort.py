@@ -27,7 +27,7 @@ from ..ltv._cohort_cells import MISSING, cut_ns, factorize_paths
 from ..ltv._cohort_fit import CellTable
 from ..schema import RowAccounting, TimeValues
 from ._errors import execute
-from ._tables import check_columns, check_time, sql_table
+from ._tables import check_columns, check_time, epoch_seconds, sql_table
 
 __all__ = ["EngineCells", "engine_cells"]
 
@@ -115,7 +115,7 @@ def engine_cells(
         cut_s = _whole_seconds(
             cut_ns(observed_until, TimeValues(np.array([last_ns]), tz, time)), "observed_until"
         )
-    secs = t[time].epoch_seconds()
+    secs = epoch_seconds(t[time])
     late = ok & (secs >= cut_s)
     refund = ok & ~late & (t[value] < 0) if drop_refunds else t[value].isnull() & False  # noqa: PD003 - Ibis expression
     counts = execute(
@@ -133,7 +133,7 @@ def engine_cells(
         __lf_c=kept[customer],
         __lf_s=secs,
         __lf_v=kept[value].cast("float64"),
-        __lf_p=-((cut_s - kept[time].epoch_seconds() + step_s - 1) // step_s),
+        __lf_p=-((cut_s - epoch_seconds(kept[time]) + step_s - 1) // step_s),
         __lf_rank=ibis.row_number().over(group_by=kept[customer], order_by=[kept[time], *tie]),
         **segs,
     )

@@ -36,7 +36,7 @@ from ..funnel._result import OTHER, FunnelResult, tidy_counts
 from ..schema import RowAccounting
 from ._errors import backend_name, execute, to_sql
 from ._stages import stage_predicate
-from ._tables import check_columns, check_time, interval, sql_table
+from ._tables import check_columns, check_time, epoch_seconds, interval, sql_table
 
 if TYPE_CHECKING:
     from ..funnel._spec import Funnel
@@ -220,7 +220,7 @@ def _counts_expr(
     per_ent = leveled.group_by(ent).aggregate(**{_LV: leveled[_LV].max(), _EN: first_t})
     per_ent = per_ent.filter(per_ent[_LV] >= 1)
     # Entry quarter-hour (seconds since the epoch // 900): trends in any time zone.
-    per_ent = per_ent.mutate(**{_Q: per_ent[_EN].epoch_seconds() // _QUARTER_S})
+    per_ent = per_ent.mutate(**{_Q: epoch_seconds(per_ent[_EN]) // _QUARTER_S})
     segs = [_seg(i) for i in range(len(by_cols))]
     if by_cols:
         firsts = rows.filter(rows[_K] == 1)

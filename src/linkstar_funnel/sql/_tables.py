@@ -12,7 +12,14 @@ import attrs
 from ..errors import ColumnNotFoundError, ParameterError, TimeColumnError
 from ._errors import quiet_engine
 
-__all__ = ["SQLTable", "check_columns", "interval", "is_spark_frame", "sql_table"]
+__all__ = [
+    "SQLTable",
+    "check_columns",
+    "epoch_seconds",
+    "interval",
+    "is_spark_frame",
+    "sql_table",
+]
 
 
 @attrs.frozen
@@ -175,3 +182,9 @@ def interval(ns: int) -> Any:
         if ns % size == 0:
             return ibis.interval(ns // size, unit=unit)
     return ibis.interval(ns // 1000, unit="us")
+
+
+def epoch_seconds(column: Any) -> Any:
+    """Whole seconds since the epoch, floored, as int64. (Ibis types ``epoch_seconds()`` as
+    int32, but DuckDB computes a fraction that the cast would truncate toward zero.)"""
+    return column.epoch_seconds().floor().cast("int64")
