@@ -202,9 +202,14 @@ def test_plot_returns_axes() -> None:
     plt.close("all")
 
 
-def test_parallel_pass_matches_single_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("counting", ["users", "totals"])
+def test_parallel_pass_matches_single_thread(
+    monkeypatch: pytest.MonkeyPatch, counting: str
+) -> None:
+    # users: threads write disjoint slices of the per-entity arrays; totals: growable
+    # per-thread buffers, concatenated.
     events = log(5000)
-    spec = Funnel(STAGES, counting="totals")
+    spec = Funnel(STAGES, counting=counting)  # type: ignore[arg-type]
     one = spec.compute(events, time="ts", by="country")
     monkeypatch.setattr(_engine, "_PARALLEL_ROWS", 0)
     monkeypatch.setattr(_engine, "_MAX_THREADS", 3)

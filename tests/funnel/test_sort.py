@@ -17,10 +17,18 @@ from linkstar_funnel.funnel import _sort
     st.booleans(),
     st.booleans(),
     st.booleans(),
+    st.booleans(),
     st.integers(0, 2**32 - 1),
 )
 def test_prepare_equals_stable_sort(
-    n: int, n_ent: int, threads: int, keep_all: bool, with_x: bool, with_extra: bool, seed: int
+    n: int,
+    n_ent: int,
+    threads: int,
+    keep_all: bool,
+    with_x: bool,
+    with_extra: bool,
+    with_xextra: bool,
+    seed: int,
 ) -> None:
     rng = np.random.default_rng(seed)
     ent = rng.integers(0, n_ent, n)
@@ -29,12 +37,14 @@ def test_prepare_equals_stable_sort(
     lut = np.array([0, 1, 2, 3], dtype=np.int32)  # event 0 matches no stage
     extra = rng.integers(0, 2, n).astype(np.int32) * 4 if with_extra else lut[:0]
     xlut = np.array([1, 0, 0, 0], dtype=np.int32) if with_x else lut[:0]
+    # Per-row exclusion bits (a filtered exclusion stage) only come with an exclusion lut.
+    xextra = rng.integers(0, 2, n).astype(np.int32) * 2 if with_x and with_xextra else lut[:0]
     seg = rng.integers(0, 3, n)
     starts, ts_s, ms_s, xs_s, seg_s = _sort.prepare(
-        ent, n_ent, ts, ev, lut, extra, xlut, lut[:0], seg, keep_all, threads=threads
+        ent, n_ent, ts, ev, lut, extra, xlut, xextra, seg, keep_all, threads=threads
     )
     bits = lut[ev] | (extra if with_extra else 0)
-    xbits = xlut[ev] if with_x else np.zeros(n, dtype=np.int32)
+    xbits = xlut[ev] | (xextra if len(xextra) else 0) if with_x else np.zeros(n, dtype=np.int32)
     kept = keep_all | (bits != 0) | (xbits != 0)
     order = np.lexsort((ts[kept], ent[kept]))  # by entity, then time; stable (frame order)
     assert (

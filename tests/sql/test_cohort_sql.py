@@ -142,4 +142,5 @@ def test_orders_a_fraction_of_a_second_before_a_period_boundary() -> None:
     spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False, cohort="D")
     engine = assert_parity(orders, spec, observed_until=cut)
     # a and c first ordered just before the boundary three weeks before the cut, b at it.
-    assert sorted(zip(engine.cells.acq.tolist(), engine.cells.n.tolist())) == [(-4, 2), (-3, 1)]
+    cells = sorted(zip(engine.cells.acq.tolist(), engine.cells.n.tolist(), strict=True))
+    assert cells == [(-4, 2), (-3, 1)]

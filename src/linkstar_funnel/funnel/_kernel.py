@@ -42,6 +42,18 @@ def _grow(arr: Any, need: int) -> Any:  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
+def _attempts_bound(starts: Any, e: int, ms: Any, k_n: int) -> int:  # pragma: no cover
+    """At most this many attempts of entity ``e`` (totals): each one but the last completes
+    the funnel on its own row matching the last stage."""
+    last = 1 << (k_n - 1)
+    n = 1
+    for r in range(starts[e], starts[e + 1]):
+        if ms[r] & last:
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
 def funnel_pass(
     starts: Any,
     ts: Any,
@@ -126,7 +138,7 @@ def funnel_pass(
         )
         if e == n_ent:
             break
-        grow_o = (starts[e + 1] - starts[e] + 1) if totals else 1
+        grow_o = _attempts_bound(starts, e, ms, k_n) if totals else 1
         if not dense and o + grow_o > out_level.shape[0]:
             out_ent = _grow(out_ent, o + grow_o)
             out_level = _grow(out_level, o + grow_o)
@@ -178,8 +190,8 @@ def _entity_loop(
     write_seg = has_seg or not dense
     for e in range(e0, n_ent):
         lo, hi = starts[e], starts[e + 1]
-        # Worst case: an attempt per row (totals), each reaching every stage.
-        need = (hi - lo + 1) if totals else 1
+        # Worst case: every attempt reaching every stage.
+        need = _attempts_bound(starts, e, ms, k_n) if totals else 1
         if o + need > out_level.shape[0] or w + k_n * need > r_t.shape[0]:
             return e, o, w
         in_funnel = False

@@ -162,7 +162,9 @@ def prepare(
     bits and segment codes per kept row. Empty ``extra``/``xextra``/``seg`` mean none;
     ``keep_all`` keeps rows matching no stage (strict mode's "any event breaks")."""
     rows = _ranges(len(ent), max(1, threads))
-    counts = np.zeros((max(1, len(rows)), n_ent), dtype=np.int64)
+    # Per (range, entity) counts, then fill positions: int32 while the rows fit.
+    small = len(ent) < np.iinfo(np.int32).max
+    counts = np.zeros((max(1, len(rows)), n_ent), dtype=np.int32 if small else np.int64)
     with ThreadPoolExecutor(max_workers=max(1, len(rows))) as pool:
 
         def count(p: int) -> None:
