@@ -62,3 +62,19 @@ def test_default_callback_writes_to_stderr_and_queries_are_logged(
 def test_every_must_be_positive() -> None:
     with pytest.raises(ParameterError, match="'every'"), progress(every=0):
         pass
+
+
+def test_a_failed_query_is_reported_as_failed_and_its_error_kept() -> None:
+    seen: list[QueryProgress] = []
+
+    def picky(report: QueryProgress) -> None:
+        seen.append(report)
+        if report.done:
+            msg = "the callback fails too"
+            raise RuntimeError(msg)
+
+    error = "engine"
+    with pytest.raises(KeyError, match=error), progress(picky), reporting("doomed", "duckdb"):
+        raise KeyError(error)
+    assert seen[-1].done
+    assert seen[-1].failed

@@ -14,9 +14,9 @@ Rules (each one visible in the resulting journeys' provenance):
   the input's row order; a touch at the very instant of a conversion counts for it;
 * ``channel_map`` groups labels (e.g. campaign → channel); unmapped labels keep their name.
 
-Ibis tables, DuckDB relations and :class:`~linkstar_funnel.sql.SQLTable` inputs are
-computed in their engine by ``linkstar_funnel.sql._journeys`` (same rules; Ibis is
-imported only then). SQL tables have no row order, so that result is canonical: channels
+Ibis tables, DuckDB relations, Spark DataFrames and :class:`~linkstar_funnel.sql.SQLTable`
+inputs are computed in their engine by ``linkstar_funnel.sql._journeys`` (same rules; Ibis
+is imported only then). SQL tables have no row order, so that result is canonical: channels
 sorted by name, journeys by user then time.
 """
 
@@ -58,8 +58,9 @@ def journeys_from_touchpoints(
     ----------
     touches
         One row per touch: user, time, channel (never modified). A pandas frame, or an
-        Ibis table / DuckDB relation / :class:`~linkstar_funnel.sql.SQLTable` to compute
-        in that engine (either input being one sends both there).
+        Ibis table, DuckDB relation, Spark DataFrame or
+        :class:`~linkstar_funnel.sql.SQLTable` to compute in that engine (either input
+        being one sends both there).
     conversions
         One row per conversion (an order): user, time and optionally its value. On the
         SQL engine a user's conversions at the same instant are ranked by the

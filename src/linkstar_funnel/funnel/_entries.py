@@ -3,7 +3,8 @@
 Trends count entities by the period in which they entered the funnel (first reached step
 1). The in-memory engine has every entity's entry time (weight 1 each); the SQL engine
 returns counts per (level, segment, entry quarter-hour) instead, so trends in any time zone
-(every zone's offset is a multiple of 15 minutes) need no second query.
+need no second query (exact for every UTC offset in use since 1972, all multiples of 15
+minutes; entries before then in zones on local mean time may fall in the next period).
 """
 
 from __future__ import annotations

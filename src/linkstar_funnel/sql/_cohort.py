@@ -56,11 +56,12 @@ class EngineCells:
         self.accounting = accounting
 
 
-def _whole_seconds(ns: int, param: str) -> int:
+def _whole_seconds(ns: int, param: str, value: object) -> int:
     if ns % _NS:
         msg = (
             f"The {param!r} parameter of CohortLTV.fit must be a whole number of seconds on "
-            f"the SQL engine. Got {pd.Timedelta(ns % _NS, unit='ns')} past the second."
+            f"the SQL engine. Got {value!r} ({pd.Timedelta(ns % _NS, unit='ns')} past the "
+            "second) instead."
         )
         raise ParameterError(msg)
     return ns // _NS
@@ -92,7 +93,7 @@ def engine_cells(
         "orders",
     )
     check_time(t, time, "orders")
-    step_s = _whole_seconds(int(step.value), "step")
+    step_s = _whole_seconds(int(step.value), "step", step)
     tz = t[time].type().timezone
     # Row accounting and the last time, in one query.
     ok: Any = ibis.literal(True)
@@ -113,7 +114,9 @@ def engine_cells(
         cut_s = last_ns // _NS + 1
     else:
         cut_s = _whole_seconds(
-            cut_ns(observed_until, TimeValues(np.array([last_ns]), tz, time)), "observed_until"
+            cut_ns(observed_until, TimeValues(np.array([last_ns]), tz, time)),
+            "observed_until",
+            observed_until,
         )
     secs = epoch_seconds(t[time])
     late = ok & (secs >= cut_s)
@@ -175,20 +178,23 @@ def _cells(
 ) -> tuple[CellTable, list[tuple[str, ...]], pd.DatetimeIndex]:
     """Merge the engine's (segments, quarter-hour, acquisition) rows into model cells."""
 
-    def keyed(frame: pd.DataFrame) -> tuple[pd.DatetimeIndex, IntArray, list[tuple[str, ...]]]:
-        starts = TimeValues(
-            frame["__lf_q"].to_numpy(np.int64) * (_QUARTER_S * _NS), tz, "cohort"
-        ).bucket(cohort, cohort_tz)
-        paths = [
-            tuple(MISSING if pd.isna(v) else str(v) for v in row)
-            for row in frame[list(seg_names)].astype(object).itertuples(index=False, name=None)
-        ]
-        return starts, frame["__lf_a"].to_numpy(np.int64), paths
+    def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+        """Segment values as the in-memory path labels them (text; missing: MISSING)."""
+        out = frame.copy()
+        for c in seg_names:
+            out[c] = frame[c].astype(object).where(frame[c].notna(), MISSING).astype(str)
+        return out
 
-    c_start, c_acq, c_paths = keyed(per_cell)
-    leaf, leaf_paths = factorize_paths(c_paths)
-    coh_code, coh_labels = pd.factorize(c_start, sort=True)
-    key = np.column_stack([leaf, coh_code, c_acq])
+    pc, pa = labelled(per_cell), labelled(per_age)
+    starts = TimeValues(pc["__lf_q"].to_numpy(np.int64) * (_QUARTER_S * _NS), tz, "cohort").bucket(
+        cohort, cohort_tz
+    )
+    paths: list[tuple[str, ...]] = (
+        list(zip(*(pc[c] for c in seg_names), strict=True)) if seg_names else [()] * len(pc)
+    )
+    leaf, leaf_paths = factorize_paths(paths)
+    coh_code, coh_labels = pd.factorize(starts, sort=True)
+    key = np.column_stack([leaf, coh_code, pc["__lf_a"].to_numpy(np.int64)])
     ukey, cell_of_row = np.unique(key, axis=0, return_inverse=True)
     cell_of_row = cell_of_row.ravel()
     n_cells = len(ukey)
@@ -199,16 +205,14 @@ def _cells(
 
     k_obs = -ukey[:, 2]
     k_max = int(k_obs.max())
-    index = {tuple(r): i for i, r in enumerate(ukey.tolist())}
-    a_start, a_acq, a_paths = keyed(per_age)
-    leaf_index = {p: i for i, p in enumerate(leaf_paths)}
-    a_coh = pd.DatetimeIndex(coh_labels).get_indexer(a_start)
-    rows = np.array(
-        [
-            index[(leaf_index[p], int(c), int(a))]
-            for p, c, a in zip(a_paths, a_coh, a_acq, strict=True)
-        ],
-        dtype=np.int64,
+    # (segments, quarter-hour, acquisition) is unique in per_cell: its cell, per age row.
+    keys = [*seg_names, "__lf_q", "__lf_a"]
+    rows = (
+        pa[keys]
+        .merge(pc[keys].assign(__lf_cell=cell_of_row), on=keys, how="left", validate="m:1")[
+            "__lf_cell"
+        ]
+        .to_numpy(np.int64)
     )
     age = per_age["__lf_age"].to_numpy(np.int64)
     flat = np.bincount(

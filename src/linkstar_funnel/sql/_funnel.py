@@ -47,7 +47,8 @@ IntArray = npt.NDArray[np.int64]
 
 _T, _K, _S, _R, _G, _LV = "__lf_t", "__lf_k", "__lf_s", "__lf_r", "__lf_g", "__lf_level"
 _EN, _Q = "__lf_entry", "__lf_q"
-#: Entry times are returned floored to quarter-hours (every time zone's offset divides).
+#: Entry times are returned floored to quarter-hours: every UTC offset in use since 1972
+#: is a multiple of 15 minutes (older local-mean-time offsets are not).
 _QUARTER_S = 900
 
 
@@ -256,6 +257,18 @@ def _sort_key(column: pd.Series, first: dict[Any, int] | None) -> IntArray:
     return np.asarray(codes, dtype=np.int64)
 
 
+def _row_codes(rows: pd.DataFrame, labels: pd.DataFrame, by_cols: tuple[str, ...]) -> IntArray:
+    """Position in ``labels`` of each row of ``rows`` (same columns; missing values match)."""
+    key_rows = np.zeros(len(rows), dtype=np.int64)
+    key_labels = np.zeros(len(labels), dtype=np.int64)
+    for b in by_cols:
+        both = pd.concat([labels[b], rows[b]], ignore_index=True).astype(object)
+        code, uniq = pd.factorize(both, use_na_sentinel=False)
+        key_labels = key_labels * len(uniq) + code[: len(labels)]
+        key_rows = key_rows * len(uniq) + code[len(labels) :]
+    return np.asarray(pd.Index(key_labels).get_indexer(pd.Index(key_rows)), dtype=np.int64)
+
+
 def _assemble(
     spec: Funnel,
     frame: pd.DataFrame,
@@ -279,8 +292,7 @@ def _assemble(
         orders = list(appearance)
     keys = [_sort_key(labels[b], o) for b, o in reversed(list(zip(by_cols, orders, strict=True)))]
     labels = labels.iloc[np.lexsort(keys)].reset_index(drop=True)
-    index = {tuple(r): i for i, r in enumerate(labels.itertuples(index=False, name=None))}
-    codes = np.array([index[tuple(r)] for r in segs.itertuples(index=False, name=None)], np.int64)
+    codes = _row_codes(segs, labels, by_cols)
     reach = np.zeros((len(labels), k_n), dtype=np.int64)
     for k in range(1, k_n + 1):
         ok = levels >= k
@@ -294,7 +306,7 @@ def _assemble(
         other = pd.DataFrame({b: [OTHER] for b in by_cols})
         labels = pd.concat([labels.iloc[keep], other], ignore_index=True).astype(object)
         reach = np.vstack([reach[keep], reach[rest].sum(axis=0, keepdims=True)])
-        remap = np.full(len(index), len(keep), dtype=np.int64)
+        remap = np.full(len(size), len(keep), dtype=np.int64)
         remap[keep] = np.arange(len(keep))
         codes = remap[codes]
     return labels.astype(object), reach, codes
@@ -325,8 +337,8 @@ def compute_funnel(
     -------
     FunnelResult
         Counts per stage (and segment), as the in-memory engine gives them, and
-        ``trends()`` (entry times come back floored to quarter-hours, exact in every time
-        zone). The per-entity drill-down (``users()``, step times) is not available: those
+        ``trends()`` (entry times come back floored to quarter-hours, exact for every UTC
+        offset in use since 1972). The per-entity drill-down (``users()``, step times) is not available: those
         methods raise the same error as on a :meth:`Funnel.from_counts` result.
 
     Raises

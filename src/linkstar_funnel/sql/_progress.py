@@ -27,13 +27,14 @@ logger = logging.getLogger("linkstar_funnel.sql")
 
 @attrs.frozen
 class QueryProgress:
-    """One report: which query (``what``), on which engine, seconds so far, and whether
-    it has finished."""
+    """One report: which query (``what``), on which engine, seconds so far, whether it
+    has finished, and whether it failed (then the engine's error follows)."""
 
     what: str
     backend: str
     seconds: float
     done: bool
+    failed: bool = False
 
 
 Callback = Callable[[QueryProgress], None]
@@ -44,7 +45,9 @@ _CURRENT: contextvars.ContextVar[tuple[Callback, float] | None] = contextvars.Co
 
 def print_progress(report: QueryProgress) -> None:
     """The default callback: one line on stderr per report."""
-    if report.done:
+    if report.failed:
+        line = f"{report.what} on {report.backend}: failed after {report.seconds:,.1f} s"
+    elif report.done:
         line = f"{report.what} on {report.backend}: done in {report.seconds:,.1f} s"
     elif report.seconds == 0:
         line = f"{report.what} on {report.backend}: running..."
@@ -112,13 +115,24 @@ def reporting(what: str, backend: str) -> Iterator[None]:
 
         ticker = threading.Thread(target=tick, name="linkstar-progress", daemon=True)
         ticker.start()
+    failed = False
     try:
         yield
+    except BaseException:
+        failed = True
+        raise
     finally:
         stop.set()
         if ticker is not None:
             ticker.join()
         seconds = time.perf_counter() - start
-        logger.info("%s on %s: done in %.1f s", what, backend, seconds)
+        logger.info(
+            "%s on %s: %s in %.1f s", what, backend, "failed" if failed else "done", seconds
+        )
         if active is not None:
-            active[0](QueryProgress(what, backend, seconds, done=True))
+            report = QueryProgress(what, backend, seconds, done=True, failed=failed)
+            if failed:  # the engine's error matters more than the callback's
+                with contextlib.suppress(Exception):
+                    active[0](report)
+            else:
+                active[0](report)

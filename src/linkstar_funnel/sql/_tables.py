@@ -57,7 +57,9 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
         in-memory connection shared by every path read without ``con``). For a DuckDB
         relation: the ``duckdb`` connection it was made on (default: DuckDB's default
         connection, the one ``duckdb.sql`` uses). For a Spark DataFrame: an Ibis PySpark
-        backend (default: one per Spark session, shared).
+        backend (default: one for the DataFrame's session, shared by the tables of that
+        session). Note that Ibis' PySpark backend sets the session's
+        ``spark.sql.session.timeZone`` to UTC when it connects.
 
     Returns
     -------
@@ -106,7 +108,7 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
 
 
 #: Default connections, shared so that tables read without ``con=`` can be joined (one
-#: in-memory DuckDB for Parquet paths; one Ibis backend per Spark session).
+#: in-memory DuckDB for Parquet paths; an Ibis backend for the Spark session last used).
 _DEFAULTS: dict[object, Any] = {}
 
 
@@ -119,13 +121,14 @@ def _default_duckdb() -> Any:
 
 
 def _spark_backend(session: Any) -> Any:
+    """The Ibis backend of the last Spark session used (one kept: a stopped or replaced
+    session is let go)."""
     import ibis
 
-    key = ("spark", id(session))
-    held = _DEFAULTS.get(key)
+    held = _DEFAULTS.get("spark")
     if held is None or held[0] is not session:
         held = (session, ibis.pyspark.connect(session))
-        _DEFAULTS[key] = held
+        _DEFAULTS["spark"] = held
     return held[1]
 
 
