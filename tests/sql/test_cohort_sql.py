@@ -18,14 +18,12 @@ ibis = pytest.importorskip("ibis", reason="the SQL engine needs ibis-framework (
 pytest.importorskip("duckdb", reason="the SQL engine's default backend is DuckDB")
 
 from linkstar_funnel.sql import sql_table
-from linkstar_funnel.sql._errors import quiet_engine
 
 pytestmark = pytest.mark.filterwarnings("ignore:The 'future.infer_string' option")
 
 
 def _table(orders: pd.DataFrame) -> Any:
-    with quiet_engine():
-        return sql_table(ibis.memtable(orders.assign(row=np.arange(len(orders)))), row_order="row")
+    return sql_table(ibis.memtable(orders.assign(row=np.arange(len(orders)))), row_order="row")
 
 
 def assert_parity(orders: pd.DataFrame, spec: lf.ltv.CohortLTV, **kwargs: Any) -> Any:

@@ -26,7 +26,6 @@ ibis = pytest.importorskip("ibis", reason="the SQL engine needs ibis-framework (
 duckdb = pytest.importorskip("duckdb", reason="the SQL engine's default backend is DuckDB")
 
 from linkstar_funnel.sql import EngineError, sql_table
-from linkstar_funnel.sql._errors import quiet_engine
 
 # ibis.memtable reads pandas' deprecated 'future.infer_string' option under pandas 3.
 pytestmark = pytest.mark.filterwarnings("ignore:The 'future.infer_string' option")
@@ -35,8 +34,7 @@ T0 = pd.Timestamp("2026-03-01")
 
 
 def _memtable(frame: pd.DataFrame) -> Any:
-    with quiet_engine():
-        return ibis.memtable(frame)
+    return ibis.memtable(frame)
 
 
 def canonical(j: la.Journeys) -> list[tuple[Any, ...]]:
@@ -266,9 +264,8 @@ def test_engine_failure_is_an_engine_error_with_sql() -> None:
         "CREATE TABLE tp AS SELECT * FROM (VALUES ('a', TIMESTAMP '2026-01-01', 'seo')) "
         "AS t(user_id, timestamp, channel)"
     )
-    with quiet_engine():
-        backend = ibis.duckdb.from_connection(raw)
-        touches, conversions = backend.table("tp"), backend.table("tp")
+    backend = ibis.duckdb.from_connection(raw)
+    touches, conversions = backend.table("tp"), backend.table("tp")
     raw.execute("DROP TABLE tp")
     with pytest.raises(EngineError) as info:
         la.Journeys.from_touchpoints(touches, conversions)

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
 from ..errors import EngineError
 
-__all__ = ["EngineError", "execute", "quiet_engine", "to_sql"]
-
-
-@contextlib.contextmanager
-def quiet_engine() -> Iterator[None]:
-    """Silence, around one call, the deprecation chatter Ibis 12 triggers in its
-    dependencies (pandas 3's 'future.infer_string' option, DuckDB 2's fetch_arrow_table)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*future.infer_string", category=Warning)
-        warnings.filterwarnings("ignore", message=".*fetch_arrow_table", category=Warning)
-        yield
+__all__ = ["EngineError", "execute", "to_sql"]
 
 
 def backend_name(expr: Any) -> str:
@@ -56,7 +43,7 @@ def execute(expr: Any, what: str) -> pd.DataFrame:
 
     backend = backend_name(expr)
     try:
-        with reporting(what, backend), quiet_engine():
+        with reporting(what, backend):
             out = expr.execute()
     except Exception as exc:
         sql = to_sql(expr)

@@ -28,7 +28,7 @@ from .._validators import format_duration
 from ..attribution._journeys import DIRECT_NONE, Journeys
 from ..errors import EmptyFrameError, ParameterError, SchemaError, TimeZoneError
 from ..schema import RowAccounting
-from ._errors import backend_name, execute, quiet_engine, to_sql
+from ._errors import backend_name, execute, to_sql
 from ._tables import SQLTable, check_columns, check_time, interval, sql_table
 
 __all__ = ["journeys_from_tables"]
@@ -42,11 +42,10 @@ def _sources(touches: object, conversions: object) -> tuple[SQLTable, SQLTable]:
     """Both inputs as :class:`SQLTable` (a pandas frame as a memtable), on one connection."""
     import ibis
 
-    with quiet_engine():
-        srcs = [
-            SQLTable(ibis.memtable(x)) if isinstance(x, pd.DataFrame) else sql_table(x)
-            for x in (touches, conversions)
-        ]
+    srcs = [
+        SQLTable(ibis.memtable(x)) if isinstance(x, pd.DataFrame) else sql_table(x)
+        for x in (touches, conversions)
+    ]
     cons = [{id(getattr(b, "con", b)) for b in s.table._find_backends()[0]} for s in srcs]
     if cons[0] and cons[1] and not cons[0] & cons[1]:
         msg = (

@@ -10,7 +10,6 @@ from typing import Any
 import attrs
 
 from ..errors import ColumnNotFoundError, ParameterError, TimeColumnError
-from ._errors import quiet_engine
 
 __all__ = [
     "SQLTable",
@@ -87,8 +86,7 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
         paths = [os.fspath(s) for s in source]
     if paths is not None:
         backend = con if con is not None else _default_duckdb()
-        with quiet_engine():
-            return SQLTable(backend.read_parquet(paths), row_order)
+        return SQLTable(backend.read_parquet(paths), row_order)
     if type(source).__name__ == "DuckDBPyRelation":
         import duckdb
 
@@ -96,8 +94,7 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
         # A temporary view keeps the relation lazy (its SQL runs inside the funnel's query).
         view = f"lf_relation_{uuid.uuid4().hex}"
         raw.execute(f"CREATE TEMP VIEW {view} AS {source.sql_query()}")  # type: ignore[attr-defined]
-        with quiet_engine():
-            return SQLTable(ibis.duckdb.from_connection(raw).table(view), row_order)
+        return SQLTable(ibis.duckdb.from_connection(raw).table(view), row_order)
     if is_spark_frame(source):
         return SQLTable(_spark_table(source, con), row_order)
     msg = (
@@ -150,9 +147,8 @@ def _spark_table(frame: Any, con: Any) -> Any:
         raise ParameterError(msg) from exc
     view = f"lf_frame_{uuid.uuid4().hex}"
     frame.createOrReplaceTempView(view)
-    with quiet_engine():
-        backend = con if con is not None else _spark_backend(frame.sparkSession)
-        return backend.table(view)
+    backend = con if con is not None else _spark_backend(frame.sparkSession)
+    return backend.table(view)
 
 
 def check_columns(table: Any, roles: Sequence[tuple[str, str]], frame_name: str) -> None:
