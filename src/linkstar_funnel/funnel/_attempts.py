@@ -20,6 +20,15 @@ NEG = np.iinfo(np.int64).min
 ORDERED, STRICT, UNORDERED = 0, 1, 2
 
 
+@njit(cache=True, inline="always")
+def _serving_row(ms: Any, i: int, s: int) -> int:  # pragma: no cover
+    """The first row from ``i`` (within its tie group) matching stage ``s``."""
+    r = i
+    while ((ms[r] >> s) & 1) == 0:
+        r += 1
+    return r
+
+
 @njit(cache=True)
 def _ordered_attempt(
     lo: int,
@@ -47,7 +56,9 @@ def _ordered_attempt(
     reach_pos: Any,
     reach_start: Any,
 ) -> tuple[int, int]:  # pragma: no cover
-    """Ordered and strict modes over rows [lo, hi). Returns (level, end position)."""
+    """Strict mode, and the ordered mode with step windows, distinct events or strictly
+    increasing ties, over rows [lo, hi) (the plain ordered mode is
+    :func:`_ordered_fast_attempt`). Returns (level, end position)."""
     row_match, stage_match, seen, parent, queue = sc[0], sc[1], sc[2], sc[3], sc[4]
     for s in range(k_n):
         best[s] = NEG
@@ -59,7 +70,6 @@ def _ordered_attempt(
     prev_time = NEG
     started = False
     level = 0
-    fast = not (strict or has_gaps or distinct or strict_inc)
     i = lo
     while i < hi:
         t = ts[i]
@@ -74,35 +84,6 @@ def _ordered_attempt(
                     prev_s[s] = NEG
                 prev_time = t
             i = j
-            continue
-        if fast:  # ClickHouse's in-place update: stages of the group in ascending order
-            for s in range(k_n):
-                if (u_mask >> s) == 0:
-                    break
-                if ((u_mask >> s) & 1) == 0:
-                    continue
-                if s == 0:
-                    cand = NEG
-                    if not (entry_first and started):
-                        cand = t
-                        started = True
-                else:
-                    cand = best[s - 1]
-                    if cand == NEG or t - cand > window:
-                        continue
-                if cand == NEG:
-                    continue
-                best[s] = max(best[s], cand)
-                if reach_pos[s] == -1:
-                    r = i
-                    while ((ms[r] >> s) & 1) == 0:
-                        r += 1
-                    reach_pos[s] = r
-                    reach_start[s] = cand
-                    level = s + 1
-            i = j
-            if level == k_n:
-                return level, i
             continue
         # M[s]: best start of a chain that may take stage s at time t.
         mm[0] = NEG
@@ -154,10 +135,7 @@ def _ordered_attempt(
                     new[s] = max(new[s], mm[a])
         for s in range(k_n):
             if new[s] != NEG and reach_pos[s] == -1:
-                r = i
-                while ((ms[r] >> s) & 1) == 0:
-                    r += 1
-                reach_pos[s] = r
+                reach_pos[s] = _serving_row(ms, i, s)
                 reach_start[s] = new[s]
                 level = s + 1
         if strict:
@@ -226,10 +204,7 @@ def _ordered_fast_attempt(
                     continue
             best[s] = max(best[s], cand)
             if reach_pos[s] == -1:
-                r = i
-                while ((ms[r] >> s) & 1) == 0:
-                    r += 1
-                reach_pos[s] = r
+                reach_pos[s] = _serving_row(ms, i, s)
                 reach_start[s] = cand
                 level = s + 1
         i = j
