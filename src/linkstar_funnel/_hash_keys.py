@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-__all__ = ["hash_factorize"]
+__all__ = ["even_ranges", "hash_factorize"]
 
 #: At most this many threads (ranges); each holds a table of its range's distinct values.
 MAX_THREADS = 4
@@ -131,7 +131,8 @@ def _renumber(codes: Any, lo: int, hi: int, remap: Any) -> None:
         codes[i] = remap[codes[i]]
 
 
-def _cuts(n: int, parts: int) -> list[tuple[int, int]]:
+def even_ranges(n: int, parts: int) -> list[tuple[int, int]]:
+    """``[0, n)`` cut into ``parts`` contiguous ranges of about equal length."""
     edges = np.linspace(0, n, parts + 1).astype(np.int64)
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
 
@@ -154,7 +155,7 @@ def hash_factorize(
     keys = np.ascontiguousarray(keys)
     n_threads = max(1, min(MAX_THREADS, threads or os.cpu_count() or 1, n // 2))
     codes = np.empty(n, dtype=np.int64)
-    ranges = _cuts(n, n_threads)
+    ranges = even_ranges(n, n_threads)
     with ThreadPoolExecutor(max_workers=n_threads) as pool:
 
         def number(ab: tuple[int, int]) -> tuple[Any, int, npt.NDArray[np.int64]]:
@@ -184,7 +185,7 @@ def hash_factorize(
             (a + lo, a + hi, remaps[p])
             for p, (a, b) in enumerate(ranges)
             if p > 0
-            for lo, hi in _cuts(b - a, n_threads)
+            for lo, hi in even_ranges(b - a, n_threads)
         ]
         list(pool.map(lambda t: _renumber(codes, *t), tasks))
     return codes, np.concatenate(uniques)
@@ -195,6 +196,6 @@ def _search(
 ) -> npt.NDArray[np.int64]:
     """Code of each key in ``table`` (-1: absent), in parallel chunks."""
     found = np.empty(len(keys), dtype=np.int64)
-    chunks = _cuts(len(keys), n_threads)
+    chunks = even_ranges(len(keys), n_threads)
     list(pool.map(lambda ab: _lookup(table, bits, keys, ab[0], ab[1], found), chunks))
     return found

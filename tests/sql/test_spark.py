@@ -23,7 +23,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkstar_funnel.errors import DataQualityWarning, EmptyFrameError
 from linkstar_funnel.funnel import Funnel
 from linkstar_funnel.kpi import KPITree
 from linkstar_funnel.stages import Stage
@@ -51,6 +50,8 @@ if _java_major() < 17:
     pytest.skip("the Spark tests need Java 17+ on PATH", allow_module_level=True)
 
 from linkstar_funnel.sql import is_engine_table, sql_table
+
+from .test_funnel_sql import _run  # after the skips: that module skips without ibis
 
 pytestmark = [
     # PySpark and Ibis' PySpark backend warn about their own internals (pandas UDF styles,
@@ -89,22 +90,6 @@ def spark() -> Iterator[Any]:
     gc.collect()  # py4j's leftover sockets warn here, under this module's filters
 
 
-_COUNT_COLS = ("stage", "step", "users", "conversion_from_previous", "conversion_from_start")
-
-
-def _counts(spec: Funnel, source: object, **kwargs: Any) -> pd.DataFrame | str:
-    """Counts frame sorted by segment and step, or the error class name."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        try:
-            frame = spec.compute(source, **kwargs).to_frame()
-        except EmptyFrameError:
-            return "EmptyFrameError"
-    by = [c for c in frame.columns if c not in (*_COUNT_COLS, "drop_off")]
-    frame[by] = frame[by].astype(str)
-    return frame.sort_values([*by, "step"]).reset_index(drop=True)
-
-
 def _spark_frame(spark: Any, events: pd.DataFrame) -> Any:
     frame = events.assign(row=np.arange(len(events)))
     for col in frame.columns:
@@ -114,8 +99,8 @@ def _spark_frame(spark: Any, events: pd.DataFrame) -> Any:
 
 
 def assert_parity(spark: Any, events: pd.DataFrame, spec: Funnel, **kwargs: Any) -> None:
-    memory = _counts(spec, events, **kwargs)
-    engine = _counts(spec, sql_table(_spark_frame(spark, events), row_order="row"), **kwargs)
+    memory = _run(spec, events, **kwargs)
+    engine = _run(spec, sql_table(_spark_frame(spark, events), row_order="row"), **kwargs)
     if isinstance(memory, str) or isinstance(engine, str):
         assert memory == engine
         return

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from .._hash_keys import even_ranges
+
 
 @njit(cache=True, nogil=True)
 def _count(
@@ -140,11 +142,6 @@ def _order_by_time(
             seg_s[lo:hi] = seg_s[idx]
 
 
-def _ranges(n: int, parts: int) -> list[tuple[int, int]]:
-    edges = np.linspace(0, n, parts + 1).astype(np.int64)
-    return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
-
-
 def prepare(
     ent: Any,
     n_ent: int,
@@ -161,7 +158,7 @@ def prepare(
     """Return ``starts`` (entity offsets), and time-ordered ``ts``, stage bits, exclusion
     bits and segment codes per kept row. Empty ``extra``/``xextra``/``seg`` mean none;
     ``keep_all`` keeps rows matching no stage (strict mode's "any event breaks")."""
-    rows = _ranges(len(ent), max(1, threads))
+    rows = [(a, b) for a, b in even_ranges(len(ent), max(1, threads)) if b > a]
     # Per (range, entity) counts, then fill positions: int32 while the rows fit.
     small = len(ent) < np.iinfo(np.int32).max
     counts = np.zeros((max(1, len(rows)), n_ent), dtype=np.int32 if small else np.int64)

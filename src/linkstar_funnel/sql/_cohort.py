@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -36,24 +37,16 @@ _NS = 1_000_000_000
 _QUARTER_S = 900
 
 
+@attrs.frozen(eq=False)
 class EngineCells:
     """What :meth:`CohortLTV.fit` needs from the engine."""
 
-    def __init__(
-        self,
-        cells: CellTable,
-        leaf_paths: list[tuple[str, ...]],
-        cohort_labels: pd.DatetimeIndex,
-        cut: int,
-        tz: Any,
-        accounting: RowAccounting,
-    ) -> None:
-        self.cells = cells
-        self.leaf_paths = leaf_paths
-        self.cohort_labels = cohort_labels
-        self.cut = cut
-        self.tz = tz
-        self.accounting = accounting
+    cells: CellTable
+    leaf_paths: list[tuple[str, ...]]
+    cohort_labels: pd.DatetimeIndex
+    cut: int
+    tz: Any
+    accounting: RowAccounting
 
 
 def _whole_seconds(ns: int, param: str, value: object) -> int:
