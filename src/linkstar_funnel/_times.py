@@ -4,6 +4,7 @@ days, weeks and months in a market's time zone."""
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import zoneinfo
 from typing import Any
 
@@ -103,13 +104,14 @@ class TimeValues:
     ) -> pd.DatetimeIndex:
         """Start of the day (``"D"``), week from Monday (``"W"``) or month (``"M"``), in ``tz``."""
         wall = self.local(tz, naive_tz=naive_tz)
-        days = wall.floor("D")
+        days = wall.floor("D").as_unit("ns")
         if freq == "D":
             return days
         if freq == "W":
             return days - pd.to_timedelta(days.day_of_week, unit="D")
         if freq == "M":
-            return days.to_period("M").to_timestamp()
+            # to_timestamp() gives microseconds on pandas 3: callers read .asi8 as ns.
+            return days.to_period("M").to_timestamp().as_unit("ns")
         msg = f"The 'freq' parameter must be one of 'D', 'W', 'M'. Got {freq!r} instead."
         raise ParameterError(msg)
 
@@ -126,7 +128,7 @@ def read_times(series: pd.Series[Any], *, column: str, frame_name: str = "frame"
         return TimeValues(_to_ns(pd.DatetimeIndex(series)), _tz_label(dtype.tz), column)
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         return TimeValues(_to_ns(pd.DatetimeIndex(series)), None, column)
-    if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
+    if _holds_numbers(series):
         msg = (
             f"{where} must hold times; found numbers ({dtype}).\n"
             f"Hint: convert epoch numbers first, e.g. pd.to_datetime(df[{column!r}], unit='s')."
@@ -135,6 +137,21 @@ def read_times(series: pd.Series[Any], *, column: str, frame_name: str = "frame"
     if isinstance(dtype, pd.PeriodDtype):
         return TimeValues(_to_ns(pd.DatetimeIndex(series.dt.to_timestamp())), None, column)
     return _parse_times(series, column=column, where=where)
+
+
+def _holds_numbers(series: pd.Series[Any]) -> bool:
+    """Numbers in any dtype: numpy, nullable (``Int64``, ``Float64``, ``boolean``), Arrow, or
+    an object column whose values are all numbers (pandas would read them as nanoseconds)."""
+    dtype = series.dtype
+    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return True
+    if dtype != object:
+        return False
+    present = series[series.notna()]
+    if not len(present):
+        return False
+    is_number = present.map(lambda v: isinstance(v, numbers.Number)).to_numpy(dtype=bool)
+    return bool(is_number.all())
 
 
 def _to_ns(idx: pd.DatetimeIndex) -> IntArray:
