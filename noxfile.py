@@ -2,6 +2,9 @@
 
 Every session installs what it needs from ``pyproject.toml`` (PEP 735 dependency groups),
 so a fresh machine with only Python and pip can run any of them after ``pip install nox``.
+The versions come from ``constraints.txt`` (a universal lock of every group and extra), so
+a test run on one machine is the test run on the next; the library's own dependency ranges
+in ``pyproject.toml`` stay open. Refresh the lock with ``nox -s lock``.
 """
 
 from __future__ import annotations
@@ -20,21 +23,31 @@ ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
 
+CONSTRAINTS = ROOT / "constraints.txt"
+#: The groups and extras the lock covers (every session installs from it).
+LOCKED_GROUPS = ("test", "lint", "typecheck", "docs", "benchmarks")
+
+
 def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+def _install(session: nox.Session, *packages: str) -> None:
+    """pip install under the committed lock: the same versions on every machine."""
+    session.install("-c", str(CONSTRAINTS), *packages)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Unit, property and doc tests (pytest + hypothesis + doctests of src)."""
-    session.install("-e", ".", *_group("test"))
+    _install(session, "-e", ".", *_group("test"))
     session.run("pytest", *session.posargs, env={"MPLBACKEND": "Agg"})
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint rules and formatting."""
-    session.install(*_group("lint"))
+    _install(session, *_group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -42,14 +55,14 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over src/."""
-    session.install(".", *_group("typecheck"))
+    _install(session, ".", *_group("typecheck"))
     session.run("mypy", *session.posargs)
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the HTML docs with Sphinx, warnings as errors."""
-    session.install(".", *_group("docs"))
+    _install(session, ".", *_group("docs"))
     out = ROOT / "docs" / "_build" / "html"
     shutil.rmtree(out, ignore_errors=True)
     session.run(
@@ -68,7 +81,7 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def examples(session: nox.Session) -> None:
     """Run every script in examples/ on the bundled data."""
-    session.install(".")
+    _install(session, ".")
     tmp = Path(session.create_tmp())
     for script in sorted((ROOT / "examples").glob("*.py")):
         session.log(f"running {script.name}")
@@ -80,10 +93,35 @@ def examples(session: nox.Session) -> None:
 @nox.session
 def benchmarks(session: nox.Session) -> None:
     """Performance goals, as ratios against the named peer in the same run."""
-    session.install(".", *_group("benchmarks"))
+    _install(session, ".", *_group("benchmarks"))
     scripts = session.posargs or [str(p) for p in sorted((ROOT / "benchmarks").glob("bench_*.py"))]
     for script in scripts:
         session.run("python", script)
+
+
+@nox.session(default=False)
+def lock(session: nox.Session) -> None:
+    """Refresh constraints.txt: a universal resolution (every OS and Python >= 3.11) of the
+    package, its extras and every dependency group, by uv. Commit the result."""
+    session.install("uv")
+    groups = [arg for g in LOCKED_GROUPS for arg in ("--group", g)]
+    session.run(
+        "uv",
+        "pip",
+        "compile",
+        "pyproject.toml",
+        "--all-extras",
+        *groups,
+        "--universal",
+        "--python-version",
+        "3.11",
+        "--upgrade",
+        "--custom-compile-command",
+        "nox -s lock",
+        "-o",
+        str(CONSTRAINTS),
+        *session.posargs,
+    )
 
 
 @nox.session
