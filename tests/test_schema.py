@@ -364,3 +364,52 @@ def test_input_frames_are_never_mutated(
         assert table.frame is frame  # no copy of the caller's frame
         assert table.accounting.rows_in == n
     pd.testing.assert_frame_equal(frame, before)
+
+
+# ------------------------------------------------------------- shapes and number dtypes
+
+
+def test_multiindex_columns_are_refused() -> None:
+    frame = events_frame()
+    frame.columns = pd.MultiIndex.from_tuples([("u", "id"), ("t", "ts"), ("e", "name")])
+    with pytest.raises(lf.SchemaError, match="MultiIndex columns"):
+        validate_events(frame)
+
+
+def test_duplicate_column_names_are_refused_by_name() -> None:
+    frame = pd.concat([events_frame(), events_frame()[["event"]]], axis=1)
+    with pytest.raises(lf.SchemaError, match="duplicate column names: 'event'"):
+        validate_events(frame)
+
+
+def test_unhashable_column_name_is_a_parameter_error() -> None:
+    with pytest.raises(lf.ParameterError, match="'user' column"):
+        validate_events(events_frame(), user=["user_id"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.array([1_767_225_600, 1_767_229_200, None, 1_767_315_000], dtype="Int64"),
+        pd.array([1.7e9, 1.7e9, None, 1.8e9], dtype="Float64"),
+        pd.Series([1_767_225_600, 1_767_229_200, None, 1.8e9], dtype=object),
+        pd.Series([1, 2, 3, 4], dtype="int64[pyarrow]"),
+        pd.array([True, False, True, None], dtype="boolean"),
+    ],
+    ids=["Int64", "Float64", "object-numbers", "arrow-int", "boolean"],
+)
+def test_numbers_in_any_dtype_are_refused_as_times(values: object) -> None:
+    # pandas reads these as nanoseconds since 1970: silently wrong times, not an error.
+    with pytest.raises(lf.TimeColumnError, match="found numbers"):
+        validate_events(events_frame(timestamp=values))
+
+
+def test_month_buckets_are_nanoseconds() -> None:
+    # pandas 3's to_period().to_timestamp() gives microseconds; callers read .asi8 as ns.
+    tv = read_times(pd.Series(pd.to_datetime(["2026-03-15 12:00", "2026-04-01 00:00"])), column="t")
+    for freq in ("D", "W", "M"):
+        buckets = tv.bucket(freq)
+        assert buckets.unit == "ns"
+    assert list(tv.bucket("M").asi8) == list(
+        pd.to_datetime(["2026-03-01", "2026-04-01"]).as_unit("ns").asi8
+    )

@@ -30,7 +30,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -154,19 +154,52 @@ class Table:
 
 
 def as_frame(data: object, *, frame_name: str = "frame") -> pd.DataFrame:
-    """Accept a pandas DataFrame, or anything with ``to_pandas()`` (Arrow tables, polars)."""
-    if isinstance(data, pd.DataFrame):
-        return data
+    """Accept a pandas DataFrame, or anything with ``to_pandas()`` (Arrow tables, polars).
+
+    The columns must be flat (no MultiIndex) and uniquely named: a column named twice is
+    ambiguous, and the library will not guess which one the caller meant.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame([[1, 2]], columns=["user_id", "user_id"])
+    >>> as_frame(frame, frame_name="events")
+    Traceback (most recent call last):
+    ...
+    linkstar_funnel.errors.SchemaError: The events frame has duplicate column names: 'user_id'.
+    Hint: rename or drop the duplicates, e.g. df.loc[:, ~df.columns.duplicated()].
+    """
+    out = data if isinstance(data, pd.DataFrame) else _to_pandas(data)
+    if out is None:
+        msg = (
+            f"The {frame_name} argument must be a pandas DataFrame (or an object with "
+            f"to_pandas(), such as a pyarrow Table). Got {type(data).__name__} instead."
+        )
+        raise SchemaError(msg)
+    if isinstance(out.columns, pd.MultiIndex):
+        msg = (
+            f"The {frame_name} frame has MultiIndex columns ({out.columns.nlevels} levels); "
+            "the library reads flat, named columns.\nHint: flatten them, e.g. "
+            "df.columns = ['_'.join(map(str, c)) for c in df.columns]."
+        )
+        raise SchemaError(msg)
+    if not out.columns.is_unique:
+        dupes = out.columns[out.columns.duplicated()].unique()
+        msg = (
+            f"The {frame_name} frame has duplicate column names: "
+            f"{', '.join(repr(c) for c in dupes)}.\nHint: rename or drop the duplicates, "
+            "e.g. df.loc[:, ~df.columns.duplicated()]."
+        )
+        raise SchemaError(msg)
+    return out
+
+
+def _to_pandas(data: object) -> pd.DataFrame | None:
     to_pandas = getattr(data, "to_pandas", None)
     if callable(to_pandas):
         out = to_pandas()
         if isinstance(out, pd.DataFrame):
             return out
-    msg = (
-        f"The {frame_name} argument must be a pandas DataFrame (or an object with "
-        f"to_pandas(), such as a pyarrow Table). Got {type(data).__name__} instead."
-    )
-    raise SchemaError(msg)
+    return None
 
 
 def validate(
@@ -197,6 +230,12 @@ def validate(
     """
     frame = as_frame(data, frame_name=frame_name)
     for col in columns:
+        if not isinstance(col.name, Hashable) or isinstance(col.name, tuple):
+            msg = (
+                f"The {col.role!r} column of the {frame_name} frame must be named by one "
+                f"column name. Got {col.name!r} instead."
+            )
+            raise ParameterError(msg)
         if col.name not in frame.columns:
             raise ColumnNotFoundError(
                 col.name,
