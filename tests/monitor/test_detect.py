@@ -26,7 +26,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkstar_funnel.errors import ColumnNotFoundError, ParameterError, SchemaError
+from linkstar_funnel.errors import (
+    ColumnNotFoundError,
+    EmptyFrameError,
+    ParameterError,
+    SchemaError,
+    TimeColumnError,
+)
 from linkstar_funnel.monitor import Monitor, Threshold, detect
 
 from .simulate import START, rate_series
@@ -130,7 +136,7 @@ def test_dates_as_times_are_bucketed_in_the_market_zone() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"method": "arima"}, ParameterError, "'method' parameter of Monitor"),
+        ({"method": "arima"}, ParameterError, "'method' parameter of detect"),
         ({"alpha": 0.0}, ParameterError, "'alpha' parameter of Monitor"),
         ({"alpha": 1.96}, ParameterError, "'alpha' parameter"),
         ({"window": 0}, ParameterError, "'window' parameter"),
@@ -200,3 +206,87 @@ def test_prophet_finds_a_drop_quietly_and_restores_state(caplog: pytest.LogCaptu
     checks = alerts.checks()
     judged = checks.loc[checks["status"].isin(["ok", "alert"])]
     assert (judged["status"] == "alert").sum() <= 2
+
+
+@pytest.mark.parametrize("mode", ["backfill", "latest"])
+def test_a_row_without_date_is_dropped_and_counted_not_put_on_the_last_day(mode: str) -> None:
+    # A NaT date used to be indexed -1, i.e. written onto the last day: a false critical alert.
+    days = pd.date_range("2026-01-05", periods=40, freq="D")
+    frame = pd.DataFrame({"date": [*days, pd.NaT], "value": [10.0] * 40 + [100.0]})
+    alerts = detect(frame, mode=mode)  # type: ignore[arg-type]
+    assert alerts.to_frame().empty
+    last = alerts.checks().loc[lambda c: c["date"] == days[-1], "observed"]
+    assert last.tolist() == [10.0]
+    accounting = alerts.provenance.inputs["daily_kpis"]
+    assert accounting.rows_in == 41
+    assert accounting.rows_used == 40
+    assert [(d.reason, d.column, d.count) for d in accounting.dropped] == [
+        ("missing date", "date", 1)
+    ]
+
+
+def test_missing_values_and_counts_are_dropped_and_counted() -> None:
+    days = pd.date_range("2026-01-05", periods=30, freq="D")
+    counts = pd.DataFrame({"date": days, "successes": 300.0, "trials": 1000.0})
+    counts.loc[3, "successes"] = np.nan
+    counts.loc[4, "trials"] = np.nan
+    acc = detect(counts, method="pchart").provenance.inputs["daily_kpis"]
+    assert acc.rows_used == 28
+    values = pd.DataFrame({"date": days, "value": 1.0, "metric": "m"})
+    values.loc[5, "value"] = np.nan
+    values.loc[6, "metric"] = None
+    acc = detect(values).provenance.inputs["daily_kpis"]
+    assert sorted((d.reason, d.count) for d in acc.dropped) == [
+        ("missing metric", 1),
+        ("missing value", 1),
+    ]
+
+
+def test_monitor_frames_go_through_the_schema_layer() -> None:
+    days = pd.date_range("2026-01-05", periods=10, freq="D")
+    with pytest.raises(EmptyFrameError):
+        detect(pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"), "value": []}))
+    with pytest.raises(EmptyFrameError):
+        detect(pd.DataFrame({"date": [pd.NaT] * 3, "value": 1.0}))
+    with pytest.raises(TimeColumnError):
+        detect(pd.DataFrame({"date": np.arange(10), "value": 1.0}))
+    with pytest.raises(SchemaError, match="infinite"):
+        detect(pd.DataFrame({"date": days, "value": [np.inf] + [1.0] * 9}))
+    with pytest.raises(SchemaError):
+        detect(pd.DataFrame({"date": days, "value": "high"}))
+
+
+def test_by_as_one_column_name() -> None:
+    data, _ = rate_series(2, seed=3, days=30)
+    one = detect(data, by="series").checks()
+    assert one.equals(detect(data, by=["series"]).checks())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"by": 5}, "'by' parameter of detect"),
+        ({"since": "soon"}, "'since' parameter of detect"),
+        ({"date": 3}, "'date' parameter of detect"),
+        ({"tz": 1}, "'tz' parameter of detect"),
+        ({"min_relative_change": float("nan")}, "'min_relative_change' parameter of Monitor"),
+        ({"laney": "yes"}, "'laney' parameter of Monitor"),
+        ({"seed": 1.5}, "'seed' parameter of Monitor"),
+        ({"critical_alpha": 2.0}, "'critical_alpha' parameter of Monitor"),
+        ({"thresholds": [1]}, "'thresholds' parameter of Monitor"),
+        ({"thresholds": 3}, "'thresholds' parameter of Monitor"),
+    ],
+)
+def test_bad_arguments_are_parameter_errors(kwargs: dict[str, object], match: str) -> None:
+    data, _ = rate_series(1, seed=1, days=20)
+    with pytest.raises(ParameterError, match=match):
+        detect(data, **kwargs)  # type: ignore[arg-type]
+
+
+def test_threshold_refuses_nan_and_inf_bounds() -> None:
+    with pytest.raises(ParameterError, match="'below' parameter of Threshold"):
+        Threshold("x", below=float("nan"))
+    with pytest.raises(ParameterError, match="'above' parameter of Threshold"):
+        Threshold("x", above=float("inf"))
+    with pytest.raises(ParameterError, match="'metric' parameter of Threshold"):
+        Threshold(3, below=1.0)  # type: ignore[arg-type]

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .._validators import bad_parameter
-from ..errors import ColumnNotFoundError, SchemaError
-from ..schema import EVENT_COLUMNS, check_time_zone, validate_events
+from .._params import ColumnName, Columns, InstanceOf, Satisfies, validate_params
+from ..errors import ColumnNotFoundError, DataQualityWarning, ParameterError, SchemaError
+from ..schema import EVENT_COLUMNS, Column, as_frame, check_time_zone, read_times, validate
 
 __all__ = ["add_day_type", "daily_rate"]
 
-_OWNER = "daily_rate"
+_EVENT_NAMES = Satisfies(
+    lambda v: (
+        (isinstance(v, str) and bool(v))
+        or (
+            isinstance(v, list | tuple)
+            and bool(v)
+            and all(isinstance(x, str) and bool(x) for x in v)
+        )
+    ),
+    "an event name or a non-empty list of event names",
+)
+_ZONE = InstanceOf(str, description="a time zone name such as 'Europe/Berlin'")
+_NO_COLUMNS = Satisfies(lambda v: isinstance(v, list | tuple) and not v, "an empty list")
 
 
+@validate_params(date=ColumnName())
 def add_day_type(frame: pd.DataFrame, *, date: str = "date") -> pd.DataFrame:
     """A copy with ``weekday`` (0 is Monday) and ``is_weekend`` columns from ``date``.
+
+    Days are read in the times' own zone (or wall clock). Rows without a date get a missing
+    ``weekday`` and ``is_weekend`` (nullable dtypes then), with a
+    :class:`~linkstar_funnel.errors.DataQualityWarning`.
 
     Examples
     --------
@@ -26,11 +44,37 @@ def add_day_type(frame: pd.DataFrame, *, date: str = "date") -> pd.DataFrame:
     0 2026-03-06        4       False
     1 2026-03-07        5        True
     """
-    days = pd.DatetimeIndex(frame[date])
-    weekday = np.asarray(days.day_of_week, dtype=np.int64)
-    return frame.assign(weekday=weekday, is_weekend=weekday >= 5)
+    frame = as_frame(frame, frame_name="daily")
+    if date not in frame.columns:
+        raise ColumnNotFoundError(date, frame.columns, role="date", frame_name="daily")
+    times = read_times(frame[date], column=date, frame_name="daily")
+    days = times.local()
+    missing = np.asarray(days.isna())
+    weekday = np.asarray(days.day_of_week.fillna(0), dtype=np.int64)
+    if not missing.any():
+        return frame.assign(weekday=weekday, is_weekend=weekday >= 5)
+    warnings.warn(
+        f"{int(missing.sum()):,} rows of column {date!r} have no date: their 'weekday' and "
+        "'is_weekend' are missing.",
+        DataQualityWarning,
+        stacklevel=3,
+    )
+    day_num = pd.Series(weekday, index=frame.index, dtype="Int64").mask(missing)
+    return frame.assign(weekday=day_num, is_weekend=day_num.ge(5))
 
 
+@validate_params(
+    numerator=_EVENT_NAMES,
+    denominator=_EVENT_NAMES,
+    metric=[None, InstanceOf(str, description="a metric name (a string)")],
+    tz=[None, _ZONE, InstanceOf(Mapping, description="a mapping of market label -> zone")],
+    market=[None, ColumnName()],
+    by=[None, Columns(), _NO_COLUMNS],
+    user=ColumnName(),
+    time=ColumnName(),
+    event=ColumnName(),
+    naive_tz=_ZONE,
+)
 def daily_rate(
     events: object,
     numerator: str | Sequence[str],
@@ -39,7 +83,7 @@ def daily_rate(
     metric: str | None = None,
     tz: str | Mapping[str, str] | None = None,
     market: str | None = None,
-    by: Sequence[str] = (),
+    by: str | Sequence[str] | None = (),
     user: str = EVENT_COLUMNS["user"],
     time: str = EVENT_COLUMNS["time"],
     event: str = EVENT_COLUMNS["event"],
@@ -66,11 +110,15 @@ def daily_rate(
     market
         The column whose label picks the zone when ``tz`` is a mapping.
     by
-        Segment columns (the market column is added when ``tz`` is a mapping).
+        Segment column(s) (the market column is added when ``tz`` is a mapping). A missing
+        segment value is a segment of its own.
     user, time, event
         Column names of the event log.
     naive_tz
         The zone of naive times (only used when converting them to ``tz``).
+
+    Rows without a user, time or event (or market, when ``tz`` is a mapping) are dropped,
+    with a :class:`~linkstar_funnel.errors.DataQualityWarning` counting them.
 
     Returns
     -------
@@ -94,23 +142,34 @@ def daily_rate(
     """
     nums = [numerator] if isinstance(numerator, str) else list(numerator)
     dens = [denominator] if isinstance(denominator, str) else list(denominator)
-    if not nums or not dens:
-        raise bad_parameter(_OWNER, "numerator", "one or more event names", numerator)
-    keys = list(by)
-    if isinstance(tz, Mapping):
-        if market is None:
-            raise bad_parameter(_OWNER, "market", "a column name when tz is a mapping", market)
+    keys = [by] if isinstance(by, str) else list(by or ())
+    zones = tz if isinstance(tz, Mapping) else None
+    if zones is not None and market is None:
+        msg = (
+            "The 'market' parameter of daily_rate must be a column name when tz is a mapping. "
+            "Got None instead."
+        )
+        raise ParameterError(msg)
+    frame = as_frame(events, frame_name="events")
+    for col in [*keys, *([market] if market is not None and zones is not None else [])]:
+        if col not in frame.columns:
+            role = "market" if col == market else "segment"
+            raise ColumnNotFoundError(col, frame.columns, role=role, frame_name="events")
+    columns = [
+        Column("user", user, "key"),
+        Column("time", time, "time"),
+        Column("event", event, "category"),
+    ]
+    if zones is not None:
+        assert market is not None
+        columns.append(Column("market", market, "category"))
         if market not in keys:
             keys.append(market)
-    table = validate_events(events, user=user, time=time, event=event)
-    frame = table.frame
-    for col in keys:
-        if col not in frame.columns:
-            raise ColumnNotFoundError(col, frame.columns, role="segment", frame_name="events")
+    table = validate(frame, columns, frame_name="events")
     times = table.times["time"]
-    if isinstance(tz, Mapping):
-        labels = pd.Series(table.column(market)).astype(str).to_numpy()  # type: ignore[arg-type]
-        unknown = sorted(set(labels) - set(map(str, tz)))
+    if zones is not None:
+        labels = table.labels["market"].astype(str).to_numpy()[table.codes["market"]]
+        unknown = sorted(set(labels) - set(map(str, zones)))
         if unknown:
             msg = (
                 f"The 'tz' mapping of daily_rate has no time zone for {market!r} label(s) "
@@ -118,7 +177,7 @@ def daily_rate(
             )
             raise SchemaError(msg)
         day = np.empty(len(labels), dtype="datetime64[ns]")
-        for label, zone in tz.items():
+        for label, zone in zones.items():
             rows = labels == str(label)
             if rows.any():
                 part = type(times)(times.ns[rows], times.tz, times.column)
@@ -126,6 +185,13 @@ def daily_rate(
                 day[rows] = part.bucket("D", zone_name, naive_tz=naive_tz).to_numpy()
     else:
         day = times.bucket("D", check_time_zone(tz), naive_tz=naive_tz).to_numpy()
+    accounting = table.accounting.with_dropped(
+        f"time that does not exist or is ambiguous in {naive_tz} (naive_tz)",
+        int(np.isnat(day).sum()),
+        column=time,
+    )
+    if accounting.rows_dropped:
+        warnings.warn(f"daily_rate: {accounting}.", DataQualityWarning, stacklevel=3)
     names = table.labels["event"].astype(str).to_numpy()[table.codes["event"]]
     work = pd.DataFrame(
         {
@@ -136,6 +202,7 @@ def daily_rate(
             **{k: table.column(k) for k in keys},
         }
     )
+    work = work.loc[~np.isnat(day)]
     per_user = work.groupby(["date", *keys, "_user"], observed=True, dropna=False, sort=True)[
         ["_den", "_num"]
     ].any()

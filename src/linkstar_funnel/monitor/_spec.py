@@ -9,34 +9,48 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from .._validators import bad_parameter, in_choices, positive_int
-from ..errors import ColumnNotFoundError, SchemaError
+from .._params import (
+    Boolean,
+    ColumnName,
+    Columns,
+    InstanceOf,
+    Integer,
+    Options,
+    Real,
+    Satisfies,
+    Timestamp,
+    check_param,
+    validate_params,
+)
+from ..errors import ColumnNotFoundError
 from ..results import Provenance
-from ..schema import RowAccounting, as_frame, check_time_zone, read_times
 from ._alerts import Alerts, judge_series
-from ._kernels import DailySeries
+from ._read import read_daily_kpis, to_series
 
 __all__ = ["Monitor", "Threshold", "detect"]
 
-_MONITOR = "Monitor"
-_THRESHOLD = "Threshold"
-
 Method = Literal["robust", "pchart", "prophet"]
-_DETECT = "detect"
-
-
-def _probability(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None and attribute.name == "critical_alpha":
-        return
-    if isinstance(value, bool) or not isinstance(value, float | int) or not 0 < value < 1:
-        raise bad_parameter(
-            type(instance).__name__, attribute.name, "a probability strictly between 0 and 1", value
-        )
-
-
-def _opt_float(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, float | int)):
-        raise bad_parameter(type(instance).__name__, attribute.name, "None or a number", value)
+_METHODS = Options("robust", "pchart", "prophet")
+_PROBABILITY = Real(0, 1, closed="neither")
+_OPTIONAL_NUMBER = attrs.validators.optional(Real())
+#: ``by`` of the monitor: a column name, a list of them, or none (``()`` or ``[]``).
+_BY = [
+    None,
+    Columns(),
+    Satisfies(lambda v: isinstance(v, list | tuple) and not v, "an empty list"),
+]
+_TZ = [None, InstanceOf(str, description="a time zone name such as 'Europe/Berlin'")]
+_DETECT_PARAMS: dict[str, Any] = {
+    "mode": Options("backfill", "latest"),
+    "since": [None, Timestamp()],
+    "date": ColumnName(),
+    "value": ColumnName(),
+    "metric": ColumnName(),
+    "by": _BY,
+    "successes": ColumnName(),
+    "trials": ColumnName(),
+    "tz": _TZ,
+}
 
 
 @attrs.frozen
@@ -51,26 +65,28 @@ class Threshold:
     Threshold(metric='checkout_rate', below=0.2, above=None)
     """
 
-    metric: str
-    below: float | None = attrs.field(default=None, validator=_opt_float)
-    above: float | None = attrs.field(default=None, validator=_opt_float)
+    metric: str = attrs.field(validator=InstanceOf(str, description="a metric name (a string)"))
+    below: float | None = attrs.field(default=None, validator=_OPTIONAL_NUMBER)
+    above: float | None = attrs.field(default=None, validator=_OPTIONAL_NUMBER)
 
     def __attrs_post_init__(self) -> None:
         if self.below is None and self.above is None:
-            raise bad_parameter(_THRESHOLD, "below", "a number when 'above' is None", None)
-
-
-def _check_min_change(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, float | int) or not 0 <= value < 1:
-        raise bad_parameter(type(instance).__name__, attribute.name, "a number in [0, 1)", value)
+            check_param("Threshold", "below", None, Real())
 
 
 def _thresholds(value: object) -> tuple[Threshold, ...]:
-    items = (value,) if isinstance(value, Threshold) else tuple(value)  # type: ignore[arg-type]
-    for t in items:
-        if not isinstance(t, Threshold):
-            raise bad_parameter(_MONITOR, "thresholds", "Threshold objects", t)
-    return items
+    if isinstance(value, Threshold):
+        return (value,)
+    check_param(
+        "Monitor",
+        "thresholds",
+        value,
+        Satisfies(
+            lambda v: isinstance(v, list | tuple) and all(isinstance(t, Threshold) for t in v),
+            "a Threshold or a list of Threshold objects",
+        ),
+    )
+    return tuple(value)  # type: ignore[arg-type]
 
 
 @attrs.frozen
@@ -115,31 +131,32 @@ class Monitor:
         Seed for prophet's interval sampling.
     """
 
-    method: Method = attrs.field(
-        default="robust", validator=in_choices(("robust", "pchart", "prophet"))
+    method: Method = attrs.field(default="robust", validator=_METHODS)
+    alpha: float = attrs.field(default=0.001, validator=_PROBABILITY)
+    critical_alpha: float | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_PROBABILITY)
     )
-    alpha: float = attrs.field(default=0.001, validator=_probability)
-    critical_alpha: float | None = attrs.field(default=None, validator=_probability)
     direction: Literal["both", "drop", "rise"] = attrs.field(
-        default="both", validator=in_choices(("both", "drop", "rise"))
+        default="both", validator=Options("both", "drop", "rise")
     )
-    window: int = attrs.field(default=28, validator=positive_int)
-    min_history: int = attrs.field(default=6, validator=positive_int)
+    window: int = attrs.field(default=28, validator=Integer(1))
+    min_history: int = attrs.field(default=6, validator=Integer(1))
     seasonality: Literal["weekend", "weekday", "none"] = attrs.field(
-        default="weekend", validator=in_choices(("weekend", "weekday", "none"))
+        default="weekend", validator=Options("weekend", "weekday", "none")
     )
-    min_trials: int = attrs.field(default=30, validator=positive_int)
-    min_relative_change: float = attrs.field(default=0.0, validator=_check_min_change)
-    laney: bool = True
-    refit_days: int = attrs.field(default=7, validator=positive_int)
+    min_trials: int = attrs.field(default=30, validator=Integer(1))
+    min_relative_change: float = attrs.field(default=0.0, validator=Real(0, 1, closed="left"))
+    laney: bool = attrs.field(default=True, validator=Boolean())
+    refit_days: int = attrs.field(default=7, validator=Integer(1))
     thresholds: tuple[Threshold, ...] = attrs.field(default=(), converter=_thresholds)
-    seed: int = 0
+    seed: int = attrs.field(default=0, validator=Integer(0, 2**32 - 1))
 
     @property
     def critical(self) -> float:
         """The probability defining "critical" alerts."""
         return self.critical_alpha if self.critical_alpha is not None else self.alpha / 100
 
+    @validate_params(**_DETECT_PARAMS)
     def detect(
         self,
         daily_kpis: object,
@@ -149,7 +166,7 @@ class Monitor:
         date: str = "date",
         value: str = "value",
         metric: str = "metric",
-        by: Sequence[str] = (),
+        by: str | Sequence[str] | None = (),
         successes: str = "successes",
         trials: str = "trials",
         tz: str | None = None,
@@ -158,23 +175,33 @@ class Monitor:
 
         See :func:`detect` for the parameters.
         """
-        if mode not in ("backfill", "latest"):
-            raise bad_parameter(_DETECT, "mode", "'backfill' or 'latest'", mode)
-        frame = as_frame(daily_kpis, frame_name="daily_kpis")
-        long, keys, has_counts = _read(frame, date, value, metric, by, successes, trials, tz)
-        if self.method == "pchart" and not has_counts:
-            missing = successes if successes not in frame.columns else trials
+        keys = [by] if isinstance(by, str) else list(by or ())
+        kpis = read_daily_kpis(
+            daily_kpis,
+            date=date,
+            value=value,
+            metric=metric,
+            by=keys,
+            successes=successes,
+            trials=trials,
+            tz=tz,
+        )
+        if self.method == "pchart" and not kpis.has_counts:
+            missing = successes if successes not in kpis.columns else trials
             raise ColumnNotFoundError(
                 missing,
-                frame.columns,
+                kpis.columns,
                 role="count (method='pchart' needs successes and trials)",
                 frame_name="daily_kpis",
             )
-        start = None if since is None else pd.Timestamp(str(since))
+        start = None if since is None else _naive(pd.Timestamp(since))  # type: ignore[arg-type]
+        long = kpis.long
         last_day = long["date"].max()
         checks = []
         for label, part in long.groupby(["metric", *keys], sort=True, observed=True, dropna=False):
-            series = _series(part, has_counts, self)
+            series = to_series(
+                part, kpis.has_counts, min_trials=self.min_trials, seasonality=self.seasonality
+            )
             if mode == "latest":
                 judge = np.flatnonzero(series.days == last_day.to_datetime64())
             else:
@@ -184,12 +211,16 @@ class Monitor:
             labels = dict(zip(["metric", *keys], label, strict=True))
             checks.append(judge_series(series, judge, labels, self))
         table = pd.concat(checks, ignore_index=True)
-        accounting = RowAccounting(rows_in=len(frame))
-        return Alerts.build(
-            table, self, tuple(keys), has_counts, Provenance(self, {"daily_kpis": accounting})
-        )
+        provenance = Provenance(self, {"daily_kpis": kpis.accounting})
+        return Alerts.build(table, self, tuple(keys), kpis.has_counts, provenance)
 
 
+def _naive(ts: pd.Timestamp) -> pd.Timestamp:
+    """``since`` on the naive day scale of the series (an aware time keeps its wall clock)."""
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+@validate_params(method=_METHODS, **_DETECT_PARAMS)
 def detect(
     daily_kpis: object,
     method: Method = "robust",
@@ -199,7 +230,7 @@ def detect(
     date: str = "date",
     value: str = "value",
     metric: str = "metric",
-    by: Sequence[str] = (),
+    by: str | Sequence[str] | None = (),
     successes: str = "successes",
     trials: str = "trials",
     tz: str | None = None,
@@ -259,93 +290,3 @@ def detect(
         trials=trials,
         tz=tz,
     )
-
-
-def _read(
-    frame: pd.DataFrame,
-    date: str,
-    value: str,
-    metric: str,
-    by: Sequence[str],
-    successes: str,
-    trials: str,
-    tz: str | None,
-) -> tuple[pd.DataFrame, list[str], bool]:
-    has_counts = successes in frame.columns and trials in frame.columns
-    needed = [date, *by] + ([] if has_counts else [value])
-    for col in needed:
-        if col not in frame.columns:
-            role = "value" if col == value else ("date" if col == date else "segment")
-            raise ColumnNotFoundError(col, frame.columns, role=role, frame_name="daily_kpis")
-    if frame.empty:
-        msg = "The daily_kpis frame is empty: there is nothing to monitor."
-        raise SchemaError(msg)
-    days = read_times(frame[date], column=date, frame_name="daily_kpis").bucket(
-        "D", check_time_zone(tz)
-    )
-    keys = list(by)
-    out = pd.DataFrame({"date": days.to_numpy()})
-    default_name = "rate" if has_counts and value not in frame.columns else value
-    out["metric"] = (
-        frame[metric].astype(str).to_numpy() if metric in frame.columns else default_name
-    )
-    for k in keys:
-        out[k] = frame[k].to_numpy()
-    if has_counts:
-        for col in (successes, trials):
-            raw = frame[col]
-            if not pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw):
-                msg = f"Column {col!r} of the daily_kpis frame must hold counts. Got dtype {raw.dtype}."
-                raise SchemaError(msg)
-            out[col.join(("_", ""))] = raw.to_numpy(dtype=np.float64, na_value=np.nan)
-        s, n = out[f"_{successes}"], out[f"_{trials}"]
-        if ((s < 0) | (n < 0) | (s > n)).any():
-            msg = (
-                f"Columns {successes!r} and {trials!r} of the daily_kpis frame must satisfy "
-                f"0 <= {successes} <= {trials}."
-            )
-            raise SchemaError(msg)
-        out = out.rename(columns={f"_{successes}": "successes", f"_{trials}": "trials"})
-        grouped = out.groupby(["date", "metric", *keys], observed=True, dropna=False, sort=True)
-        out = grouped[["successes", "trials"]].sum(min_count=1).reset_index()
-        out["value"] = out["successes"] / out["trials"].where(out["trials"] > 0)
-    else:
-        raw = frame[value]
-        if not pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw):
-            msg = f"Column {value!r} of the daily_kpis frame must hold numbers. Got dtype {raw.dtype}."
-            raise SchemaError(msg)
-        out["value"] = raw.to_numpy(dtype=np.float64, na_value=np.nan)
-        dup = out.duplicated(["date", "metric", *keys])
-        if dup.any():
-            row = out.loc[dup].iloc[0]
-            msg = (
-                f"The daily_kpis frame has several {value!r} values for day {row['date'].date()} "
-                f"of metric {row['metric']!r}.\nHint: one row per day, metric and segment "
-                f"(pass by=[...] for segment columns), or give {successes!r}/{trials!r} counts, "
-                "which are summed."
-            )
-            raise SchemaError(msg)
-    return out, keys, has_counts
-
-
-def _series(part: pd.DataFrame, has_counts: bool, spec: Monitor) -> DailySeries:
-    part = part.sort_values("date")
-    days = pd.date_range(part["date"].min(), part["date"].max(), freq="D")
-    pos = days.get_indexer(pd.DatetimeIndex(part["date"]))
-    y = np.full(len(days), np.nan)
-    y[pos] = part["value"].to_numpy(dtype=np.float64)
-    usable = np.isfinite(y)
-    s = n = None
-    if has_counts:
-        s = np.full(len(days), np.nan)
-        n = np.zeros(len(days))
-        s[pos] = part["successes"].to_numpy(dtype=np.float64)
-        n[pos] = np.nan_to_num(part["trials"].to_numpy(dtype=np.float64))
-        usable &= n >= spec.min_trials
-    weekday = np.asarray(days.day_of_week, dtype=np.int64)
-    key = {
-        "weekend": (weekday >= 5).astype(np.int64),
-        "weekday": weekday,
-        "none": np.zeros(len(days), dtype=np.int64),
-    }[spec.seasonality]
-    return DailySeries(days.to_numpy(), y, s, n, usable, key)
