@@ -188,7 +188,7 @@ def test_compare_and_economics() -> None:
     last = econ[econ["model"] == "Last touch"].set_index("channel")
     assert last.loc["a", "spend"] == 10.0
     assert np.isnan(last.loc["a", "cpa"])  # spend, no last-touch conversions
-    assert last.loc["b", "cpa"] == 0.0  # conversions, no spend
+    assert np.isnan(last.loc["b", "cpa"])  # conversions, no spend: no CAC (issue 12)
     assert last.loc["tv", "roas"] == 0.0
     assert "tv" in " ".join(cmp.economics(spend).provenance.notes)
     ax = cmp.plot()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 import pandas as pd
 
-from .._validators import bad_parameter
+from .._params import InstanceOf, Satisfies, check_param, validate_params
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ._journeys import Journeys
-from ._result import AttributionResult, Metric, model_name
+from ._result import METRIC, AttributionResult, Metric, model_name
+from ._specs import ECONOMICS_PARAMS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,10 +31,6 @@ def _results(value: Iterable[AttributionResult]) -> tuple[AttributionResult, ...
 
 def _labels(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
-
-
-_OWNER = "compare_attribution"
-_WIDE = "AttributionComparison.wide"
 
 
 @attrs.frozen(eq=False)
@@ -62,10 +59,9 @@ class AttributionComparison(ResultMixin):
         cols = ["model", "channel", "conversions", "value", "share", "value_share"]
         return pd.concat(parts, ignore_index=True)[cols]
 
+    @validate_params(metric=METRIC)
     def wide(self, metric: Metric = "conversions") -> pd.DataFrame:
         """One row per channel, one column per model, of ``metric`` credit."""
-        if metric not in ("conversions", "value"):
-            raise bad_parameter(_WIDE, "metric", "'conversions' or 'value'", metric)
         cols = {lab: r.credit(metric) for lab, r in zip(self.labels, self.results, strict=True)}
         out = pd.DataFrame(cols).fillna(0.0)
         out.columns.name = "model"
@@ -87,6 +83,7 @@ class AttributionComparison(ResultMixin):
             "Attribution by model", facts=facts, table=table, notes=tuple(self.provenance.lines())
         )
 
+    @validate_params(metric=METRIC)
     def plot(
         self, ax: Axes | None = None, *, metric: Metric = "conversions", **kwargs: Any
     ) -> Axes:
@@ -111,6 +108,7 @@ class AttributionComparison(ResultMixin):
         ax.legend(frameon=False, fontsize=8)
         return style_axes(ax, title=f"Attributed {metric} by model", grid_axis="x")
 
+    @validate_params(**ECONOMICS_PARAMS)
     def economics(
         self,
         spend: object,
@@ -125,6 +123,13 @@ class AttributionComparison(ResultMixin):
         return channel_economics(self, spend, channel=channel, cost=cost, channel_map=channel_map)
 
 
+@validate_params(
+    models=Satisfies(
+        lambda ms: isinstance(ms, Iterable) and not isinstance(ms, str | bytes | Mapping),
+        "a non-empty list of attribution models (objects with name and attribute())",
+    ),
+    journeys=InstanceOf(Journeys, description="a Journeys object"),
+)
 def compare_attribution(
     models: Iterable[AttributionModel], journeys: Journeys
 ) -> AttributionComparison:
@@ -144,9 +149,18 @@ def compare_attribution(
     b                1.0         2.0   1.333
     c                0.0         0.0   0.333
     """
+    from ._protocol import AttributionModel
+
     models = list(models)
-    if not models:
-        raise bad_parameter(_OWNER, "models", "a non-empty list of models", models)
+    check_param(
+        "compare_attribution",
+        "models",
+        models,
+        Satisfies(
+            lambda ms: bool(ms) and all(isinstance(m, AttributionModel) for m in ms),
+            "a non-empty list of attribution models (objects with name and attribute())",
+        ),
+    )
     results = [m.attribute(journeys) for m in models]
     names = [model_name(m) for m in models]
     labels: list[str] = []

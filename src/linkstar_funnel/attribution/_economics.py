@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -9,22 +10,20 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from .._validators import bad_parameter
-from ..errors import SchemaError
+from .._params import InstanceOf, Options, validate_params
+from ..errors import ParameterError, SchemaError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import Column, RowAccounting, validate
+from ._compare import AttributionComparison
 from ._journeys import weighted_bincount
+from ._result import AttributionResult
+from ._specs import ECONOMICS_PARAMS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ._compare import AttributionComparison
-    from ._result import AttributionResult
-
 __all__ = ["ChannelEconomics", "channel_economics"]
-
-_PLOT = "ChannelEconomics.plot"
 
 
 @attrs.frozen(eq=False)
@@ -32,8 +31,9 @@ class ChannelEconomics(ResultMixin):
     """Spend, attributed conversions and value, CPA and ROAS per model and channel.
 
     ``cpa = spend / conversions`` (the CAC when conversions are first purchases; NaN when
-    a channel has spend but no conversions, 0 when it has conversions but no spend) and
-    ``roas = value / spend`` (NaN without spend).
+    a channel has no spend, as organic and direct channels have no CAC, or no attributed
+    conversions) and ``roas = value / spend`` (NaN without spend). The provenance notes
+    name the channels where either is NaN, and why.
     """
 
     table: pd.DataFrame = attrs.field(eq=False)
@@ -53,10 +53,9 @@ class ChannelEconomics(ResultMixin):
             "Channel economics", facts=facts, table=shown, notes=tuple(self.provenance.lines())
         )
 
+    @validate_params(metric=Options("roas", "cpa"))
     def plot(self, ax: Axes | None = None, *, metric: str = "roas", **kwargs: Any) -> Axes:
         """Bars of ``metric`` (``"roas"`` or ``"cpa"``) per channel, one colour per model."""
-        if metric not in ("roas", "cpa"):
-            raise bad_parameter(_PLOT, "metric", "'roas' or 'cpa'", metric)
         wide = self.table.pivot_table(
             index="channel", columns="model", values=metric, sort=False, dropna=False
         )
@@ -80,6 +79,14 @@ class ChannelEconomics(ResultMixin):
         return style_axes(ax, title=f"{metric.upper()} by channel and model")
 
 
+@validate_params(
+    attribution=InstanceOf(
+        AttributionResult,
+        AttributionComparison,
+        description="an AttributionResult or an AttributionComparison",
+    ),
+    **ECONOMICS_PARAMS,
+)
 def channel_economics(
     attribution: AttributionResult | AttributionComparison,
     spend: object,
@@ -116,8 +123,6 @@ def channel_economics(
     0  Last touch     ads   30.0          2.0   60.0 15.0   2.0
     1  Last touch   email   10.0          2.0  100.0  5.0  10.0
     """
-    from ._compare import AttributionComparison
-
     if isinstance(attribution, AttributionComparison):
         pairs = list(zip(attribution.labels, attribution.results, strict=True))
         base_inputs = dict(attribution.provenance.inputs)
@@ -137,9 +142,8 @@ def channel_economics(
         s = costs.reindex(chans, fill_value=0.0).to_numpy(dtype=np.float64)
         conv = credit["conversions"].to_numpy(dtype=np.float64)
         val = credit["value"].to_numpy(dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cpa = np.where(conv > 0, s / np.where(conv > 0, conv, 1.0), np.nan)
-            roas = np.where(s > 0, val / np.where(s > 0, s, 1.0), np.nan)
+        cpa = np.divide(s, conv, out=np.full(len(s), np.nan), where=(conv > 0) & (s > 0))
+        roas = np.divide(val, s, out=np.full(len(s), np.nan), where=s > 0)
         rows.append(
             pd.DataFrame(
                 {
@@ -158,10 +162,35 @@ def channel_economics(
     notes = ["cpa = spend / attributed conversions; roas = attributed value / spend"]
     if unmatched:
         notes.append(f"spend on channels with no journeys: {', '.join(map(str, unmatched))}")
+    notes += _nan_reasons(table)
     if accounting is not None:
         base_inputs["spend"] = accounting
     prov = Provenance(spec=tuple(r.model for _, r in pairs), inputs=base_inputs, notes=tuple(notes))
     return ChannelEconomics(table=table, provenance=prov)
+
+
+def _nan_reasons(table: pd.DataFrame) -> list[str]:
+    """Why cpa or roas is NaN: which channels have no spend, or no attributed conversions."""
+    out = []
+    no_spend = table["spend"] <= 0
+    free = _channels(table, no_spend)
+    if free:
+        out.append(f"cpa and roas are NaN for channels with no spend (no CAC): {free}")
+    unconverted = _channels(table, ~no_spend & (table["conversions"] <= 0))
+    if unconverted:
+        out.append(
+            f"cpa is NaN for channels with spend but no attributed conversions: {unconverted}"
+        )
+    return out
+
+
+def _channels(table: pd.DataFrame, mask: pd.Series[bool]) -> str:
+    names = list(dict.fromkeys(str(c) for c in table.loc[mask, "channel"]))
+    return ", ".join(names[:12]) + (f" (+{len(names) - 12} more)" if len(names) > 12 else "")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def _spend_by_channel(
@@ -170,6 +199,13 @@ def _spend_by_channel(
     accounting: RowAccounting | None = None
     if isinstance(spend, Mapping):
         labels = [str(k) for k in spend]
+        bad = [(k, v) for k, v in spend.items() if not _is_number(v)]
+        if bad:
+            msg = (
+                "The 'spend' parameter of channel_economics must map channels to costs "
+                f"(numbers ≥ 0). Got {bad[0][1]!r} for {bad[0][0]!r} instead."
+            )
+            raise ParameterError(msg)
         values = np.array([float(v) for v in spend.values()], dtype=np.float64)
         where = "spend mapping"
     else:

@@ -18,14 +18,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._params import validate_params
 from .._validators import bad_parameter
 from ..errors import SchemaError
 from ..schema import RowAccounting
+from ._specs import PATH_PARAMS, TOUCHPOINT_PARAMS
 
 if TYPE_CHECKING:
     from ._paths import EmptyPolicy
 
-__all__ = ["DIRECT_NONE", "Journeys", "weighted_bincount"]
+__all__ = ["DIRECT_NONE", "Journeys", "check_total", "weighted_bincount"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -49,6 +51,22 @@ def _readonly_float(value: npt.ArrayLike) -> FloatArray:
 def weighted_bincount(codes: IntArray, weights: FloatArray, size: int) -> FloatArray:
     """``np.bincount`` with weights, typed as float64 and of length ``size``."""
     return np.asarray(np.bincount(codes, weights=weights, minlength=size), dtype=np.float64)
+
+
+def check_total(values: FloatArray, where: str) -> None:
+    """Refuse non-negative values whose sum is beyond float64 (no total could hold it).
+
+    ``where`` names the values in the user's words (``"Column 'revenue' of the paths
+    frame"``). Credit is a share of the total, so a finite total keeps every sum finite.
+    """
+    with np.errstate(over="ignore"):
+        total = values.sum()
+    if not np.isfinite(total):
+        msg = (
+            f"{where} sums to more than the largest float64 number (about 1.8e308): no "
+            "total or credit could be represented.\nHint: rescale it, e.g. to thousands."
+        )
+        raise SchemaError(msg)
 
 
 def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
@@ -130,6 +148,7 @@ class Journeys:
     # ------------------------------------------------------------------ constructors
 
     @classmethod
+    @validate_params(**PATH_PARAMS)
     def from_paths(
         cls,
         data: object,
@@ -190,6 +209,7 @@ class Journeys:
         )
 
     @classmethod
+    @validate_params(**TOUCHPOINT_PARAMS)
     def from_touchpoints(
         cls,
         touches: object,
@@ -365,6 +385,9 @@ def _array_problem(j: Journeys) -> tuple[str, object] | None:
         bad = ~(np.isfinite(arr) & (arr >= 0))
         if bad.any():
             return f"{name!r} must be finite and >= 0", arr[bad][:3]
+        with np.errstate(over="ignore"):
+            if not np.isfinite(arr.sum()):
+                return f"{name!r} must sum to a finite number (at most about 1.8e308)", "inf"
     if len(j.touches) and (j.touches.min() < 0 or j.touches.max() >= len(j.channels)):
         return "'touches' must be codes into 'channels'", (j.touches.min(), j.touches.max())
     if len(set(j.channels)) != len(j.channels):

@@ -195,7 +195,9 @@ def _counts(
 ) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
     """Transition counts over ``[states..., start, conversion, null]``; value leaving states."""
     start, conv_state, null_state = n_states, n_states + 1, n_states + 2
-    conv, nulls = journeys.conversions, journeys.nulls
+    # Probabilities and removal effects do not depend on the scale of the counts or of
+    # the value: dividing by their maxima keeps every sum far from overflow.
+    conv, nulls, value = _unit_scale(journeys.conversions, journeys.nulls, journeys.value)
     weight = conv + nulls
     first, last = offsets[:-1], offsets[1:] - 1
     sj = np.repeat(np.arange(journeys.n_journeys), np.diff(offsets))
@@ -216,8 +218,17 @@ def _counts(
     counts.sum_duplicates()
     counts.eliminate_zeros()
     conv_end = weighted_bincount(states[last], conv, n_states)
-    val_end = weighted_bincount(states[last], journeys.value, n_states)
+    val_end = weighted_bincount(states[last], value, n_states)
     return counts, conv_end, val_end
+
+
+def _unit_scale(
+    conv: FloatArray, nulls: FloatArray, value: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Counts divided by their common maximum, value by its own (both ≤ 1 after)."""
+    scale = max(float(conv.max(initial=0.0)), float(nulls.max(initial=0.0))) or 1.0
+    v_scale = float(value.max(initial=0.0)) or 1.0
+    return conv / scale, nulls / scale, value / v_scale
 
 
 def _absorb(

@@ -14,7 +14,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validators import bad_parameter
 from ..errors import SchemaError
 from ..schema import Column, RowAccounting, as_frame, validate
 
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["EmptyPolicy", "parse_paths"]
 
 EmptyPolicy = Literal["raise", "direct", "drop"]
-_EMPTY_POLICIES = ("raise", "direct", "drop")
 
 
 def parse_paths(
@@ -38,13 +36,8 @@ def parse_paths(
     empty: EmptyPolicy,
 ) -> Journeys:
     """Build :class:`Journeys` from a frame of path strings; see ``Journeys.from_paths``."""
-    from ._journeys import DIRECT_NONE, Journeys, weighted_bincount
+    from ._journeys import DIRECT_NONE, Journeys, check_total, weighted_bincount
 
-    owner = "Journeys.from_paths"
-    if not isinstance(sep, str) or not sep or sep.isspace():
-        raise bad_parameter(owner, "sep", "a non-empty, non-blank string such as '>'", sep)
-    if empty not in _EMPTY_POLICIES:
-        raise bad_parameter(owner, "empty", "one of 'raise', 'direct', 'drop'", empty)
     frame = as_frame(data, frame_name="paths")
     cols = [Column("path", path, "category", required=False)]
     cols.append(Column("conversions", conversions, "number", required=False))
@@ -61,6 +54,7 @@ def parse_paths(
     }
     for role, values in numbers.items():
         _check_counts(values, column=table.columns[role], index=frame.index)
+        check_total(values, f"Column {table.columns[role]!r} of the paths frame")
     n_rows = len(frame)
     conv = numbers["conversions"]
     val = numbers.get("value", np.zeros(n_rows))

@@ -10,9 +10,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validators import bad_parameter
+from .._params import Options, validate_params
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
+from ._specs import ECONOMICS_PARAMS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -20,10 +21,11 @@ if TYPE_CHECKING:
     from ._economics import ChannelEconomics
     from ._journeys import Journeys
 
-__all__ = ["AttributionResult", "MarkovResult", "Metric", "make_result", "model_name"]
+__all__ = ["METRIC", "AttributionResult", "MarkovResult", "Metric", "make_result", "model_name"]
 
 FloatArray = npt.NDArray[np.float64]
 Metric = Literal["conversions", "value"]
+METRIC = Options("conversions", "value")
 
 
 def _readonly(value: npt.ArrayLike) -> FloatArray:
@@ -76,6 +78,7 @@ class AttributionResult(ResultMixin):
         """The model's display name."""
         return model_name(self.model)
 
+    @validate_params(metric=METRIC)
     def credit(self, metric: Metric = "conversions") -> pd.Series[float]:
         """Credit per channel as a Series indexed by channel."""
         values = _metric(self, metric)
@@ -123,6 +126,7 @@ class AttributionResult(ResultMixin):
             notes=tuple(self.provenance.lines()),
         )
 
+    @validate_params(metric=METRIC)
     def plot(
         self, ax: Axes | None = None, *, metric: Metric = "conversions", **kwargs: Any
     ) -> Axes:
@@ -135,6 +139,7 @@ class AttributionResult(ResultMixin):
         ax.set_xlabel(f"attributed {metric}")
         return style_axes(ax, title=f"{self.name}: {metric} by channel", grid_axis="x")
 
+    @validate_params(**ECONOMICS_PARAMS)
     def economics(
         self,
         spend: object,
@@ -174,11 +179,7 @@ class MarkovResult(AttributionResult):
 
 
 def _metric(result: AttributionResult, metric: str) -> FloatArray:
-    if metric == "conversions":
-        return result.conversions
-    if metric == "value":
-        return result.value
-    raise bad_parameter(type(result).__name__, "metric", "'conversions' or 'value'", metric)
+    return result.conversions if metric == "conversions" else result.value
 
 
 def _share(values: FloatArray) -> FloatArray:

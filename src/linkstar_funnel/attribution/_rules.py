@@ -210,8 +210,19 @@ def _check_ends(instance: PositionBased, attribute: attrs.Attribute[Any], value:
 class PositionBased:
     """U-shaped credit: ``first`` to the first touch, ``last`` to the last, the rest shared.
 
-    One touch gets everything; two touches split evenly; with three or more, the middle
-    touches share ``1 - first - last`` equally.
+    One touch gets everything. With three or more, the middle touches share
+    ``1 - first - last`` equally. Two touches have no middle: they split in proportion to
+    the ends' weights, ``first / (first + last)`` and ``last / (first + last)`` (evenly
+    when both are 0). For the default 40/20/40 that is the even split Google Analytics'
+    position-based model gives two touches; ``PositionBased(first=0.3, last=0.7)`` gives
+    30/70. (ChannelAttribution has no position-based model.)
+
+    Parameters
+    ----------
+    first, last
+        Shares of the first and last touch, each in [0, 1], ``first + last ≤ 1``.
+    repeats
+        As in :class:`Linear`.
 
     Examples
     --------
@@ -239,9 +250,13 @@ class PositionBased:
         length = n.astype(np.float64)
         middle = (1.0 - self.first - self.last) / np.maximum(length - 2.0, 1.0)
         weights = np.repeat(middle, n)
+        ends = self.first + self.last
+        two_first = self.first / ends if ends > 0 else 0.5
         # Ends overwrite the middle share; for one-touch journeys first and last coincide.
-        weights[j.offsets[:-1]] = np.where(n == 2, 0.5, self.first)
-        weights[j.offsets[1:] - 1] = np.where(n == 1, 1.0, np.where(n == 2, 0.5, self.last))
+        weights[j.offsets[:-1]] = np.where(n == 2, two_first, self.first)
+        weights[j.offsets[1:] - 1] = np.where(
+            n == 1, 1.0, np.where(n == 2, 1.0 - two_first, self.last)
+        )
         conv, val = credit_touches(j, weights)
         return make_result(self, journeys, conv, val, notes=_repeat_note(self.repeats))
 
@@ -319,7 +334,8 @@ class TimeDecay:
                 f"journeys carry no times: ages are steps before the last touch, "
                 f"half-life {self.position_half_life:g} steps"
             )
-        raw = np.exp2(-ages / half)
+        with np.errstate(over="ignore"):  # a tiny half-life: -inf, whose weight 0 is right
+            raw = np.exp2(-ages / half)
         norm = np.add.reduceat(raw, starts) if len(raw) else raw
         conv, val = credit_touches(j, raw / np.repeat(norm, j.lengths))
         return make_result(self, journeys, conv, val, notes=notes)

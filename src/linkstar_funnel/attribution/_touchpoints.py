@@ -28,16 +28,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validators import bad_parameter, format_duration, to_timedelta
+from .._params import validate_params
+from .._validators import format_duration, to_timedelta
 from ..errors import SchemaError, TimeZoneError
-from ..schema import Column, validate
-from ._journeys import DIRECT_NONE, Journeys
+from ..schema import Column, Table, validate
+from ._journeys import DIRECT_NONE, Journeys, check_total
+from ._specs import TOUCHPOINT_PARAMS
 
 __all__ = ["journeys_from_touchpoints"]
 
 _NS = 1_000_000_000
 
+# Kinds of user id that can equal each other: ints and floats compare by value (1 == 1.0).
+_KEY_KINDS = {
+    "integer": "number",
+    "floating": "number",
+    "mixed-integer-float": "number",
+    "decimal": "number",
+    "integer-na": "number",
+    "string": "text",
+    "bytes": "bytes",
+    "boolean": "boolean",
+    "datetime64": "time",
+    "datetime": "time",
+    "date": "time",
+}
 
+
+@validate_params(**TOUCHPOINT_PARAMS)
 def journeys_from_touchpoints(
     touches: object,
     conversions: object,
@@ -99,12 +117,7 @@ def journeys_from_touchpoints(
     2            ads          0.0    0.0    1.0
     3            ads          0.0    0.0    1.0
     """
-    owner = "Journeys.from_touchpoints"
-    window = to_timedelta(lookback, param="lookback", owner=owner)
-    if window <= pd.Timedelta(0):
-        raise bad_parameter(owner, "lookback", "a positive duration", lookback)
-    if not isinstance(sep, str) or not sep.strip():
-        raise bad_parameter(owner, "sep", "a non-empty, non-blank string such as '>'", sep)
+    window = to_timedelta(lookback, param="lookback", owner="Journeys.from_touchpoints")
     from ..sql import is_engine_table  # never imports Ibis
 
     if is_engine_table(touches) or is_engine_table(conversions):
@@ -146,6 +159,7 @@ def journeys_from_touchpoints(
             f"and conversions {'aware' if c.times['time'].is_aware else 'naive'} instead."
         )
         raise TimeZoneError(msg)
+    _check_key_kinds(t, c)
     values = c.numbers.get("value", np.zeros(c.n_rows))
     if (values < 0).any():
         pos = int(np.flatnonzero(values < 0)[0])
@@ -155,6 +169,7 @@ def journeys_from_touchpoints(
             "\nHint: leave refunds out of the conversions, or net them per order first."
         )
         raise SchemaError(msg)
+    check_total(values, f"Column {value!r} of the conversions frame")
 
     # Channels: map, check, and rank by name for the deterministic tie order.
     raw_labels = list(t.labels["channel"])
@@ -177,6 +192,7 @@ def journeys_from_touchpoints(
     t_users = t.labels["user"]
     conv_user = t_users.get_indexer(c.labels["user"])
     unseen = conv_user < 0
+    n_unseen_conv = int(unseen[c.codes["user"]].sum())
     conv_user[unseen] = len(t_users) + np.arange(int(unseen.sum()))
     c_user = conv_user[c.codes["user"]]
     t_user = t.codes["user"]
@@ -250,6 +266,7 @@ def journeys_from_touchpoints(
         f"journeys: lookback {format_duration(window)}, a new journey after each conversion",
         "touches at the same time ordered by channel name",
         f"{len(no_touch_conv):,} conversions without a touch credited to {DIRECT_NONE!r}",
+        f"{n_unseen_conv:,} conversions by users with no touchpoint at all",
         f"{len(present) - n_conv:,} non-converting journeys",
     )
     return Journeys(
@@ -264,3 +281,27 @@ def journeys_from_touchpoints(
         inputs={"touchpoints": touch_acc, "conversions": c.accounting},
         notes=notes,
     )
+
+
+def _key_kind(labels: pd.Index) -> str | None:
+    """What kind of values a user column holds, or None when it cannot be told (mixed)."""
+    if len(labels) == 0:
+        return None
+    return _KEY_KINDS.get(pd.api.types.infer_dtype(labels, skipna=True))
+
+
+def _check_key_kinds(t: Table, c: Table) -> None:
+    """Refuse user ids that can never equal each other (ints in one frame, text in the other)."""
+    a, b = _key_kind(t.labels["user"]), _key_kind(c.labels["user"])
+    if a is None or b is None or a == b:
+        return
+    t_col, c_col = t.columns["user"], c.columns["user"]
+    msg = (
+        f"The user columns of the touchpoints ({t_col!r}, dtype {t.frame[t_col].dtype}, "
+        f"{a}) and conversions ({c_col!r}, dtype {c.frame[c_col].dtype}, {b}) frames must "
+        "hold the same kind of id: no conversion could match a touch."
+        "\nHint: cast one side, e.g. "
+        f"conversions[{c_col!r}] = conversions[{c_col!r}].astype(str)"
+        + (" (or .astype('int64'))." if a == "number" else ".")
+    )
+    raise SchemaError(msg)
