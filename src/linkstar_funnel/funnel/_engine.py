@@ -98,27 +98,41 @@ def _entities(spec: Funnel, table: Table) -> tuple[IntArray, int]:
     return np.asarray(ent, dtype=np.int64), len(uniq)
 
 
+#: Largest combined code before the next column's radix is folded in without re-factorizing.
+_CODE_LIMIT = np.iinfo(np.int64).max
+
+
 def _segments(table: Table, by: tuple[str, ...]) -> tuple[IntArray, pd.DataFrame]:
-    """Combined segment code per kept row (-1: some column missing) and the labels frame."""
+    """Combined segment code per kept row and the labels frame (one row per segment).
+
+    A missing value is a segment value of its own (label ``None``), sorted first; segments
+    are ordered by their columns' codes, left to right. Columns are folded in one at a
+    time, re-factorizing the running code whenever the next product could overflow int64
+    (ten columns of a hundred values have 101**10 > 2**63 combinations).
+    """
     if not by:
         return np.zeros(table.n_rows, dtype=np.int64), pd.DataFrame(index=range(1))
     combined = np.zeros(table.n_rows, dtype=np.int64)
+    n_codes = 1  # combined < n_codes
     for i in range(len(by)):
-        c = table.codes[f"by{i}"]
-        combined = combined * np.int64(len(table.labels[f"by{i}"]) + 1) + (c + 1)
+        radix = len(table.labels[f"by{i}"]) + 1  # code + 1: 0 is a missing value
+        if n_codes > _CODE_LIMIT // radix:
+            dense, uniq = pd.factorize(combined, sort=True)
+            combined, n_codes = np.asarray(dense, dtype=np.int64), len(uniq)
+        combined = combined * np.int64(radix) + (table.codes[f"by{i}"] + 1)
+        n_codes *= radix
     codes, uniq = pd.factorize(combined, sort=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    row = np.empty(len(uniq), dtype=np.intp)
+    row[codes] = np.arange(len(codes))  # any row of a segment carries its column codes
     parts = {}
-    rest = np.asarray(uniq, dtype=np.int64)
-    for i in reversed(range(len(by))):
-        radix = len(table.labels[f"by{i}"]) + 1
-        c = rest % radix - 1
-        rest = rest // radix
-        lab = table.labels[f"by{i}"]
-        parts[by[i]] = pd.Series(lab.take(np.maximum(c, 0)).to_numpy(dtype=object)).where(
-            c >= 0, None
-        )
-    labels = pd.DataFrame({b: parts[b].to_numpy() for b in by})
-    return np.asarray(codes, dtype=np.int64), labels
+    for i, b in enumerate(by):
+        c = table.codes[f"by{i}"][row]
+        lab = table.labels[f"by{i}"].to_numpy(dtype=object)
+        values = np.full(len(c), None, dtype=object)
+        values[c >= 0] = lab[c[c >= 0]]
+        parts[b] = values
+    return codes, pd.DataFrame(parts)
 
 
 def _close_event_hint(spec: Funnel, never: Sequence[str], labels: pd.Index) -> str:

@@ -65,10 +65,16 @@ class Segments:
             remap[np.setdiff1d(np.arange(n + 1), used)] = -1
             other = pd.DataFrame({b: [OTHER] for b in by})
             labels = pd.concat([labels.iloc[keep], other], ignore_index=True)
-            return cls(labels, remap[codes])
+            return cls(_missing_as_none(labels), remap[codes])
         remap = np.full(n + 1, -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
-        return cls(labels.iloc[used].reset_index(drop=True), remap[codes])
+        return cls(_missing_as_none(labels.iloc[used].reset_index(drop=True)), remap[codes])
+
+
+def _missing_as_none(labels: pd.DataFrame) -> pd.DataFrame:
+    """Missing segment values as ``None`` (concatenation may have turned them into NaN)."""
+    labels = labels.astype(object)
+    return labels.where(labels.notna(), None)
 
 
 def counts_frame(
