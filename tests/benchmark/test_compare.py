@@ -137,9 +137,9 @@ def test_zero_trials_rows_are_counted() -> None:
     ("change", "error", "match"),
     [
         ({"successes": [380, 600, 100, 60]}, SchemaError, "must not exceed 'trials'"),
-        ({"trials": [10_000, -1, 300, 120]}, SchemaError, "non-negative integers"),
-        ({"trials": [10_000, 500.5, 300, 120]}, SchemaError, "non-negative integers"),
-        ({"successes": ["a", "b", "c", "d"]}, SchemaError, "must hold counts"),
+        ({"trials": [10_000, -1, 300, 120]}, SchemaError, "non-negative whole numbers"),
+        ({"trials": [10_000, 500.5, 300, 120]}, SchemaError, "non-negative whole numbers"),
+        ({"successes": ["a", "b", "c", "d"]}, SchemaError, "must hold numbers"),
         ({"successes": [1.0, np.nan, 3.0, 4.0]}, SchemaError, "missing value"),
     ],
 )
@@ -156,7 +156,7 @@ def test_missing_column_names_it() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "param"),
     [
-        ({"alpha": 1.5}, "'alpha' parameter of ComparisonSpec"),
+        ({"alpha": 1.5}, "'alpha' parameter of Benchmark.compare"),
         ({"alpha": 0}, "'alpha' parameter"),
         ({"test": "wald"}, "'test' parameter"),
         ({"min_difference": -0.1}, "'min_difference' parameter"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -9,13 +10,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validators import bad_parameter
-from ..errors import EmptyFrameError, ParameterError
+from .._params import InstanceOf, validate_params
+from ..errors import DataQualityWarning, EmptyFrameError, ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import RowAccounting
 from . import _stats
 from ._observations import segment_columns, validate_observations
-from ._sets import Benchmark
+from ._sets import _ALPHA, _NONNEG, _TEST, Benchmark
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -23,33 +24,11 @@ if TYPE_CHECKING:
 __all__ = ["BenchmarkComparison", "ComparisonSpec", "compare"]
 
 Test = Literal["score", "exact"]
-_COMPARE = "compare"
 VERDICTS: tuple[str, ...] = ("below", "above", "in line")
 
 
-def _check_alpha(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, float | int) or not 0 < value < 1:
-        raise bad_parameter(
-            type(instance).__name__,
-            attribute.name,
-            "a probability strictly between 0 and 1 (0.05 for 95%)",
-            value,
-        )
-
-
-def _check_test(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value not in ("score", "exact"):
-        raise bad_parameter(type(instance).__name__, attribute.name, "'score' or 'exact'", value)
-
-
-def _check_nonneg(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, float | int) or not value >= 0:
-        raise bad_parameter(type(instance).__name__, attribute.name, "a number ≥ 0", value)
-
-
-def _check_opt_nonneg(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _check_nonneg(instance, attribute, value)
+_OPT_NONNEG = attrs.validators.optional(_NONNEG)
+_BENCHMARK = InstanceOf(Benchmark, description="a Benchmark")
 
 
 @attrs.frozen
@@ -73,13 +52,20 @@ class ComparisonSpec:
         ``orders_per_success`` but no ``value_per_success``.
     """
 
-    benchmark: Benchmark
-    alpha: float = attrs.field(default=0.05, validator=_check_alpha)
-    test: Test = attrs.field(default="score", validator=_check_test)
-    min_difference: float = attrs.field(default=0.0, validator=_check_nonneg)
-    value_per_order: float | None = attrs.field(default=None, validator=_check_opt_nonneg)
+    benchmark: Benchmark = attrs.field(validator=_BENCHMARK)
+    alpha: float = attrs.field(default=0.05, validator=_ALPHA)
+    test: Test = attrs.field(default="score", validator=_TEST)
+    min_difference: float = attrs.field(default=0.0, validator=_NONNEG)
+    value_per_order: float | None = attrs.field(default=None, validator=_OPT_NONNEG)
 
 
+@validate_params(
+    benchmark=_BENCHMARK,
+    alpha=_ALPHA,
+    test=_TEST,
+    min_difference=_NONNEG,
+    value_per_order=[None, _NONNEG],
+)
 def compare(
     observations: object,
     benchmark: Benchmark,
@@ -134,8 +120,6 @@ def compare(
     1  desktop     0.060      0.052   0.4204  in line    -1.4
     """
     spec = ComparisonSpec(benchmark, alpha, test, min_difference, value_per_order)
-    if not isinstance(benchmark, Benchmark):
-        raise bad_parameter(_COMPARE, "benchmark", "a Benchmark", benchmark)
     obs = validate_observations(observations)
     segs = segment_columns(obs)
     label_cols = [*segs, *(["period"] if "period" in obs.columns else [])]
@@ -252,6 +236,7 @@ def _statistics(
         cols["impact_value"] = cols["impact_orders"] * spec.value_per_order
     impact = cols.get("impact_value", cols.get("impact_orders", shortfall))
     cols["impact"] = impact
+    _warn_unknown_impact(obs["stage"].to_numpy(), impact)
     cols["source"] = [ref.label() for ref in refs]
     cols["reference_kind"] = [ref.kind for ref in refs]
     for name, values in cols.items():
@@ -272,6 +257,19 @@ def _statistics(
         "impact",
     ]
     return out[head + [c for c in out.columns if c not in head]]
+
+
+def _warn_unknown_impact(stages: npt.NDArray[Any], impact: npt.NDArray[np.float64]) -> None:
+    unknown = np.isnan(impact)
+    if unknown.any():
+        where = sorted({str(s) for s in stages[unknown]})
+        warnings.warn(
+            f"The impact of {int(unknown.sum())} row(s) (stage(s) {where}) is unknown (NaN): "
+            "their orders_per_success or value_per_success is missing, e.g. because no "
+            "entity reached the stage.",
+            DataQualityWarning,
+            stacklevel=5,
+        )
 
 
 def _impact_unit(table: pd.DataFrame) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 import numpy as np
 import pandas as pd
 
+from .._params import Options, Real, validate_params
 from .._validators import bad_parameter, non_empty_str
 from ..errors import ColumnNotFoundError, DataQualityWarning, ParameterError
 from ..schema import as_frame, read_times
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 __all__ = ["Benchmark"]
 
 _BENCH = "Benchmark"
+_ALPHA = Real(0, 1, closed="neither")
+_TEST = Options("score", "exact")
+_NONNEG = Real(0)
 _STEP = "<step rate>"
 _FROM_RATES = "Benchmark.from_rates"
 _FROM_FRAME = "Benchmark.from_frame"
@@ -293,11 +297,29 @@ class Benchmark:
         ]
         return pd.DataFrame(rows)
 
-    def compare(self, observations: object, **kwargs: Any) -> BenchmarkComparison:
+    @validate_params(
+        alpha=_ALPHA, test=_TEST, min_difference=_NONNEG, value_per_order=[None, _NONNEG]
+    )
+    def compare(
+        self,
+        observations: object,
+        *,
+        alpha: float = 0.05,
+        test: Literal["score", "exact"] = "score",
+        min_difference: float = 0.0,
+        value_per_order: float | None = None,
+    ) -> BenchmarkComparison:
         """Compare rate observations with this benchmark (see :func:`compare`)."""
         from ._compare import compare
 
-        return compare(observations, self, **kwargs)
+        return compare(
+            observations,
+            self,
+            alpha=alpha,
+            test=test,
+            min_difference=min_difference,
+            value_per_order=value_per_order,
+        )
 
 
 def _opt(value: object) -> str | None:

@@ -24,6 +24,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from .._params import Integer, Real, validate_params
+from .._validators import bad_parameter
+from ._counts import count_pair, rate_array
+
 __all__ = [
     "bh_qvalues",
     "binomial_test",
@@ -38,8 +42,11 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+_ALPHA = Real(0, 1, closed="neither")
+_REF = ("ref_successes", "ref_trials")
 
 
+@validate_params(alpha=_ALPHA)
 def z_value(alpha: float) -> float:
     """Two-sided standard-normal critical value: ``z`` with ``P(|Z| > z) = alpha``.
 
@@ -51,12 +58,38 @@ def z_value(alpha: float) -> float:
     return float(stats.norm.isf(alpha / 2.0))
 
 
-def _counts(successes: npt.ArrayLike, trials: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    x = np.asarray(successes, dtype=np.float64)
-    n = np.asarray(trials, dtype=np.float64)
-    return np.broadcast_arrays(x, n)  # type: ignore[return-value]
+def _counts(
+    successes: npt.ArrayLike, trials: npt.ArrayLike, owner: str
+) -> tuple[FloatArray, FloatArray]:
+    return count_pair(successes, trials, owner=owner)
 
 
+def _two(
+    successes: npt.ArrayLike,
+    trials: npt.ArrayLike,
+    ref_successes: npt.ArrayLike,
+    ref_trials: npt.ArrayLike,
+    owner: str,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    x1, n1 = count_pair(successes, trials, owner=owner)
+    x2, n2 = count_pair(ref_successes, ref_trials, owner=owner, names=_REF)
+    try:
+        x1, n1, x2, n2 = np.broadcast_arrays(x1, n1, x2, n2)
+    except ValueError:
+        expected = f"of a shape broadcastable with 'successes' {x1.shape}"
+        raise bad_parameter(owner, "ref_successes", expected, x2.shape) from None
+    return x1, n1, x2, n2
+
+
+def _reference(reference: npt.ArrayLike, shape: tuple[int, ...], owner: str) -> FloatArray:
+    p0 = rate_array(reference, owner=owner)
+    try:
+        return np.broadcast_to(p0, shape)
+    except ValueError:
+        raise bad_parameter(owner, "reference", f"broadcastable to shape {shape}", p0) from None
+
+
+@validate_params(alpha=_ALPHA)
 def wilson_interval(
     successes: npt.ArrayLike, trials: npt.ArrayLike, *, alpha: float = 0.05
 ) -> tuple[FloatArray, FloatArray]:
@@ -74,7 +107,7 @@ def wilson_interval(
     (low, high)
         Float arrays, equal to statsmodels' ``proportion_confint(method="wilson")``.
     """
-    x, n = _counts(successes, trials)
+    x, n = _counts(successes, trials, "wilson_interval")
     z = z_value(alpha)
     z2 = z * z
     p = x / n
@@ -95,8 +128,8 @@ def score_test(
     prop_var=p0)``. A reference of exactly 0 or 1 gives p = 1 when the data agree and
     p = 0 otherwise.
     """
-    x, n = _counts(successes, trials)
-    p0 = np.broadcast_to(np.asarray(reference, dtype=np.float64), x.shape)
+    x, n = _counts(successes, trials, "score_test")
+    p0 = _reference(reference, x.shape, "score_test")
     var = p0 * (1.0 - p0) / n
     diff = x / n - p0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -110,8 +143,8 @@ def binomial_test(
     successes: npt.ArrayLike, trials: npt.ArrayLike, reference: npt.ArrayLike
 ) -> FloatArray:
     """Two-sided exact binomial test of ``rate == reference`` (scipy's ``binomtest``)."""
-    x, n = _counts(successes, trials)
-    p0 = np.broadcast_to(np.asarray(reference, dtype=np.float64), x.shape)
+    x, n = _counts(successes, trials, "binomial_test")
+    p0 = _reference(reference, x.shape, "binomial_test")
     out = np.empty(x.shape, dtype=np.float64)
     for i in np.ndindex(x.shape):
         out[i] = stats.binomtest(int(x[i]), int(n[i]), float(p0[i])).pvalue
@@ -122,10 +155,12 @@ def prob_below(
     successes: npt.ArrayLike, trials: npt.ArrayLike, reference: npt.ArrayLike
 ) -> FloatArray:
     """Posterior ``P(rate < reference)`` under a Jeffreys ``Beta(1/2, 1/2)`` prior."""
-    x, n = _counts(successes, trials)
+    x, n = _counts(successes, trials, "prob_below")
+    reference = _reference(reference, x.shape, "prob_below")
     return np.asarray(stats.beta.cdf(reference, x + 0.5, n - x + 0.5), dtype=np.float64)
 
 
+@validate_params(grid=Integer(1, 1_000_000))
 def prob_below_two(
     successes: npt.ArrayLike,
     trials: npt.ArrayLike,
@@ -139,9 +174,7 @@ def prob_below_two(
     Computed as ``E[P(q > p)]`` over the first posterior by a midpoint rule on its
     quantiles (``grid`` points), which stays accurate however concentrated it is.
     """
-    x1, n1 = _counts(successes, trials)
-    x2, n2 = _counts(ref_successes, ref_trials)
-    x1, n1, x2, n2 = np.broadcast_arrays(x1, n1, x2, n2)
+    x1, n1, x2, n2 = _two(successes, trials, ref_successes, ref_trials, "prob_below_two")
     u = (np.arange(grid, dtype=np.float64) + 0.5) / grid
     flat = [a.ravel()[:, None] for a in (x1, n1, x2, n2)]
     t = stats.beta.ppf(u[None, :], flat[0] + 0.5, flat[1] - flat[0] + 0.5)
@@ -159,8 +192,7 @@ def two_proportion_test(
 
     Equals statsmodels' ``proportions_ztest([x1, x2], [n1, n2])``.
     """
-    x1, n1 = _counts(successes, trials)
-    x2, n2 = _counts(ref_successes, ref_trials)
+    x1, n1, x2, n2 = _two(successes, trials, ref_successes, ref_trials, "two_proportion_test")
     pooled = (x1 + x2) / (n1 + n2)
     var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
     diff = x1 / n1 - x2 / n2
@@ -176,9 +208,7 @@ def fisher_test(
     ref_trials: npt.ArrayLike,
 ) -> FloatArray:
     """Two-sided Fisher exact test of equal rates (scipy's ``fisher_exact``)."""
-    x1, n1 = _counts(successes, trials)
-    x2, n2 = _counts(ref_successes, ref_trials)
-    x1, n1, x2, n2 = np.broadcast_arrays(x1, n1, x2, n2)
+    x1, n1, x2, n2 = _two(successes, trials, ref_successes, ref_trials, "fisher_test")
     out = np.empty(x1.shape, dtype=np.float64)
     for i in np.ndindex(x1.shape):
         table = [[int(x1[i]), int(n1[i] - x1[i])], [int(x2[i]), int(n2[i] - x2[i])]]
@@ -186,6 +216,7 @@ def fisher_test(
     return out
 
 
+@validate_params(alpha=_ALPHA)
 def newcombe_interval(
     successes: npt.ArrayLike,
     trials: npt.ArrayLike,
@@ -199,8 +230,7 @@ def newcombe_interval(
     Built from the two Wilson intervals; equals statsmodels'
     ``confint_proportions_2indep(..., method="newcomb", compare="diff")``.
     """
-    x1, n1 = _counts(successes, trials)
-    x2, n2 = _counts(ref_successes, ref_trials)
+    x1, n1, x2, n2 = _two(successes, trials, ref_successes, ref_trials, "newcombe_interval")
     p1, p2 = x1 / n1, x2 / n2
     l1, u1 = wilson_interval(x1, n1, alpha=alpha)
     l2, u2 = wilson_interval(x2, n2, alpha=alpha)
@@ -221,7 +251,9 @@ def bh_qvalues(p_values: npt.ArrayLike) -> FloatArray:
     >>> bh_qvalues([0.01, 0.04, 0.03, float("nan")]).round(3).tolist()
     [0.03, 0.04, 0.04, nan]
     """
-    p = np.asarray(p_values, dtype=np.float64)
+    p = rate_array(
+        p_values, owner="bh_qvalues", param="p_values", allow_nan=True, what="probabilities"
+    )
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
     m = int(ok.sum())
