@@ -116,7 +116,7 @@ def test_spaces_around_names_ignored_and_multichar_sep() -> None:
         ),
         (
             lambda: la.TimeDecay(position_half_life=0),
-            r"'position_half_life'.*positive number. Got 0",
+            r"'position_half_life'.*a number > 0. Got 0",
         ),
         (
             lambda: la.Markov(order=0),

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linkstar_funnel.attribution as la
-from linkstar_funnel.errors import ParameterError, SchemaError
+from linkstar_funnel.errors import DataQualityWarning, ParameterError, SchemaError
 
 T0 = pd.Timestamp("2026-01-01")
 
@@ -187,3 +187,62 @@ def test_cpa_is_nan_without_spend_and_says_why() -> None:
     assert "seo" in notes
     assert "no attributed conversions" in notes
     assert "tv" in notes
+
+
+# --------------------------------------------------------------------------- found beyond the list
+
+
+def test_touch_centuries_before_is_outside_the_lookback() -> None:
+    # The age (conversion - touch) passes int64 nanoseconds and wrapped round to negative:
+    # the 349-year-old touch was kept inside a 273-year lookback.
+    t = pd.DataFrame(
+        {
+            "user_id": ["u1", "u1"],
+            "timestamp": [pd.Timestamp.min + pd.Timedelta(days=1), T0],
+            "channel": ["old", "new"],
+        }
+    )
+    j = la.Journeys.from_touchpoints(t, orders(["u1"]), lookback="100000D")
+    assert j.path_strings() == ["new"]
+    assert j.inputs["touchpoints"].rows_dropped == 1
+
+
+@pytest.mark.parametrize("mapped", [1, None, np.nan, " "])
+def test_channel_map_values_must_be_channel_names(mapped) -> None:
+    with pytest.raises(ParameterError, match=r"'channel_map'.*non-empty strings"):
+        la.Journeys.from_touchpoints(touches(["u1"]), orders(["u1"]), channel_map={"c0": mapped})
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [("channels", 5), ("offsets", [[0, 1]]), ("touches", [0.5]), ("conversions", ["x"])],
+)
+def test_journeys_constructor_refuses_bad_arrays(field: str, bad) -> None:
+    args = {
+        "channels": ("a",),
+        "offsets": [0, 1],
+        "touches": [0],
+        "conversions": [1.0],
+        "value": [1.0],
+        "nulls": [0.0],
+    }
+    args[field] = bad
+    with pytest.raises(ParameterError, match=f"'{field}' parameter of Journeys"):
+        la.Journeys(**args)
+
+
+def test_economics_refuses_non_numeric_spend_and_warns_on_overflow() -> None:
+    res = la.Linear().attribute(paths({"path": ["a"], "conv": [1e-310]}))
+    with pytest.raises(ParameterError, match="'spend' parameter of channel_economics"):
+        res.economics({"a": "10"})
+    with pytest.raises(SchemaError, match="spend mapping sums"):
+        res.economics({"a": 1e308, "b": 1e308})
+    with pytest.warns(DataQualityWarning, match="cpa is beyond the largest float64"):
+        table = res.economics({"a": 1e10}).to_frame()
+    assert np.isinf(table["cpa"]).all()
+
+
+def test_markov_order_beyond_the_longest_path_is_that_path() -> None:
+    j = paths({"path": ["a > b > c", "b", "c > a"], "conv": [1, 2, 1]})
+    huge = la.Markov(order=10**9).attribute(j).credit()
+    pd.testing.assert_series_equal(huge, la.Markov(order=3).attribute(j).credit())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from .._params import InstanceOf, Options, validate_params
-from ..errors import ParameterError, SchemaError
+from ..errors import DataQualityWarning, ParameterError, SchemaError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import Column, RowAccounting, validate
 from ._compare import AttributionComparison
-from ._journeys import weighted_bincount
+from ._journeys import check_total, weighted_bincount
 from ._result import AttributionResult
 from ._specs import ECONOMICS_PARAMS
 
@@ -142,8 +143,9 @@ def channel_economics(
         s = costs.reindex(chans, fill_value=0.0).to_numpy(dtype=np.float64)
         conv = credit["conversions"].to_numpy(dtype=np.float64)
         val = credit["value"].to_numpy(dtype=np.float64)
-        cpa = np.divide(s, conv, out=np.full(len(s), np.nan), where=(conv > 0) & (s > 0))
-        roas = np.divide(val, s, out=np.full(len(s), np.nan), where=s > 0)
+        with np.errstate(over="ignore"):  # beyond float64: inf, and a warning below
+            cpa = np.divide(s, conv, out=np.full(len(s), np.nan), where=(conv > 0) & (s > 0))
+            roas = np.divide(val, s, out=np.full(len(s), np.nan), where=s > 0)
         rows.append(
             pd.DataFrame(
                 {
@@ -163,6 +165,7 @@ def channel_economics(
     if unmatched:
         notes.append(f"spend on channels with no journeys: {', '.join(map(str, unmatched))}")
     notes += _nan_reasons(table)
+    _warn_overflow(table)
     if accounting is not None:
         base_inputs["spend"] = accounting
     prov = Provenance(spec=tuple(r.model for _, r in pairs), inputs=base_inputs, notes=tuple(notes))
@@ -182,6 +185,19 @@ def _nan_reasons(table: pd.DataFrame) -> list[str]:
             f"cpa is NaN for channels with spend but no attributed conversions: {unconverted}"
         )
     return out
+
+
+def _warn_overflow(table: pd.DataFrame) -> None:
+    for col in ("cpa", "roas"):
+        huge = np.isinf(table[col].to_numpy())
+        if huge.any():
+            names = _channels(table, pd.Series(huge, index=table.index))
+            warnings.warn(
+                f"{col} is beyond the largest float64 number for the channels {names} (a "
+                f"tiny denominator): shown as inf.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
 
 
 def _channels(table: pd.DataFrame, mask: pd.Series[bool]) -> str:
@@ -220,8 +236,9 @@ def _spend_by_channel(
         where = f"column {cost!r} of the spend frame"
     if not np.isfinite(values).all() or (values < 0).any():
         bad = values[~(np.isfinite(values) & (values >= 0))][0]
-        msg = f"The {where} must hold costs ≥ 0. Got {bad!r} instead."
+        msg = f"The {where} must hold costs ≥ 0. Got {float(bad)!r} instead."
         raise SchemaError(msg)
+    check_total(values, f"The {where}")
     if channel_map:
         labels = [str(channel_map.get(lab, lab)) for lab in labels]
     out = (

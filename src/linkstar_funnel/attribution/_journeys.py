@@ -18,11 +18,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._params import validate_params
+from .._params import InstanceOf, validate_params
 from .._validators import bad_parameter
 from ..errors import SchemaError
 from ..schema import RowAccounting
-from ._specs import PATH_PARAMS, TOUCHPOINT_PARAMS
+from ._specs import PATH_PARAMS, SEP, TOUCHPOINT_PARAMS
 
 if TYPE_CHECKING:
     from ._paths import EmptyPolicy
@@ -34,18 +34,30 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Channel given to conversions that have no touch in their lookback window.
 DIRECT_NONE = "(direct/none)"
+_OWNER = "Journeys"
 
 
-def _readonly_int(value: npt.ArrayLike) -> IntArray:
-    arr = np.array(value, dtype=np.int64)
+def _array(value: object, dtype: type[np.generic], name: str, what: str) -> npt.NDArray[Any]:
+    try:
+        raw = np.asarray(value)
+        arr = np.array(raw, dtype=dtype) if raw.dtype.kind in "iufb" else None
+        if arr is not None and dtype is np.int64 and raw.dtype.kind == "f" and (arr != raw).any():
+            arr = None  # 0.5 is no channel code
+    except (TypeError, ValueError, OverflowError):
+        arr = None
+    if arr is None or arr.ndim != 1:
+        raise bad_parameter(_OWNER, name, f"a one-dimensional array of {what}", value)
     arr.flags.writeable = False
     return arr
 
 
-def _readonly_float(value: npt.ArrayLike) -> FloatArray:
-    arr = np.array(value, dtype=np.float64)
-    arr.flags.writeable = False
-    return arr
+def _strings(value: object, name: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise bad_parameter(_OWNER, name, "a list of strings", value)
+    out = tuple(value)
+    if not all(isinstance(v, str) for v in out):
+        raise bad_parameter(_OWNER, name, "a list of strings", value)
+    return out
 
 
 def weighted_bincount(codes: IntArray, weights: FloatArray, size: int) -> FloatArray:
@@ -69,20 +81,45 @@ def check_total(values: FloatArray, where: str) -> None:
         raise SchemaError(msg)
 
 
-def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+# One named converter per field (attrs converters do not know their field's name).
+def _channels(value: object) -> tuple[str, ...]:
+    return _strings(value, "channels")
 
 
-def _note_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+def _notes(value: object) -> tuple[str, ...]:
+    return _strings(value, "notes")
 
 
-def _inputs(value: Mapping[str, RowAccounting]) -> dict[str, RowAccounting]:
+def _offsets(value: object) -> IntArray:
+    return _array(value, np.int64, "offsets", "integers")
+
+
+def _touches(value: object) -> IntArray:
+    return _array(value, np.int64, "touches", "integers")
+
+
+def _conversions(value: object) -> FloatArray:
+    return _array(value, np.float64, "conversions", "numbers")
+
+
+def _value(value: object) -> FloatArray:
+    return _array(value, np.float64, "value", "numbers")
+
+
+def _nulls(value: object) -> FloatArray:
+    return _array(value, np.float64, "nulls", "numbers")
+
+
+def _ages(value: object) -> FloatArray | None:
+    return None if value is None else _array(value, np.float64, "ages", "numbers")
+
+
+def _inputs(value: object) -> dict[str, RowAccounting]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(v, RowAccounting) for v in value.values()
+    ):
+        raise bad_parameter(_OWNER, "inputs", "a mapping of frame names to RowAccounting", value)
     return dict(value)
-
-
-def _readonly_ages(value: npt.ArrayLike | None) -> FloatArray | None:
-    return None if value is None else _readonly_float(value)
 
 
 @attrs.frozen(eq=False)
@@ -131,16 +168,16 @@ class Journeys:
     1      b          2.0    5.0    0.0
     """
 
-    channels: tuple[str, ...] = attrs.field(converter=_str_tuple)
-    offsets: IntArray = attrs.field(converter=_readonly_int)
-    touches: IntArray = attrs.field(converter=_readonly_int)
-    conversions: FloatArray = attrs.field(converter=_readonly_float)
-    value: FloatArray = attrs.field(converter=_readonly_float)
-    nulls: FloatArray = attrs.field(converter=_readonly_float)
-    ages: FloatArray | None = attrs.field(default=None, converter=_readonly_ages)
-    sep: str = ">"
+    channels: tuple[str, ...] = attrs.field(converter=_channels)
+    offsets: IntArray = attrs.field(converter=_offsets)
+    touches: IntArray = attrs.field(converter=_touches)
+    conversions: FloatArray = attrs.field(converter=_conversions)
+    value: FloatArray = attrs.field(converter=_value)
+    nulls: FloatArray = attrs.field(converter=_nulls)
+    ages: FloatArray | None = attrs.field(default=None, converter=_ages)
+    sep: str = attrs.field(default=">", validator=SEP)
     inputs: Mapping[str, RowAccounting] = attrs.field(factory=dict, converter=_inputs)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=_note_tuple)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
 
     def __attrs_post_init__(self) -> None:
         _check_arrays(self)
@@ -345,6 +382,7 @@ class Journeys:
             }
         )
 
+    @validate_params(mapping=InstanceOf(Mapping, description="a mapping {old: new}"))
     def relabel(self, mapping: Mapping[str, str]) -> Journeys:
         """Rename channels (``{"old": "new"}``); names mapped together are merged."""
         new_names = [mapping.get(c, c) for c in self.channels]
@@ -364,8 +402,6 @@ class Journeys:
 
 
 def _check_arrays(j: Journeys) -> None:
-    if not isinstance(j.sep, str) or not j.sep:
-        raise bad_parameter(type(j).__name__, "sep", "a non-empty string", j.sep)
     problem = _array_problem(j)
     if problem is not None:
         msg = f"Journeys: {problem[0]}. Got {problem[1]} instead."

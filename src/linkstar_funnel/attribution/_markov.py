@@ -27,9 +27,10 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .._validators import in_choices, positive_int
+from .._params import Integer, Options
 from ._journeys import Journeys, weighted_bincount
 from ._result import MarkovResult, provenance
+from ._rules import ATTRIBUTE
 
 __all__ = ["Markov"]
 
@@ -74,9 +75,9 @@ class Markov:
     0.4
     """
 
-    order: int = attrs.field(default=1, validator=positive_int)
+    order: int = attrs.field(default=1, validator=Integer(1))
     repeats: Literal["collapse", "keep"] = attrs.field(
-        default="collapse", validator=in_choices(("collapse", "keep"))
+        default="collapse", validator=Options("collapse", "keep")
     )
 
     @property
@@ -84,9 +85,12 @@ class Markov:
         """Display name."""
         return "Markov" if self.order == 1 else f"Markov (order {self.order})"
 
+    @ATTRIBUTE
     def attribute(self, journeys: Journeys) -> MarkovResult:
         """Fit the chain on ``journeys`` and credit channels by their removal effects."""
-        states, state_offsets, labels, contains = _states(journeys, self.order, self.repeats)
+        # A run longer than the longest journey is the whole journey: the same chain.
+        order = min(self.order, int(journeys.lengths.max(initial=1)))
+        states, state_offsets, labels, contains = _states(journeys, order, self.repeats)
         n_states = len(labels)
         counts, conv_end, val_end = _counts(journeys, states, state_offsets, n_states)
         start, n_transient = n_states, n_states + 1

@@ -7,6 +7,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from .._params import InstanceOf, Real, validate_params
 from ._journeys import Journeys
 from ._result import AttributionResult, Metric
 
@@ -44,6 +45,10 @@ def sample_journeys() -> Journeys:
     )
 
 
+@validate_params(
+    journeys=[None, InstanceOf(Journeys, description="a Journeys object")],
+    rtol=Real(0, closed="neither"),
+)
 def check_attribution_model(
     model: object, journeys: Journeys | None = None, *, rtol: float = 1e-9
 ) -> None:

@@ -14,11 +14,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validators import bad_parameter, in_choices, in_unit_interval, to_timedelta
+from .._params import Duration, InstanceOf, Options, Real, validate_params
+from .._validators import bad_parameter, to_timedelta
 from ._journeys import DIRECT_NONE, Journeys, weighted_bincount
 from ._result import AttributionResult, make_result
 
 __all__ = [
+    "ATTRIBUTE",
     "FirstTouch",
     "LastNonDirect",
     "LastTouch",
@@ -33,7 +35,9 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Repeats = Literal["keep", "collapse", "unique"]
-_REPEATS = ("keep", "collapse", "unique")
+_REPEATS = Options("keep", "collapse", "unique")
+#: What ``attribute`` accepts, for every model.
+ATTRIBUTE = validate_params(journeys=InstanceOf(Journeys, description="a Journeys object"))
 _LND, _PB = "LastNonDirect", "PositionBased"
 
 #: Channel names :class:`LastNonDirect` treats as direct by default (compared case-insensitively).
@@ -85,6 +89,7 @@ class FirstTouch:
         """Display name."""
         return "First touch"
 
+    @ATTRIBUTE
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Credit each journey's conversions and value to its first touch."""
         conv, val = _credit_one_touch(journeys, journeys.offsets[:-1])
@@ -110,6 +115,7 @@ class LastTouch:
         """Display name."""
         return "Last touch"
 
+    @ATTRIBUTE
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Credit each journey's conversions and value to its last touch."""
         conv, val = _credit_one_touch(journeys, journeys.offsets[1:] - 1)
@@ -151,6 +157,7 @@ class LastNonDirect:
         """Display name."""
         return "Last non-direct"
 
+    @ATTRIBUTE
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Credit each journey to its last non-direct touch (its last touch if none)."""
         lowered = {d.lower() for d in self.direct}
@@ -186,13 +193,14 @@ class Linear:
     {'a': 1.5, 'b': 1.5}
     """
 
-    repeats: Repeats = attrs.field(default="keep", validator=in_choices(_REPEATS))
+    repeats: Repeats = attrs.field(default="keep", validator=_REPEATS)
 
     @property
     def name(self) -> str:
         """Display name."""
         return "Linear" if self.repeats == "keep" else f"Linear ({self.repeats} repeats)"
 
+    @ATTRIBUTE
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Split each journey's conversions and value equally over its touches."""
         j = apply_repeats(journeys, self.repeats)
@@ -200,8 +208,7 @@ class Linear:
         return make_result(self, journeys, conv, val, notes=_repeat_note(self.repeats))
 
 
-def _check_ends(instance: PositionBased, attribute: attrs.Attribute[Any], value: float) -> None:
-    in_unit_interval(instance, attribute, value)
+def _check_ends(instance: PositionBased, _field: attrs.Attribute[Any], value: float) -> None:
     if instance.first + value > 1.0 + 1e-12:
         raise bad_parameter(_PB, "last", f"at most 1 - first = {1 - instance.first:g}", value)
 
@@ -234,15 +241,16 @@ class PositionBased:
     {'a': 4.0, 'b': 1.0, 'c': 1.0, 'd': 4.0}
     """
 
-    first: float = attrs.field(default=0.4, validator=in_unit_interval)
-    last: float = attrs.field(default=0.4, validator=_check_ends)
-    repeats: Repeats = attrs.field(default="keep", validator=in_choices(_REPEATS))
+    first: float = attrs.field(default=0.4, validator=Real(0, 1))
+    last: float = attrs.field(default=0.4, validator=[Real(0, 1), _check_ends])
+    repeats: Repeats = attrs.field(default="keep", validator=_REPEATS)
 
     @property
     def name(self) -> str:
         """Display name."""
         return f"Position-based {round(100 * self.first)}/{round(100 * self.last)}"
 
+    @ATTRIBUTE
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Split each journey's conversions and value by position."""
         j = apply_repeats(journeys, self.repeats)
@@ -263,17 +271,6 @@ class PositionBased:
 
 def _to_half_life(value: object) -> pd.Timedelta:
     return to_timedelta(value, param="half_life", owner="TimeDecay")
-
-
-def _positive_timedelta(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, pd.Timedelta) or value <= pd.Timedelta(0):
-        raise bad_parameter(type(instance).__name__, attribute.name, "a positive duration", value)
-
-
-def _positive_number(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-    if not ok or not np.isfinite(float(value)) or float(value) <= 0:  # type: ignore[arg-type]
-        raise bad_parameter(type(instance).__name__, attribute.name, "a positive number", value)
 
 
 @attrs.frozen
@@ -305,16 +302,17 @@ class TimeDecay:
     """
 
     half_life: pd.Timedelta = attrs.field(
-        default=pd.Timedelta(days=7), converter=_to_half_life, validator=_positive_timedelta
+        default=pd.Timedelta(days=7), converter=_to_half_life, validator=Duration()
     )
-    position_half_life: float = attrs.field(default=1.0, validator=_positive_number)
-    repeats: Repeats = attrs.field(default="keep", validator=in_choices(_REPEATS))
+    position_half_life: float = attrs.field(default=1.0, validator=Real(0, closed="neither"))
+    repeats: Repeats = attrs.field(default="keep", validator=_REPEATS)
 
     @property
     def name(self) -> str:
         """Display name."""
         return "Time decay"
 
+    @ATTRIBUTE
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Split each journey's conversions and value by recency."""
         j = apply_repeats(journeys, self.repeats)

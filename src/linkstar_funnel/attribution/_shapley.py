@@ -24,7 +24,7 @@ import numpy as np
 
 from ._journeys import Journeys
 from ._result import AttributionResult, make_result
-from ._rules import credit_touches
+from ._rules import ATTRIBUTE, credit_touches
 
 __all__ = ["Shapley"]
 
@@ -51,6 +51,7 @@ class Shapley:
         """Display name."""
         return "Shapley"
 
+    @ATTRIBUTE
     def attribute(self, journeys: Journeys) -> AttributionResult:
         """Shapley value of each channel, in conversions and in value."""
         j = journeys.unique_channels()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._params import ColumnName, Duration, InstanceOf, Options, Satisfies, Spec
+from .._params import ColumnName, Duration, Options, Satisfies, Spec
 
 __all__ = ["CHANNEL_MAP", "ECONOMICS_PARAMS", "PATH_PARAMS", "SEP", "TOUCHPOINT_PARAMS"]
 
@@ -18,7 +18,13 @@ SEP = Satisfies(lambda s: isinstance(s, str) and bool(s.strip()), "a non-blank s
 #: An optional mapping from labels (campaigns, raw sources) to channel names.
 CHANNEL_MAP: Spec = [
     None,
-    InstanceOf(Mapping, description="a mapping from labels to channel names"),
+    Satisfies(
+        lambda m: (
+            isinstance(m, Mapping)
+            and all(isinstance(v, str) and bool(v.strip()) for v in m.values())
+        ),
+        "a mapping from labels to channel names (non-empty strings)",
+    ),
 ]
 
 #: What each parameter of ``Journeys.from_touchpoints`` accepts (shared with that method).

@@ -230,7 +230,9 @@ def journeys_from_touchpoints(
     np.maximum.at(last_touch, null_id, tm_s[tpos][trailing])
     end_time[trailing] = last_touch[null_id]
     age_ns = end_time - tm_s[tpos]
-    inside = age_ns <= window.value
+    # A touch never follows its journey's end, so a negative age is int64 wrapping round
+    # (a span beyond 292 years): far outside any lookback.
+    inside = (age_ns >= 0) & (age_ns <= window.value)
     n_outside = int((~inside).sum())
 
     kept = tpos[inside]
