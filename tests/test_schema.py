@@ -383,7 +383,7 @@ def test_duplicate_column_names_are_refused_by_name() -> None:
 
 
 def test_unhashable_column_name_is_a_parameter_error() -> None:
-    with pytest.raises(lf.ParameterError, match="'user' column"):
+    with pytest.raises(lf.ParameterError, match="'user' parameter"):
         validate_events(events_frame(), user=["user_id"])  # type: ignore[arg-type]
 
 

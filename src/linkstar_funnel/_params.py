@@ -32,7 +32,7 @@ import functools
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Literal, ParamSpec, TypeVar
 
 import attrs
@@ -341,33 +341,26 @@ def validate_params(**specs: Spec) -> Callable[[Callable[P, R]], Callable[P, R]]
         signature = inspect.signature(func)
         unknown = set(specs) - set(signature.parameters)
         if unknown:  # a programming error in the library: fail at import, loudly
-            msg = f"validate_params names parameters {sorted(unknown)} that {func.__qualname__} lacks"
+            msg = (
+                f"validate_params names parameters {sorted(unknown)} that {func.__qualname__} lacks"
+            )
             raise TypeError(msg)
         owner = func.__qualname__.replace(".<locals>", "")
         names = list(signature.parameters)
         checked = dict(specs)
-        defaults = {
-            n: p.default
-            for n, p in signature.parameters.items()
-            if p.default is not inspect.Parameter.empty
-        }
 
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             given = dict(zip(names, args, strict=False))
             given.update(kwargs)
             for name, spec in checked.items():
+                # Defaults are the library's own, valid by construction; a missing required
+                # argument is left to Python's own TypeError.
                 if name in given:
-                    value = given[name]
-                elif name in defaults:
-                    continue  # defaults are the library's own, valid by construction
-                else:
-                    continue  # a missing argument: Python's own TypeError says so
-                check_param(owner, name, value, spec)
+                    check_param(owner, name, given[name], spec)
             return func(*args, **kwargs)
 
         wrapper.__validate_params__ = checked  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
-

@@ -91,7 +91,7 @@ class ColumnNotFoundError(SchemaError, KeyError):
             f"Found columns: {_short_list(self.available)}."
         )
         typed = [str(c) for c in typed_candidates]
-        close = _close_names(column, self.available)
+        close = _close_names(str(column), self.available)
         close = [c for c in close if c in typed] + [c for c in close if c not in typed]
         if typed and not set(close) & set(typed):
             close = typed[:3]

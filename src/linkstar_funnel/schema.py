@@ -40,6 +40,7 @@ import pandas as pd
 
 from ._accounting import DroppedRows, RowAccounting
 from ._dense_keys import dense_factorize
+from ._params import ColumnName, validate_params
 from ._times import NAT, TimeValues, check_time_zone, read_times
 from .errors import ColumnNotFoundError, EmptyFrameError, ParameterError, SchemaError
 
@@ -356,6 +357,7 @@ def _numbers(series: pd.Series[Any], *, column: str, frame_name: str) -> FloatAr
 # --------------------------------------------------------------------------- presets
 
 
+@validate_params(user=ColumnName(), time=ColumnName(), event=ColumnName())
 def validate_events(
     data: object,
     *,
@@ -380,6 +382,9 @@ def validate_events(
     )
 
 
+@validate_params(
+    order=[None, ColumnName()], customer=ColumnName(), time=ColumnName(), revenue=ColumnName()
+)
 def validate_orders(
     data: object,
     *,
