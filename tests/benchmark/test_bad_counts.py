@@ -166,7 +166,8 @@ def test_statistics_refuse_bad_rates_and_alpha() -> None:
         newcombe_interval(1, 10, 1, 10, alpha=0)
     with pytest.raises(ParameterError, match="'p_values' parameter of bh_qvalues"):
         bh_qvalues([0.5, 2.0])
-    assert np.isnan(bh_qvalues([np.nan])).all()
+    with pytest.warns(DataQualityWarning, match="1 of 1 p-value"):
+        assert np.isnan(bh_qvalues([np.nan])).all()
 
 
 @st.composite

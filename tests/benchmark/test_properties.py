@@ -6,10 +6,12 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from linkstar_funnel.benchmark import Benchmark, _stats
+from linkstar_funnel.errors import DataQualityWarning
 
 ALPHAS = st.sampled_from([0.2, 0.1, 0.05, 0.01, 0.001])
 RATES = st.floats(0.001, 0.999, allow_nan=False)
@@ -107,7 +109,8 @@ def test_bh_matches_reference_dominates_p_and_is_monotone(p: list[float]) -> Non
 
 @given(st.lists(st.floats(0.0, 1.0, allow_nan=False), min_size=1, max_size=20))
 def test_bh_ignores_missing(p: list[float]) -> None:
-    with_nan = _stats.bh_qvalues([*p, float("nan")])
+    with pytest.warns(DataQualityWarning, match="1 of .* missing"):
+        with_nan = _stats.bh_qvalues([*p, float("nan")])
     assert np.isnan(with_nan[-1])
     np.testing.assert_allclose(with_nan[:-1], _stats.bh_qvalues(p))
 

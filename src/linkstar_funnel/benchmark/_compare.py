@@ -228,12 +228,13 @@ def _statistics(
         "verdict": verdict,
         "shortfall": shortfall,
     }
-    if "orders_per_success" in obs.columns:
-        cols["impact_orders"] = shortfall * obs["orders_per_success"].to_numpy()
-    if "value_per_success" in obs.columns:
-        cols["impact_value"] = shortfall * obs["value_per_success"].to_numpy()
-    elif "impact_orders" in cols and spec.value_per_order is not None:
-        cols["impact_value"] = cols["impact_orders"] * spec.value_per_order
+    with np.errstate(over="ignore"):  # overflow is reported below, in the user's words
+        if "orders_per_success" in obs.columns:
+            cols["impact_orders"] = shortfall * obs["orders_per_success"].to_numpy()
+        if "value_per_success" in obs.columns:
+            cols["impact_value"] = shortfall * obs["value_per_success"].to_numpy()
+        elif "impact_orders" in cols and spec.value_per_order is not None:
+            cols["impact_value"] = cols["impact_orders"] * spec.value_per_order
     impact = cols.get("impact_value", cols.get("impact_orders", shortfall))
     cols["impact"] = impact
     _warn_unknown_impact(obs["stage"].to_numpy(), impact)
@@ -267,6 +268,15 @@ def _warn_unknown_impact(stages: npt.NDArray[Any], impact: npt.NDArray[np.float6
             f"The impact of {int(unknown.sum())} row(s) (stage(s) {where}) is unknown (NaN): "
             "their orders_per_success or value_per_success is missing, e.g. because no "
             "entity reached the stage.",
+            DataQualityWarning,
+            stacklevel=5,
+        )
+    huge = np.isinf(impact)
+    if huge.any():
+        where = sorted({str(s) for s in stages[huge]})
+        warnings.warn(
+            f"The impact of {int(huge.sum())} row(s) (stage(s) {where}) overflows float64 "
+            "(±inf): orders_per_success, value_per_success or value_per_order is too large.",
             DataQualityWarning,
             stacklevel=5,
         )
@@ -332,7 +342,8 @@ class BenchmarkComparison(ResultMixin):
         t = self.table
         counts = t["verdict"].value_counts()
         action = self.needs_action()
-        at_stake = float(action["impact"].clip(lower=0).sum())
+        with np.errstate(over="ignore"):  # an infinite impact already warned when computed
+            at_stake = float(action["impact"].clip(lower=0).to_numpy().sum())
         facts = (
             ("benchmark", self.spec.benchmark.name),
             ("rows compared", f"{len(t):,}"),

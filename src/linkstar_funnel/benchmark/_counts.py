@@ -16,6 +16,8 @@ linkstar_funnel.errors.ParameterError: The 'successes' parameter of wilson_inter
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import numpy.typing as npt
 
@@ -40,7 +42,9 @@ def _floats(values: npt.ArrayLike, owner: str, param: str, expected: str) -> Flo
         out = raw.astype(np.float64)
     except (TypeError, ValueError):
         raise bad_parameter(owner, param, expected, values) from None
-    if raw.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in raw.ravel()):
+    if raw.dtype.kind == "O" and not all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_) for v in raw.ravel()
+    ):  # None, pd.NA, bools or text among numbers
         raise bad_parameter(owner, param, expected, values)
     return out
 

@@ -11,9 +11,11 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
+from .._params import InstanceOf, Integer, Real, Satisfies
 from .._validators import bad_parameter, in_choices, non_empty_str
+from ._counts import MAX_COUNT
 
-__all__ = ["KINDS", "Reference", "check_as_of"]
+__all__ = ["KINDS", "RATE", "Reference", "check_as_of"]
 
 _REF = "Reference"
 
@@ -47,15 +49,17 @@ def check_as_of(value: object, *, owner: str = _REF, param: str = "as_of") -> st
     )
 
 
-def _check_rate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float | np.floating | np.integer)
-        or not 0.0 <= float(value) <= 1.0
-    ):
-        raise bad_parameter(
-            type(instance).__name__, attribute.name, "a rate in [0, 1] (0.052 for 5.2%)", value
-        )
+#: A rate: a real number in [0, 1] (not a bool, not NaN).
+RATE = Satisfies(Real(0, 1).accepts, "a rate in [0, 1] (0.052 for 5.2%)")
+_COUNT = attrs.validators.optional(
+    Satisfies(Integer(0, MAX_COUNT).accepts, "a count (a whole number from 0 to 2**53)")
+)
+_TEXT = InstanceOf(str, description="a string")
+
+
+def _float_if_real(value: object) -> object:
+    """Real numbers as float; anything else unchanged, for the validator to refuse."""
+    return float(value) if RATE.accepts(value) else value  # type: ignore[arg-type]
 
 
 def _freeze_segment(value: object) -> Mapping[str, str]:
@@ -68,15 +72,6 @@ def _freeze_segment(value: object) -> Mapping[str, str]:
             _REF, "segment", "a mapping of column names to labels, e.g. {'device': 'mobile'}", value
         )
     return MappingProxyType(dict(sorted(value.items())))
-
-
-def _opt_count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise bad_parameter(
-            type(instance).__name__, attribute.name, "None or a non-negative integer", value
-        )
 
 
 def _opt_str(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -121,17 +116,17 @@ class Reference:
     """
 
     stage: str = attrs.field(validator=non_empty_str)
-    rate: float = attrs.field(converter=float, validator=_check_rate)
+    rate: float = attrs.field(converter=_float_if_real, validator=RATE)
     source: str = attrs.field(validator=non_empty_str)
     as_of: str = attrs.field(converter=check_as_of)
-    definition: str = ""
+    definition: str = attrs.field(default="", validator=_TEXT)
     base: str | None = attrs.field(default=None, validator=_opt_str)
     segment: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze_segment)
     kind: Kind = attrs.field(default="industry", validator=in_choices(KINDS))
-    successes: int | None = attrs.field(default=None, validator=_opt_count)
-    trials: int | None = attrs.field(default=None, validator=_opt_count)
-    url: str | None = None
-    population: str = ""
+    successes: int | None = attrs.field(default=None, validator=_COUNT)
+    trials: int | None = attrs.field(default=None, validator=_COUNT)
+    url: str | None = attrs.field(default=None, validator=attrs.validators.optional(_TEXT))
+    population: str = attrs.field(default="", validator=_TEXT)
 
     def __attrs_post_init__(self) -> None:
         if (self.successes is None) != (self.trials is None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .._params import Boolean, InstanceOf, Satisfies, validate_params
 from ..errors import RegistryError
 from ._sets import Benchmark
 
@@ -13,6 +14,10 @@ BenchmarkFactory = Callable[[], Benchmark]
 _REGISTRY: dict[str, BenchmarkFactory] = {}
 
 
+_NAME = Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
+
+
+@validate_params(name=_NAME, replace=Boolean())
 def register_benchmark(
     name: str, *, replace: bool = False
 ) -> Callable[[BenchmarkFactory], BenchmarkFactory]:
@@ -38,9 +43,6 @@ def register_benchmark(
     >>> get_benchmark("q3-targets-doctest").references[0].rate
     0.5
     """
-    if not isinstance(name, str) or not name.strip():
-        msg = f"The 'name' parameter of register_benchmark must be a non-empty string. Got {name!r} instead."
-        raise RegistryError(msg)
 
     def decorate(factory: BenchmarkFactory) -> BenchmarkFactory:
         _load_builtins()
@@ -56,6 +58,7 @@ def register_benchmark(
     return decorate
 
 
+@validate_params(name=InstanceOf(str, description="a benchmark set's name (a string)"))
 def get_benchmark(name: str) -> Benchmark:
     """The registered benchmark set called ``name`` (built fresh on each call).
 
@@ -71,7 +74,14 @@ def get_benchmark(name: str) -> Benchmark:
         known = ", ".join(map(repr, sorted(_REGISTRY)))
         msg = f"No benchmark set is registered as {name!r}. Registered sets: {known}."
         raise RegistryError(msg) from None
-    return factory()
+    bench = factory()
+    if not isinstance(bench, Benchmark):
+        msg = (
+            f"The function registered as benchmark set {name!r} returned a "
+            f"{type(bench).__name__}, not a Benchmark."
+        )
+        raise RegistryError(msg)
+    return bench
 
 
 def available_benchmarks() -> list[str]:

@@ -10,12 +10,21 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from .._params import Options, Real, validate_params
+from .._params import (
+    ColumnName,
+    InstanceOf,
+    Integer,
+    Options,
+    Real,
+    Satisfies,
+    Timestamp,
+    validate_params,
+)
 from .._validators import bad_parameter, non_empty_str
-from ..errors import ColumnNotFoundError, DataQualityWarning, ParameterError
-from ..schema import as_frame, read_times
-from ._observations import segment_columns, validate_observations
-from ._reference import Reference, check_as_of
+from ..errors import DataQualityWarning, EmptyFrameError, ParameterError, SchemaError
+from ..schema import Column, validate
+from ._observations import _labels, segment_columns, validate_observations
+from ._reference import RATE, Reference, check_as_of
 
 if TYPE_CHECKING:
     from ._compare import BenchmarkComparison
@@ -26,13 +35,27 @@ _BENCH = "Benchmark"
 _ALPHA = Real(0, 1, closed="neither")
 _TEST = Options("score", "exact")
 _NONNEG = Real(0)
+_NAME = Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
+_TEXT = InstanceOf(str, description="a string")
+_MAPPING = InstanceOf(Mapping, description="a mapping (dict)")
+_KIND = Options("industry", "target", "peer")
 _STEP = "<step rate>"
 _FROM_RATES = "Benchmark.from_rates"
 _FROM_FRAME = "Benchmark.from_frame"
 _FROM_HISTORY = "Benchmark.from_history"
 
 
+def _is_rates(value: object) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and len(value) > 0
+        and all(isinstance(k, str) and k.strip() for k in value)
+    )
+
+
 def _tuple_refs(value: Iterable[Reference]) -> tuple[Reference, ...]:
+    if isinstance(value, str | Mapping | Reference) or not isinstance(value, Iterable):
+        raise bad_parameter(_BENCH, "references", "a sequence of Reference", value)
     refs = tuple(value)
     for r in refs:
         if not isinstance(r, Reference):
@@ -88,6 +111,16 @@ class Benchmark:
     # ------------------------------------------------------------------ constructors
 
     @classmethod
+    @validate_params(
+        rates=Satisfies(_is_rates, "a non-empty mapping of stage names to rates"),
+        source=_NAME,
+        definitions=[None, _MAPPING],
+        base=[None, _NAME],
+        segment=[None, _MAPPING],
+        kind=_KIND,
+        name=[None, _NAME],
+        url=[None, _TEXT],
+    )
     def from_rates(
         cls,
         rates: Mapping[str, float],
@@ -116,10 +149,11 @@ class Benchmark:
         name
             The set's name (default: the source).
         """
-        if not isinstance(rates, Mapping) or not rates:
-            raise bad_parameter(
-                _FROM_RATES, "rates", "a non-empty mapping of stage names to rates", rates
-            )
+        for stage, rate in rates.items():
+            if not RATE.accepts(rate):
+                expected = f"a mapping of stage names to rates in [0, 1] (stage {stage!r})"
+                raise bad_parameter(_FROM_RATES, "rates", expected, rate)
+        as_of = check_as_of(as_of, owner=_FROM_RATES)
         defs = dict(definitions or {})
         refs = [
             Reference(
@@ -138,6 +172,7 @@ class Benchmark:
         return cls(name or source, refs)
 
     @classmethod
+    @validate_params(name=_NAME, source=[None, _NAME], kind=_KIND)
     def from_frame(
         cls,
         frame: pd.DataFrame,
@@ -153,14 +188,30 @@ class Benchmark:
         ``source`` and ``as_of`` given here fill rows (or columns) that lack them. A
         missing segment label (NaN) means the value applies to every label.
         """
-        data = as_frame(frame, frame_name="benchmark")
-        for col in ("stage", "rate"):
-            if col not in data.columns:
-                raise ColumnNotFoundError(col, data.columns, frame_name="benchmark")
+        table = validate(
+            frame,
+            [
+                Column("stage", "stage", "category", required=False),
+                Column("rate", "rate", "number", required=False),
+            ],
+            frame_name="benchmark",
+        )
+        data = table.frame
+        stages = _labels(table, "stage", "benchmark", required=True)
+        rates = table.numbers["rate"]
+        bad = ~((rates >= 0.0) & (rates <= 1.0))
+        if bad.any():
+            at = int(np.flatnonzero(bad)[0])
+            msg = (
+                "Column 'rate' of the benchmark frame must hold rates in [0, 1] (0.052 for "
+                f"5.2%). Got {float(rates[at])!r} for stage {stages[at]!r} ({int(bad.sum())} "
+                "row(s))."
+            )
+            raise SchemaError(msg)
         meta = {"stage", "rate", "base", "source", "as_of", "definition", "url", "population"}
         seg_cols = [str(c) for c in data.columns if c not in meta]
         refs = []
-        for row in data.to_dict("records"):
+        for i, row in enumerate(data.to_dict("records")):
             src = row.get("source", source)
             when = row.get("as_of", as_of)
             if src is None or (isinstance(src, float) and np.isnan(src)):
@@ -169,8 +220,8 @@ class Benchmark:
                 )
             refs.append(
                 Reference(
-                    stage=str(row["stage"]),
-                    rate=row["rate"],
+                    stage=str(stages[i]),
+                    rate=float(rates[i]),
                     source=str(src),
                     as_of=check_as_of(when, owner=_FROM_FRAME),
                     definition=_text(row.get("definition")),
@@ -184,6 +235,13 @@ class Benchmark:
         return cls(name, refs)
 
     @classmethod
+    @validate_params(
+        weeks=Integer(1),
+        period=ColumnName(),
+        end=[None, Timestamp()],
+        tz=[None, _NAME],
+        name=[None, _NAME],
+    )
     def from_history(
         cls,
         history: object,
@@ -224,15 +282,25 @@ class Benchmark:
         DataQualityWarning
             Some of the ``weeks`` weeks have no data.
         """
-        if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
-            raise bad_parameter(_FROM_HISTORY, "weeks", "a positive integer", weeks)
         obs = validate_observations(history, frame_name="history")
-        if period not in obs.columns:
-            raise ColumnNotFoundError(period, obs.columns, role="period", frame_name="history")
-        week = read_times(obs[period], column=period, frame_name="history").bucket("W", tz)
-        obs = obs.assign(_week=week)
+        dated = validate(obs, [Column("period", period, "time")], frame_name="history")
+        if dated.rows is not None:
+            warnings.warn(
+                f"Benchmark.from_history: {dated.accounting.rows_dropped:,} row(s) of the "
+                f"history have no {period!r} time and were left out.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+            obs = obs.iloc[dated.rows]
+        obs = obs.assign(_week=dated.times["period"].bucket("W", tz))
         if end is not None:
-            cutoff = pd.Timestamp(str(end))
+            cutoff = pd.Timestamp(end)  # type: ignore[arg-type]  # checked by Timestamp()
+            if cutoff.tzinfo is not None:
+                cutoff = (
+                    cutoff.tz_localize(None)
+                    if tz is None
+                    else cutoff.tz_convert(tz).tz_localize(None)
+                )
             obs = obs.loc[obs["_week"] < cutoff]
         if obs.empty:
             raise bad_parameter(_FROM_HISTORY, "end", "later than the first week of history", end)
@@ -256,6 +324,12 @@ class Benchmark:
             .reset_index()
         )
         pooled = pooled.loc[pooled["trials"] > 0]
+        if pooled.empty:
+            msg = (
+                f"The history has no trials in the {weeks} week(s) to {last.date()}: there is "
+                "no rate to take as the reference."
+            )
+            raise EmptyFrameError(msg)
         span = f"{first.date()} to {last.date() + pd.Timedelta(days=6)}"
         refs = [
             Reference(

@@ -20,12 +20,15 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
 from .._params import Integer, Real, validate_params
 from .._validators import bad_parameter
+from ..errors import DataQualityWarning
 from ._counts import count_pair, rate_array
 
 __all__ = [
@@ -241,15 +244,16 @@ def newcombe_interval(
 
 
 def bh_qvalues(p_values: npt.ArrayLike) -> FloatArray:
-    """Benjamini-Hochberg adjusted p-values (q-values); NaN inputs stay NaN and don't count.
+    """Benjamini-Hochberg adjusted p-values (q-values).
 
     ``q_(i) = min_{j >= i} min(1, m p_(j) / j)`` over the ``m`` non-missing p-values sorted
-    ascending. Equals statsmodels' ``multipletests(p, method="fdr_bh")[1]``.
+    ascending. Equals statsmodels' ``multipletests(p, method="fdr_bh")[1]``. Missing (NaN)
+    p-values stay NaN and don't count in ``m``; a :class:`DataQualityWarning` says how many.
 
     Examples
     --------
-    >>> bh_qvalues([0.01, 0.04, 0.03, float("nan")]).round(3).tolist()
-    [0.03, 0.04, 0.04, nan]
+    >>> bh_qvalues([0.01, 0.04, 0.03]).round(3).tolist()
+    [0.03, 0.04, 0.04]
     """
     p = rate_array(
         p_values, owner="bh_qvalues", param="p_values", allow_nan=True, what="probabilities"
@@ -257,6 +261,13 @@ def bh_qvalues(p_values: npt.ArrayLike) -> FloatArray:
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
     m = int(ok.sum())
+    if m < p.size:
+        warnings.warn(
+            f"bh_qvalues: {p.size - m} of {p.size} p-value(s) are missing (NaN); their "
+            f"q-values are NaN and the other {m} are adjusted among themselves.",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     if m == 0:
         return out
     values = p[ok]
