@@ -101,3 +101,23 @@ def test_top_n_with_a_missing_segment(top_n: int) -> None:
     visits = frame.to_frame().query("stage == 'visit'")
     assert visits["users"].sum() == 6
     assert visits["device"].iloc[0] is None  # the largest segment: the missing values
+
+
+def test_trends_and_bottleneck_keep_the_missing_segment() -> None:
+    # groupby's default dropna=True used to drop the missing segment's rows from trends.
+    rng = np.random.default_rng(3)
+    segments = pd.DataFrame({"device": rng.choice(np.array(["ios", None], dtype=object), 300)})
+    converts = rng.random(300) < 0.3
+    events = _log(segments, converts)
+    events["timestamp"] += pd.to_timedelta(rng.integers(0, 60, len(events)), unit="D")
+    events = events.sort_values("timestamp")
+    result = Funnel(["visit", "cart"], window="1h").compute(events, by="device")
+    trends = result.trends("W")
+    counts = result.to_frame()
+    for stage in ("visit", "cart"):
+        got = trends.loc[trends["stage"] == stage].groupby("device", dropna=False)["users"].sum()
+        want = counts.loc[counts["stage"] == stage].set_index("device")["users"]
+        assert got.sort_index().tolist() == want.sort_index().tolist()
+    ranked = result.bottleneck(min_entrants=1)
+    assert ranked["device"].isna().sum() == 1  # the missing segment has a reference too
+    assert ranked["reference_rate"].notna().all()

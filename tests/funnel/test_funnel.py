@@ -71,7 +71,15 @@ def test_issue_example_runs_and_is_tidy() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"window": "-3D"}, "The 'window' parameter of Funnel must be a positive duration. Got"),
+        ({"window": "-3D"}, "The 'window' parameter of Funnel must be a positive duration"),
+        ({"window": "soon"}, "'window' parameter of Funnel"),
+        ({"window": pd.NaT}, "'window' parameter of Funnel"),
+        ({"step_windows": ["1h", "-1h"]}, "'step_windows' parameter of Funnel"),
+        ({"step_windows": "1h"}, "'step_windows' parameter of Funnel"),
+        ({"distinct_events": 1}, "'distinct_events' parameter of Funnel"),
+        ({"top_n": 2.0}, "'top_n' parameter of Funnel"),
+        ({"counting": "all"}, "'counting' parameter of Funnel"),
+        ({"stages": "abc"}, "'stages' parameter of Funnel"),
         ({"window": 0}, "'window' parameter of Funnel"),
         ({"window": "0s"}, "'window' parameter of Funnel must be a positive duration"),
         ({"order": "sorted"}, "'order'"),
@@ -85,7 +93,7 @@ def test_issue_example_runs_and_is_tidy() -> None:
 )
 def test_funnel_rejects_bad_parameters(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ParameterError, match=match):
-        Funnel(["a", "b", "c"], **kwargs)  # type: ignore[arg-type]
+        Funnel(**{"stages": ["a", "b", "c"], **kwargs})  # type: ignore[arg-type]
 
 
 def test_funnel_needs_two_unique_stages() -> None:

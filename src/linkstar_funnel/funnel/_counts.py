@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from ..errors import ColumnNotFoundError, EmptyFrameError, ParameterError
-from ..schema import RowAccounting
-from ._engine import as_columns
+from ..errors import ColumnNotFoundError, ParameterError
+from ..schema import Column, as_frame, validate
+from ._engine import as_columns, segment_codes
 from ._result import FunnelResult, tidy_counts
 
+__all__ = ["exact_counts", "from_counts"]
 
-def _bad(msg: str) -> ParameterError:
-    return ParameterError(msg)
+IntArray = npt.NDArray[np.int64]
+_MAX = int(np.iinfo(np.int64).max)
 
 
 def from_counts(
-    counts: Mapping[str, int] | pd.DataFrame,
+    counts: Mapping[Any, Any] | pd.DataFrame,
     *,
     stage: str = "stage",
     count: str = "count",
@@ -30,60 +34,96 @@ def from_counts(
     if isinstance(counts, Mapping):
         if by_cols:
             msg = "The 'by' parameter of Funnel.from_counts needs a frame, not a dict."
-            raise _bad(msg)
-        frame = pd.DataFrame({stage: list(counts.keys()), count: list(counts.values())})
-    elif isinstance(counts, pd.DataFrame):
-        frame = counts
+            raise ParameterError(msg)
+        frame = pd.DataFrame(
+            {stage: list(counts.keys()), count: pd.Series(list(counts.values()), dtype=object)}
+        )
     else:
-        msg = (
-            "The 'counts' parameter of Funnel.from_counts must be a dict of stage -> count "
-            f"or a DataFrame. Got {type(counts).__name__} instead."
-        )
-        raise _bad(msg)
-    for col, role in [(stage, "stage"), (count, "count"), *((b, "by") for b in by_cols)]:
-        if col not in frame.columns:
-            raise ColumnNotFoundError(col, frame.columns, role=role, frame_name="counts")
-    if len(frame) == 0:
-        msg = "The counts frame is empty: there is nothing to compute on."
-        raise EmptyFrameError(msg)
-    values = pd.to_numeric(frame[count], errors="coerce").to_numpy(dtype=np.float64)
-    if np.isnan(values).any() or (values < 0).any() or (values != np.round(values)).any():
-        msg = (
-            f"The {count!r} column of the counts must hold non-negative whole numbers. "
-            f"Got {frame[count].tolist()[:10]!r} instead."
-        )
-        raise _bad(msg)
-    stages = list(dict.fromkeys(frame[stage].astype(str)))
+        frame = as_frame(counts, frame_name="counts")
+    if count not in frame.columns:
+        raise ColumnNotFoundError(count, frame.columns, role="count", frame_name="counts")
+    columns = [Column("stage", stage, "category")]
+    columns += [Column(f"by{i}", b, "category", required=False) for i, b in enumerate(by_cols)]
+    table = validate(frame, columns, frame_name="counts")
+    names = table.labels["stage"].astype(str).to_numpy()[table.codes["stage"]]
+    values = exact_counts(table.take(frame[count].to_numpy(dtype=object)), names, column=count)
+    stages = list(dict.fromkeys(names))
     if len(stages) < 2:
         msg = f"Funnel.from_counts needs at least 2 stages. Got {stages!r} instead."
-        raise _bad(msg)
-    new_columns: dict[str, Any] = {count: values.astype(np.int64), stage: frame[stage].astype(str)}
-    work = frame.assign(**new_columns)
-    if by_cols:
-        wide = work.pivot_table(
-            index=list(by_cols),
-            columns=stage,
-            values=count,
-            aggfunc="sum",
-            sort=False,
-            dropna=False,
-            fill_value=0,
-        )
-        labels = wide.index.to_frame(index=False)
-    else:
-        if work[stage].duplicated().any():
-            msg = f"Stage names in Funnel.from_counts must be unique. Got {stages!r}."
-            raise _bad(msg)
-        wide = work.set_index(stage)[[count]].T
-        labels = pd.DataFrame(index=range(1))
-    reach = wide[stages].to_numpy(dtype=np.int64)
+        raise ParameterError(msg)
+    stage_code = pd.Index(stages).get_indexer(names)
+    seg, labels = segment_codes(table, by_cols)
+    if not by_cols and len(set(names)) != len(names):
+        msg = f"Stage names in Funnel.from_counts must be unique. Got {list(names)!r}."
+        raise ParameterError(msg)
+    reach = _sum_cells(values, seg, stage_code, len(labels), len(stages), names, count)
     bad = np.flatnonzero((np.diff(reach, axis=1) > 0).any(axis=1))
     if len(bad):
         msg = (
             "Funnel.from_counts needs counts that never increase down the funnel; "
             f"segment row {int(bad[0])} has {reach[bad[0]].tolist()}."
         )
-        raise _bad(msg)
-    tidy = tidy_counts(stages, labels.reset_index(drop=True), reach)
-    rows = RowAccounting(rows_in=len(frame))
-    return FunnelResult.build(spec=None, counts=tidy, by=by_cols, attempts=None, accounting=rows)
+        raise ParameterError(msg)
+    tidy = tidy_counts(stages, labels, reach)
+    return FunnelResult.build(
+        spec=None, counts=tidy, by=by_cols, attempts=None, accounting=table.accounting
+    )
+
+
+def _sum_cells(
+    values: IntArray,
+    seg: IntArray,
+    stage_code: IntArray,
+    n_seg: int,
+    n_stages: int,
+    names: npt.NDArray[Any],
+    column: str,
+) -> IntArray:
+    """Counts summed per (segment, stage) cell, exactly (Python integers), within int64."""
+    cells = np.zeros((n_seg, n_stages), dtype=object)
+    cells[:] = 0
+    np.add.at(cells, (seg, stage_code), values.astype(object))
+    too_big = np.flatnonzero((cells > _MAX).any(axis=0))
+    if len(too_big):
+        msg = (
+            f"The {column!r} counts of stage {str(pd.unique(names)[too_big[0]])!r} add up to more "
+            f"than {_MAX:,} (the int64 limit) within one segment."
+        )
+        raise ParameterError(msg)
+    return cells.astype(np.int64)
+
+
+def exact_counts(values: npt.NDArray[Any], names: npt.NDArray[Any], *, column: str) -> IntArray:
+    """Counts as int64, exactly: whole non-negative numbers within int64, else a
+    :class:`ParameterError` naming the first stage (``names``, per value) that breaks it.
+
+    Accepts integers of any type and whole floats (``300.0``); refuses missing values,
+    infinities, fractions, negatives, booleans, text and numbers beyond int64.
+    """
+    out = np.empty(len(values), dtype=np.int64)
+    for i, v in enumerate(values):
+        n = _whole(v)
+        if n is None:
+            msg = (
+                f"The {column!r} count of stage {names[i]!r} must be a whole number in "
+                f"[0, {_MAX:,}]. Got {v!r} instead."
+            )
+            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+                msg += "\nHint: a stage nobody reached has count 0, not a missing value."
+            raise ParameterError(msg)
+        out[i] = n
+    return out
+
+
+def _whole(v: object) -> int | None:
+    """``v`` as a Python int if it is a whole number in [0, int64 max], else None."""
+    if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real):
+        return None
+    if isinstance(v, numbers.Integral):
+        n = int(v)
+    else:
+        x = float(v)
+        if not math.isfinite(x) or x != math.floor(x) or x >= 2.0**63:
+            return None
+        n = int(x)
+    return n if 0 <= n <= _MAX else None

@@ -20,7 +20,7 @@ __all__ = ["converters_vs_dropouts", "odds_ratio_table", "step_after_first"]
 
 FloatArray = npt.NDArray[np.float64]
 MISSING = "(missing)"
-_OWNER = "converters_vs_dropouts"
+_OWNER = "FunnelResult.converters_vs_dropouts"
 #: Below this smallest expected cell count, p-values come from Fisher's exact test.
 FISHER_BELOW = 5.0
 
@@ -52,15 +52,7 @@ def _columns(value: object, by: tuple[str, ...]) -> tuple[str, ...]:
                 value,
             )
         return by
-    cols = (value,) if isinstance(value, str) else value
-    if (
-        not isinstance(cols, Sequence)
-        or not cols
-        or not all(isinstance(c, str) for c in cols)
-        or len(set(cols)) != len(cols)
-    ):
-        raise bad_parameter(_OWNER, "columns", "a column name or a list of unique names", value)
-    return tuple(cols)
+    return (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
 
 
 def _first_event_properties(
@@ -128,10 +120,6 @@ def converters_vs_dropouts(
 
     s = step_after_first(result.stages, step, owner=_OWNER, param="step")
     cols = _columns(columns, result.by)
-    if isinstance(alpha, bool) or not isinstance(alpha, float | int) or not 0 < alpha < 1:
-        raise bad_parameter(_OWNER, "alpha", "a number strictly between 0 and 1", alpha)
-    if isinstance(min_users, bool) or not isinstance(min_users, int | np.integer) or min_users < 1:
-        raise bad_parameter(_OWNER, "min_users", "a positive integer", min_users)
     att = result._need_events("converters_vs_dropouts()")
     users = result.users()
     users = users.loc[(users["level"] >= s - 1) & ~users["excluded"]].reset_index(drop=True)

@@ -102,7 +102,7 @@ def _entities(spec: Funnel, table: Table) -> tuple[IntArray, int]:
 _CODE_LIMIT = np.iinfo(np.int64).max
 
 
-def _segments(table: Table, by: tuple[str, ...]) -> tuple[IntArray, pd.DataFrame]:
+def segment_codes(table: Table, by: tuple[str, ...]) -> tuple[IntArray, pd.DataFrame]:
     """Combined segment code per kept row and the labels frame (one row per segment).
 
     A missing value is a segment value of its own (label ``None``), sorted first; segments
@@ -188,7 +188,7 @@ def compute(
             f"Stage(s) {never} of the funnel match no event of the {table.n_rows:,} rows used; "
             f"their counts are 0.\nHint: {advice}",
             DataQualityWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if spec.stage_names[0] in never:
         msg = (
@@ -204,7 +204,7 @@ def compute(
         xlut, xextra, _ = stage_luts([ex.stage for ex in spec.exclusions], table, event)
 
     ent, n_ent = _entities(spec, table)
-    seg_codes, seg_labels = _segments(table, by_cols)
+    seg_codes, seg_labels = segment_codes(table, by_cols)
     noise_breaks = spec.order == "strict" and spec.strict_scope == "all"
     starts, ts_s, ms_s, xs_s, seg_s = _sort.prepare(
         ent,

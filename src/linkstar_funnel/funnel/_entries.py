@@ -87,5 +87,5 @@ def trends_frame(
     complete = ends + pd.Timedelta(e.window_ns, unit="ns") <= last
     frame["complete"] = np.repeat(np.asarray(complete), g_n * k_n)
     return frame[
-        frame.groupby(["period", *by], sort=False)["users"].transform("max") > 0
+        frame.groupby(["period", *by], sort=False, dropna=False)["users"].transform("max") > 0
     ].reset_index(drop=True)

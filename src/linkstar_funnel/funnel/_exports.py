@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from .._params import Boolean, Satisfies, validate_params
 from .._validators import bad_parameter
 from ..errors import EmptyFrameError
+from ._checks import FREQ, TZ, VALUE_PER_ORDER, result_method
 
 if TYPE_CHECKING:
     from ..benchmark import Benchmark, BenchmarkComparison
@@ -20,12 +22,20 @@ if TYPE_CHECKING:
 __all__ = ["FunnelExports", "kpi_names"]
 
 _MISSING = "(missing)"
-_TRENDS, _COMPARE, _KPI, _OBS = (
-    "trend_observations",
-    "FunnelResult.compare",
-    "kpi_values",
-    "rate_observations",
-)  # owners named in error messages
+_KPI = "FunnelResult.kpi_values"
+_NAMES = [
+    None,
+    Satisfies(
+        lambda v: isinstance(v, str) or all(isinstance(n, str) for n in v),
+        "a KPI name or a list of names",
+    ),
+]
+
+
+def _is_benchmark(value: object) -> bool:
+    from ..benchmark import Benchmark
+
+    return isinstance(value, Benchmark)
 
 
 def kpi_names(stages: Iterable[str]) -> list[str]:
@@ -50,6 +60,8 @@ class FunnelExports:
     def _me(self) -> FunnelResult:
         return cast("FunnelResult", self)
 
+    @validate_params(value_per_order=VALUE_PER_ORDER)
+    @result_method
     def rate_observations(self, *, value_per_order: float | None = None) -> pd.DataFrame:
         """Rate observations for benchmark comparisons (the ``RateSource`` protocol).
 
@@ -83,6 +95,8 @@ class FunnelExports:
             _labelled(me.to_frame(), me.by), me.stages, list(me.by), value_per_order
         )
 
+    @validate_params(freq=FREQ, tz=TZ, complete_only=Boolean(), value_per_order=VALUE_PER_ORDER)
+    @result_method
     def trend_observations(
         self,
         freq: str = "W",
@@ -125,8 +139,6 @@ class FunnelExports:
         {'in line': 6}
         """
         me = self._me()
-        if not isinstance(complete_only, bool):
-            raise bad_parameter(_TRENDS, "complete_only", "True or False", complete_only)
         trends = me.trends(freq, tz)
         if complete_only:
             trends = trends.loc[trends["complete"]]
@@ -139,6 +151,8 @@ class FunnelExports:
         frame = _labelled(trends.drop(columns="complete"), me.by)
         return _observations(frame, me.stages, ["period", *me.by], value_per_order)
 
+    @validate_params(bench=Satisfies(_is_benchmark, "a Benchmark"))
+    @result_method
     def compare(self, bench: Benchmark, **kwargs: Any) -> BenchmarkComparison:
         """Compare this funnel's rates with a benchmark: ``bench.compare(self, **kwargs)``.
 
@@ -165,12 +179,10 @@ class FunnelExports:
         0  add_to_cart     visit     0.223      0.052   above
         1      payment  checkout     0.640      0.452   above
         """
-        from ..benchmark import Benchmark
-
-        if not isinstance(bench, Benchmark):
-            raise bad_parameter(_COMPARE, "bench", "a Benchmark", bench)
         return bench.compare(self, **kwargs)
 
+    @validate_params(period=[None, FREQ], tz=TZ, names=_NAMES)
+    @result_method
     def kpi_values(
         self,
         period: str | None = None,
@@ -261,8 +273,4 @@ def _observations(
 ) -> pd.DataFrame:
     from ..benchmark import observations_from_counts
 
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0
-    ):
-        raise bad_parameter(_OBS, "value_per_order", "a number ≥ 0", value)
     return observations_from_counts(frame, stages=stages, by=keys, value_per_order=value)

@@ -10,15 +10,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validators import bad_parameter, to_timedelta
-from ..errors import ParameterError
+from .._params import ColumnName, Columns, Duration, Integer, Real, Satisfies, validate_params
+from .._validators import bad_parameter
+from ._checks import FREQ, REFERENCE, STEP, result_method
 from ._drivers import step_after_first
 
 if TYPE_CHECKING:
     from ._result import FunnelResult
 
 IntArray = npt.NDArray[np.int64]
-_HIST = "time_to_convert_histogram"
+_HIST = "FunnelResult.time_to_convert_histogram"
+_BOTTLENECK = "FunnelResult.bottleneck"
+#: Most bins of the time-to-convert histogram given as a count.
+MAX_BINS = 100_000
 
 
 def bottleneck(
@@ -52,22 +56,24 @@ def bottleneck(
     if reference is None:
         trends = result.trends(freq)
         trends = trends[trends["complete"]]
-        entrants = trends.groupby(["period", *by], sort=False)["users"].transform("max")
+        entrants = trends.groupby(["period", *by], sort=False, dropna=False)["users"].transform(
+            "max"
+        )
         good = trends[(entrants >= min_entrants) & (trends["step"] > 1)]
         best = good.groupby([*by, "stage"], sort=False, dropna=False)[
             "conversion_from_previous"
         ].max()
         ref = frame.join(best.rename("reference_rate"), on=[*by, "stage"])["reference_rate"]
     else:
-        unknown = sorted(set(reference) - set(result.stages))
-        bad = [v for v in reference.values() if not 0.0 <= float(v) <= 1.0]
-        if unknown or bad:
-            msg = (
-                "The 'reference' parameter of bottleneck must map stage names to rates in "
-                f"[0, 1]. Got unknown stages {unknown} / rates {bad} instead."
+        unknown = sorted(map(str, set(reference) - set(result.stages)))
+        if unknown:
+            raise bad_parameter(
+                _BOTTLENECK,
+                "reference",
+                f"a mapping of stage names ({', '.join(result.stages)}) to rates",
+                unknown,
             )
-            raise ParameterError(msg)
-        ref = frame["stage"].map(dict(reference)).astype(float)
+        ref = frame["stage"].map({k: float(v) for k, v in reference.items()}).astype(float)
     frame = frame.assign(reference_rate=ref.to_numpy(dtype=float))
     rows = []
     groups = frame.groupby(by, sort=False, dropna=False) if by else [((), frame)]
@@ -141,12 +147,18 @@ def _edges(bins: object, low: int, top: int) -> IntArray:
         first = max(int(np.searchsorted(ladder, low, side="right")) - 1, 0)
         return ladder[first : last + 1]
     if isinstance(bins, int | np.integer) and not isinstance(bins, bool):
-        if bins < 1:
-            raise bad_parameter(_HIST, "bins", expected, bins)
+        if not 1 <= bins <= MAX_BINS:
+            raise bad_parameter(_HIST, "bins", expected + f" (at most {MAX_BINS:,} bins)", bins)
         return np.linspace(0, max(top, 1), int(bins) + 1).round().astype(np.int64)
-    if isinstance(bins, str) or not isinstance(bins, Sequence) or len(bins) < 2:
+    durations = Duration(positive=False)
+    if (
+        isinstance(bins, str)
+        or not isinstance(bins, Sequence)
+        or len(bins) < 2
+        or not all(durations.accepts(b) for b in bins)
+    ):
         raise bad_parameter(_HIST, "bins", expected, bins)
-    edges = np.array([to_timedelta(b, param="bins", owner=_HIST).value for b in bins], np.int64)
+    edges = np.array([pd.Timedelta(b).value for b in bins], np.int64)
     if edges[0] < 0 or (np.diff(edges) <= 0).any():
         raise bad_parameter(_HIST, "bins", expected, bins)
     return edges
@@ -194,6 +206,8 @@ class FunnelInsights:
     def _me(self) -> FunnelResult:
         return cast("FunnelResult", self)
 
+    @validate_params(reference=REFERENCE, freq=FREQ, min_entrants=Integer(0))
+    @result_method
     def bottleneck(
         self,
         reference: Mapping[str, float] | None = None,
@@ -205,6 +219,14 @@ class FunnelInsights:
         (by default the segment's own best complete period); see ``_insights.bottleneck``."""
         return bottleneck(self._me(), reference, freq=freq, min_entrants=min_entrants)
 
+    @validate_params(
+        step=STEP,
+        columns=[None, Columns()],
+        time=ColumnName(),
+        alpha=Real(0, 1, closed="neither"),
+        min_users=Integer(1),
+    )
+    @result_method
     def converters_vs_dropouts(
         self,
         step: int | str,
@@ -295,6 +317,12 @@ class FunnelInsights:
             min_users=min_users,
         )
 
+    @validate_params(
+        from_step=STEP,
+        to_step=[None, *STEP],
+        bins=Satisfies(lambda v: v is not None, "'auto', a number of bins or durations"),
+    )
+    @result_method
     def time_to_convert_histogram(
         self,
         from_step: int | str = 1,

@@ -11,9 +11,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import ParameterError, SchemaError
+from .._params import Options, Real, Satisfies, validate_params
+from ..errors import SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import RowAccounting
+from ._checks import FREQ, TZ
 from ._entries import EntryCounts, trends_frame
 from ._exports import FunnelExports
 from ._insights import FunnelInsights
@@ -27,6 +29,15 @@ IntArray = npt.NDArray[np.int64]
 NOT_REACHED = "(not reached)"
 OTHER = "other"
 _NAT = np.iinfo(np.int64).min
+_QUANTILES = Satisfies(
+    lambda v: (
+        isinstance(v, list | tuple | np.ndarray)
+        and np.ndim(v) == 1
+        and all(Real(0, 1).accepts(q) for q in v)
+        and len(set(map(float, v))) == len(v)
+    ),
+    "a list of distinct numbers in [0, 1]",
+)
 
 
 @attrs.frozen(eq=False)
@@ -241,6 +252,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             out = out.loc[att.in_funnel].reset_index(drop=True)
         return out
 
+    @validate_params(freq=FREQ, tz=TZ)
     def trends(self, freq: str = "W", tz: str | None = None) -> pd.DataFrame:
         """Counts and rates by entry period (when the entity first reached step 1).
 
@@ -263,11 +275,13 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             entries = EntryCounts.from_attempts(self._need_events("trends()"))
         return trends_frame(self.stages, self.by, entries, freq, tz)
 
+    @validate_params(quantiles=_QUANTILES)
     def time_between_steps(
         self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)
     ) -> pd.DataFrame:
         """Time from first reaching step k to first reaching step k+1, over entities that
-        reached k+1: ``from_stage, to_stage, n, mean, q25, q50, ...`` (Timedeltas)."""
+        reached k+1: ``from_stage, to_stage, n, mean, q25, q50, ...`` (Timedeltas; a
+        quantile that is not a whole percentage is named like ``q2.5``)."""
         att = self._need_events("time_between_steps()")
         rows = []
         for s in range(1, len(self.stages)):
@@ -276,6 +290,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             rows.append(self._stats(self.stages[s - 1], self.stages[s], gap, quantiles))
         return pd.DataFrame(rows)
 
+    @validate_params(quantiles=_QUANTILES)
     def time_to_convert(self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
         """Chain duration to each step k ≥ 2 (first reach of k minus the latest start among
         chains reaching k then): ``from_stage, to_stage, n, mean, q25, q50, ...``."""
@@ -290,16 +305,12 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
 
     @staticmethod
     def _stats(a: str, b: str, ns: IntArray, quantiles: Sequence[float]) -> dict[str, Any]:
-        for q in quantiles:
-            if not 0.0 <= q <= 1.0:
-                msg = f"The 'quantiles' parameter must hold numbers in [0, 1]. Got {q!r} instead."
-                raise ParameterError(msg)
         row: dict[str, Any] = {"from_stage": a, "to_stage": b, "n": len(ns)}
         empty = len(ns) == 0
         row["mean"] = pd.NaT if empty else pd.Timedelta(int(ns.mean()), unit="ns")
         for q in quantiles:
-            val = pd.NaT if empty else pd.Timedelta(int(np.quantile(ns, q)), unit="ns")
-            row[f"q{round(q * 100):02d}"] = val
+            val = pd.NaT if empty else pd.Timedelta(int(np.quantile(ns, float(q))), unit="ns")
+            row[quantile_name(float(q))] = val
         return row
 
     # ------------------------------------------------------------------ display
@@ -320,6 +331,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
         return Summary("Funnel", facts=facts, table=table, notes=tuple(self.provenance.lines()))
 
+    @validate_params(kind=Options("funnel", "trends", "time_to_convert"))
     def plot(self, ax: Axes | None = None, *, kind: str = "funnel", **kwargs: Any) -> Axes:
         """Draw the funnel (bars), its trends (lines) or the time-to-convert histogram.
 
@@ -357,3 +369,15 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
         from ._plots import plot
 
         return plot(self, ax, kind, **kwargs)
+
+
+def quantile_name(q: float) -> str:
+    """Column name of a quantile: ``q25`` for 0.25, ``q2.5`` for 0.025, ``q99.9`` for 0.999.
+
+    Examples
+    --------
+    >>> [quantile_name(q) for q in (0.0, 0.05, 0.25, 0.251, 1.0)]
+    ['q00', 'q05', 'q25', 'q25.1', 'q100']
+    """
+    pct = round(q * 100, 10)
+    return f"q{int(pct):02d}" if pct == int(pct) else f"q{pct:g}"

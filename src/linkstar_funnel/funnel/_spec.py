@@ -37,13 +37,25 @@ are accepted wherever a step is):
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import attrs
 import pandas as pd
 
-from .._validators import bad_parameter, in_choices, positive_duration, to_timedelta
+from .._params import (
+    Boolean,
+    ColumnName,
+    Columns,
+    Duration,
+    Integer,
+    Options,
+    Satisfies,
+    check_param,
+    validate_params,
+)
+from .._validators import bad_parameter
 from ..stages import Stage, StageMatcher
 
 if TYPE_CHECKING:
@@ -115,21 +127,21 @@ def _to_stages(value: object) -> tuple[StageMatcher, ...]:
 
 
 def _window(value: object) -> pd.Timedelta:
-    return to_timedelta(value, param="window", owner="Funnel")
+    check_param(_FUNNEL, "window", value, Duration())
+    return pd.Timedelta(value)  # type: ignore[arg-type]
+
+
+_GAPS = Satisfies(
+    lambda v: isinstance(v, list | tuple) and all(x is None or Duration().accepts(x) for x in v),
+    "a list of positive durations (or None for no limit)",
+)
 
 
 def _step_windows(value: object) -> tuple[pd.Timedelta | None, ...] | None:
     if value is None:
         return None
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise bad_parameter(_FUNNEL, "step_windows", "a list of durations (or None)", value)
-    out = tuple(
-        None if v is None else to_timedelta(v, param="step_windows", owner="Funnel") for v in value
-    )
-    for v in out:
-        if v is not None and v <= pd.Timedelta(0):
-            raise bad_parameter(_FUNNEL, "step_windows", "positive durations", v)
-    return out
+    check_param(_FUNNEL, "step_windows", value, _GAPS)
+    return tuple(None if v is None else pd.Timedelta(v) for v in value)  # type: ignore[attr-defined]
 
 
 def _exclusions(value: object) -> tuple[Exclusion, ...]:
@@ -199,40 +211,34 @@ class Funnel:
     >>> Funnel(["visit", "cart"], window="-1D")
     Traceback (most recent call last):
     ...
-    linkstar_funnel.errors.ParameterError: The 'window' parameter of Funnel must be a positive duration. Got Timedelta('-1 days +00:00:00') instead.
+    linkstar_funnel.errors.ParameterError: The 'window' parameter of Funnel must be a positive duration such as "7D", "36h" or a datetime.timedelta. Got '-1D' instead.
     """
 
     stages: tuple[StageMatcher, ...] = attrs.field(converter=_to_stages)
-    window: pd.Timedelta = attrs.field(
-        default=pd.Timedelta(days=7), converter=_window, validator=positive_duration
-    )
+    window: pd.Timedelta = attrs.field(default=pd.Timedelta(days=7), converter=_window)
     order: Literal["ordered", "strict", "unordered"] = attrs.field(
-        default="ordered", validator=in_choices({"ordered", "strict", "unordered"})
+        default="ordered", validator=Options("ordered", "strict", "unordered")
     )
     strict_scope: Literal["funnel", "all"] = attrs.field(
-        default="funnel", validator=in_choices({"funnel", "all"})
+        default="funnel", validator=Options("funnel", "all")
     )
     step_windows: tuple[pd.Timedelta | None, ...] | None = attrs.field(
         default=None, converter=_step_windows
     )
-    entry: Literal["any", "first"] = attrs.field(
-        default="any", validator=in_choices({"any", "first"})
-    )
+    entry: Literal["any", "first"] = attrs.field(default="any", validator=Options("any", "first"))
     ties: Literal["stage_order", "strict_increase"] = attrs.field(
-        default="stage_order", validator=in_choices({"stage_order", "strict_increase"})
+        default="stage_order", validator=Options("stage_order", "strict_increase")
     )
-    distinct_events: bool = attrs.field(default=False)
+    distinct_events: bool = attrs.field(default=False, validator=Boolean())
     exclusions: tuple[Exclusion, ...] = attrs.field(default=(), converter=_exclusions)
     counting: Literal["users", "totals", "sessions"] = attrs.field(
-        default="users", validator=in_choices({"users", "totals", "sessions"})
+        default="users", validator=Options("users", "totals", "sessions")
     )
     attribution: Step = attrs.field(default="first_touch")
-    top_n: int | None = attrs.field(default=None)
+    top_n: int | None = attrs.field(default=None, validator=attrs.validators.optional(Integer(1)))
 
     def __attrs_post_init__(self) -> None:
         k = len(self.stages)
-        if not isinstance(self.distinct_events, bool):
-            raise bad_parameter(_FUNNEL, "distinct_events", "True or False", self.distinct_events)
         if self.step_windows is not None and len(self.step_windows) != k - 1:
             raise bad_parameter(
                 _FUNNEL,
@@ -252,10 +258,6 @@ class Funnel:
                 raise bad_parameter(_EXCLUSION, "between", "steps (i, j) with i < j", ex.between)
         if self.attribution not in ("first_touch", "last_touch"):
             self.step_number(self.attribution, param="attribution")
-        if self.top_n is not None and (
-            isinstance(self.top_n, bool) or not isinstance(self.top_n, int) or self.top_n < 1
-        ):
-            raise bad_parameter(_FUNNEL, "top_n", "a positive integer or None", self.top_n)
 
     @property
     def stage_names(self) -> list[str]:
@@ -269,10 +271,17 @@ class Funnel:
             if step in names:
                 return names.index(step) + 1
             raise bad_parameter(_FUNNEL, param, "a stage name in " + repr(names), step)
-        if isinstance(step, int) and not isinstance(step, bool) and 1 <= step <= len(names):
-            return step
+        if isinstance(step, numbers.Integral) and Integer(1, len(names)).accepts(step):
+            return int(step)
         raise bad_parameter(_FUNNEL, param, f"a step number in 1..{len(names)}", step)
 
+    @validate_params(
+        user=ColumnName(),
+        time=ColumnName(),
+        event=ColumnName(),
+        by=[None, Columns()],
+        session=[None, ColumnName()],
+    )
     def compute(
         self,
         events: object,
@@ -317,6 +326,7 @@ class Funnel:
         return compute(self, events, user=user, time=time, event=event, by=by, session=session)
 
     @classmethod
+    @validate_params(stage=ColumnName(), count=ColumnName(), by=[None, Columns()])
     def from_counts(
         cls,
         counts: Mapping[str, int] | pd.DataFrame,
@@ -331,7 +341,24 @@ class Funnel:
         ----------
         counts
             ``{stage: count}`` in funnel order, or a frame with ``stage`` and ``count``
-            columns (and segment columns named in ``by``), stages in funnel order.
+            columns (and segment columns named in ``by``), stages in funnel order. Counts
+            are whole numbers in [0, 2**63 - 1] (integers, or floats such as ``300.0``);
+            counts of one stage and segment given on several rows are summed. A row
+            without a stage name is dropped and counted in the provenance; a missing
+            segment value is a segment of its own (label ``None``).
+        stage, count
+            Column names of the stage and its count.
+        by
+            Segment column(s).
+
+        Raises
+        ------
+        ParameterError
+            A count that is missing, negative, fractional, infinite or beyond int64 (the
+            message names the stage), fewer than two stages, or counts that increase
+            down the funnel.
+        SchemaError
+            A missing column, an empty frame, a frame that is not one.
 
         Examples
         --------

@@ -38,6 +38,13 @@ ALERT_COLUMNS: tuple[str, ...] = (
 )
 
 
+def _same(column: pd.Series[Any], value: object) -> npt.NDArray[np.bool_]:
+    """Rows whose ``column`` equals ``value`` (a missing value picks the missing rows)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return np.asarray(column.isna(), dtype=bool)
+    return np.asarray(column == value, dtype=bool)
+
+
 def judge_series(
     s: DailySeries, judge: IntArray, labels: Mapping[str, object], spec: Monitor
 ) -> pd.DataFrame:
@@ -184,7 +191,10 @@ class Alerts(ResultMixin):
         judged = int(t["status"].isin(["ok", "alert"]).sum())
         facts = (
             ("method", self.spec.method),
-            ("series", f"{t.groupby(['metric', *self.segments], observed=True).ngroups:,}"),
+            (
+                "series",
+                f"{t.groupby(['metric', *self.segments], observed=True, dropna=False).ngroups:,}",
+            ),
             ("days judged", f"{judged:,}"),
             (
                 "alerts (critical)",
@@ -218,13 +228,14 @@ class Alerts(ResultMixin):
             raise ParameterError(msg)
         mask = np.ones(len(t), dtype=bool)
         for k, v in kwargs.items():
-            mask &= (t[k] == v).to_numpy()
+            mask &= _same(t[k], v)
         if not kwargs:
-            counts = t.loc[t["status"] == "alert"].groupby(keys, observed=True).size()
+            alerts = t.loc[t["status"] == "alert"]
+            counts = alerts.groupby(keys, observed=True, dropna=False).size()
             best = counts.idxmax() if len(counts) else tuple(t.iloc[0][keys])
             pick = list(best) if isinstance(best, tuple) else [best]
             for k, v in zip(keys, pick, strict=True):
-                mask &= (t[k] == v).to_numpy()
+                mask &= _same(t[k], v)
         part = t.loc[mask].sort_values("date")
         if part.empty:
             msg = f"No series matches {kwargs}."

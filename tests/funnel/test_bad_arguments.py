@@ -1,0 +1,120 @@
+"""Every public funnel entry point refuses bad arguments with a typed error naming them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linkstar_funnel.errors import (
+    ColumnNotFoundError,
+    EmptyFrameError,
+    ParameterError,
+    SchemaError,
+)
+from linkstar_funnel.funnel import Funnel, FunnelResult
+from linkstar_funnel.stages import Stage
+
+
+def _events() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n = 400
+    return pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 60, n),
+            "timestamp": pd.Timestamp("2026-01-01")
+            + pd.to_timedelta(rng.integers(0, 30 * 86_400, n), unit="s"),
+            "event": rng.choice(["visit", "cart", "order"], n, p=[0.5, 0.3, 0.2]),
+            "device": rng.choice(["ios", "web"], n),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def result() -> FunnelResult:
+    return Funnel(["visit", "cart", "order"]).compute(_events(), by="device")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"by": 5}, "'by' parameter of Funnel.compute"),
+        ({"by": ["device", "device"]}, "'by' parameter of Funnel.compute"),
+        ({"user": 3}, "'user' parameter of Funnel.compute"),
+        ({"time": None}, "'time' parameter of Funnel.compute"),
+        ({"event": ["event"]}, "'event' parameter of Funnel.compute"),
+        ({"session": 1}, "'session' parameter of Funnel.compute"),
+    ],
+)
+def test_compute_bad_arguments(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        Funnel(["visit", "cart"]).compute(_events(), **kwargs)
+
+
+def test_compute_bad_frames() -> None:
+    events = _events()
+    with pytest.raises(EmptyFrameError, match="missing event"):
+        Funnel(["visit", "cart"]).compute(events.assign(event=np.nan))
+    with pytest.raises(EmptyFrameError):
+        Funnel(["visit", "cart"]).compute(events.iloc[:0])
+    with pytest.raises(SchemaError):
+        Funnel(["visit", "cart"]).compute(pd.concat([events, events[["event"]]], axis=1))
+    multi = events.copy()
+    multi.columns = pd.MultiIndex.from_tuples([(c, "x") for c in events.columns])
+    with pytest.raises(SchemaError):
+        Funnel(["visit", "cart"]).compute(multi)
+    with pytest.raises(ColumnNotFoundError, match="'nope'"):
+        Funnel([Stage("visit", where={"nope": 1}), "cart"]).compute(events)
+    with pytest.raises(ParameterError, match="boolean mask of length"):
+        Funnel([Stage("visit", where=lambda _: [True]), "cart"]).compute(events)
+
+
+_BAD_RESULT_CALLS: list[tuple[str, Callable[[FunnelResult], object]]] = [
+    ("'reference' parameter of FunnelResult.bottleneck", lambda r: r.bottleneck([0.5])),
+    ("'reference' parameter of FunnelResult.bottleneck", lambda r: r.bottleneck({"cart": 2})),
+    ("'reference' parameter of FunnelResult.bottleneck", lambda r: r.bottleneck({"x": 0.5})),
+    ("'freq' parameter of FunnelResult.bottleneck", lambda r: r.bottleneck(freq="Q")),
+    ("'min_entrants' parameter of", lambda r: r.bottleneck(min_entrants=-1)),
+    ("'quantiles' parameter of FunnelResult.time_to_convert", lambda r: r.time_to_convert(0.5)),
+    (
+        "'quantiles' parameter of FunnelResult.time_between_steps",
+        lambda r: r.time_between_steps([0.5, 1.5]),
+    ),
+    ("'quantiles' parameter of", lambda r: r.time_to_convert([float("nan")])),
+    ("'quantiles' parameter of", lambda r: r.time_to_convert([0.5, 0.5])),
+    ("'freq' parameter of FunnelResult.trends", lambda r: r.trends("Q")),
+    ("'tz' parameter of FunnelResult.trends", lambda r: r.trends("W", 5)),
+    ("'kind' parameter of FunnelResult.plot", lambda r: r.plot(kind="pie")),
+    ("'step' parameter of", lambda r: r.converters_vs_dropouts(1)),
+    ("'step' parameter of", lambda r: r.converters_vs_dropouts([2])),
+    ("'alpha' parameter of", lambda r: r.converters_vs_dropouts(2, alpha=1.0)),
+    ("'columns' parameter of", lambda r: r.converters_vs_dropouts(2, columns=5)),
+    ("'min_users' parameter of", lambda r: r.converters_vs_dropouts(2, min_users=0)),
+    ("'bins' parameter of", lambda r: r.time_to_convert_histogram(bins=10**12)),
+    ("'bins' parameter of", lambda r: r.time_to_convert_histogram(bins=["1h", "soon"])),
+    ("'from_step' parameter of", lambda r: r.time_to_convert_histogram(from_step=[1])),
+    ("'to_step' parameter of", lambda r: r.time_to_convert_histogram(to_step=1.5)),
+    ("'value_per_order' parameter of", lambda r: r.rate_observations(value_per_order=-1)),
+    ("'value_per_order' parameter of", lambda r: r.rate_observations(value_per_order=np.inf)),
+    ("'complete_only' parameter of", lambda r: r.trend_observations(complete_only=1)),
+    ("'bench' parameter of FunnelResult.compare", lambda r: r.compare("industry")),
+    ("'period' parameter of FunnelResult.kpi_values", lambda r: r.kpi_values("Q")),
+    ("'names' parameter of FunnelResult.kpi_values", lambda r: r.kpi_values(names=[1])),
+]
+
+
+@pytest.mark.parametrize(("match", "call"), _BAD_RESULT_CALLS)
+def test_result_methods_bad_arguments(
+    result: FunnelResult, match: str, call: Callable[[FunnelResult], object]
+) -> None:
+    with pytest.raises(ParameterError, match=match):
+        call(result)
+
+
+def test_quantiles_that_round_alike_keep_their_own_columns(result: FunnelResult) -> None:
+    out = result.time_to_convert([0.25, 0.251, 0.025])
+    assert list(out.columns[-3:]) == ["q25", "q25.1", "q2.5"]
+    assert (out["q25.1"] >= out["q25"]).all()
