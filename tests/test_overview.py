@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkstar_funnel.errors import ColumnNotFoundError, EmptyFrameError, ParameterError
+from linkstar_funnel.errors import (
+    ColumnNotFoundError,
+    EmptyFrameError,
+    ParameterError,
+    SchemaError,
+)
 from linkstar_funnel.overview import (
     MISSING_LABEL,
     DataOverview,
@@ -166,7 +171,7 @@ def test_missing_by_column_names_it() -> None:
 def test_missing_mapped_column_and_bad_by() -> None:
     with pytest.raises(ColumnNotFoundError, match="'user_id'"):
         describe_events(_events())
-    with pytest.raises(ParameterError, match="repeat"):
+    with pytest.raises(ParameterError, match="'by' parameter of describe_events"):
         _describe(_events(), by=("country", "country"))
     with pytest.raises(EmptyFrameError):
         _describe(_events().iloc[:0])
@@ -213,3 +218,46 @@ def test_plot_returns_axes_with_legend_and_title() -> None:
         assert ov.plot(given, linewidth=1.0) is given
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"by": 5}, "'by' parameter of describe_events"),
+        ({"by": [1]}, "'by' parameter of describe_events"),
+        ({"tz": 5}, "'tz' parameter of describe_events"),
+        ({"user": 5}, "'user' parameter of describe_events"),
+    ],
+)
+def test_bad_arguments_are_parameter_errors(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        describe_events(_events(), **{"by": (), **kwargs})  # type: ignore[arg-type]
+
+
+def test_orders_bad_arguments_are_parameter_errors() -> None:
+    orders = pd.DataFrame(
+        {
+            "order_id": [1, 2],
+            "customer_id": [1, 2],
+            "timestamp": pd.to_datetime(["2026-01-01", "2026-01-02"]),
+            "revenue": [1.0, 2.0],
+        }
+    )
+    with pytest.raises(ParameterError, match="'order' parameter of describe_orders"):
+        describe_orders(orders, order=5, by=())  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'revenue' parameter of describe_orders"):
+        describe_orders(orders, revenue=None, by=())  # type: ignore[arg-type]
+
+
+def test_revenue_beyond_float64_is_refused_not_inf() -> None:
+    # The total used to be inf, with only numpy's RuntimeWarning.
+    orders = pd.DataFrame(
+        {
+            "order_id": [1, 2],
+            "customer_id": [1, 2],
+            "timestamp": pd.to_datetime(["2026-01-01", "2026-01-02"]),
+            "revenue": [1e308, 1e308],
+        }
+    )
+    with pytest.raises(SchemaError, match="beyond the float64 range"):
+        describe_orders(orders, by=())

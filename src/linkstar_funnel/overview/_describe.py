@@ -10,7 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import ColumnNotFoundError, ParameterError
+from .._params import ColumnName, Columns, InstanceOf, Satisfies, validate_params
+from ..errors import ColumnNotFoundError, SchemaError
 from ..results import Provenance
 from ..schema import (
     EVENT_COLUMNS,
@@ -27,11 +28,17 @@ __all__ = ["describe_events", "describe_orders"]
 
 _NS_PER_DAY = 86_400 * 10**9
 _DEFAULT_BY = ("country", "platform")
+_BY = [Columns(), Satisfies(lambda v: isinstance(v, list | tuple) and not v, "an empty list")]
+_TZ = [
+    None,
+    InstanceOf(str, dt.tzinfo, description="a time zone name such as 'Europe/Berlin'"),
+]
 
 
 # --------------------------------------------------------------------------- builders
 
 
+@validate_params(user=ColumnName(), time=ColumnName(), event=ColumnName(), by=_BY, tz=_TZ)
 def describe_events(
     events: object,
     *,
@@ -100,6 +107,14 @@ def describe_events(
     return _describe(table, spec, entity="users", dims=("event", *by_cols))
 
 
+@validate_params(
+    order=[None, ColumnName()],
+    customer=ColumnName(),
+    time=ColumnName(),
+    revenue=ColumnName(),
+    by=_BY,
+    tz=_TZ,
+)
 def describe_orders(
     orders: object,
     *,
@@ -176,15 +191,7 @@ def describe_orders(
 
 
 def _check_by(by: str | Sequence[str]) -> tuple[str, ...]:
-    cols: tuple[object, ...] = (by,) if isinstance(by, str) else tuple(by)
-    for c in cols:
-        if not isinstance(c, str) or not c:
-            msg = f"The 'by' parameter must be column names (strings). Got {by!r} instead."
-            raise ParameterError(msg)
-    if len(set(cols)) != len(cols):
-        msg = f"The 'by' parameter must not repeat a column. Got {by!r} instead."
-        raise ParameterError(msg)
-    return tuple(str(c) for c in cols)
+    return (by,) if isinstance(by, str) else tuple(by)
 
 
 def _check_by_exist(frame: pd.DataFrame, by: tuple[str, ...], frame_name: str) -> None:
@@ -212,6 +219,8 @@ def _describe(
     people = table.codes[person_role]
     n_people_codes = len(table.labels[person_role])
     revenue = table.numbers.get("revenue")
+    if revenue is not None:
+        _check_finite_revenue(revenue, table.columns["revenue"])
     n = table.n_rows
 
     seg_parts = []
@@ -278,6 +287,19 @@ def _describe(
         n_orders=n_orders,
         revenue=float(revenue.sum()) if revenue is not None else None,
     )
+
+
+def _check_finite_revenue(revenue: npt.NDArray[np.float64], column: str) -> None:
+    """Refuse revenue whose sum leaves float64's range (it would read inf)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(np.abs(revenue))
+    if not np.isfinite(total):
+        msg = (
+            f"Column {column!r} of the orders frame adds up beyond the float64 range "
+            f"(about {np.finfo(np.float64).max:.3g}): its totals would be infinite."
+            "\nHint: check the column holds amounts (not ids or sentinel values such as 1e308)."
+        )
+        raise SchemaError(msg)
 
 
 def _instant(ns: int, source_tz: str | dt.tzinfo | None, tz: str | None) -> pd.Timestamp:
