@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkstar_funnel.errors import ColumnNotFoundError, ParameterError, RegistryError
+from linkstar_funnel.errors import (
+    ColumnNotFoundError,
+    ParameterError,
+    RegistryError,
+    SchemaError,
+)
 from linkstar_funnel.stages import (
     Stage,
     StageMatcher,
@@ -62,6 +67,13 @@ def test_stage_is_frozen_and_a_stage_matcher() -> None:
         ({"name": "a", "event": 3}, "event"),
         ({"name": "a", "where": 3}, "where"),
         ({"name": "a", "where": {}}, "where"),
+        ({"name": "a", "where": {"status": None}}, "where"),
+        ({"name": "a", "where": {"status": float("nan")}}, "where"),
+        ({"name": "a", "where": {"status": [["paid"]]}}, "where"),
+        ({"name": "a", "where": {"status": {"paid": 1}}}, "where"),
+        ({"name": "a", "where": {1: "paid"}}, "where"),
+        ({"name": "  "}, "name"),
+        ({"name": 5}, "name"),
     ],
 )
 def test_stage_rejects_bad_parameters(kwargs: dict[str, object], param: str) -> None:
@@ -157,3 +169,34 @@ def test_register_template_refuses_to_overwrite() -> None:
         @register_template("marketplace")
         def _again() -> list[Stage]:  # pragma: no cover
             return []
+
+
+def test_a_missing_where_value_must_be_written_as_membership() -> None:
+    # {"status": None} used to match nothing silently (pandas eq(None) is False); [None]
+    # matches the missing values, as pandas isin does.
+    mask = Stage("order", where={"status": [None]}).mask(EVENTS, event="event")
+    assert mask.tolist() == [False, False, False, False, False]
+    visits = Stage("visit", where={"status": [None, "paid"]}).mask(EVENTS, event="event")
+    assert visits.tolist() == [True, False, False, False, False]
+
+
+def test_a_where_callable_cannot_add_columns_to_the_events() -> None:
+    events = EVENTS.copy()
+
+    def adds_a_column(frame: pd.DataFrame) -> object:
+        frame["flag"] = 1
+        return frame["country"].eq("US").to_numpy()
+
+    Stage("order", where=adds_a_column).mask(events, event="event")
+    assert list(events.columns) == list(EVENTS.columns)
+
+
+def test_templates_and_conformance_kit_bad_arguments() -> None:
+    with pytest.raises(ParameterError, match="'name' parameter of stage_template"):
+        stage_template(["own_site"])  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'name' parameter of register_template"):
+        register_template(5)  # type: ignore[arg-type]
+    with pytest.raises(SchemaError):
+        check_stage_matcher(Stage("order"), [1, 2])  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'event' parameter of check_stage_matcher"):
+        check_stage_matcher(Stage("order"), EVENTS, event=None)  # type: ignore[arg-type]

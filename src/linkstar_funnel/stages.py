@@ -27,8 +27,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._validators import bad_parameter, non_empty_str
+from ._params import ColumnName, InstanceOf, Satisfies, check_param, validate_params
 from .errors import ColumnNotFoundError, ParameterError, RegistryError
+from .schema import as_frame
 
 __all__ = [
     "Stage",
@@ -41,7 +42,7 @@ __all__ = [
 
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 WhereValue: TypeAlias = object
-_STAGE, _REGISTER = "Stage", "register_template"  # owners named in error messages
+_STAGE = "Stage"  # owner named in error messages
 Where: TypeAlias = Mapping[str, WhereValue] | Callable[[pd.DataFrame], Any]
 
 
@@ -63,31 +64,75 @@ class StageMatcher(Protocol):
         ...
 
 
+_NAME = Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
+_EVENTS = Satisfies(
+    lambda v: (
+        (
+            isinstance(v, str)
+            or (isinstance(v, Collection) and not isinstance(v, Mapping) and bool(v))
+        )
+        and all(isinstance(x, str) and x for x in ([v] if isinstance(v, str) else v))
+    ),
+    "an event name or a non-empty list of event names",
+)
+_MEMBERS = (list, set, frozenset, tuple)
+
+
+def _is_missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):  # arrays: not a scalar at all
+        return False
+
+
+def _is_scalar(value: object) -> bool:
+    if isinstance(value, Mapping | Collection) and not isinstance(value, str | bytes):
+        return False
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _good_filter(value: object) -> bool:
+    """A where value: a non-missing scalar, or a list/set of scalars (None matches missing)."""
+    if isinstance(value, _MEMBERS):
+        return all(_is_scalar(v) for v in value)
+    return _is_scalar(value) and not _is_missing(value)
+
+
+_WHERE = Satisfies(
+    lambda v: (
+        callable(v)
+        or (
+            isinstance(v, Mapping)
+            and bool(v)
+            and all(isinstance(k, str) and k for k in v)
+            and all(_good_filter(x) for x in v.values())
+        )
+    ),
+    "a callable, or a non-empty dict of column -> value or list of values (a missing "
+    "value matches nothing: write [None] to match missing values)",
+)
+
+
 def _to_events(value: object) -> tuple[str, ...] | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        items: tuple[object, ...] = (value,)
-    elif isinstance(value, Collection) and not isinstance(value, Mapping):
-        items = tuple(value)
-    else:
-        raise bad_parameter(_STAGE, "event", "an event name or a list of names", value)
-    if not items or not all(isinstance(v, str) and v for v in items):
-        raise bad_parameter(_STAGE, "event", "a non-empty list of non-empty strings", value)
+    check_param(_STAGE, "event", value, _EVENTS)
+    items = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
     return tuple(dict.fromkeys(str(v) for v in items))
 
 
 def _to_where(value: object) -> Where | None:
-    if value is None or callable(value):
+    if value is None:
+        return None
+    check_param(_STAGE, "where", value, _WHERE)
+    if callable(value):
         return value
-    if isinstance(value, Mapping):
-        if not value or not all(isinstance(k, str) for k in value):
-            raise bad_parameter(_STAGE, "where", "a non-empty dict of column -> value", value)
-        out: dict[str, WhereValue] = {}
-        for key, v in value.items():
-            out[key] = frozenset(v) if isinstance(v, list | set | frozenset | tuple) else v
-        return out
-    raise bad_parameter(_STAGE, "where", "a dict of column -> value(s) or a callable", value)
+    assert isinstance(value, Mapping)
+    return {k: frozenset(v) if isinstance(v, _MEMBERS) else v for k, v in value.items()}
 
 
 @attrs.frozen
@@ -113,7 +158,7 @@ class Stage:
     [True, True, False]
     """
 
-    name: str = attrs.field(validator=non_empty_str)
+    name: str = attrs.field(validator=_NAME)
     event: tuple[str, ...] | None = attrs.field(default=None, converter=_to_events)
     where: Where | None = attrs.field(default=None, converter=_to_where, eq=False)
 
@@ -127,7 +172,7 @@ class Stage:
         if self.where is None:
             return None
         if callable(self.where):
-            out = np.asarray(self.where(events))
+            out = np.asarray(self.where(events.copy(deep=False)))  # it cannot add columns
             if out.dtype != np.bool_ or out.shape != (len(events),):
                 msg = (
                     f"The 'where' callable of stage {self.name!r} must return a boolean mask "
@@ -158,6 +203,7 @@ class Stage:
 # --------------------------------------------------------------------------- conformance
 
 
+@validate_params(event=ColumnName())
 def check_stage_matcher(
     matcher: object, events: pd.DataFrame, *, event: str = "event"
 ) -> BoolArray:
@@ -179,6 +225,7 @@ def check_stage_matcher(
     >>> check_stage_matcher(Stage("order"), ev).tolist()
     [False, True]
     """
+    events = as_frame(events, frame_name="events")
     label = type(matcher).__name__
     name = getattr(matcher, "name", None)
     if not isinstance(name, str) or not name:
@@ -214,6 +261,7 @@ def check_stage_matcher(
 _TEMPLATES: dict[str, Callable[[], list[Stage]]] = {}
 
 
+@validate_params(name=_NAME)
 def register_template(
     name: str,
 ) -> Callable[[Callable[[], list[Stage]]], Callable[[], list[Stage]]]:
@@ -232,8 +280,6 @@ def register_template(
     >>> [s.name for s in stage_template("doc_example")]
     ['visit', 'order']
     """
-    if not isinstance(name, str) or not name:
-        raise bad_parameter(_REGISTER, "name", "a non-empty string", name)
 
     def decorate(func: Callable[[], list[Stage]]) -> Callable[[], list[Stage]]:
         if name in _TEMPLATES:
@@ -248,6 +294,7 @@ def register_template(
     return decorate
 
 
+@validate_params(name=InstanceOf(str, description="a template name (a string)"))
 def stage_template(name: str) -> list[Stage]:
     """The stages of a registered template (a fresh list each call).
 

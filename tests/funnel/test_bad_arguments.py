@@ -118,3 +118,27 @@ def test_quantiles_that_round_alike_keep_their_own_columns(result: FunnelResult)
     out = result.time_to_convert([0.25, 0.251, 0.025])
     assert list(out.columns[-3:]) == ["q25", "q25.1", "q2.5"]
     assert (out["q25.1"] >= out["q25"]).all()
+
+
+class _ShortMatcher:
+    name = "visit"
+
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:  # noqa: ARG002 - the protocol
+        return np.ones(len(events) - 1, dtype=bool)
+
+
+class _CountingMatcher:
+    name = "visit"
+
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+        events["scratch"] = 1  # a sloppy matcher: must not reach the caller's frame
+        return (events[event] == "visit").to_numpy().astype(np.int64)
+
+
+def test_a_custom_matcher_with_a_bad_mask_is_a_typed_error() -> None:
+    events = _events()
+    with pytest.raises(ParameterError, match="mask\\(\\) of stage 'visit'"):
+        Funnel([_ShortMatcher(), "cart"]).compute(events)
+    with pytest.raises(ParameterError, match="dtype int64"):
+        Funnel([_CountingMatcher(), "cart"]).compute(events)
+    assert "scratch" not in events.columns

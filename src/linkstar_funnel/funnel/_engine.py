@@ -79,13 +79,28 @@ def stage_luts(
             assert where is not None
             mask = in_event[codes] & table.take(where)
         else:
-            mask = table.take(np.asarray(matcher.mask(table.frame, event=event), dtype=bool))
+            # A shallow copy: a matcher adding columns does not add them to the caller's frame.
+            matched = matcher.mask(table.frame.copy(deep=False), event=event)
+            mask = table.take(_matcher_mask(matched, matcher.name, len(table.frame)))
         if len(extra) == 0:
             extra = np.zeros(len(codes), dtype=dtype)
         extra |= mask.astype(dtype) << dtype(s)
         if not mask.any():
             never.append(matcher.name)
     return lut, extra, never
+
+
+def _matcher_mask(values: object, name: str, n: int) -> npt.NDArray[np.bool_]:
+    """A custom matcher's mask, checked: a boolean array with one value per row."""
+    out = np.asarray(values)
+    if out.dtype != np.bool_ or out.shape != (n,):
+        msg = (
+            f"The mask() of stage {name!r} must return a boolean numpy array of length {n}. "
+            f"Got dtype {out.dtype}, shape {out.shape} instead."
+            "\nHint: linkstar_funnel.stages.check_stage_matcher checks a custom matcher."
+        )
+        raise ParameterError(msg)
+    return out
 
 
 def _entities(spec: Funnel, table: Table) -> tuple[IntArray, int]:
