@@ -88,3 +88,22 @@ def test_stages_option_and_hostile_names(tmp_path: Path, events: pd.DataFrame) -
     v = funnel_view(ReportContext(data))
     assert isinstance(v, FunnelView)
     assert v.stages[-1] == HOSTILE
+
+
+def test_missing_segment_values_are_shown_not_dropped(demo: ReportData, tmp_path: Path) -> None:
+    # segment_table's pivot used to drop the missing segment; an all-missing column raised
+    # IndexError (a traceback from the CLI).
+    assert demo.events is not None
+    events = demo.events.assign(country=demo.events["country"].where(demo.events.index % 4 > 0))
+    result = Funnel(list(DEMO_STAGES)).compute(events, by="country")
+    table = segment_table(result, DEMO_STAGES)
+    assert "(missing)" in table["country"].tolist()
+    assert table["entered"].sum() == result.to_frame().query("step == 1")["users"].sum()
+    empty = events.assign(country=float("nan"))
+    table = segment_table(Funnel(list(DEMO_STAGES)).compute(empty, by="country"), DEMO_STAGES)
+    assert table["country"].tolist() == ["(missing)"]
+    path = tmp_path / "ev.parquet"
+    empty.to_parquet(path, index=False)
+    out = tmp_path / "r.html"
+    assert main(["report", "--events", str(path), "-q", "-o", str(out)]) == 0
+    assert 'id="funnel"' in out.read_text(encoding="utf-8")

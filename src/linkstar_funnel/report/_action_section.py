@@ -29,7 +29,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from ..benchmark import Benchmark, BenchmarkComparison, get_benchmark, observations_from_counts
+from ..benchmark import Benchmark, BenchmarkComparison, get_benchmark
 from ..errors import EmptyFrameError
 from ..monitor import Alerts, daily_rate, detect
 from ..plotting import figure_to_data_uri, percent_axis
@@ -102,9 +102,7 @@ def _industry(view: FunnelView, aov: float | None) -> BenchmarkComparison | None
     if bench is None:
         return None
     result = view.by_segment.get("platform", view.overall)
-    obs = observations_from_counts(
-        result.to_frame(), stages=view.stages, by=result.by, value_per_order=aov
-    )
+    obs = result.rate_observations(value_per_order=aov)  # missing segments: "(missing)"
     try:
         return bench.compare(obs)
     except EmptyFrameError:
@@ -120,9 +118,7 @@ def _history(
     if closed.empty:
         return None, None
     judged = pd.Timestamp(closed.max())
-    obs = observations_from_counts(
-        trends, stages=view.stages, by=["period", *result.by], value_per_order=aov
-    )
+    obs = result.trend_observations("W", complete_only=False, value_per_order=aov)
     obs = obs.loc[obs["step"]]
     earlier = obs.loc[obs["period"] < judged]
     current = obs.loc[obs["period"] == judged].drop(columns="period")

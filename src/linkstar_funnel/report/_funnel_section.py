@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..errors import LinkstarError
 from ..funnel import Funnel, FunnelResult
+from ..overview import MISSING_LABEL
 from ..plotting import PALETTE, figure_to_data_uri, get_axes, percent_axis, style_axes
 from ._html import esc, facts_grid, figure, note, table
 from ._sections import ReportContext, ReportData, register_section
@@ -203,10 +204,17 @@ def _overall_table(result: FunnelResult) -> pd.DataFrame:
     )
 
 
+def _labelled(frame: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
+    """Missing segment values shown as "(missing)" (and kept by pivots and groupbys)."""
+    return frame.assign(
+        **{b: frame[b].astype(object).where(frame[b].notna(), MISSING_LABEL) for b in by}
+    )
+
+
 def segment_table(result: FunnelResult, stages: tuple[str, ...]) -> pd.DataFrame:
     """One row per segment: entrants, each step's rate from the previous stage, overall."""
     seg = result.by[0]
-    f = result.to_frame()
+    f = _labelled(result.to_frame(), result.by)
     wide = f.pivot_table(index=seg, columns="step", values="users", sort=False, observed=True)
     users = wide.to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -222,6 +230,7 @@ def _bottleneck_table(result: FunnelResult, stages: tuple[str, ...], top: int) -
     bn = result.bottleneck()
     bn = bn.loc[bn["gain"] > 0].head(top)
     idx = [stages.index(str(s)) for s in bn["stage"]]
+    bn = _labelled(bn, result.by)
     out = pd.DataFrame({b: bn[b].astype(str).to_numpy() for b in result.by})
     out["step"] = [_step(stages[i - 1], stages[i]) for i in idx]
     out["rate now"] = bn["rate"].to_numpy()
