@@ -290,3 +290,30 @@ def test_threshold_refuses_nan_and_inf_bounds() -> None:
         Threshold("x", above=float("inf"))
     with pytest.raises(ParameterError, match="'metric' parameter of Threshold"):
         Threshold(3, below=1.0)  # type: ignore[arg-type]
+
+
+def test_values_too_large_to_square_are_refused_not_inf() -> None:
+    # Used to overflow to inf with only numpy's RuntimeWarning.
+    days = pd.date_range("2026-01-05", periods=40, freq="D")
+    values = np.r_[np.full(39, 1e308), -1e308]
+    with pytest.raises(SchemaError, match="beyond"):
+        detect(pd.DataFrame({"date": days, "value": values}))
+
+
+def test_a_missing_segment_is_a_series_of_its_own() -> None:
+    days = pd.date_range("2026-01-05", periods=40, freq="D")
+    frame = pd.DataFrame(
+        {
+            "date": np.r_[days, days],
+            "value": np.r_[np.ones(39), 50.0, np.ones(40)],
+            "shop": ["a"] * 40 + [None] * 40,
+        }
+    )
+    alerts = detect(frame, by="shop")
+    assert len(alerts.checks()) == 80
+    assert "series: 2" in str(alerts)
+    ax = alerts.plot(shop=None)
+    assert len(ax.lines) > 0
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)

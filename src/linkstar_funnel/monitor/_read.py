@@ -15,6 +15,8 @@ from ._kernels import DailySeries
 __all__ = ["DailyKpis", "read_daily_kpis", "to_series"]
 
 _FRAME = "daily_kpis"
+#: Largest magnitude of a value: the spread of values is computed from squared deviations.
+MAX_VALUE = 1e150
 
 
 @attrs.frozen(eq=False)
@@ -81,6 +83,13 @@ def read_daily_kpis(
             out["value"] = out["successes"] / out["trials"].where(out["trials"] > 0)
     else:
         out["value"] = table.numbers["value"]
+        if (np.abs(out["value"]) > MAX_VALUE).any():
+            msg = (
+                f"Column {value!r} of the {_FRAME} frame holds values beyond ±{MAX_VALUE:g}: "
+                "their squared deviations would overflow to infinity.\nHint: change the unit "
+                "(thousands, millions) or check for sentinel values such as 1e308."
+            )
+            raise SchemaError(msg)
         dup = out.duplicated(keys)
         if dup.any():
             row = out.loc[dup].iloc[0]
