@@ -142,3 +142,13 @@ def test_a_custom_matcher_with_a_bad_mask_is_a_typed_error() -> None:
     with pytest.raises(ParameterError, match="dtype int64"):
         Funnel([_CountingMatcher(), "cart"]).compute(events)
     assert "scratch" not in events.columns
+
+
+def test_entities_without_stage_events_are_not_counted_as_excluded() -> None:
+    # Level -2 (no stage event at all) used to be counted with level -1 (an exclusion):
+    # the provenance said "N entities dropped by exclusion steps" with no exclusion at all.
+    events = _events()
+    events.loc[events["user_id"] == 0, "event"] = "scroll"
+    result = Funnel(["visit", "cart"]).compute(events)
+    assert result.excluded == 0
+    assert not any("exclusion" in n for n in result.provenance.notes)

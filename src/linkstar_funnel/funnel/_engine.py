@@ -288,7 +288,7 @@ def compute(
         by=by_cols,
         attempts=attempts,
         accounting=table.accounting,
-        excluded=int((level < 0).sum()),
+        excluded=int((level == -1).sum()),  # -2: no stage event at all, not excluded
     )
 
 
