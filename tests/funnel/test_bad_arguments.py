@@ -152,3 +152,18 @@ def test_entities_without_stage_events_are_not_counted_as_excluded() -> None:
     result = Funnel(["visit", "cart"]).compute(events)
     assert result.excluded == 0
     assert not any("exclusion" in n for n in result.provenance.notes)
+
+
+def test_converters_vs_dropouts_reads_event_properties_through_the_schema_layer() -> None:
+    events = _events()
+    events["channel"] = np.where(events.index % 2 == 0, "ads", "mail")
+    result = Funnel(["visit", "cart"]).compute(events)
+    want = result.converters_vs_dropouts(2, columns="channel", events=events, min_users=1)
+    # Times in another zone as tz-aware values: compared as instants.
+    aware = events.assign(timestamp=events["timestamp"].dt.tz_localize("UTC"))
+    got = result.converters_vs_dropouts(2, columns="channel", events=aware, min_users=1)
+    pd.testing.assert_frame_equal(got, want)
+    # Ids of another type match no entity: an error, not every value "(missing)".
+    other = events.assign(user_id=events["user_id"].astype(str))
+    with pytest.raises(SchemaError, match="None of the result's entities"):
+        result.converters_vs_dropouts(2, columns="channel", events=other)

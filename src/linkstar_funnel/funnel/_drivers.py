@@ -10,8 +10,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._validators import bad_parameter
-from ..errors import ColumnNotFoundError
-from ..schema import as_frame
+from ..errors import SchemaError
+from ..schema import Column, validate
 
 if TYPE_CHECKING:
     from ._result import FunnelResult
@@ -58,14 +58,17 @@ def _columns(value: object, by: tuple[str, ...]) -> tuple[str, ...]:
 def _first_event_properties(
     events: object, keys: list[str], time: str, columns: list[str]
 ) -> pd.DataFrame:
-    """Per entity key, each column's value on its earliest event (first row on ties)."""
-    frame = as_frame(events, frame_name="events")
-    for col, role in [*((k, "user") for k in keys), (time, "time"), *((c, None) for c in columns)]:
-        if col not in frame.columns:
-            raise ColumnNotFoundError(col, frame.columns, role=role, frame_name="events")
-    part = frame[[*keys, time, *columns]]
-    part = part.loc[part[time].notna()].sort_values(time, kind="stable")
-    return part.drop_duplicates(keys, keep="first").drop(columns=time)
+    """Per entity key, each column's value on its earliest event (first row on ties).
+
+    Read through the schema layer: times are compared as instants (not as text), rows
+    without a key or a time are left out.
+    """
+    roles = [Column(f"key:{k}", k, "key") for k in keys] + [Column("time", time, "time")]
+    roles += [Column(f"column:{c}", c, "category", required=False) for c in columns]
+    table = validate(events, roles, frame_name="events")
+    order = np.argsort(table.times["time"].ns, kind="stable")
+    part = pd.DataFrame({c: table.column(c)[order] for c in [*keys, *columns]})
+    return part.drop_duplicates(keys, keep="first")
 
 
 def odds_ratio_table(
@@ -134,6 +137,17 @@ def converters_vs_dropouts(
             )
         keys = list(att.user_labels)
         props = _first_event_properties(events, keys, time, extra)
+        try:
+            found = users[keys].merge(props[keys].assign(_found=True), on=keys, how="left")
+        except ValueError:  # pandas refuses to match ids of different kinds (int vs text)
+            found = pd.DataFrame({"_found": []})
+        if len(users) and not found["_found"].notna().any():
+            msg = (
+                "None of the result's entities are in the events frame given to "
+                f"converters_vs_dropouts (columns {keys}).\nHint: pass the frame the funnel "
+                "was computed from; ids must be of the same type (e.g. not 1 vs '1')."
+            )
+            raise SchemaError(msg)
         users = users[[*keys, *result.by, "level"]].merge(props, on=keys, how="left")
     converted = users["level"].to_numpy() >= s
     n_conv, n_drop = float(converted.sum()), float((~converted).sum())
