@@ -184,12 +184,7 @@ def compute(
         Column("event", event, "category"),
     ]
     if spec.counting == "sessions":
-        if session is None:
-            msg = (
-                "The 'session' parameter of Funnel.compute must name the session column "
-                "when counting='sessions'. Got None instead."
-            )
-            raise ParameterError(msg)
+        assert session is not None  # Funnel.compute checks it for both engines
         columns.append(Column("session", session, "key"))
     columns += [Column(f"by{i}", b, "category", required=False) for i, b in enumerate(by_cols)]
     table = validate(events, columns, frame_name="events")

@@ -56,6 +56,7 @@ from .._params import (
     validate_params,
 )
 from .._validators import bad_parameter
+from ..errors import ParameterError
 from ..stages import Stage, StageMatcher
 
 if TYPE_CHECKING:
@@ -315,6 +316,12 @@ class Funnel:
         """
         from ..sql import is_engine_table
 
+        if self.counting == "sessions" and session is None:  # before either engine runs
+            msg = (
+                "The 'session' parameter of Funnel.compute must name the session column "
+                "when counting='sessions'. Got None instead."
+            )
+            raise ParameterError(msg)
         if is_engine_table(events):
             from ..sql._funnel import compute_funnel
 
