@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ParameterError
+from ..errors import DataQualityWarning, ParameterError
 
 if TYPE_CHECKING:
     from ._tree import KPITree
 
-__all__ = ["ZeroDivision", "compute_nodes"]
+__all__ = ["Overflow", "ZeroDivision", "compute_nodes"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 ZeroDivision = Literal["raise", "nan"]
+Overflow = Literal["raise", "warn"]
 
 
 def compute_nodes(
@@ -28,6 +30,7 @@ def compute_nodes(
     absent: BoolArray | None = None,
     describe_row: Callable[[int], str] | None = None,
     where: str = "",
+    overflow: Overflow = "raise",
 ) -> dict[str, FloatArray]:
     """Values of every node (leaves included), computed in topological order.
 
@@ -45,6 +48,10 @@ def compute_nodes(
         Turns a row position into words for error messages (``"period 2011-01"``).
     where
         Added to error messages (``" in the 'before' data"``).
+    overflow
+        A node whose value passes the largest float64 number (finite inputs, an infinite
+        product or sum): ``"raise"`` a :class:`ParameterError` naming it, or ``"warn"``
+        with a :class:`DataQualityWarning` and keep ``inf`` there.
     """
     out: dict[str, FloatArray] = {}
     for name in tree.order:
@@ -52,7 +59,9 @@ def compute_nodes(
         if node.kind == "leaf":
             out[name] = np.asarray(leaves[name], dtype=np.float64)
             continue
-        values = node.compute([out[c] for c in node.inputs])
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = node.compute([out[c] for c in node.inputs])
+        _check_overflow(name, node.expression, values, describe_row, where, overflow)
         if node.kind == "ratio":
             den = out[node.inputs[1]]
             bad = den == 0
@@ -74,3 +83,27 @@ def compute_nodes(
             values = np.where(absent, 0.0, values)
         out[name] = values
     return out
+
+
+def _check_overflow(
+    name: str,
+    expression: str,
+    values: FloatArray,
+    describe_row: Callable[[int], str] | None,
+    where: str,
+    overflow: Overflow,
+) -> None:
+    """Inputs are finite, so a non-finite value (not a NaN ratio) is float64 overflowing."""
+    bad = np.isinf(values)
+    if not bad.any():
+        return
+    first = int(np.flatnonzero(bad)[0])
+    row = describe_row(first) if describe_row else f"row {first}"
+    msg = (
+        f"Node {name!r} ({name} = {expression}) is beyond the largest float64 number "
+        f"(about 1.8e308){where} in {int(bad.sum()):,} of {bad.size:,} rows (first: {row})"
+    )
+    if overflow == "warn":
+        warnings.warn(msg + ": its value is inf there.", DataQualityWarning, stacklevel=4)
+        return
+    raise ParameterError(msg + ".\nHint: rescale the leaves (e.g. to thousands).")

@@ -280,6 +280,45 @@ def node_values(tree: KPITree, pair: Pair) -> tuple[dict[str, FloatArray], dict[
     return v0, v1
 
 
+def checked_contributions(
+    impl: Decomposition,
+    tree: KPITree,
+    before: Mapping[str, FloatArray],
+    after: Mapping[str, FloatArray],
+) -> dict[Edge, FloatArray]:
+    """Run ``impl``; refuse contributions that are not finite numbers.
+
+    Both periods' node values are finite, but a method combines them (Shapley's mixed
+    coalitions, a change ``after - before`` of two huge numbers) and may pass the largest
+    float64 number on the way: that is an error, never an inf or NaN contribution.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = impl.contributions(tree, before, after)
+        b, a = before[tree.root].sum(), after[tree.root].sum()
+        totals = np.array([b, a, a - b, *(v.sum() for v in out.values())])
+    if not np.isfinite(totals[:3]).all():
+        msg = (
+            f"The change of {tree.root!r} ({b:g} → {a:g}, summed over rows) is beyond the "
+            "largest float64 number (about 1.8e308): it cannot be represented, nor split.\nHint: "
+            "rescale the leaves (e.g. to thousands)."
+        )
+        raise ParameterError(msg)
+    bad = [
+        edge
+        for (edge, values), total in zip(out.items(), totals[3:], strict=True)
+        if not (np.isfinite(values).all() and np.isfinite(total))
+    ]
+    if bad:
+        parent, child = bad[0]
+        msg = (
+            f"The {impl.name!r} decomposition gives {child!r} (in {parent!r}) a contribution "
+            "that is not a finite number: the values or the change go beyond the largest float64 "
+            "number (about 1.8e308) on the way.\nHint: rescale the leaves (e.g. to thousands)."
+        )
+        raise ParameterError(msg)
+    return out
+
+
 def absent_notes(pair: Pair) -> tuple[str, ...]:
     """Notes naming segments present in one period only."""
     notes = []
@@ -306,7 +345,7 @@ def decompose(
     impl = get_decomposition(method, **options)
     pair = read_pair(tree.leaves, before, after, segments=seg, columns=columns)
     v0, v1 = node_values(tree, pair)
-    contributions = impl.contributions(tree, v0, v1)
+    contributions = checked_contributions(impl, tree, v0, v1)
     order = getattr(impl, "order", None)
     return DecompositionResult(
         tree=tree,

@@ -310,7 +310,7 @@ def evaluate(
         return ", ".join(f"{k}={v!r}" for k, v in keys.iloc[i].items()) or f"row {i}"
 
     node_values = compute_nodes(
-        tree, leaf_values, zero_division=zero_division, describe_row=describe
+        tree, leaf_values, zero_division=zero_division, describe_row=describe, overflow="warn"
     )
     return KPIValues(
         tree=tree,

@@ -7,7 +7,12 @@ from collections.abc import Mapping, Sequence
 from ..errors import ParameterError, _close_names
 from ._nodes import Node
 
-__all__ = ["check_graph", "edges_from", "topological_order"]
+__all__ = ["MAX_DEPTH", "check_graph", "edges_from", "topological_order"]
+
+#: Levels a tree may have below its root. Analyses walk the tree level by level (nested
+#: Shapley and sequential substitution compose one function per level), so a deeper tree
+#: is refused up front rather than failing deep inside with a RecursionError.
+MAX_DEPTH = 100
 
 
 def check_graph(nodes: Sequence[Node], root: str) -> None:
@@ -43,13 +48,30 @@ def check_graph(nodes: Sequence[Node], root: str) -> None:
             "wrong input."
         )
         raise ParameterError(msg)
-    reachable = set(topological_order(by_name, root))
+    order = topological_order(by_name, root)
+    _check_depth(by_name, order, root)
+    reachable = set(order)
     orphans = [n.name for n in nodes if n.name not in reachable]
     if orphans:
         msg = (
             f"The nodes {orphans} are defined but the root {root!r} does not use them."
             "\nHint: the first definition of a formula is the root; check its inputs, or "
             "drop the unused lines."
+        )
+        raise ParameterError(msg)
+
+
+def _check_depth(by_name: Mapping[str, Node], order: list[str], root: str) -> None:
+    depth = {root: 0}
+    for name in reversed(order):  # every node before its inputs
+        for child in by_name[name].inputs:
+            depth[child] = max(depth.get(child, 0), depth[name] + 1)
+    deepest = max(depth.values())
+    if deepest > MAX_DEPTH:
+        msg = (
+            f"The KPI tree is {deepest:,} levels deep below its root {root!r}; a tree may be "
+            f"at most {MAX_DEPTH} levels deep.\nHint: define wide sums and products in one "
+            "line (e.g. 'traffic = a + b + c + d') instead of chaining one input per line."
         )
         raise ParameterError(msg)
 

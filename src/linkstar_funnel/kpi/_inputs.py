@@ -2,26 +2,36 @@
 
 Rows are segments. With ``segments=`` key columns, the two periods are matched on the keys
 (a segment found in one period only is *absent* from the other: every node is 0 there);
-without keys, rows are matched by position and both periods must have as many rows.
+without keys, rows are matched by position and both periods must have as many rows. A
+row with a missing leaf value is dropped with its partner in the other period, and both
+are counted: a segment with a hole is not "absent", and rows are never re-paired.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import ColumnNotFoundError, ParameterError, SchemaError, _close_names
+from ..errors import (
+    ColumnNotFoundError,
+    EmptyFrameError,
+    ParameterError,
+    SchemaError,
+    _close_names,
+)
 from ..schema import Column, RowAccounting, validate
 
-__all__ = ["Pair", "read_pair", "segment_tuple"]
+__all__ = ["MissingOk", "Pair", "read_pair", "segment_tuple"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+#: Which rows' missing values mean something (kept): leaf name → values in, mask out.
+MissingOk = Callable[[Mapping[str, FloatArray]], BoolArray]
 
 
 def segment_tuple(segments: str | Sequence[str] | None, owner: str) -> tuple[str, ...]:
@@ -120,8 +130,10 @@ def _table_from_frame(
     segments: tuple[str, ...],
     columns: Mapping[str, str],
 ) -> tuple[pd.DataFrame, dict[str, FloatArray], RowAccounting]:
+    """Keys and leaf values of one period; a missing key drops its row, a missing leaf
+    value stays NaN (the pairing decides, and counts, what goes)."""
     cols = [Column(f"segment {s}", s, "category") for s in segments]
-    cols += [Column(leaf, columns.get(leaf, leaf), "number") for leaf in leaves]
+    cols += [Column(leaf, columns.get(leaf, leaf), "number", required=False) for leaf in leaves]
     table = validate(data, cols, frame_name=name)
     keys = pd.DataFrame(
         {s: table.labels[f"segment {s}"].take(table.codes[f"segment {s}"]) for s in segments},
@@ -138,6 +150,25 @@ def _table_from_frame(
     return keys, {leaf: table.numbers[leaf] for leaf in leaves}, table.accounting
 
 
+def _holes(
+    values: Mapping[str, FloatArray],
+    accounting: RowAccounting,
+    columns: Mapping[str, str],
+    missing_ok: MissingOk | None,
+) -> tuple[BoolArray, RowAccounting]:
+    """Rows with a missing leaf value (not excused by ``missing_ok``), counted per leaf."""
+    n = len(next(iter(values.values()))) if values else 0
+    hole = np.zeros(n, dtype=bool)
+    excused = missing_ok(values) if missing_ok is not None else np.zeros(n, dtype=bool)
+    for leaf, v in values.items():
+        newly = np.isnan(v) & ~excused & ~hole
+        accounting = accounting.with_dropped(
+            f"missing {leaf}", int(newly.sum()), column=columns.get(leaf, leaf)
+        )
+        hole |= newly
+    return hole, accounting
+
+
 def read_pair(
     leaves: Sequence[str],
     before: object,
@@ -145,8 +176,15 @@ def read_pair(
     *,
     segments: tuple[str, ...] = (),
     columns: Mapping[str, str] | None = None,
+    missing_ok: MissingOk | None = None,
 ) -> Pair:
-    """Read and align the leaf values of two periods."""
+    """Read and align the leaf values of two periods.
+
+    A row with a missing leaf value is dropped together with its partner in the other
+    period (same segment keys, or same position without keys), both counted; rows are
+    never re-paired by position after a drop. ``missing_ok`` marks rows whose NaNs are
+    meaningful (a rate where the weight is 0) and are kept.
+    """
     columns = dict(columns or {})
     tables = []
     accounting: dict[str, RowAccounting] = {}
@@ -159,31 +197,63 @@ def read_pair(
                 )
                 raise ParameterError(msg)
             keys, values = _table_from_mapping(leaves, data, name)
-            accounting[name] = RowAccounting(rows_in=len(keys))
+            acc = RowAccounting(rows_in=len(keys))
         elif isinstance(data, pd.DataFrame) or hasattr(data, "to_pandas"):
-            keys, values, accounting[name] = _table_from_frame(
-                leaves, data, name, segments, columns
-            )
+            keys, values, acc = _table_from_frame(leaves, data, name, segments, columns)
         else:
             msg = (
                 f"The {name!r} parameter must be a mapping of leaf values or a DataFrame. "
                 f"Got {type(data).__name__} instead."
             )
             raise ParameterError(msg)
-        tables.append((keys, values))
-    (k0, v0), (k1, v1) = tables
+        hole, accounting[name] = _holes(values, acc, columns, missing_ok)
+        tables.append((keys, values, hole))
+    (k0, v0, h0), (k1, v1, h1) = tables
     key_cols = tuple(str(c) for c in k0.columns)
-    if key_cols and key_cols == tuple(str(c) for c in k1.columns):
-        return _align(k0, v0, k1, v1, key_cols, accounting)
-    if len(k0) != len(k1):
+    keyed = bool(key_cols) and key_cols == tuple(str(c) for c in k1.columns)
+    if not keyed and len(k0) != len(k1):
         msg = (
             f"The 'before' and 'after' data have {len(k0)} and {len(k1)} rows.\nHint: "
             "pass segments=[...] to match rows by segment key columns."
         )
         raise SchemaError(msg)
+    if keyed:
+        i0, i1 = _index(k0, key_cols), _index(k1, key_cols)
+        holes = i0[h0].append(i1[h1])
+        drop0, drop1 = i0.isin(holes), i1.isin(holes)
+    else:
+        drop0 = drop1 = h0 | h1
+    for name, drop, own in (("before", drop0, h0), ("after", drop1, h1)):
+        accounting[name] = accounting[name].with_dropped(
+            "paired with a row dropped in the other period", int((drop & ~own).sum())
+        )
+        if drop.all():
+            msg = (
+                f"No rows of the {name!r} data are usable: {accounting[name]}."
+                "\nHint: fill the missing leaf values, or drop those rows in both periods."
+            )
+            raise EmptyFrameError(msg)
+    k0, v0 = _keep(k0, v0, ~drop0)
+    k1, v1 = _keep(k1, v1, ~drop1)
+    if keyed:
+        return _align(k0, v0, k1, v1, key_cols, accounting)
     keys = k0 if k0.shape[1] else k1
     absent = np.zeros(len(keys), dtype=bool)
     return Pair(keys, v0, v1, absent, absent.copy(), accounting)
+
+
+def _index(keys: pd.DataFrame, segments: tuple[str, ...]) -> pd.Index:
+    if len(segments) > 1:
+        return pd.MultiIndex.from_frame(keys)
+    return cast("pd.Index", pd.Index(keys[segments[0]]))
+
+
+def _keep(
+    keys: pd.DataFrame, values: Mapping[str, FloatArray], keep: BoolArray
+) -> tuple[pd.DataFrame, dict[str, FloatArray]]:
+    if keep.all():
+        return keys, dict(values)
+    return keys[keep].reset_index(drop=True), {k: v[keep] for k, v in values.items()}
 
 
 def _align(
@@ -194,8 +264,7 @@ def _align(
     segments: tuple[str, ...],
     accounting: Mapping[str, RowAccounting],
 ) -> Pair:
-    i0 = pd.MultiIndex.from_frame(k0) if len(segments) > 1 else pd.Index(k0[segments[0]])
-    i1 = pd.MultiIndex.from_frame(k1) if len(segments) > 1 else pd.Index(k1[segments[0]])
+    i0, i1 = _index(k0, segments), _index(k1, segments)
     union = i0.append(i1[~i1.isin(i0)])
     pos0 = i0.get_indexer(union)
     pos1 = i1.get_indexer(union)

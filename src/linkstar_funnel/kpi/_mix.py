@@ -197,6 +197,11 @@ def _split(
     return MixRateResult(keys, s0, s1, r0, r1, mix, rate, one, provenance, name)
 
 
+def _no_weight(values: Mapping[str, FloatArray]) -> npt.NDArray[np.bool_]:
+    """A segment with weight 0 has no rate to weigh: its missing rate is no hole."""
+    return np.asarray(values["weight"] == 0, dtype=bool)
+
+
 def mix_rate(
     before: object,
     after: object,
@@ -239,7 +244,7 @@ def mix_rate(
     frames = [pd.DataFrame(d) if isinstance(d, Mapping) else d for d in (before, after)]
     pair = read_pair(
         ("weight", "rate"), frames[0], frames[1], segments=seg,
-        columns={"weight": weight, "rate": rate},
+        columns={"weight": weight, "rate": rate}, missing_ok=_no_weight,
     )  # fmt: skip
     r0 = np.where(pair.absent_before, np.nan, pair.before["rate"])
     r1 = np.where(pair.absent_after, np.nan, pair.after["rate"])

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import ParameterError
 from ._protocol import Context, Edge, register_decomposition, slot
 
 if TYPE_CHECKING:
@@ -30,10 +31,44 @@ __all__ = ["Shapley"]
 FloatArray = npt.NDArray[np.float64]
 
 _MAX_INPUTS = 16
+#: Node evaluations nested Shapley may need (each one vectorised over the rows).
+_MAX_EVALUATIONS = 1_000_000
 
 
 def _identity(x: FloatArray) -> FloatArray:
     return x
+
+
+def _check_cost(tree: KPITree) -> None:
+    """Refuse trees whose nested Shapley value needs too many evaluations to finish.
+
+    A node with ``m`` inputs evaluates its ``2^m`` coalitions, and plays its inner
+    nodes' games once per coalition of their siblings (``2^(m-1)`` times each): a chain
+    of products doubles the work at every level.
+    """
+    cost: dict[str, int] = {}
+    for name in tree.order:  # inputs before the nodes that use them
+        node = tree.node(name)
+        m = len(node.inputs)
+        if m > _MAX_INPUTS:
+            msg = (
+                f"Node {name!r} has {m} inputs; exact Shapley needs 2^{m} evaluations.\n"
+                "Hint: group inputs into intermediate nodes, or use method='lmdi'."
+            )
+            raise ParameterError(msg)
+        if node.kind == "leaf":
+            cost[name] = 0
+            continue
+        cost[name] = (1 << m) + (1 << (m - 1)) * sum(cost[c] for c in node.inputs)
+    total = cost[tree.root]
+    if total > _MAX_EVALUATIONS:
+        msg = (
+            f"Exact nested Shapley on this tree needs about {float(total):.3g} node "
+            f"evaluations (at most {_MAX_EVALUATIONS:,} are allowed): each level doubles "
+            "the work of the levels below it.\nHint: use method='lmdi' (exact, "
+            "order-independent and linear in the size of the tree), or flatten the tree."
+        )
+        raise ParameterError(msg)
 
 
 @register_decomposition("shapley")
@@ -73,6 +108,7 @@ class Shapley:
         after: Mapping[str, FloatArray],
     ) -> dict[Edge, FloatArray]:
         """Per edge, per row, the nested Shapley contribution in the root's units."""
+        _check_cost(tree)
         n = len(before[tree.root])
         out: dict[Edge, FloatArray] = {e: np.zeros(n) for e in tree.edges}
         self._visit(tree, tree.root, _identity, 1.0, before, after, out)
@@ -91,14 +127,6 @@ class Shapley:
         node = tree.node(name)
         inputs = node.inputs
         m = len(inputs)
-        if m > _MAX_INPUTS:
-            from ..errors import ParameterError
-
-            msg = (
-                f"Node {name!r} has {m} inputs; exact Shapley needs 2^{m} evaluations.\n"
-                "Hint: group inputs into intermediate nodes, or use method='lmdi'."
-            )
-            raise ParameterError(msg)
         b = [before[c] for c in inputs]
         a = [after[c] for c in inputs]
 

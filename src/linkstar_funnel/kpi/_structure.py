@@ -22,7 +22,7 @@ import numpy.typing as npt
 from ..errors import ParameterError
 from ..results import Provenance
 from ._compute import compute_nodes
-from ._decomposition import DecompositionResult, absent_notes
+from ._decomposition import DecompositionResult, absent_notes, checked_contributions
 from ._inputs import read_pair, segment_tuple
 from ._nodes import Leaf, Node, Product
 from ._protocol import Decomposition, get_decomposition
@@ -122,15 +122,20 @@ def decompose_structure(
     a1 = np.where(pair.absent_after, 0.0, v1[activity])
     values = []
     for v, a in ((v0, a0), (v1, a1)):
-        if a.sum() <= 0:
-            msg = f"The activity {activity!r} sums to {a.sum():g}; shares need a positive total."
-            raise ParameterError(msg)
         if (a < 0).any():
             msg = f"The activity {activity!r} has negative values; shares need values ≥ 0."
             raise ParameterError(msg)
+        with np.errstate(over="ignore"):
+            q = float(a.sum())
+        if not 0 < q < np.inf:
+            msg = (
+                f"The activity {activity!r} sums to {q:g}; shares need a positive total "
+                "within float64 (at most about 1.8e308)."
+            )
+            raise ParameterError(msg)
         ext_leaves = {k: v[k] for k in ext.leaves if k not in (total, share)}
-        ext_leaves[total] = np.full(a.shape, a.sum())
-        ext_leaves[share] = a / a.sum()
+        ext_leaves[total] = np.full(a.shape, q)
+        ext_leaves[share] = a / q
         values.append(compute_nodes(ext, ext_leaves))
     effects = {total: "activity", share: "structure"}
     effects |= {f: "intensity" for f in ext.children(ext.root) if f not in effects}
@@ -144,7 +149,7 @@ def decompose_structure(
         keys=pair.keys,
         before=values[0],
         after=values[1],
-        edge_contributions=impl.contributions(ext, values[0], values[1]),
+        edge_contributions=checked_contributions(impl, ext, values[0], values[1]),
         provenance=Provenance(spec=impl, inputs=pair.accounting),
         order=getattr(impl, "order", None),
         effects=effects,

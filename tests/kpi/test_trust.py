@@ -1,0 +1,186 @@
+"""Issue 12 for KPI trees: no silently wrong number, one typed error for every bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import linkstar_funnel as lf
+from linkstar_funnel.kpi import KPITree, mix_rate
+
+TREE = KPITree.from_formula("gmv = traffic * cvr")
+
+
+def reference_pairs(before: list[tuple[float, float]], after: list[tuple[float, float]]):
+    """Row i of one period against row i of the other; a pair with a hole is left out."""
+    return [
+        (b, a) for b, a in zip(before, after, strict=True) if not any(np.isnan(x) for x in (*b, *a))
+    ]
+
+
+maybe = st.one_of(st.floats(0.5, 100, allow_nan=False), st.just(float("nan")))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.tuples(maybe, maybe), st.tuples(maybe, maybe)), min_size=1, max_size=6
+    )
+)
+def test_rows_without_keys_stay_paired_after_dropping_holes(rows) -> None:
+    before = [b for b, _ in rows]
+    after = [a for _, a in rows]
+    pairs = reference_pairs(before, after)
+    frames = [
+        pd.DataFrame({"traffic": [r[0] for r in p], "cvr": [r[1] for r in p]})
+        for p in (before, after)
+    ]
+    if not pairs:
+        with pytest.raises(lf.EmptyFrameError):
+            TREE.decompose(*frames)
+        return
+    d = TREE.decompose(*frames)
+    want = sum(a[0] * a[1] - b[0] * b[1] for b, a in pairs)
+    assert d.total == pytest.approx(want, rel=1e-9, abs=1e-9)
+    assert d.root_before == pytest.approx(sum(b[0] * b[1] for b, _ in pairs), rel=1e-9)
+    dropped = len(rows) - len(pairs)
+    for period in ("before", "after"):
+        assert d.provenance.inputs[period].rows_dropped == dropped
+
+
+def test_keyed_segment_with_a_hole_is_left_out_of_both_periods() -> None:
+    b = pd.DataFrame({"s": ["x", "y", "z"], "traffic": [1.0, np.nan, 3.0], "cvr": [1.0] * 3})
+    a = pd.DataFrame({"s": ["x", "y", "z"], "traffic": [1.0, 2.0, np.nan], "cvr": [1.0] * 3})
+    d = TREE.decompose(b, a, segments="s")
+    assert d.keys["s"].tolist() == ["x"]
+    assert d.total == 0.0
+    assert not d.notes  # no segment is "only in one period": they were dropped and counted
+    lines = " ".join(d.provenance.lines())
+    assert "missing traffic" in lines
+    assert "dropped in the other period" in lines
+
+
+def test_mix_rate_keeps_zero_weight_segments_but_drops_holes() -> None:
+    before = pd.DataFrame(
+        {"d": ["m", "w", "t"], "weight": [0.0, 40, 10], "rate": [np.nan, 0.03, 0.2]}
+    )
+    after = pd.DataFrame(
+        {"d": ["m", "w", "t"], "weight": [10, 30, 10], "rate": [0.01, 0.03, np.nan]}
+    )
+    r = mix_rate(before, after, segments="d")
+    assert r.keys["d"].tolist() == ["m", "w"]  # t has no rate after: dropped, counted
+    assert r.one_period.tolist() == [True, False]
+    assert r.provenance.inputs["after"].rows_dropped == 1
+
+
+# --------------------------------------------------------------------------- overflow
+
+
+def test_evaluate_warns_when_a_node_overflows() -> None:
+    with pytest.warns(lf.DataQualityWarning, match=r"'gmv'.*beyond the largest float64"):
+        v = TREE.evaluate(pd.DataFrame({"traffic": [1e200, 2.0], "cvr": [1e200, 3.0]}))
+    assert np.isinf(v.arrays["gmv"][0])
+    assert v.arrays["gmv"][1] == 6.0
+
+
+@pytest.mark.parametrize("method", ["lmdi", "shapley"])
+def test_decompose_refuses_overflowing_nodes(method: str) -> None:
+    with pytest.raises(lf.ParameterError, match=r"'gmv'.*beyond the largest float64"):
+        TREE.decompose({"traffic": 1e200, "cvr": 1e200}, {"traffic": 2.0, "cvr": 1.0}, method)
+
+
+def test_a_change_beyond_float_range_is_refused() -> None:
+    tree = KPITree.from_formula("net = gross - refunds")
+    with pytest.raises(lf.ParameterError, match="beyond the largest float64"):
+        tree.decompose(
+            {"gross": 1.5e308, "refunds": 0.0}, {"gross": 0.0, "refunds": 1.5e308}, "shapley"
+        )
+
+
+def test_targets_and_sensitivity_refuse_overflow() -> None:
+    at = {"traffic": 1e200, "cvr": 1e200}
+    with pytest.raises(lf.ParameterError, match="beyond the largest float64"):
+        TREE.sensitivity(at)
+    with pytest.raises(lf.ParameterError, match="beyond the largest float64"):
+        TREE.target(1.0, driver="cvr", at=at)
+
+
+# --------------------------------------------------------------------------- deep formulas
+
+
+def test_a_deeply_nested_formula_is_refused_by_name() -> None:
+    lines = ["r = x0 + y0"] + [f"x{i} = x{i + 1} + y{i + 1}" for i in range(1100)]
+    with pytest.raises(lf.ParameterError, match=r"levels deep.*at most 100"):
+        KPITree.from_formula("\n".join(lines))
+
+
+def test_a_tree_at_the_depth_limit_works() -> None:
+    lines = ["r = x0 + y0"] + [f"x{i} = x{i + 1} + y{i + 1}" for i in range(98)]
+    tree = KPITree.from_formula("\n".join(lines))
+    ones = dict.fromkeys(tree.leaves, 1.0)
+    twos = dict.fromkeys(tree.leaves, 2.0)
+    for method in ("lmdi", "sequential"):
+        opts = {"order": list(tree.names[1:])} if method == "sequential" else {}
+        d = tree.decompose(ones, twos, method, **opts)
+        assert d.total == pytest.approx(len(tree.leaves))
+
+
+def test_nested_shapley_that_would_not_finish_is_refused() -> None:
+    lines = ["r = x0 * y0"] + [f"x{i} = x{i + 1} * y{i + 1}" for i in range(40)]
+    tree = KPITree.from_formula("\n".join(lines))
+    ones = dict.fromkeys(tree.leaves, 1.0)
+    with pytest.raises(lf.ParameterError, match=r"(?s)evaluations.*method='lmdi'"):
+        tree.decompose(ones, ones, "shapley")
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def test_unknown_method_is_a_parameter_error() -> None:
+    with pytest.raises(lf.ParameterError, match=r"'method' parameter of KPITree\.decompose"):
+        TREE.decompose({"traffic": 1, "cvr": 1}, {"traffic": 2, "cvr": 1}, method="lmdii")
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: KPITree.from_formula(5), "'formula' parameter of KPITree.from_formula"),
+        (lambda: KPITree.from_formula("a = b * c", owners=["x"]), "'owners' parameter"),
+        (lambda: TREE.evaluate(pd.DataFrame({"traffic": [1.0], "cvr": [1.0]}), period=5),
+         "'period' parameter of KPITree.evaluate"),
+        (lambda: TREE.evaluate(pd.DataFrame({"traffic": [1.0], "cvr": [1.0]}),
+                               zero_division="zero"), "'zero_division' parameter"),
+        (lambda: TREE.evaluate(values={"traffic": "x", "cvr": 1.0}),
+         "value supplied for 'traffic'"),
+        (lambda: TREE.evaluate(values={"traffic": np.nan, "cvr": 1.0}),
+         "value supplied for 'traffic'"),
+        (lambda: TREE.decompose({"traffic": 1, "cvr": 1}, {"traffic": 1, "cvr": 1},
+                                segments=5), "'segments' parameter of KPITree.decompose"),
+        (lambda: TREE.target("10", driver="cvr", at={"traffic": 1, "cvr": 1}),
+         "'value' parameter of KPITree.target"),
+        (lambda: TREE.target(np.inf, driver="cvr", at={"traffic": 1, "cvr": 1}),
+         "'value' parameter of KPITree.target"),
+        (lambda: TREE.target(1.0, driver=3, at={"traffic": 1, "cvr": 1}), "'driver' parameter"),
+        (lambda: TREE.sensitivity({"traffic": np.nan, "cvr": 1}), "'at' value of 'traffic'"),
+        (lambda: TREE.mix_rate(None, None, node=1, segments="s"), "'node' parameter"),
+        (lambda: mix_rate(None, None, segments=[]), "'segments' parameter of mix_rate"),
+        (lambda: mix_rate(None, None, segments="s", weight=1), "'weight' parameter of mix_rate"),
+        (lambda: lf.kpi.Sequential(order="ab"), "'order' parameter of Sequential"),
+    ],
+)  # fmt: skip
+def test_bad_parameters_are_parameter_errors(call, match: str) -> None:
+    with pytest.raises(lf.ParameterError, match=match):
+        call()
+
+
+def test_evaluate_has_no_numpy_warning_on_huge_sums() -> None:
+    tree = KPITree.from_formula("t = a + b")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(lf.DataQualityWarning):
+            tree.evaluate(pd.DataFrame({"a": [1.5e308], "b": [1.5e308]}))
