@@ -152,7 +152,7 @@ def test_a_result_can_supply_a_leaf_per_period() -> None:
         ({"traffic": np.nan, "cvr": 1, "aov": 1}, {"traffic": 1, "cvr": 1, "aov": 1},
          lf.ParameterError, "must be finite numbers"),
         ([1, 2, 3], {"traffic": 1, "cvr": 1, "aov": 1}, lf.ParameterError,
-         "'before' parameter must be a mapping of leaf values or a DataFrame. Got list"),
+         "'before' parameter of KPITree.decompose must be a mapping of leaf values or a DataFrame"),
         ({"traffic": [1, 2], "cvr": 1, "aov": 1}, {"traffic": 1, "cvr": 1, "aov": 1},
          lf.SchemaError, "have 2 and 1 rows"),
     ],

@@ -124,7 +124,7 @@ def test_unknown_node_names_suggest_close_ones() -> None:
 
 def test_unknown_method_lists_the_registered_ones() -> None:
     tree = KPITree.from_formula("gmv = traffic * cvr")
-    with pytest.raises(lf.RegistryError, match="'lmdi', 'sequential', 'shapley'"):
+    with pytest.raises(lf.ParameterError, match="'lmdi', 'sequential', 'shapley'"):
         tree.decompose({"traffic": 1, "cvr": 1}, {"traffic": 2, "cvr": 1}, method="lmdii")
 
 

@@ -14,6 +14,7 @@ import linkstar_funnel as lf
 from linkstar_funnel.kpi import KPITree, mix_rate
 
 TREE = KPITree.from_formula("gmv = traffic * cvr")
+EMPTY = pd.DataFrame()
 
 
 def reference_pairs(before: list[tuple[float, float]], after: list[tuple[float, float]]):
@@ -167,9 +168,9 @@ def test_unknown_method_is_a_parameter_error() -> None:
          "'value' parameter of KPITree.target"),
         (lambda: TREE.target(1.0, driver=3, at={"traffic": 1, "cvr": 1}), "'driver' parameter"),
         (lambda: TREE.sensitivity({"traffic": np.nan, "cvr": 1}), "'at' value of 'traffic'"),
-        (lambda: TREE.mix_rate(None, None, node=1, segments="s"), "'node' parameter"),
-        (lambda: mix_rate(None, None, segments=[]), "'segments' parameter of mix_rate"),
-        (lambda: mix_rate(None, None, segments="s", weight=1), "'weight' parameter of mix_rate"),
+        (lambda: TREE.mix_rate(EMPTY, EMPTY, node=1, segments="s"), "'node' parameter"),
+        (lambda: mix_rate(EMPTY, EMPTY, segments=[]), "'segments' parameter of mix_rate"),
+        (lambda: mix_rate(EMPTY, EMPTY, segments="s", weight=1), "'weight' parameter of mix_rate"),
         (lambda: lf.kpi.Sequential(order="ab"), "'order' parameter of Sequential"),
     ],
 )  # fmt: skip

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._params import Boolean, Integer, Options, validate_params
 from ..errors import ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ._compute import compute_nodes
@@ -17,6 +18,7 @@ from ._format import METHOD_TITLES, fmt_column, fmt_number, fmt_share
 from ._inputs import Pair, read_pair, segment_tuple
 from ._lmdi import log_mean
 from ._protocol import Decomposition, Edge, get_decomposition
+from ._specs import NAME
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -98,6 +100,7 @@ class DecompositionResult(ResultMixin):
         """Contribution of each leaf, summed over every path to it (these sum to the total)."""
         return {leaf: self.contribution(leaf) for leaf in self.tree.leaves}
 
+    @validate_params(node=NAME)
     def contribution(self, node: str) -> float:
         """A node's contribution, summed over all the nodes that use it."""
         self.tree._check_name(node, owner="DecompositionResult.contribution")
@@ -132,6 +135,7 @@ class DecompositionResult(ResultMixin):
             return float(values[node].sum())
         return float("nan")
 
+    @validate_params(by_segment=Boolean())
     def to_frame(self, *, by_segment: bool = False) -> pd.DataFrame:
         """One row per node (root first, then every edge depth first).
 
@@ -239,6 +243,7 @@ class DecompositionResult(ResultMixin):
             notes=tuple(notes),
         )
 
+    @validate_params(kind=Options("waterfall", "tree"), level=[Integer(1), Options("leaves")])
     def plot(
         self,
         ax: Axes | None = None,

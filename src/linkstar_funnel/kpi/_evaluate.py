@@ -9,6 +9,7 @@ protocol, which is how e.g. a funnel result can supply a CVR leaf).
 from __future__ import annotations
 
 import contextlib
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._params import validate_params
 from ..errors import ParameterError, SchemaError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
@@ -24,6 +26,7 @@ from ..schema import Column, RowAccounting, validate
 from ._compute import ZeroDivision, compute_nodes
 from ._format import fmt_number
 from ._inputs import segment_tuple
+from ._specs import METHOD, NAME
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -117,6 +120,7 @@ class KPIValues(ResultMixin):
             frame[leaf] = self.arrays[leaf][mask]
         return frame
 
+    @validate_params(method=METHOD)
     def decompose(
         self,
         before: object,
@@ -150,6 +154,7 @@ class KPIValues(ResultMixin):
             notes=tuple(self.provenance.lines()),
         )
 
+    @validate_params(node=[None, NAME])
     def plot(self, ax: Axes | None = None, *, node: str | None = None, **kwargs: Any) -> Axes:
         """A node's value per period; one line per segment (the 8 largest)."""
         node = node or self.tree.root
@@ -198,16 +203,38 @@ def _supplied(values: ValueSource | None, tree: KPITree) -> dict[str, Any]:
     return dict(values)
 
 
+def _finite(leaf: str, value: object) -> float:
+    if (
+        isinstance(value, bool | np.bool_)
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(float(value))
+    ):
+        msg = (
+            f"The value supplied for {leaf!r} must be a finite number (or one per period). "
+            f"Got {value!r} instead."
+        )
+        raise ParameterError(msg)
+    return float(value)
+
+
 def _broadcast(leaf: str, value: Any, periods: pd.Series | None, n: int) -> FloatArray:
     if np.ndim(value) == 0 and not isinstance(value, Mapping):
-        return np.full(n, float(value))
+        return np.full(n, _finite(leaf, value))
+    if not isinstance(value, Mapping | pd.Series):
+        msg = (
+            f"The value supplied for {leaf!r} must be a number or a mapping of period to "
+            f"number. Got {type(value).__name__} instead."
+        )
+        raise ParameterError(msg)
     if periods is None:
         msg = (
             f"The value supplied for {leaf!r} varies by period, but no period column was "
             "given.\nHint: pass period='...' to evaluate()."
         )
         raise ParameterError(msg)
-    lookup = value if isinstance(value, pd.Series) else pd.Series(dict(value))
+    lookup = value if isinstance(value, pd.Series) else pd.Series(dict(value), dtype=object)
+    for v in lookup.to_numpy():
+        _finite(leaf, v)
     mapped = periods.map(lookup)
     if mapped.isna().any():
         missing = [str(p) for p in pd.unique(periods[mapped.isna()])[:5]]

@@ -22,11 +22,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._params import ColumnName, Columns, validate_params
 from ..errors import ParameterError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ._format import fmt_points, fmt_share
 from ._inputs import read_pair, segment_tuple
+from ._specs import FRAME_OR_MAPPING
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -202,6 +204,14 @@ def _no_weight(values: Mapping[str, FloatArray]) -> npt.NDArray[np.bool_]:
     return np.asarray(values["weight"] == 0, dtype=bool)
 
 
+@validate_params(
+    before=FRAME_OR_MAPPING,
+    after=FRAME_OR_MAPPING,
+    segments=Columns(),
+    weight=ColumnName(),
+    rate=ColumnName(),
+    name=ColumnName(),
+)
 def mix_rate(
     before: object,
     after: object,

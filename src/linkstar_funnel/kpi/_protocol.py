@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from .._params import Boolean, Integer, Real, Satisfies, validate_params
 from ..errors import ParameterError, RegistryError
 
 if TYPE_CHECKING:
@@ -70,6 +71,10 @@ class Decomposition(Protocol):
         ...
 
 
+@validate_params(
+    name=Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty name"),
+    replace=Boolean(),
+)
 def register_decomposition(name: str, *, replace: bool = False) -> Callable[[F], F]:
     """Register a factory (usually a class) of a decomposition method under ``name``.
 
@@ -100,12 +105,18 @@ def decomposition_methods() -> tuple[str, ...]:
     return tuple(sorted(_REGISTRY))
 
 
-def get_decomposition(method: str | Decomposition, **options: Any) -> Decomposition:
-    """A method object from a registered name (with options) or the object itself."""
+def get_decomposition(
+    method: str | Decomposition, *, owner: str = "KPITree.decompose", **options: Any
+) -> Decomposition:
+    """A method object from a registered name (with options) or the object itself.
+
+    An unknown name is a :class:`ParameterError` (as every unknown ``method=``), listing
+    the registered names.
+    """
     if not isinstance(method, str):
         if not isinstance(method, Decomposition):
             msg = (
-                "The 'method' parameter of KPITree.decompose must be a method name or an "
+                f"The 'method' parameter of {owner} must be a method name or an "
                 f"object with name, order_dependent and contributions(). Got {method!r} instead."
             )
             raise ParameterError(msg)
@@ -115,11 +126,11 @@ def get_decomposition(method: str | Decomposition, **options: Any) -> Decomposit
         return method
     if method not in _REGISTRY:
         msg = (
-            "The 'method' parameter of KPITree.decompose must be one of "
+            f"The 'method' parameter of {owner} must be one of "
             + ", ".join(repr(n) for n in decomposition_methods())
             + f". Got {method!r} instead."
         )
-        raise RegistryError(msg)
+        raise ParameterError(msg)
     try:
         return _REGISTRY[method](**options)
     except TypeError as exc:
@@ -127,6 +138,14 @@ def get_decomposition(method: str | Decomposition, **options: Any) -> Decomposit
         raise ParameterError(msg) from exc
 
 
+@validate_params(
+    method=Satisfies(
+        lambda v: isinstance(v, Decomposition) or callable(v),
+        "a Decomposition or a function building one for a tree",
+    ),
+    seed=Integer(0),
+    rtol=Real(0, closed="neither"),
+)
 def check_decomposition(
     method: Decomposition | Callable[[KPITree], Decomposition],
     *,

@@ -111,7 +111,7 @@ def decompose_structure(
         raise ParameterError(msg)
     tree._check_name(activity, param="activity", owner="KPITree.decompose_structure")
     ext, total, share = _extended_tree(tree, activity)
-    impl = get_decomposition(method, **options)
+    impl = get_decomposition(method, owner="KPITree.decompose_structure", **options)
     pair = read_pair(tree.leaves, before, after, segments=seg, columns=columns)
     # Intensities of a segment missing from a period: held at the other period's values.
     l0 = {k: np.where(pair.absent_before, pair.after[k], v) for k, v in pair.before.items()}

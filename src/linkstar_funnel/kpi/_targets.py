@@ -59,8 +59,12 @@ def _point(tree: KPITree, at: object, owner: str) -> dict[str, float]:
             msg = f"The 'at' parameter of {owner} has no value for the leaf {leaf!r}."
             raise ParameterError(msg)
         value = at[leaf]
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-            msg = f"The 'at' value of {leaf!r} must be a number. Got {value!r} instead."
+        if (
+            isinstance(value, bool | np.bool_)
+            or not isinstance(value, int | float | np.number)
+            or not np.isfinite(float(value))
+        ):
+            msg = f"The 'at' value of {leaf!r} must be a finite number. Got {value!r} instead."
             raise ParameterError(msg)
         leaves[leaf] = np.array([float(value)])
     values = compute_nodes(tree, leaves, where=f" in the 'at' values of {owner}")

@@ -7,11 +7,23 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._params import Columns, Real, Satisfies, validate_params
 from .._validators import bad_parameter
 from ..errors import ParameterError, _close_names
 from ._formula import parse_formula
 from ._graph import check_graph, edges_from, topological_order
 from ._nodes import Leaf, Node, Product, Ratio, Sum
+from ._specs import (
+    AT,
+    COLUMNS,
+    FORMULA,
+    FRAME_OR_MAPPING,
+    METHOD,
+    NAME,
+    SEGMENTS,
+    TEXT_MAP,
+    ZERO_DIVISION,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -81,7 +93,7 @@ class KPITree:
     """
 
     nodes: tuple[Node, ...] = attrs.field(converter=_to_nodes)
-    root: str = attrs.field(default=attrs.Factory(_first_name, takes_self=True))
+    root: str = attrs.field(default=attrs.Factory(_first_name, takes_self=True), validator=NAME)
 
     _by_name: dict[str, Node] = attrs.field(init=False, repr=False, eq=False)
     _order: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
@@ -97,6 +109,18 @@ class KPITree:
     # ----------------------------------------------------------------- construction
 
     @classmethod
+    @validate_params(
+        formula=FORMULA,
+        owners=TEXT_MAP,
+        units=TEXT_MAP,
+        leaves=[
+            None,
+            Satisfies(
+                lambda v: not isinstance(v, str | Mapping) and isinstance(v, Iterable),
+                "a list of leaf names",
+            ),
+        ],
+    )
     def from_formula(
         cls,
         formula: str | Iterable[str],
@@ -155,6 +179,7 @@ class KPITree:
         tree = cls(nodes)
         return tree.annotate(owners=owners, units=units)
 
+    @validate_params(owners=TEXT_MAP, units=TEXT_MAP)
     def annotate(
         self,
         *,
@@ -232,6 +257,12 @@ class KPITree:
 
     # ----------------------------------------------------------------- analyses
 
+    @validate_params(
+        period=[None, NAME],
+        segments=SEGMENTS,
+        columns=COLUMNS,
+        zero_division=ZERO_DIVISION,
+    )
     def evaluate(
         self,
         frame: object = None,
@@ -274,6 +305,13 @@ class KPITree:
             zero_division=zero_division,
         )
 
+    @validate_params(
+        before=FRAME_OR_MAPPING,
+        after=FRAME_OR_MAPPING,
+        method=METHOD,
+        segments=SEGMENTS,
+        columns=COLUMNS,
+    )
     def decompose(
         self,
         before: object,
@@ -326,6 +364,14 @@ class KPITree:
 
         return decompose(self, before, after, method, segments=segments, columns=columns, **options)
 
+    @validate_params(
+        before=FRAME_OR_MAPPING,
+        after=FRAME_OR_MAPPING,
+        segments=Columns(),
+        activity=NAME,
+        method=METHOD,
+        columns=COLUMNS,
+    )
     def decompose_structure(
         self,
         before: object,
@@ -357,6 +403,13 @@ class KPITree:
             **options,
         )
 
+    @validate_params(
+        before=FRAME_OR_MAPPING,
+        after=FRAME_OR_MAPPING,
+        node=NAME,
+        segments=Columns(),
+        columns=COLUMNS,
+    )
     def mix_rate(
         self,
         before: object,
@@ -375,6 +428,7 @@ class KPITree:
 
         return tree_mix_rate(self, before, after, node=node, segments=segments, columns=columns)
 
+    @validate_params(value=Real(), driver=NAME, at=AT)
     def target(self, value: float, *, driver: str, at: object) -> TargetResult:
         """The value ``driver`` must reach for the root to hit ``value``, others held.
 
@@ -391,6 +445,7 @@ class KPITree:
 
         return target(self, value, driver=driver, at=at)
 
+    @validate_params(at=AT)
     def sensitivity(self, at: object) -> SensitivityResult:
         """Derivative and elasticity of the root with respect to every node at ``at``."""
         from ._targets import sensitivity
