@@ -50,3 +50,37 @@ def gamma_gamma_ll(p: float, q: float, v: float, x: int, m: float) -> float:
         + px * math.log(x)
         - (px + q) * math.log(x * m + v)
     )
+
+
+def bgnbd_expected_alive(a: float, B: float, A: float, R: float, t: float) -> float:
+    """E[purchases in t | alive], lambda ~ Gamma(R, A), p ~ Beta(a, B), by quadrature over p.
+
+    Given p, E_lambda[(1 - exp(-lambda p t)) / p] = (1 - (A / (A + p t))**R) / p = g(p);
+    E[g(p)] = g(0) + E[g(p) - g(0)], the second integrand vanishing where tiny a piles the
+    Beta mass up.
+    """
+    u = t / A
+
+    def excess(p: float) -> float:
+        return -math.expm1(-R * math.log1p(p * u)) / p - R * u if p > 0 else 0.0
+
+    val = integrate.quad(
+        excess,
+        0.0,
+        1.0,
+        weight="alg",
+        wvar=(a - 1.0, B - 1.0),
+        epsabs=0.0,
+        epsrel=1e-11,
+        limit=200,
+        full_output=1,
+    )[0]
+    return R * u + val * math.exp(math.lgamma(a + B) - math.lgamma(a) - math.lgamma(B))
+
+
+def bgnbd_p_alive(r: float, alpha: float, a: float, b: float, x: int, tx: float, T: float) -> float:
+    """P(alive at T): the share of the likelihood in the "still active" term."""
+    if x == 0:
+        return 1.0
+    odds_dead = a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x)
+    return 1.0 / (1.0 + odds_dead)

@@ -6,41 +6,37 @@ drop out with probability p ~ Beta(a, b).
 
 from __future__ import annotations
 
+import warnings
+
 import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import expit
 
 from .._validators import bad_parameter
+from ..errors import ConvergenceWarning
 from ..results import Provenance
-from ._count import CountModelFit, read_rfm
-from ._mle import compress, fit_mle
+from ._bgnbd_math import (
+    bgnbd_gradient,
+    bgnbd_log_likelihood,
+    expected_while_alive,
+    nbd_gradient,
+    nbd_log_likelihood,
+)
+from ._count import CountModelFit, RFMData, read_rfm
+from ._mle import MLEFit, compress, emit, fit_mle
 from ._units import TimeUnit
 
-__all__ = ["BetaGeo", "BetaGeoFit", "bgnbd_log_likelihood"]
+__all__ = ["NBD_GAIN", "BetaGeo", "BetaGeoFit", "bgnbd_log_likelihood"]
 
 FloatArray = npt.NDArray[np.float64]
 
+NBD_GAIN = 0.01
+"""BG/NBD is kept over its NBD limit only if it raises the log-likelihood by more than this.
 
-def bgnbd_log_likelihood(
-    params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
-) -> FloatArray:
-    """Per-customer BG/NBD log-likelihood, in log space (``betaln``, ``logaddexp``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> ll = bgnbd_log_likelihood(np.array([0.243, 4.414, 0.793, 2.426]),
-    ...                           np.array([2.0]), np.array([30.43]), np.array([38.86]))
-    >>> round(float(ll[0]), 4)
-    -9.4586
-    """
-    r, alpha, a, b = params
-    base = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
-    stay = betaln(a, b + x) - (r + x) * np.log(alpha + T)
-    x1 = np.maximum(x, 1.0)
-    drop = np.where(x > 0, betaln(a + 1.0, b + x1 - 1.0) - (r + x) * np.log(alpha + tx), -np.inf)
-    return np.asarray(base + np.logaddexp(stay, drop), dtype=np.float64)
+Far below any statistical significance (a likelihood-ratio statistic of 0.02), far above
+the optimiser's precision: the choice is the data's, not the platform's.
+"""
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -52,25 +48,47 @@ def _positive(instance: object, attribute: attrs.Attribute[float], value: float)
 class BetaGeo:
     """BG/NBD model spec; :meth:`fit` returns a :class:`BetaGeoFit`.
 
+    The drop-out probability's Beta(a, b) may collapse onto 0 (``a -> 0``: nobody drops
+    out), the NBD model. The fit then lands on a boundary, and optimisers stop anywhere
+    along it; so the NBD limit is fitted too, and BG/NBD is kept only when it raises the
+    log-likelihood by more than :data:`NBD_GAIN` (0.01). Otherwise the result is the NBD
+    limit, flagged by :attr:`BetaGeoFit.at_boundary`, with ``a = 0``, ``b`` NaN (not
+    identified), P(alive) 1, and one :class:`~linkstar_funnel.errors.ConvergenceWarning`.
+    The choice depends on the data only, not on the platform.
+
     Parameters
     ----------
     penalizer
-        L2 penalty on the parameters (0: plain maximum likelihood).
+        L2 penalty on the parameters (0: plain maximum likelihood), with ``alpha`` taken in
+        units of the oldest customer's age: the same data in days or in weeks give the same
+        fit.
     maxiter
         Optimiser iterations.
 
     Examples
     --------
+    >>> import warnings
     >>> import linkstar_funnel as lf
     >>> orders = lf.datasets.online_retail_orders()
-    >>> rfm = lf.ltv.rfm_summary(orders, freq="W", observation_end="2011-09-30")
+    >>> rfm = lf.ltv.rfm_summary(orders, freq="W")
     >>> fit = lf.ltv.BetaGeo().fit(rfm)
-    >>> sorted(fit.params)
-    ['a', 'alpha', 'b', 'r']
+    >>> fit.model, sorted(fit.params)
+    ('BG/NBD', ['a', 'alpha', 'b', 'r'])
     >>> fit.unit
     TimeUnit(code='W')
     >>> round(fit.expected_purchases("12M"), 2) == round(fit.expected_purchases("365.25D"), 2)
     True
+
+    Cut at the end of June 2011, the data show no drop-out: the fit is the NBD limit.
+
+    >>> early = lf.ltv.rfm_summary(orders, freq="W", observation_end="2011-06-30")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     nbd = lf.ltv.BetaGeo().fit(early)
+    >>> nbd.model, nbd.at_boundary, nbd.params["a"], len(caught)
+    ('NBD (BG/NBD limit a → 0)', True, 0.0, 1)
+    >>> float(nbd.p_alive().min())
+    1.0
     """
 
     penalizer: float = attrs.field(default=0.0, validator=_positive)
@@ -94,24 +112,81 @@ class BetaGeo:
             The optimiser found no finite optimum (its message is attached).
         """
         d = read_rfm(data, unit=unit, owner="BetaGeo.fit")
-        (x, tx, T), w = compress(d.frequency, d.recency, d.T)
-        mean_x = float(np.mean(d.frequency))
-        x0 = {
-            "r": 1.0,
-            "alpha": max(float(np.mean(d.T)), 1e-3) / max(mean_x, 0.1),
-            "a": 1.0,
-            "b": 1.0,
-        }
-        mle = fit_mle(
-            lambda p: bgnbd_log_likelihood(p, x, tx, T),
-            x0,
-            weights=w,
-            owner="BetaGeo.fit",
-            penalizer=self.penalizer,
-            maxiter=self.maxiter,
-        )
+        mle = _fit_bgnbd(d, penalizer=self.penalizer, maxiter=self.maxiter)
         prov = Provenance(self, {"rfm": d.accounting}, (f"time unit: {d.unit}",))
         return BetaGeoFit(self, mle, d.unit, d, prov)
+
+
+def _fit_bgnbd(d: RFMData, *, penalizer: float, maxiter: int) -> MLEFit:
+    """BG/NBD or its NBD limit, whichever the fixed rule :data:`NBD_GAIN` picks.
+
+    Both are fitted with exact gradients. The penalty acts on ``alpha`` measured in units
+    of the oldest customer's age (as lifetimes scales time), so it does not depend on the
+    unit the data are given in. When the NBD limit is picked, one
+    :class:`~linkstar_funnel.errors.ConvergenceWarning` says so; the estimates are then
+    ``r``, ``alpha`` of the NBD, ``a = 0`` and ``b`` NaN (any ``b`` gives the same model).
+    """
+    owner = "BetaGeo.fit"
+    (x, tx, T), w = compress(d.frequency, d.recency, d.T)
+    time_scale = 1.0 / max(float(np.max(d.T)), 1e-9)
+    alpha0 = max(float(np.mean(d.T)), 1e-3) / max(float(np.mean(d.frequency)), 0.1)
+    common = {"weights": w, "owner": owner, "penalizer": penalizer, "maxiter": maxiter}
+    nbd = fit_mle(
+        lambda p: nbd_log_likelihood(p, x, tx, T),
+        {"r": 1.0, "alpha": alpha0},
+        gradient=lambda p: nbd_gradient(p, x, tx, T),
+        penalty_scale=(1.0, time_scale),
+        warn=False,
+        **common,  # type: ignore[arg-type]
+    )
+    r0, a0 = nbd.values
+    fits = [
+        fit_mle(
+            lambda p: bgnbd_log_likelihood(p, x, tx, T),
+            {"r": r0, "alpha": a0, "a": a, "b": b},
+            gradient=lambda p: bgnbd_gradient(p, x, tx, T),
+            penalty_scale=(1.0, time_scale, 1.0, 1.0),
+            warn=False,
+            **common,  # type: ignore[arg-type]
+        )
+        for a, b in _STARTS
+    ]
+    full = max(fits, key=lambda f: _penalised(f, penalizer, time_scale))
+    gain = _penalised(full, penalizer, time_scale) - _penalised(nbd, penalizer, time_scale)
+    if gain > NBD_GAIN:
+        emit(full, stacklevel=3)
+        return full
+    emit(nbd, stacklevel=3)
+    r, alpha = nbd.values
+    warnings.warn(
+        f"{owner}: the likelihood is highest at BG/NBD's NBD limit (a → 0: no customer "
+        f"ever drops out); the best BG/NBD fit gains {max(gain, 0.0):.2g} in "
+        f"log-likelihood, not more than {NBD_GAIN}. Fitted as NBD: r={r:.4g}, "
+        f"alpha={alpha:.4g} ({d.unit}), a = 0 and b not identified (NaN); P(alive) is 1 "
+        "for every customer.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+    cov = np.full((4, 4), np.nan)
+    cov[:2, :2] = nbd.log_cov
+    return attrs.evolve(
+        nbd,
+        names=("r", "alpha", "a", "b"),
+        values=(r, alpha, 0.0, float("nan")),
+        log_cov=cov,
+        message="NBD limit (a → 0): " + nbd.message,
+    )
+
+
+_STARTS = ((1.0, 1.0), (0.1, 1.0), (1.0, 10.0))
+"""Starting (a, b) of the BG/NBD fits (from the NBD's r and alpha); the best is kept."""
+
+
+def _penalised(mle: MLEFit, penalizer: float, time_scale: float) -> float:
+    """The penalised total log-likelihood the fit maximised."""
+    v = np.asarray(mle.values)
+    v[1] *= time_scale
+    return mle.log_likelihood - penalizer * float(v @ v) * mle.n_obs
 
 
 @attrs.frozen(eq=False)
@@ -120,15 +195,29 @@ class BetaGeoFit(CountModelFit):
 
     _title: str = attrs.field(default="BG/NBD purchase model", init=False, repr=False)
 
+    @property
+    def at_boundary(self) -> bool:
+        """Whether the fit is BG/NBD's NBD limit (``a = 0``: nobody drops out)."""
+        return self.mle.values[2] == 0.0
+
+    @property
+    def model(self) -> str:
+        """``"BG/NBD"``, or ``"NBD (BG/NBD limit a → 0)"`` when :attr:`at_boundary`."""
+        return "NBD (BG/NBD limit a → 0)" if self.at_boundary else "BG/NBD"
+
     def _unconditional(self, t: FloatArray) -> FloatArray:
         r, alpha, a, b = self.mle.values
-        z = t / (alpha + t)
-        head = (a + b - 1.0) / (a - 1.0)
-        out = head * (1.0 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1.0, z))
+        t = np.asarray(t, dtype=np.float64)
+        out = [
+            expected_while_alive(a, np.array([b]), np.array([alpha]), np.array([r]), s)[0]
+            for s in t
+        ]
         return np.asarray(out, dtype=np.float64)
 
     def _log_odds_dead(self, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
         r, alpha, a, b = self.mle.values
+        if a == 0.0:
+            return np.full(np.shape(x), -np.inf)
         x1 = np.maximum(x, 1.0)
         lt = np.log(a) - np.log(b + x1 - 1.0) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
         return np.where(x > 0, lt, -np.inf)
@@ -138,8 +227,5 @@ class BetaGeoFit(CountModelFit):
 
     def _conditional(self, t: float, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
         r, alpha, a, b = self.mle.values
-        z = t / (alpha + T + t)
-        ratio = (alpha + T) / (alpha + T + t)
-        head = (a + b + x - 1.0) / (a - 1.0)
-        body = 1.0 - ratio ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1.0, z)
-        return np.asarray(head * body * self._p_alive(x, tx, T), dtype=np.float64)
+        alive = expected_while_alive(a, b + x, alpha + T, r + x, t)
+        return np.asarray(alive * self._p_alive(x, tx, T), dtype=np.float64)

@@ -60,7 +60,7 @@ def customer_lifetime_value(
     --------
     >>> import linkstar_funnel as lf
     >>> orders = lf.datasets.online_retail_orders()
-    >>> rfm = lf.ltv.rfm_summary(orders, freq="W", observation_end="2011-09-30")
+    >>> rfm = lf.ltv.rfm_summary(orders, freq="W")
     >>> bg = lf.ltv.BetaGeo().fit(rfm)
     >>> gg = lf.ltv.GammaGamma().fit(rfm)
     >>> clv = lf.ltv.customer_lifetime_value(bg, gg, rfm, horizon="12M",

@@ -140,6 +140,11 @@ class CountModelFit(ResultMixin, abc.ABC):
 
     # -- public surface -----------------------------------------------------------------
     @property
+    def model(self) -> str:
+        """The model fitted (BG/NBD may be its NBD limit: see ``BetaGeoFit.at_boundary``)."""
+        return self._title.split(" ")[0]
+
+    @property
     def params(self) -> dict[str, float]:
         """Estimates by name."""
         return self.mle.params
@@ -213,6 +218,7 @@ class CountModelFit(ResultMixin, abc.ABC):
         """Parameters with intervals, log-likelihood, customers, unit."""
         table = self.params_frame(alpha).reset_index().round(4)
         facts = (
+            ("model", self.model),
             ("customers", f"{self.mle.n_obs:,}"),
             ("time unit", str(self.unit)),
             ("log-likelihood", f"{self.log_likelihood:,.1f}"),

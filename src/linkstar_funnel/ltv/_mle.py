@@ -26,10 +26,11 @@ from scipy import optimize, stats
 
 from ..errors import ConvergenceError, ConvergenceWarning, ParameterError
 
-__all__ = ["MLEFit", "fit_mle", "z_value"]
+__all__ = ["MLEFit", "emit", "fit_mle", "z_value"]
 
 FloatArray = npt.NDArray[np.float64]
 LogLik = Callable[[FloatArray], FloatArray]
+Gradient = Callable[[FloatArray], FloatArray]
 _BOUND = 15.0  # |log(param)| beyond this (3e-7 .. 3e6) is the edge of the domain
 _GRAD_OK = 1e-4
 
@@ -54,6 +55,7 @@ class MLEFit:
     converged: bool
     message: str
     iterations: int
+    issues: tuple[str, ...] = ()
 
     @property
     def params(self) -> dict[str, float]:
@@ -95,6 +97,9 @@ def fit_mle(
     owner: str,
     penalizer: float = 0.0,
     maxiter: int = 2000,
+    gradient: Gradient | None = None,
+    penalty_scale: Sequence[float] | None = None,
+    warn: bool = True,
 ) -> MLEFit:
     """Maximise ``sum(weights * loglik(params))`` over positive parameters.
 
@@ -109,11 +114,23 @@ def fit_mle(
     owner
         The model's name, for messages.
     penalizer
-        L2 penalty on the parameters (``penalizer * sum(params**2)`` added to the mean
-        negative log-likelihood), as lifetimes does; 0 gives the plain MLE.
+        L2 penalty on the parameters (``penalizer * sum((scale * params)**2)`` added to
+        the mean negative log-likelihood), as lifetimes does; 0 gives the plain MLE.
+    gradient
+        Per-observation gradients of ``loglik`` in the natural parameters, shape
+        ``(n, k)``: with it the optimiser converges to the optimum, not to wherever
+        finite differences lose precision on a flat ridge.
+    penalty_scale
+        Multipliers that make the penalised parameters unit-free (e.g. a rate scale
+        measured in units of the longest customer age), so the penalty does not depend on
+        the unit of time the data are given in.
+    warn
+        Emit the fit's :class:`~linkstar_funnel.errors.ConvergenceWarning` s now; with
+        ``False`` they are kept in :attr:`MLEFit.issues` for the caller to decide.
     """
     names = tuple(x0)
     n = float(weights.sum())
+    scale = np.ones(len(names)) if penalty_scale is None else np.asarray(penalty_scale, float)
 
     def objective(theta: FloatArray) -> float:
         if np.any(np.abs(theta) > 50):
@@ -121,17 +138,32 @@ def fit_mle(
         params = np.exp(theta)
         with np.errstate(all="ignore"):
             ll = loglik(params)
-            value = -float(weights @ ll) / n + penalizer * float(params @ params)
+            value = -float(weights @ ll) / n + penalizer * float(
+                (scale * params) @ (scale * params)
+            )
         return value if np.isfinite(value) else np.inf
 
+    def jacobian(theta: FloatArray) -> FloatArray:
+        assert gradient is not None
+        params = np.exp(theta)
+        with np.errstate(all="ignore"):
+            g = -(weights @ gradient(params)) / n * params
+            g = g + 2.0 * penalizer * (scale * params) ** 2
+        return np.where(np.isfinite(g), g, 0.0)
+
     start = np.log(np.asarray([x0[k] for k in names], dtype=np.float64))
+    check = (lambda t: _gradient(objective, t)) if gradient is None else jacobian
     # Finite differences at the edge of the domain meet inf - inf (numpy floating-point
     # warnings): the gradient check below decides.
     with np.errstate(all="ignore"):
         res = optimize.minimize(
-            objective, start, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-9}
+            objective,
+            start,
+            method="BFGS",
+            jac=None if gradient is None else jacobian,
+            options={"maxiter": maxiter, "gtol": 1e-9},
         )
-        grad = _gradient(objective, res.x)
+        grad = check(res.x)
         if not (np.isfinite(res.fun) and np.max(np.abs(grad)) < _GRAD_OK):
             nm = optimize.minimize(
                 objective,
@@ -141,7 +173,7 @@ def fit_mle(
             )
             if np.isfinite(nm.fun) and (not np.isfinite(res.fun) or nm.fun <= res.fun):
                 res = nm
-                grad = _gradient(objective, res.x)
+                grad = check(res.x)
     if not (np.all(np.isfinite(res.x)) and np.isfinite(res.fun)):
         msg = (
             f"{owner} did not converge: the optimiser stopped without a finite likelihood "
@@ -152,38 +184,45 @@ def fit_mle(
     gmax = float(np.max(np.abs(grad)))
     edge = [k for k, t in zip(names, res.x, strict=True) if abs(t) > _BOUND]
     converged = gmax < _GRAD_OK and not edge
+    issues: list[str] = []
     if edge:
-        warnings.warn(
+        issues.append(
             f"{owner}: the parameter(s) {', '.join(edge)} ran to the edge of their domain "
             f"({', '.join(f'{k}={v:.3g}' for k, v in zip(names, np.exp(res.x), strict=True))}); "
-            "the data do not identify them (e.g. BG/NBD with no visible drop-out). The "
-            "estimates are usable as a limit case; standard errors are not reported.",
-            ConvergenceWarning,
-            stacklevel=3,
+            "the data do not identify them. The estimates are usable as a limit case; "
+            "standard errors are not reported."
         )
     elif not converged:
-        warnings.warn(
+        issues.append(
             f"{owner} stopped before converging (largest gradient {gmax:.2g}; optimiser: "
-            f"{res.message}). The estimates are usable but check them.",
-            ConvergenceWarning,
-            stacklevel=3,
+            f"{res.message}). The estimates are usable but check them."
         )
     k = len(names)
-    log_cov = (
-        np.full((k, k), np.nan)
-        if edge
-        else _log_covariance(lambda t: objective(t) * n, res.x, owner)
-    )
-    return MLEFit(
+    log_cov = np.full((k, k), np.nan)
+    if not edge:
+        log_cov, problem = _log_covariance(lambda t: objective(t) * n, res.x, owner)
+        issues += [problem] if problem else []
+    values = np.exp(res.x)
+    mle = MLEFit(
         names=names,
-        values=tuple(float(v) for v in np.exp(res.x)),
+        values=tuple(float(v) for v in values),
         log_cov=log_cov,
-        log_likelihood=-float(res.fun - penalizer * float(np.exp(res.x) @ np.exp(res.x))) * n,
+        log_likelihood=-float(res.fun - penalizer * float((scale * values) @ (scale * values))) * n,
         n_obs=round(n),
         converged=converged,
         message=str(res.message),
         iterations=int(res.get("nit", 0)),
+        issues=tuple(issues),
     )
+    if warn:
+        emit(mle, stacklevel=3)
+    return mle
+
+
+def emit(mle: MLEFit, *, stacklevel: int = 2) -> None:
+    """Issue the fit's deferred :class:`~linkstar_funnel.errors.ConvergenceWarning` s."""
+    for message in mle.issues:
+        warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel + 1)
 
 
 def _gradient(f: Callable[[FloatArray], float], x: FloatArray, h: float = 1e-6) -> FloatArray:
@@ -195,7 +234,9 @@ def _gradient(f: Callable[[FloatArray], float], x: FloatArray, h: float = 1e-6) 
     return np.where(np.isfinite(out), out, np.inf)
 
 
-def _log_covariance(f: Callable[[FloatArray], float], x: FloatArray, owner: str) -> FloatArray:
+def _log_covariance(
+    f: Callable[[FloatArray], float], x: FloatArray, owner: str
+) -> tuple[FloatArray, str]:
     k = len(x)
     h = 1e-4
     hess = np.empty((k, k))
@@ -217,15 +258,13 @@ def _log_covariance(f: Callable[[FloatArray], float], x: FloatArray, owner: str)
         if not np.all(np.isfinite(hess)):
             raise np.linalg.LinAlgError
         np.linalg.cholesky(hess)
-        return np.asarray(np.linalg.inv(hess), dtype=np.float64)
+        return np.asarray(np.linalg.inv(hess), dtype=np.float64), ""
     except np.linalg.LinAlgError:
-        warnings.warn(
+        problem = (
             f"{owner}: the Hessian at the optimum is not positive definite; standard errors "
-            "are not available (NaN).",
-            ConvergenceWarning,
-            stacklevel=4,
+            "are not available (NaN)."
         )
-        return np.full((k, k), np.nan)
+        return np.full((k, k), np.nan), problem
 
 
 def compress(*columns: FloatArray) -> tuple[list[FloatArray], FloatArray]:

@@ -99,7 +99,7 @@ def headline(view: LTVView, money: Money) -> str:
 
 def _bgnbd_part(view: LTVView, money: Money) -> list[str]:
     bg = view.bg.params
-    drop = bg["a"] / (bg["a"] + bg["b"])
+    drop = 0.0 if view.bg.at_boundary else bg["a"] / (bg["a"] + bg["b"])
     end = _day(view.rfm.observation_end)
     pa = view.p_alive
     facts = [
@@ -119,7 +119,15 @@ def _bgnbd_part(view: LTVView, money: Money) -> list[str]:
         ),
         facts_grid(facts),
     ]
-    if pa.mean() > 0.95:
+    if view.bg.at_boundary:
+        parts.append(
+            note(
+                "The data show no drop-out: the fit is BG/NBD's NBD limit (a → 0), so "
+                "P(alive) is 1 for every customer and the CLV rests on purchase rates and "
+                "spend."
+            )
+        )
+    elif pa.mean() > 0.95:
         parts.append(
             note(
                 f"The estimated chance of dropping out after a purchase is a/(a+b) = {drop:.2%}: "
