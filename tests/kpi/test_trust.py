@@ -185,3 +185,66 @@ def test_evaluate_has_no_numpy_warning_on_huge_sums() -> None:
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.warns(lf.DataQualityWarning):
             tree.evaluate(pd.DataFrame({"a": [1.5e308], "b": [1.5e308]}))
+
+
+# --------------------------------------------------------------------------- found beyond the list
+
+
+def test_segment_keys_of_different_kinds_are_refused() -> None:
+    # Before: every segment read as gone in one period and new in the other.
+    b = pd.DataFrame({"s": [1, 2], "traffic": [1.0, 2.0], "cvr": [1.0, 1.0]})
+    a = b.assign(s=["1", "2"])
+    with pytest.raises(lf.SchemaError, match=r"(?s)'s' holds numbers.*text.*Hint: cast"):
+        TREE.decompose(b, a, segments="s")
+    assert TREE.decompose(b, b.assign(s=[1.0, 2.0]), segments="s").total == 0.0
+
+
+def test_period_labels_must_be_single_labels() -> None:
+    v = TREE.evaluate(
+        pd.DataFrame({"m": ["a", "b"], "traffic": [1.0, 2.0], "cvr": [1.0, 1.0]}), period="m"
+    )
+    with pytest.raises(lf.ParameterError, match="one period label"):
+        v.decompose(["a"], "b")
+    with pytest.raises(lf.ParameterError, match="one period label"):
+        v.period_frame(["a"])
+
+
+def test_mix_rate_huge_weights_and_ragged_mappings() -> None:
+    huge = pd.DataFrame({"d": ["m", "w"], "weight": [1e308, 1e308], "rate": [0.1, 0.2]})
+    small = huge.assign(weight=[1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = mix_rate(huge, small, segments="d")
+    assert r.before == pytest.approx(0.15)
+    assert r.mix + r.rate == pytest.approx(r.total)
+    ragged = {"d": ["m", "w"], "weight": [1.0], "rate": [0.1, 0.2]}
+    with pytest.raises(lf.ParameterError, match="'before' parameter of mix_rate"):
+        mix_rate(ragged, small, segments="d")
+
+
+def test_target_beyond_float_range_is_refused() -> None:
+    tree = KPITree.from_formula("gmv = traffic * cvr * aov")
+    with pytest.raises(lf.ParameterError, match="cannot be reached through 'aov'"):
+        tree.target(1e308, driver="aov", at={"traffic": 1.0, "cvr": 1e-300, "aov": 1.0})
+
+
+def test_sensitivity_with_a_tiny_denominator_has_no_raw_error() -> None:
+    tree = KPITree.from_formula("gmv = traffic * cvr\ncvr = orders / traffic")
+    s = tree.sensitivity({"traffic": 1e-200, "orders": 1e-200})  # was ZeroDivisionError
+    assert np.isfinite(s.to_frame()["derivative"]).all()
+    with pytest.raises(lf.ParameterError, match="derivative of 'r' with respect to 'b'"):
+        KPITree.from_formula("r = a / b").sensitivity({"a": 1e200, "b": 1e-100})
+
+
+@pytest.mark.parametrize("bad", [-1.0, "a", np.nan])
+def test_log_mean_refuses_what_has_no_logarithm(bad) -> None:
+    with pytest.raises(lf.ParameterError, match="'a' parameter of log_mean"):
+        lf.kpi.log_mean(bad, 2.0)
+
+
+def test_nan_shares_of_a_zero_change_warn() -> None:
+    d = TREE.decompose({"traffic": 1.0, "cvr": 1.0}, {"traffic": 1.0, "cvr": 1.0})
+    with pytest.warns(lf.DataQualityWarning, match="share is NaN in 3 rows"):
+        frame = d.to_frame()
+    assert frame["share"].isna().all()
+    assert "gmv" in str(d.summary())  # the summary shows no NaN, and does not warn

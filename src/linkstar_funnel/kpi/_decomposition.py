@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -11,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._params import Boolean, Integer, Options, validate_params
-from ..errors import ParameterError
+from ..errors import DataQualityWarning, ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ._compute import compute_nodes
 from ._format import METHOD_TITLES, fmt_column, fmt_number, fmt_share
@@ -144,7 +145,15 @@ class DecompositionResult(ResultMixin):
         change), then ``effect`` and, for LMDI, ``factor`` (multiplicative effect).
         With several segments, ``before``/``after`` are given for the root only (a sum);
         ``by_segment=True`` gives one row per segment and node, with the key columns.
+
+        ``share`` is NaN where the change it divides is 0 (and ``factor`` where the root
+        is 0 in a period): a :class:`~linkstar_funnel.DataQualityWarning` says so.
         """
+        out = self._frame(by_segment=by_segment)
+        _warn_undefined(out, by_segment=by_segment)
+        return out
+
+    def _frame(self, *, by_segment: bool = False) -> pd.DataFrame:
         tree = self.tree
         rows: list[tuple[str, str | None, int]] = [(tree.root, None, 0)]
         rows += [(child, parent, level) for parent, child, level in tree.edge_levels]
@@ -213,7 +222,7 @@ class DecompositionResult(ResultMixin):
         ]
         if len(self.keys) > 1:
             facts.append(("segments", f"{len(self.keys):,}"))
-        frame = self.to_frame()
+        frame = self._frame()
         top = frame[frame["level"] == 1]
         table = pd.DataFrame(
             {
@@ -264,6 +273,18 @@ class DecompositionResult(ResultMixin):
             f"Got {kind!r} instead."
         )
         raise ParameterError(msg)
+
+
+def _warn_undefined(frame: pd.DataFrame, *, by_segment: bool) -> None:
+    reasons = []
+    share = int(frame["share"].isna().sum())
+    if share:
+        where = "a segment's change" if by_segment else "the root's change"
+        reasons.append(f"share is NaN in {share:,} rows where {where} is 0 (a share of no change)")
+    if "factor" in frame and frame["factor"].isna().any():
+        reasons.append("factor is NaN: the root is 0 in a period (no multiplicative form)")
+    if reasons:
+        warnings.warn("; ".join(reasons) + ".", DataQualityWarning, stacklevel=4)
 
 
 def node_values(tree: KPITree, pair: Pair) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:

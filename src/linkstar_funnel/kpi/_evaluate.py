@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 import attrs
 import numpy as np
@@ -99,6 +99,12 @@ class KPIValues(ResultMixin):
             msg = "These values have no period column: pass period= to evaluate()."
             raise ParameterError(msg)
         col = self.keys[self.period]
+        if np.ndim(cast("Any", label)) != 0 or isinstance(label, Mapping | set):
+            msg = (
+                f"The {param!r} parameter of KPIValues.decompose must be one period label. "
+                f"Got {label!r} instead."
+            )
+            raise ParameterError(msg)
         mask = (col == label).to_numpy(dtype=bool)
         if not mask.any() and pd.api.types.is_datetime64_any_dtype(col.dtype):
             with contextlib.suppress(ValueError):

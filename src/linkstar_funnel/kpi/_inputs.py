@@ -218,6 +218,7 @@ def read_pair(
         )
         raise SchemaError(msg)
     if keyed:
+        _check_key_kinds(k0, k1, key_cols)
         i0, i1 = _index(k0, key_cols), _index(k1, key_cols)
         holes = i0[h0].append(i1[h1])
         drop0, drop1 = i0.isin(holes), i1.isin(holes)
@@ -240,6 +241,36 @@ def read_pair(
     keys = k0 if k0.shape[1] else k1
     absent = np.zeros(len(keys), dtype=bool)
     return Pair(keys, v0, v1, absent, absent.copy(), accounting)
+
+
+# Kinds of segment key that can equal each other (ints and floats compare by value).
+_KEY_KINDS = {
+    "integer": "numbers",
+    "floating": "numbers",
+    "mixed-integer-float": "numbers",
+    "decimal": "numbers",
+    "string": "text",
+    "boolean": "booleans",
+    "datetime64": "times",
+    "datetime": "times",
+    "date": "times",
+}
+
+
+def _check_key_kinds(k0: pd.DataFrame, k1: pd.DataFrame, segments: tuple[str, ...]) -> None:
+    """Refuse keys that can never match (numbers in one period, text in the other): every
+    segment would read as gone in one period and new in the other."""
+    for col in segments:
+        a = _KEY_KINDS.get(pd.api.types.infer_dtype(k0[col], skipna=True))
+        b = _KEY_KINDS.get(pd.api.types.infer_dtype(k1[col], skipna=True))
+        if a is not None and b is not None and a != b:
+            msg = (
+                f"The segment column {col!r} holds {a} in the 'before' data (dtype "
+                f"{k0[col].dtype}) and {b} in the 'after' data (dtype {k1[col].dtype}): no "
+                "segment could match.\nHint: cast one side, e.g. "
+                f"df[{col!r}] = df[{col!r}].astype(str)."
+            )
+            raise SchemaError(msg)
 
 
 def _index(keys: pd.DataFrame, segments: tuple[str, ...]) -> pd.Index:

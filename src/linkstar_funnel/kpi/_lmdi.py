@@ -42,7 +42,8 @@ FloatArray = npt.NDArray[np.float64]
 def log_mean(a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
     """The logarithmic mean ``L(a, b) = (a - b) / (ln a - ln b)``, with ``L(a, a) = a``.
 
-    Defined for ``a, b ≥ 0``; ``L(a, 0) = 0`` (the limit).
+    Defined for ``a, b ≥ 0`` (anything else is a :class:`ParameterError`); ``L(a, 0) = 0``
+    (the limit).
 
     Examples
     --------
@@ -51,12 +52,28 @@ def log_mean(a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
     >>> float(log_mean(3.0, 3.0)), float(log_mean(5.0, 0.0))
     (3.0, 0.0)
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = (a - b) / (np.log(a) - np.log(b))
-    out = np.where(a == b, a, out)
-    return np.where((a == 0) | (b == 0), 0.0, out).astype(np.float64)
+    a, b = _non_negative(a, "a"), _non_negative(b, "b")
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    diff = a - b
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # Within a factor of 2, a - b is exact and log1p keeps every digit of ln(a / b);
+        # ln a - ln b would cancel (even to 0, giving inf, for neighbouring floats).
+        near = np.log1p(diff / np.where(b > 0, b, 1.0))
+        far = np.log(a) - np.log(b)
+        out = diff / np.where(lo > 0.5 * hi, near, far)
+    out = np.clip(np.where(a == b, a, out), lo, hi)  # a mean lies between its arguments
+    return np.where(lo == 0, 0.0, out).astype(np.float64)
+
+
+def _non_negative(value: npt.ArrayLike, name: str) -> FloatArray:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = np.array([-1.0])
+    if not (arr >= 0).all():  # negative, NaN or not numbers
+        msg = f"The {name!r} parameter of log_mean must be numbers ≥ 0. Got {value!r} instead."
+        raise ParameterError(msg)
+    return arr
 
 
 def _zero_orders(

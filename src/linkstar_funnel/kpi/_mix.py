@@ -169,6 +169,16 @@ class MixRateResult(ResultMixin):
         return style_axes(ax, title=title, grid_axis="x")
 
 
+def _shares(w: FloatArray, present: npt.NDArray[np.bool_]) -> FloatArray:
+    """Each present segment's share of the weight, scaled first so the sum cannot overflow."""
+    kept = np.where(present, w, 0.0)
+    top = kept.max(initial=0.0)
+    if top <= 0:
+        return kept
+    scaled = kept / top
+    return np.asarray(scaled / scaled.sum(), dtype=np.float64)
+
+
 def _split(
     keys: pd.DataFrame,
     w0: FloatArray,
@@ -182,21 +192,34 @@ def _split(
         if (w < 0).any():
             msg = f"Weights must be ≥ 0; the {label!r} data has negative weights."
             raise ParameterError(msg)
-        if w.sum() <= 0:
+        if not (w > 0).any():
             msg = f"The {label!r} weights sum to 0: there is no overall rate to explain."
             raise ParameterError(msg)
     p0 = (w0 > 0) & np.isfinite(r0)
     p1 = (w1 > 0) & np.isfinite(r1)
-    s0 = np.where(p0, w0, 0.0) / np.where(p0, w0, 0.0).sum()
-    s1 = np.where(p1, w1, 0.0) / np.where(p1, w1, 0.0).sum()
+    s0, s1 = _shares(w0, p0), _shares(w1, p1)
     r0 = np.where(p0, r0, np.nan)
     r1 = np.where(p1, r1, np.nan)
     both = p0 & p1
-    mix = np.where(both, (s1 - s0) * (np.nan_to_num(r0) + np.nan_to_num(r1)) / 2, 0.0)
+    # Halves first: the sum of two rates near the float64 limit would overflow.
+    mix = np.where(both, (s1 - s0) * (np.nan_to_num(r0) / 2 + np.nan_to_num(r1) / 2), 0.0)
     rate = np.where(both, (np.nan_to_num(r1) - np.nan_to_num(r0)) * (s0 + s1) / 2, 0.0)
     one = p0 ^ p1
     mix = np.where(one, s1 * np.nan_to_num(r1) - s0 * np.nan_to_num(r0), mix)
     return MixRateResult(keys, s0, s1, r0, r1, mix, rate, one, provenance, name)
+
+
+def _frame(data: object, label: str) -> object:
+    if not isinstance(data, Mapping):
+        return data
+    try:
+        return pd.DataFrame(data)
+    except (TypeError, ValueError) as exc:
+        msg = (
+            f"The {label!r} parameter of mix_rate must be a frame, or a mapping of columns "
+            f"of equal length. Got a mapping pandas cannot read as a frame ({exc})."
+        )
+        raise ParameterError(msg) from exc
 
 
 def _no_weight(values: Mapping[str, FloatArray]) -> npt.NDArray[np.bool_]:
@@ -251,7 +274,7 @@ def mix_rate(
     if not seg:
         msg = "The 'segments' parameter of mix_rate must name at least one column. Got none."
         raise ParameterError(msg)
-    frames = [pd.DataFrame(d) if isinstance(d, Mapping) else d for d in (before, after)]
+    frames = [_frame(d, label) for d, label in ((before, "before"), (after, "after"))]
     pair = read_pair(
         ("weight", "rate"), frames[0], frames[1], segments=seg,
         columns={"weight": weight, "rate": rate}, missing_ok=_no_weight,

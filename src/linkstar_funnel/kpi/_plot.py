@@ -130,7 +130,7 @@ def plot_decomposition_tree(d: DecompositionResult, ax: Axes | None = None) -> A
     """The tree with each node's values and contribution; edges coloured by sign."""
     tree = d.tree
     ax = get_axes(ax, figsize=_figsize(tree))
-    frame = d.to_frame()
+    frame = d._frame()
     extra: dict[str, str] = {}
     box: dict[str, str] = {}
     for name in tree.names:

@@ -235,7 +235,15 @@ def target(tree: KPITree, value: float, *, driver: str, at: object) -> TargetRes
     current = _point(tree, at, "KPITree.target")
     required = {tree.root: float(value)}
     for parent, child in itertools.pairwise(path):
-        required[child] = _solve(tree.node(parent), child, required[parent], current)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            required[child] = _solve(tree.node(parent), child, required[parent], current)
+        if not np.isfinite(required[child]):
+            msg = (
+                f"For {tree.root!r} to reach {value:g}, {child!r} would have to be beyond the "
+                "largest float64 number (about 1.8e308): the target cannot be reached through "
+                f"{driver!r} with the other nodes where they are."
+            )
+            raise ParameterError(msg)
     held = {
         c: current[c]
         for p in path[:-1]
@@ -325,6 +333,16 @@ class SensitivityResult(ResultMixin):
         return style_axes(ax, title=f"Sensitivity of {self.tree.root}", grid_axis="x")
 
 
+def _partial(node: Any, i: int, values: Mapping[str, float]) -> float:
+    """∂node/∂(input i) at ``values``, in float64 (inf, not an exception, when it overflows)."""
+    if node.kind == "sum":
+        return float(node.weights[i])
+    if node.kind == "ratio":
+        num, den = (np.float64(values[c]) for c in node.inputs)
+        return float(1 / den if i == 0 else -(num / den) / den)
+    return float(np.prod([values[c] for j, c in enumerate(node.inputs) if j != i]))
+
+
 def sensitivity(tree: KPITree, at: object) -> SensitivityResult:
     """See :meth:`KPITree.sensitivity`.
 
@@ -345,13 +363,15 @@ def sensitivity(tree: KPITree, at: object) -> SensitivityResult:
         if node.kind == "leaf" or g == 0:
             continue
         for i, child in enumerate(node.inputs):
-            if node.kind == "sum":
-                d = float(node.weights[i])
-            elif node.kind == "ratio":
-                num, den = (values[c] for c in node.inputs)
-                d = 1 / den if i == 0 else -num / den**2
-            else:
-                d = float(np.prod([values[c] for j, c in enumerate(node.inputs) if j != i]))
-            grad[child] += g * d
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                grad[child] += g * _partial(node, i, values)
     derivatives = {k: v for k, v in grad.items() if k != tree.root}
+    bad = [k for k, v in derivatives.items() if not np.isfinite(v)]
+    if bad:
+        msg = (
+            f"The derivative of {tree.root!r} with respect to {bad[0]!r} is beyond the largest "
+            "float64 number (about 1.8e308) at these values.\nHint: rescale the leaves "
+            "(e.g. to thousands)."
+        )
+        raise ParameterError(msg)
     return SensitivityResult(tree, values, derivatives, Provenance(spec=tree))
