@@ -49,7 +49,7 @@ def test_bad_counts_in_a_frame_are_refused(column: object) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(
-    counts=st.lists(st.integers(0, _MAX), min_size=2, max_size=6).map(
+    counts=st.lists(st.integers(1, _MAX), min_size=2, max_size=6).map(
         lambda xs: sorted(xs, reverse=True)
     ),
     as_float=st.booleans(),
@@ -128,3 +128,11 @@ def test_from_counts_bad_parameters(kwargs: dict[str, object], match: str) -> No
     frame = pd.DataFrame({"stage": ["a", "b"], "count": [2, 1]})
     with pytest.raises(ParameterError, match=match):
         Funnel.from_counts(frame, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_rate_after_a_stage_nobody_reached_is_zero_not_nan() -> None:
+    # 0 of 0 used to be NaN, with no warning saying why: nobody converted, the rate is 0.
+    out = Funnel.from_counts({"visit": 5, "cart": 0, "order": 0}).to_frame()
+    assert out["conversion_from_previous"].tolist() == [1.0, 0.0, 0.0]
+    out = Funnel.from_counts({"visit": 0, "cart": 0}).to_frame()
+    assert out["conversion_from_start"].tolist() == [0.0, 0.0]

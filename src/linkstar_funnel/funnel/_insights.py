@@ -193,7 +193,7 @@ def time_to_convert_histogram(
             "users": users.astype(np.int64),
         }
     )
-    out["share"] = out["users"] / len(ns) if len(ns) else np.nan
+    out["share"] = out["users"] / max(len(ns), 1)  # no entity: every share is 0
     out.attrs.update(from_stage=names[from_s - 1], to_stage=names[to_s - 1], n=len(ns))
     return out
 

@@ -111,14 +111,17 @@ def counts_frame(
 
 
 def tidy_counts(stages: Sequence[str], seg_labels: pd.DataFrame, reach: IntArray) -> pd.DataFrame:
-    """Long frame from a (segments x stages) count matrix, with rates and drop-off."""
+    """Long frame from a (segments x stages) count matrix, with rates and drop-off.
+
+    A rate whose base is 0 (nobody reached the previous, or first, stage) is 0: nobody
+    converted. The table never holds NaN; ``users`` and ``drop_off`` show the empty base.
+    """
     g_n, k_n = reach.shape
     users = reach.astype(np.int64)
     prev = np.concatenate([users[:, :1], users[:, :-1]], axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        from_prev = np.where(prev > 0, users / np.where(prev > 0, prev, 1), np.nan)
-        first = users[:, :1]
-        from_start = np.where(first > 0, users / np.where(first > 0, first, 1), np.nan)
+    first = users[:, :1]
+    from_prev = users / np.where(prev > 0, prev, 1)  # users is 0 wherever prev is
+    from_start = users / np.where(first > 0, first, 1)
     out = seg_labels.loc[np.repeat(np.arange(g_n), k_n)].reset_index(drop=True)
     out["stage"] = np.tile(np.asarray(stages, dtype=object), g_n)
     out["step"] = np.tile(np.arange(1, k_n + 1), g_n)
@@ -223,7 +226,11 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy counts: ``[by...], stage, step, users, conversion_from_previous,
-        conversion_from_start, drop_off`` (a fresh copy)."""
+        conversion_from_start, drop_off`` (a fresh copy).
+
+        Rates are shares of the previous (first) stage's users; where that stage was
+        reached by nobody in the segment, the rate is 0 (nobody converted), never NaN.
+        """
         return self.counts.copy()
 
     def _need_events(self, what: str) -> Attempts:
