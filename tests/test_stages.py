@@ -200,3 +200,12 @@ def test_templates_and_conformance_kit_bad_arguments() -> None:
         check_stage_matcher(Stage("order"), [1, 2])  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="'event' parameter of check_stage_matcher"):
         check_stage_matcher(Stage("order"), EVENTS, event=None)  # type: ignore[arg-type]
+
+
+def test_stage_mask_bad_arguments() -> None:
+    with pytest.raises(ParameterError, match="'event' parameter of Stage.mask"):
+        Stage("order").mask(EVENTS, event=["event"])  # type: ignore[arg-type]
+    with pytest.raises(SchemaError):
+        Stage("order").mask([1, 2], event="event")  # type: ignore[arg-type]
+    with pytest.raises(SchemaError):
+        Stage("order", where={"status": "paid"}).where_mask({"status": ["paid"]})  # type: ignore[arg-type]

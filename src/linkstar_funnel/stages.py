@@ -171,6 +171,7 @@ class Stage:
         """The property filter alone as a mask over ``events`` (``None``: no filter)."""
         if self.where is None:
             return None
+        events = as_frame(events, frame_name="events")
         if callable(self.where):
             out = np.asarray(self.where(events.copy(deep=False)))  # it cannot add columns
             if out.dtype != np.bool_ or out.shape != (len(events),):
@@ -191,8 +192,10 @@ class Stage:
                 mask &= series.eq(value).fillna(False).to_numpy(dtype=bool)  # type: ignore[arg-type]
         return mask
 
+    @validate_params(event=ColumnName())
     def mask(self, events: pd.DataFrame, *, event: str) -> BoolArray:
         """Rows of ``events`` whose ``event`` column names one of :attr:`events` and pass ``where``."""
+        events = as_frame(events, frame_name="events")
         if event not in events.columns:
             raise ColumnNotFoundError(event, events.columns, role="event", frame_name="events")
         out = events[event].isin(list(self.events)).to_numpy(dtype=bool)
