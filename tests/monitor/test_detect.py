@@ -28,6 +28,7 @@ import pytest
 
 from linkstar_funnel.errors import (
     ColumnNotFoundError,
+    DataQualityWarning,
     EmptyFrameError,
     ParameterError,
     SchemaError,
@@ -317,3 +318,14 @@ def test_a_missing_segment_is_a_series_of_its_own() -> None:
     import matplotlib.pyplot as plt
 
     plt.close(ax.figure)
+
+
+def test_threshold_alerts_without_history_say_so_and_point_the_right_way() -> None:
+    # A "below" threshold alert on a day without history used to read direction "rise"
+    # (NaN expected), with NaN range and score and no word about it.
+    days = pd.date_range("2026-01-05", periods=3, freq="D")
+    frame = pd.DataFrame({"date": days, "metric": "rate", "value": [0.3, 0.1, 0.3]})
+    with pytest.warns(DataQualityWarning, match="1 threshold alert"):
+        alerts = detect(frame, thresholds=Threshold("rate", below=0.2)).to_frame()
+    assert alerts["direction"].tolist() == ["drop"]
+    assert alerts["rule"].tolist() == ["threshold"]

@@ -82,14 +82,19 @@ def judge_series(
     rule = np.where(flagged, "range", "")
     severity = np.where(np.abs(score) >= z_value(spec.critical), "critical", "warning")
     metric = str(labels["metric"])
+    direction = np.where(y < expected, "drop", "rise")
     for t in spec.thresholds:
         if t.metric != metric:
             continue
         hit = np.zeros(len(ok), dtype=bool)
         if t.below is not None:
-            hit |= y < t.below
+            under = y < t.below
+            direction = np.where(under, "drop", direction)  # with or without history
+            hit |= under
         if t.above is not None:
-            hit |= y > t.above
+            over = y > t.above
+            direction = np.where(over, "rise", direction)
+            hit |= over
         flagged |= hit
         rule = np.where(hit, "threshold", rule)
         severity = np.where(hit, "critical", severity)
@@ -105,7 +110,7 @@ def judge_series(
             "n": s.trials[ok] if s.trials is not None else np.nan,
             "status": status,
             "severity": _only(flagged, severity),
-            "direction": _only(flagged, np.where(y < expected, "drop", "rise")),
+            "direction": _only(flagged, direction),
             "rule": _only(flagged, rule),
         }
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -22,7 +23,7 @@ from .._params import (
     check_param,
     validate_params,
 )
-from ..errors import ColumnNotFoundError
+from ..errors import ColumnNotFoundError, DataQualityWarning
 from ..results import Provenance
 from ._alerts import Alerts, judge_series
 from ._read import read_daily_kpis, to_series
@@ -211,6 +212,14 @@ class Monitor:
             labels = dict(zip(["metric", *keys], label, strict=True))
             checks.append(judge_series(series, judge, labels, self))
         table = pd.concat(checks, ignore_index=True)
+        unranged = int(((table["status"] == "alert") & table["expected"].isna()).sum())
+        if unranged:
+            warnings.warn(
+                f"{unranged:,} threshold alert(s) fell on days without enough history to "
+                "expect a value: their expected, lower, upper and score are NaN.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
         provenance = Provenance(self, {"daily_kpis": kpis.accounting})
         return Alerts.build(table, self, tuple(keys), kpis.has_counts, provenance)
 
