@@ -118,3 +118,38 @@ def test_clv_units_and_discounting(cdnow: pd.DataFrame) -> None:
     assert (disc < plain).any()
     # 12 months vs 52 weeks: close (52.18 vs 52 weeks), never off by a factor of 4.3.
     assert plain.sum() == pytest.approx(weekly.sum(), rel=0.01)
+
+
+@pytest.mark.parametrize("penalizer", [0.01, 0.1, 1.0])
+@pytest.mark.parametrize("model", [lf.ltv.BetaGeo, lf.ltv.ParetoNBD])
+def test_penalty_does_not_depend_on_the_time_unit(
+    cdnow: pd.DataFrame, penalizer: float, model: type
+) -> None:
+    # The same customers in weeks and in days: the same fit, the same predictions.
+    days = cdnow.assign(recency=cdnow["recency"] * 7, T=cdnow["T"] * 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # heavy penalties may sit at a limit
+        weekly = model(penalizer=penalizer).fit(cdnow, unit="W")
+        daily = model(penalizer=penalizer).fit(days, unit="D")
+    np.testing.assert_allclose(
+        daily.conditional_expected_purchases("39W", days.iloc[:50]),
+        weekly.conditional_expected_purchases("39W", cdnow.iloc[:50]),
+        rtol=1e-4,
+    )
+    assert daily.expected_purchases("52W") == pytest.approx(
+        weekly.expected_purchases("52W"), rel=1e-4
+    )
+
+
+@pytest.mark.parametrize("penalizer", [0.0, 0.1])
+def test_spend_penalty_does_not_depend_on_the_currency_unit(
+    cdnow: pd.DataFrame, penalizer: float
+) -> None:
+    pence = cdnow.assign(monetary_value=cdnow["monetary_value"] * 100)
+    pounds_fit = lf.ltv.GammaGamma(penalizer=penalizer).fit(cdnow)
+    pence_fit = lf.ltv.GammaGamma(penalizer=penalizer).fit(pence)
+    np.testing.assert_allclose(
+        pence_fit.conditional_expected_value().to_numpy(),
+        100 * pounds_fit.conditional_expected_value().to_numpy(),
+        rtol=1e-4,
+    )

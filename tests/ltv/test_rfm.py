@@ -129,3 +129,84 @@ def test_calibration_holdout_split(cdnow_transactions: pd.DataFrame) -> None:
     # Sanity check (not a published figure): total holdout purchases within 15%.
     actual = split.holdout["frequency_holdout"].sum()
     assert pred.sum() == pytest.approx(actual, rel=0.15)
+
+
+def _lifetimes_orders() -> pd.DataFrame:
+    """lifetimes' ``large_transaction_level_data`` fixture (tests/test_utils.py)."""
+    rows = [
+        (1, "2015-01-01"),
+        (1, "2015-02-06"),
+        (2, "2015-01-01"),
+        (3, "2015-01-01"),
+        (3, "2015-01-02"),
+        (3, "2015-01-05"),
+        (4, "2015-01-16"),
+        (4, "2015-02-02"),
+        (4, "2015-02-05"),
+        (4, "2015-02-05"),
+        (5, "2015-01-16"),
+        (5, "2015-01-17"),
+        (5, "2015-01-18"),
+        (6, "2015-02-02"),
+    ]
+    return orders([(c, d, 10.0) for c, d in rows])
+
+
+def test_weekly_buckets_match_lifetimes() -> None:
+    # lifetimes' test_summary_date_from_transaction_data_with_specific_non_daily_frequency:
+    # summary_data_from_transaction_data(..., observation_period_end="20150207", freq="W")
+    rfm = lf.ltv.rfm_summary(
+        _lifetimes_orders(), freq="W", granularity="W", observation_end="2015-02-07"
+    )
+    got = rfm.to_frame()[["frequency", "recency", "T"]]
+    expected = pd.DataFrame(
+        {
+            "frequency": [1, 0, 1, 1, 0, 0],
+            "recency": [5.0, 0.0, 1.0, 3.0, 0.0, 0.0],
+            "T": [5.0, 5.0, 5.0, 3.0, 3.0, 0.0],
+        },
+        index=pd.Index([1, 2, 3, 4, 5, 6], name="customer"),
+    )
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_weekly_buckets_in_calibration_holdout_match_lifetimes() -> None:
+    split = lf.ltv.calibration_holdout(
+        _lifetimes_orders(),
+        calibration_end="2015-01-25",
+        observation_end="2015-02-07",
+        freq="W",
+        granularity="W",
+    )
+    cal = split.calibration.to_frame()
+    # calibration end in the week of 2015-01-19: T counts whole weeks to it
+    assert cal.loc[1, "T"] == 3.0
+    assert cal.loc[4, "T"] == 1.0
+    assert split.holdout["duration_holdout"].iloc[0] == 2.0
+    assert split.holdout.loc[1, "frequency_holdout"] == 1
+
+
+def test_monthly_buckets_count_months() -> None:
+    # pandas 3's to_timestamp() is in microseconds: read as ns, every purchase fell on
+    # one day of 1970 (frequency and recency 0, T ~ 2,928 weeks).
+    df = orders(
+        [
+            ("a", "2026-01-03", 10.0),
+            ("a", "2026-01-20", 5.0),  # same month: one transaction
+            ("a", "2026-03-09", 7.0),
+            ("b", "2026-02-14", 4.0),
+        ]
+    )
+    rfm = lf.ltv.rfm_summary(df, freq="M", granularity="M", observation_end="2026-04-30")
+    f = rfm.to_frame()
+    assert f.loc["a", "frequency"] == 1
+    assert f.loc["a", "recency"] == 2.0
+    assert f.loc["a", "T"] == 3.0
+    assert f.loc["b", "T"] == 2.0
+    weekly = lf.ltv.rfm_summary(df, freq="W", granularity="M", observation_end="2026-04-30")
+    assert weekly.to_frame().loc["a", "T"] == pytest.approx((31 + 28 + 31) / 7)
+    split = lf.ltv.calibration_holdout(
+        df, calibration_end="2026-02-28", observation_end="2026-04-30", granularity="M"
+    )
+    assert split.calibration.to_frame().loc["a", "frequency"] == 0
+    assert split.holdout.loc["a", "frequency_holdout"] == 1

@@ -61,7 +61,8 @@ class GammaGamma:
     Parameters
     ----------
     penalizer
-        L2 penalty on the parameters (0: plain maximum likelihood).
+        L2 penalty on the parameters (0: plain maximum likelihood), with ``v`` taken in
+        units of the mean repeat value: the currency unit does not change the fit.
     maxiter
         Optimiser iterations.
     """
@@ -96,6 +97,9 @@ class GammaGamma:
             owner="GammaGamma.fit",
             penalizer=self.penalizer,
             maxiter=self.maxiter,
+            # v is money: penalised in units of the mean repeat value, so the same data in
+            # pounds or in pence give the same fit
+            penalty_scale=(1.0, 1.0, 1.0 / mean_m),
         )
         return GammaGammaFit(self, mle, d, Provenance(self, {"rfm": acc}))
 

@@ -67,7 +67,9 @@ class ParetoNBD:
     Parameters
     ----------
     penalizer
-        L2 penalty on the parameters (0: plain maximum likelihood).
+        L2 penalty on the parameters (0: plain maximum likelihood), with ``alpha`` and
+        ``beta`` taken in units of the oldest customer's age: the same data in days or in
+        weeks give the same fit.
     maxiter
         Optimiser iterations.
     """
@@ -93,6 +95,14 @@ class ParetoNBD:
             owner="ParetoNBD.fit",
             penalizer=self.penalizer,
             maxiter=self.maxiter,
+            # alpha and beta are times: penalised in units of the oldest customer's age,
+            # so the same data in days or weeks give the same fit
+            penalty_scale=(
+                1.0,
+                1.0 / max(float(np.max(d.T)), 1e-9),
+                1.0,
+                1.0 / max(float(np.max(d.T)), 1e-9),
+            ),
         )
         prov = Provenance(self, {"rfm": d.accounting}, (f"time unit: {d.unit}",))
         return ParetoNBDFit(self, mle, d.unit, d, prov)

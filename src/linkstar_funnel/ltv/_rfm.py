@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import Provenance, ResultMixin, Summary
-from ._rfm_rules import DAY_NS, RFMRules, Transactions, read_orders
+from ._rfm_rules import DAY_NS, RFMRules, Transactions, elapsed, read_orders
 from ._units import TimeUnit
 
 if TYPE_CHECKING:
@@ -81,7 +81,6 @@ def per_customer(tx: Transactions, unit: TimeUnit, end_day: int) -> pd.DataFrame
     last = d[np.r_[starts[1:], len(c)] - 1]
     repeat_value = np.add.reduceat(np.where(first_row, 0.0, v), starts)
     freq = count - 1
-    scale = 1.0 / unit.days
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(freq > 0, repeat_value / np.maximum(freq, 1), 0.0)
     index = pd.Index(tx.labels.take(c[starts]))
@@ -89,8 +88,8 @@ def per_customer(tx: Transactions, unit: TimeUnit, end_day: int) -> pd.DataFrame
     return pd.DataFrame(
         {
             "frequency": freq.astype(np.int64),
-            "recency": (last - first) * scale,
-            "T": (end_day - first) * scale,
+            "recency": elapsed(last, first, unit, tx.granularity),
+            "T": elapsed(end_day, first, unit, tx.granularity),
             "monetary_value": monetary,
         },
         index=index,

@@ -12,7 +12,7 @@ from .._validators import bad_parameter
 from ..errors import EmptyFrameError
 from ..results import Provenance, ResultMixin, Summary
 from ._rfm import RFMSummary, per_customer
-from ._rfm_rules import DAY_NS, RFMRules, end_day_number, read_orders
+from ._rfm_rules import DAY_NS, RFMRules, bucket_days, elapsed, end_day_number, read_orders
 from ._units import TimeUnit
 
 if TYPE_CHECKING:
@@ -114,7 +114,13 @@ def calibration_holdout(
         rules=rules,
         owner="calibration_holdout",
     )
-    cal_day = end_day_number(calibration_end, rules, "calibration_holdout")
+    # With weekly or monthly buckets the calibration end's bucket is calibration (lifetimes)
+    cal_day = int(
+        bucket_days(
+            np.array([end_day_number(calibration_end, rules, "calibration_holdout")]),
+            rules.granularity,
+        )[0]
+    )
     if cal_day >= tx.end_day:
         err = bad_parameter(
             "calibration_holdout",
@@ -142,7 +148,10 @@ def calibration_holdout(
         {
             "frequency_holdout": hold_n[codes].astype(np.int64),
             "value_holdout": hold_v[codes],
-            "duration_holdout": np.full(len(codes), (tx.end_day - cal_day) / rules.freq.days),
+            "duration_holdout": np.full(
+                len(codes),
+                float(elapsed(tx.end_day, np.array(cal_day), rules.freq, rules.granularity)),
+            ),
         },
         index=cal.index,
     )

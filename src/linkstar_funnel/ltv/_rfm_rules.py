@@ -27,7 +27,15 @@ from ..errors import EmptyFrameError
 from ..schema import Column, RowAccounting, Table, validate
 from ._units import TimeUnit, as_unit
 
-__all__ = ["DAY_NS", "RFMRules", "Transactions", "end_day_number", "read_orders"]
+__all__ = [
+    "DAY_NS",
+    "RFMRules",
+    "Transactions",
+    "bucket_days",
+    "elapsed",
+    "end_day_number",
+    "read_orders",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -74,6 +82,7 @@ class Transactions:
     labels: pd.Index
     accounting: RowAccounting
     end_day: int
+    granularity: str = "D"
 
 
 def read_orders(
@@ -96,7 +105,8 @@ def read_orders(
         cols.append(Column("status", status, "category", required=False))
     table = validate(orders, cols, frame_name="orders")
     acc = table.accounting
-    day = day_numbers(table, rules)
+    raw_day = day_numbers(table, rules)
+    day = bucket_days(raw_day, rules.granularity)
     cust = table.codes["customer"]
     val = table.numbers["value"]
     keep = np.ones(len(day), dtype=bool)
@@ -110,8 +120,9 @@ def read_orders(
     if observation_end is None:
         end_day = int(day[keep].max()) if keep.any() else 0
     else:
-        end_day = end_day_number(observation_end, rules, owner)
-        late = keep & (day > end_day)
+        end_raw = end_day_number(observation_end, rules, owner)
+        end_day = int(bucket_days(np.array([end_raw]), rules.granularity)[0])
+        late = keep & (raw_day > end_raw)  # the end date itself is honoured, not its bucket
         acc = acc.with_dropped("after observation end", int(late.sum()), column=time)
         keep &= ~late
     refund = keep & (val < 0)
@@ -147,15 +158,54 @@ def read_orders(
         msg = f"No purchases are left in the orders frame after the RFM rules: {acc}."
         raise EmptyFrameError(msg)
     return Transactions(
-        t_cust, t_day, total.astype(np.float64), table.labels["customer"], acc, end_day
+        t_cust,
+        t_day,
+        total.astype(np.float64),
+        table.labels["customer"],
+        acc,
+        end_day,
+        rules.granularity,
     )
 
 
 def day_numbers(table: Table, rules: RFMRules) -> IntArray:
-    starts = table.times["time"].bucket(rules.granularity, rules.tz)
+    """Local day numbers (days since 1970-01-01 in ``rules.tz``) of the orders."""
+    starts = table.times["time"].bucket("D", rules.tz).as_unit("ns")
     return (
         np.asarray(starts.asi8 // DAY_NS, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
     )
+
+
+def bucket_days(days: IntArray, granularity: str) -> IntArray:
+    """The first day of each day's ``"D"`` day, ``"W"`` week (from Monday) or ``"M"`` month.
+
+    Pure day arithmetic: no timestamp unit to misread (1970-01-01 was a Thursday).
+    """
+    days = np.asarray(days, dtype=np.int64)
+    if granularity == "W":
+        return days - (days + 3) % 7
+    if granularity == "M":
+        months = days.astype("datetime64[D]").astype("datetime64[M]")
+        return months.astype("datetime64[D]").astype(np.int64)
+    return days
+
+
+def elapsed(
+    later: IntArray | int, earlier: IntArray, unit: TimeUnit, granularity: str
+) -> FloatArray:
+    """Time from ``earlier`` to ``later`` (day numbers) in ``unit``.
+
+    With monthly buckets and a unit of months (or years), whole calendar months are
+    counted, as lifetimes counts periods; otherwise days over the unit's length (whole
+    weeks with weekly buckets).
+    """
+    if granularity == "M" and unit.code in ("M", "Y"):
+
+        def month(d: IntArray | int) -> IntArray:
+            return np.asarray(d, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+        return np.asarray((month(later) - month(earlier)) / (12.0 if unit.code == "Y" else 1.0))
+    return np.asarray((np.asarray(later) - earlier) / unit.days, dtype=np.float64)
 
 
 def end_day_number(value: object, rules: RFMRules, owner: str) -> int:
