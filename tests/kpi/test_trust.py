@@ -248,3 +248,23 @@ def test_nan_shares_of_a_zero_change_warn() -> None:
         frame = d.to_frame()
     assert frame["share"].isna().all()
     assert "gmv" in str(d.summary())  # the summary shows no NaN, and does not warn
+
+
+def diamonds(depth: int) -> KPITree:
+    """r -> (a0, b0) -> x0 -> (a1, b1) -> x1 ...: 2^depth paths from the root to the end."""
+    lines = ["r = a0 * b0"]
+    for i in range(depth):
+        lines += [f"a{i} = x{i} + p{i}", f"b{i} = x{i} + q{i}", f"x{i} = a{i + 1} * b{i + 1}"]
+    lines[-1] = f"x{depth - 1} = end * other"
+    return KPITree.from_formula("\n".join(lines))
+
+
+def test_targets_and_structure_on_many_shared_paths_finish() -> None:
+    tree = diamonds(40)  # 2^40 paths from the root to 'end': listing them never finished
+    at = {leaf: 0.0 if leaf[0] in "pq" else 1.0 for leaf in tree.leaves}  # every node 1
+    with pytest.raises(lf.ParameterError, match=r"along 1,099,511,627,776 paths"):
+        tree.target(2.0, driver="end", at=at)
+    assert tree.target(2.0, driver="a0", at=at).required_value > 0
+    flat = pd.DataFrame({"s": ["x", "y"], **{leaf: [v, v] for leaf, v in at.items()}})
+    d = tree.decompose_structure(flat, flat, segments="s", activity="a0")
+    assert d.total == 0.0

@@ -72,9 +72,14 @@ def _extended_tree(tree: KPITree, activity: str) -> tuple[KPITree, str, str]:
 
 
 def _below(tree: KPITree, name: str) -> set[str]:
-    out = {name}
-    for child in tree.children(name):
-        out |= _below(tree, child)
+    """``name`` and every node under it (each visited once, shared nodes too)."""
+    out: set[str] = set()
+    todo = [name]
+    while todo:
+        node = todo.pop()
+        if node not in out:
+            out.add(node)
+            todo.extend(tree.children(node))
     return out
 
 

@@ -71,10 +71,31 @@ def _point(tree: KPITree, at: object, owner: str) -> dict[str, float]:
     return {k: float(v[0]) for k, v in values.items()}
 
 
-def _paths(tree: KPITree, start: str, goal: str) -> list[list[str]]:
-    if start == goal:
-        return [[goal]]
-    return [[start, *p] for c in tree.children(start) for p in _paths(tree, c, goal)]
+def _paths(tree: KPITree, goal: str, limit: int = 5) -> tuple[int, list[list[str]]]:
+    """How many paths lead from the root to ``goal``, and the first ``limit`` of them.
+
+    Counted level by level (a chain of shared nodes has exponentially many paths, so
+    they are never all listed).
+    """
+    count = dict.fromkeys(tree.names, 0)
+    count[goal] = 1
+    for name in tree.order:  # inputs before the nodes that use them
+        if name != goal:
+            count[name] = sum(count[c] for c in tree.children(name))
+    found: list[list[str]] = []
+
+    def walk(path: list[str]) -> None:
+        if len(found) >= limit:
+            return
+        if path[-1] == goal:
+            found.append(path)
+            return
+        for child in tree.children(path[-1]):
+            if count[child]:
+                walk([*path, child])
+
+    walk([tree.root])
+    return count[tree.root], found
 
 
 @attrs.frozen(eq=False)
@@ -222,11 +243,11 @@ def target(tree: KPITree, value: float, *, driver: str, at: object) -> TargetRes
     if driver == tree.root:
         msg = f"The 'driver' parameter of KPITree.target must be below the root {tree.root!r}."
         raise ParameterError(msg)
-    paths = _paths(tree, tree.root, driver)
-    if len(paths) > 1:
-        shown = "; ".join(" → ".join(p) for p in paths)
+    n_paths, paths = _paths(tree, driver)
+    if n_paths > 1:
+        shown = "; ".join(" → ".join(p) for p in paths) + ("; ..." if n_paths > len(paths) else "")
         msg = (
-            f"The driver {driver!r} feeds the root along {len(paths)} paths ({shown}), so "
+            f"The driver {driver!r} feeds the root along {n_paths:,} paths ({shown}), so "
             "holding 'the others' is ambiguous.\nHint: set a target on a node with one "
             "path, e.g. " + ", ".join(repr(p[1]) for p in paths) + "."
         )
