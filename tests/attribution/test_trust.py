@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linkstar_funnel.attribution as la
-from linkstar_funnel.errors import DataQualityWarning, ParameterError, SchemaError
+from linkstar_funnel.errors import DataQualityWarning, EmptyFrameError, ParameterError, SchemaError
 
 T0 = pd.Timestamp("2026-01-01")
 
@@ -246,3 +246,9 @@ def test_markov_order_beyond_the_longest_path_is_that_path() -> None:
     j = paths({"path": ["a > b > c", "b", "c > a"], "conv": [1, 2, 1]})
     huge = la.Markov(order=10**9).attribute(j).credit()
     pd.testing.assert_series_equal(huge, la.Markov(order=3).attribute(j).credit())
+
+
+def test_paths_all_dropped_is_an_empty_frame() -> None:
+    frame = pd.DataFrame({"path": [None, " "], "conv": [1, 2]})
+    with pytest.raises(EmptyFrameError, match="No rows of the paths frame are usable"):
+        la.Journeys.from_paths(frame, conversions="conv", empty="drop")

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import SchemaError
+from ..errors import EmptyFrameError, SchemaError
 from ..schema import Column, RowAccounting, as_frame, validate
 
 if TYPE_CHECKING:
@@ -130,6 +130,12 @@ def parse_paths(
         notes.append(f"{n_empty:,} rows with an empty path credited to {DIRECT_NONE!r}")
     elif n_empty:  # drop
         accounting = accounting.with_dropped("empty path", n_empty, column=path)
+        if n_empty == n_rows:
+            msg = (
+                f"No rows of the paths frame are usable: {accounting}."
+                "\nHint: pass empty='direct' to credit them to '(direct/none)'."
+            )
+            raise EmptyFrameError(msg)
     used = row_target >= 0
     # Channels seen only in dropped/empty paths are not kept: re-code the survivors.
     present = np.unique(touches)
