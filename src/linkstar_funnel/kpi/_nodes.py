@@ -14,6 +14,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._params import Satisfies
 from .._validators import bad_parameter
 
 __all__ = ["Leaf", "Node", "Product", "Ratio", "Sum"]
@@ -22,21 +23,19 @@ FloatArray = npt.NDArray[np.float64]
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+#: A node name: letters, digits and '_', not starting with a digit.
+_IDENTIFIER = Satisfies(
+    lambda v: isinstance(v, str) and bool(_IDENT.match(v)),
+    "an identifier (letters, digits and '_', not starting with a digit)",
+)
+#: An optional owner or unit.
+_OPTIONAL_TEXT = attrs.validators.optional(
+    Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string or None")
+)
+
+
 def _identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _IDENT.match(value):
-        raise bad_parameter(
-            type(instance).__name__,
-            attribute.name,
-            "an identifier (letters, digits and '_', not starting with a digit)",
-            value,
-        )
-
-
-def _optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise bad_parameter(
-            type(instance).__name__, attribute.name, "a non-empty string or None", value
-        )
+    _IDENTIFIER(instance, attribute, value)
 
 
 def _names(minimum: int) -> Any:
@@ -79,9 +78,9 @@ class Leaf:
     Leaf(name='traffic', owner='Growth', unit='sessions')
     """
 
-    name: str = attrs.field(validator=_identifier)
-    owner: str | None = attrs.field(default=None, validator=_optional_text)
-    unit: str | None = attrs.field(default=None, validator=_optional_text)
+    name: str = attrs.field(validator=_IDENTIFIER)
+    owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    unit: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
 
     kind: Literal["leaf"] = attrs.field(default="leaf", init=False, repr=False)
 
@@ -116,10 +115,10 @@ class Product:
     'traffic * cvr * aov'
     """
 
-    name: str = attrs.field(validator=_identifier)
+    name: str = attrs.field(validator=_IDENTIFIER)
     factors: tuple[str, ...] = attrs.field(converter=_as_names, validator=_names(2))
-    owner: str | None = attrs.field(default=None, validator=_optional_text)
-    unit: str | None = attrs.field(default=None, validator=_optional_text)
+    owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    unit: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
 
     kind: Literal["product"] = attrs.field(default="product", init=False, repr=False)
 
@@ -156,11 +155,11 @@ class Ratio:
     ('orders', 'sessions')
     """
 
-    name: str = attrs.field(validator=_identifier)
-    numerator: str = attrs.field(validator=_identifier)
-    denominator: str = attrs.field(validator=_identifier)
-    owner: str | None = attrs.field(default=None, validator=_optional_text)
-    unit: str | None = attrs.field(default=None, validator=_optional_text)
+    name: str = attrs.field(validator=_IDENTIFIER)
+    numerator: str = attrs.field(validator=_IDENTIFIER)
+    denominator: str = attrs.field(validator=_IDENTIFIER)
+    owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    unit: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
 
     kind: Literal["ratio"] = attrs.field(default="ratio", init=False, repr=False)
 
@@ -219,15 +218,15 @@ class Sum:
     'gross - refunds'
     """
 
-    name: str = attrs.field(validator=_identifier)
+    name: str = attrs.field(validator=_IDENTIFIER)
     terms: tuple[str, ...] = attrs.field(converter=_as_names, validator=_names(2))
     signs: tuple[int, ...] = attrs.field(
         default=attrs.Factory(lambda self: (1,) * len(self.terms), takes_self=True),
         converter=_to_signs,
         validator=_signs,
     )
-    owner: str | None = attrs.field(default=None, validator=_optional_text)
-    unit: str | None = attrs.field(default=None, validator=_optional_text)
+    owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    unit: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
 
     kind: Literal["sum"] = attrs.field(default="sum", init=False, repr=False)
 
