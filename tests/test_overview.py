@@ -261,3 +261,9 @@ def test_revenue_beyond_float64_is_refused_not_inf() -> None:
     )
     with pytest.raises(SchemaError, match="beyond the float64 range"):
         describe_orders(orders, by=())
+
+
+def test_segments_dimension_must_be_a_name() -> None:
+    overview = _describe(_events(), by="country")
+    with pytest.raises(ParameterError, match=r"'dimension' parameter of DataOverview\.segments"):
+        overview.segments(["country"])  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .._params import InstanceOf, validate_params
 from ..errors import ColumnNotFoundError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
@@ -101,6 +102,7 @@ class DataOverview(ResultMixin):
         """Calendar days from the first to the last day with data, inclusive."""
         return len(self._daily)
 
+    @validate_params(dimension=[None, InstanceOf(str, description="a segment column name")])
     def segments(self, dimension: str | None = None) -> pd.DataFrame:
         """Rows, distinct people (and revenue) per value of each segment column.
 
