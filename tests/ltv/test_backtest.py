@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import linkstar_funnel as lf
-from linkstar_funnel.errors import ConvergenceWarning
+from linkstar_funnel.errors import ConvergenceWarning, DataQualityWarning
 from linkstar_funnel.ltv import decile_mape, normalized_gini
 
 FAST = lf.ltv.CohortLTV(horizon="120D", use_prophet=False)
@@ -78,7 +78,8 @@ def _check_backtest(res: lf.ltv.BacktestResult) -> None:
 
 def test_unit_economics_per_channel(store: lf.datasets.DemoStore) -> None:
     fit = FAST.fit(store.orders, by="channel")
-    econ = lf.ltv.unit_economics(fit, store.spend, at="84D", margin=0.5)
+    with pytest.warns(DataQualityWarning, match="'direct', 'organic'"):
+        econ = lf.ltv.unit_economics(fit, store.spend, at="84D", margin=0.5)
     f = econ.to_frame().set_index("channel")
     paid = f.loc["paid_search"]
     assert paid["cac"] == pytest.approx(paid["spend"] / paid["customers"])
@@ -86,7 +87,8 @@ def test_unit_economics_per_channel(store: lf.datasets.DemoStore) -> None:
     assert paid["ltv_lower"] <= paid["ltv"] <= paid["ltv_upper"]
     # Channels without spend (organic, direct) have no CAC and no ratio.
     assert np.isnan(f.loc["organic", "ltv_cac"])
-    acq = lf.ltv.unit_economics(fit, store.spend, acquisitions={"paid_search": 10.0}, at="84D")
+    with pytest.warns(DataQualityWarning, match="no acquired customers"):
+        acq = lf.ltv.unit_economics(fit, store.spend, acquisitions={"paid_search": 10.0}, at="84D")
     assert acq.to_frame().set_index("channel").loc["paid_search", "customers"] == 10.0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -9,10 +10,11 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from .._validators import bad_parameter, to_timedelta
-from ..errors import ColumnNotFoundError, ParameterError
+from .._params import ColumnName, Duration, InstanceOf, Real, Satisfies, validate_params
+from .._validators import to_timedelta
+from ..errors import DataQualityWarning, ParameterError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
-from ..schema import RowAccounting
+from ..schema import Column, validate
 from ._cohort_fit import CohortLTVFit
 
 if TYPE_CHECKING:
@@ -59,6 +61,28 @@ class UnitEconomics(ResultMixin):
         return style_axes(ax, title="LTV:CAC by channel", grid_axis="x")
 
 
+def _acquisitions_ok(value: object) -> bool:
+    if not isinstance(value, Mapping | pd.Series):
+        return False
+    numbers = pd.to_numeric(pd.Series(dict(value) if isinstance(value, Mapping) else value))
+    return bool(np.all(np.isfinite(numbers.to_numpy(np.float64)) & (numbers.to_numpy() >= 0)))
+
+
+@validate_params(
+    fit=InstanceOf(CohortLTVFit, description="a CohortLTVFit (CohortLTV(...).fit(...))"),
+    channel=ColumnName(),
+    cost=ColumnName(),
+    acquisitions=[
+        None,
+        Satisfies(
+            _acquisitions_ok,
+            "a mapping or Series of finite customer counts ≥ 0 by channel",
+        ),
+    ],
+    at=Duration(),
+    margin=Real(0, 1, closed="right"),
+    alpha=Real(0, 1, closed="neither"),
+)
 def unit_economics(
     fit: CohortLTVFit,
     spend: pd.DataFrame,
@@ -78,7 +102,8 @@ def unit_economics(
         A :class:`CohortLTVFit` whose ``by`` includes ``channel``.
     spend
         Ad spend with ``channel`` and ``cost`` columns (e.g. ``make_demo_store().spend``),
-        covering the same acquisition period as the fit's cohorts.
+        covering the same acquisition period as the fit's cohorts. Costs must be ≥ 0; rows
+        with a missing channel or cost are dropped and counted.
     acquisitions
         Customers acquired per channel (e.g. from an attribution result); default: the
         fit's customers by channel of first order.
@@ -89,12 +114,22 @@ def unit_economics(
     alpha
         The LTV interval covers ``1 - alpha``.
 
+    Returns
+    -------
+    UnitEconomics
+        A channel without spend in ``spend`` (organic, direct), or without acquired
+        customers, has no CAC: ``spend``/``cac``/``ltv_cac`` NaN and ``payback`` NaT, with a
+        :class:`~linkstar_funnel.errors.DataQualityWarning` naming those channels.
+
     Examples
     --------
+    >>> import warnings
     >>> import linkstar_funnel as lf
     >>> store = lf.datasets.make_demo_store(n_users=4000, seed=1)
     >>> fit = lf.ltv.CohortLTV(horizon="84D", use_prophet=False).fit(store.orders, by="channel")
-    >>> econ = lf.ltv.unit_economics(fit, store.spend, at="84D", margin=0.4)
+    >>> with warnings.catch_warnings(record=True) as caught:  # organic, direct: no spend
+    ...     warnings.simplefilter("always")
+    ...     econ = lf.ltv.unit_economics(fit, store.spend, at="84D", margin=0.4)
     >>> list(econ.to_frame().columns)
     ['channel', 'customers', 'spend', 'cac', 'ltv', 'ltv_lower', 'ltv_upper', 'ltv_cac', 'payback']
     """
@@ -104,19 +139,29 @@ def unit_economics(
             f"Hint: fit with by={channel!r}."
         )
         raise ParameterError(msg)
-    if not 0.0 < margin <= 1.0:
-        err = bad_parameter("unit_economics", "margin", "a share in (0, 1]", margin)
-        raise err
-    for col in (channel, cost):
-        if col not in spend.columns:
-            raise ColumnNotFoundError(col, spend.columns, frame_name="spend")
+    table = validate(
+        spend,
+        [Column("channel", channel, "category"), Column("cost", cost, "number")],
+        frame_name="spend",
+    )
+    costs = table.numbers["cost"]
+    if (costs < 0).any():
+        msg = (
+            f"Column {cost!r} of the spend frame must hold costs ≥ 0; found "
+            f"{int((costs < 0).sum()):,} negative values (e.g. {float(costs[costs < 0][0]):g})."
+        )
+        raise SchemaError(msg)
     age = to_timedelta(at, param="at", owner="unit_economics")
     curve = fit.predict(alpha=alpha).ltv()
     by_channel = _by_channel(curve, list(fit.by), channel)
     ages = sorted(by_channel["age"].unique())
     read_age = min(ages, key=lambda a: abs(a - age))
     at_age = by_channel[by_channel["age"] == read_age].set_index(channel)
-    cost_by = spend.groupby(spend[channel].astype(str), observed=True)[cost].sum()
+    names = np.asarray(table.labels["channel"].astype(str), dtype=object)
+    rows = np.bincount(table.codes["channel"], minlength=len(names))
+    totals = np.bincount(table.codes["channel"], weights=costs, minlength=len(names))
+    # a channel is in the spend only if it has rows (not merely an unused category)
+    cost_by = pd.Series(totals[rows > 0], index=names[rows > 0]).groupby(level=0).sum()
     acq = (
         pd.Series(acquisitions, dtype=np.float64)
         if acquisitions is not None
@@ -125,23 +170,32 @@ def unit_economics(
     channels = sorted(set(at_age.index) | set(cost_by.index))
     out = pd.DataFrame({"channel": channels})
     out["customers"] = acq.reindex(channels).to_numpy(dtype=np.float64)
-    out["spend"] = cost_by.reindex(channels).fillna(0.0).to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["cac"] = out["spend"] / out["customers"]
+    out["spend"] = cost_by.reindex(channels).to_numpy(dtype=np.float64)  # NaN: no spend given
+    has_cac = (out["customers"] > 0).to_numpy() & out["spend"].notna().to_numpy()
+    out["cac"] = np.where(has_cac, out["spend"] / out["customers"].where(has_cac, 1.0), np.nan)
     out["ltv"] = at_age["value"].reindex(channels).to_numpy() * margin
     out["ltv_lower"] = at_age["lower"].reindex(channels).to_numpy() * margin
     out["ltv_upper"] = at_age["upper"].reindex(channels).to_numpy() * margin
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["ltv_cac"] = np.where(out["cac"] > 0, out["ltv"] / out["cac"], np.nan)
+    positive = has_cac & (out["cac"].to_numpy() > 0)
+    out["ltv_cac"] = np.where(positive, out["ltv"] / out["cac"].where(positive, 1.0), np.nan)
     payback = []
     for ch, cac in zip(out["channel"], out["cac"], strict=True):
         g = by_channel[by_channel[channel] == ch].sort_values("age")
         reached = g[g["value"] * margin >= cac] if np.isfinite(cac) else g.iloc[:0]
         payback.append(reached["age"].iloc[0] if len(reached) else pd.NaT)
     out["payback"] = pd.to_timedelta(pd.Series(payback, dtype="timedelta64[ns]"))
-    acc = RowAccounting(rows_in=len(spend))
-    notes = (f"LTV read at age {read_age.days} days", "CAC = spend / customers acquired")
-    return UnitEconomics(out, read_age, margin, Provenance(fit.spec, {"spend": acc}, notes))
+    notes = [f"LTV read at age {read_age.days} days", "CAC = spend / customers acquired"]
+    no_cac = out.loc[~has_cac, "channel"].tolist()
+    if no_cac:
+        reason = (
+            f"no spend or no acquired customers for {', '.join(map(repr, no_cac))}: "
+            "their CAC, LTV:CAC and payback are not defined (NaN, NaT)"
+        )
+        notes.append(reason)
+        warnings.warn(f"unit_economics: {reason}.", DataQualityWarning, stacklevel=2)
+    return UnitEconomics(
+        out, read_age, margin, Provenance(fit.spec, {"spend": table.accounting}, tuple(notes))
+    )
 
 
 def _by_channel(curve: pd.DataFrame, by: list[str], channel: str) -> pd.DataFrame:
