@@ -1,0 +1,131 @@
+"""Generated messy inputs for attribution: a typed error or a finite result.
+
+Every column may hold missing values (NaN, None, NA, NaT), come as a nullable or Arrow
+dtype, and frames may be empty or one row long. The contract: a ``LinkstarError``, or a
+result whose numbers are finite (where no warning said otherwise), with the rows left out
+counted; the caller's frames never change.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import linkstar_funnel.attribution as la
+from linkstar_funnel.errors import LinkstarError
+
+T0 = pd.Timestamp("2026-01-01")
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def dressed(values: list[object], kind: str, dtype: str) -> pd.Series:
+    """``values`` (None = missing) as one of the dtypes a user's frame may carry."""
+    if kind == "number":
+        if dtype == "numpy":
+            return pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+        if dtype == "nullable":
+            return pd.Series(pd.array(values, dtype="Float64"))
+        return pd.Series(pd.array(values, dtype="double[pyarrow]"))
+    if kind == "time":
+        s = pd.Series([pd.NaT if v is None else T0 + pd.Timedelta(days=v) for v in values])
+        return s.astype("timestamp[ns][pyarrow]") if dtype == "arrow" else s
+    if dtype == "numpy":
+        return pd.Series(values, dtype=object)
+    if dtype == "nullable":
+        return pd.Series(pd.array(values, dtype="string"))
+    return pd.Series(pd.array(values, dtype="string[pyarrow]"))
+
+
+def column(draw: st.DrawFn, n: int, kind: str, pool: st.SearchStrategy[object]) -> pd.Series:
+    values = draw(st.lists(st.one_of(st.none(), pool), min_size=n, max_size=n))
+    return dressed(values, kind, draw(st.sampled_from(["numpy", "nullable", "arrow"])))
+
+
+@st.composite
+def touch_frames(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
+    n, m = draw(st.integers(0, 6)), draw(st.integers(0, 4))
+    users = st.sampled_from(["u1", "u2", "u3"])
+    days = st.integers(0, 40)
+    t = pd.DataFrame(
+        {
+            "user_id": column(draw, n, "text", users),
+            "timestamp": column(draw, n, "time", days),
+            "channel": column(draw, n, "text", st.sampled_from(["a", "b", "c"])),
+        }
+    )
+    c = pd.DataFrame(
+        {
+            "user_id": column(draw, m, "text", users),
+            "timestamp": column(draw, m, "time", days),
+            "revenue": column(draw, m, "number", st.floats(0, 1e6)),
+        }
+    )
+    return t, c
+
+
+@st.composite
+def path_frames(draw: st.DrawFn) -> pd.DataFrame:
+    n = draw(st.integers(0, 6))
+    paths = st.sampled_from(["a", "a > b", "b > c > a", "", "c"])
+    return pd.DataFrame(
+        {
+            "path": column(draw, n, "text", paths),
+            "conv": column(draw, n, "number", st.floats(0, 10)),
+            "value": column(draw, n, "number", st.floats(0, 1e3)),
+        }
+    )
+
+
+def finite_or_typed(call):
+    """Run ``call``: a LinkstarError is fine; otherwise return its result, warnings kept."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call()
+        except LinkstarError:
+            return None, []
+    return result, [w for w in caught if not issubclass(w.category, DeprecationWarning)]
+
+
+MODELS = [la.LastTouch(), la.PositionBased(first=0.3, last=0.5), la.TimeDecay(), la.Markov()]
+
+
+@SETTINGS
+@given(frames=touch_frames())
+def test_journeys_from_messy_frames(frames) -> None:
+    t, c = frames
+    copies = t.copy(deep=True), c.copy(deep=True)
+    j, caught = finite_or_typed(lambda: la.Journeys.from_touchpoints(t, c, value="revenue"))
+    pd.testing.assert_frame_equal(t, copies[0])
+    pd.testing.assert_frame_equal(c, copies[1])
+    if j is None:
+        return
+    assert not caught, [str(w.message) for w in caught]
+    assert j.total_conversions + j.inputs["conversions"].rows_dropped == len(c)
+    for model in MODELS:
+        res = model.attribute(j)
+        assert np.isfinite(res.conversions).all()
+        assert res.conversions.sum() == pytest.approx(j.total_conversions)
+
+
+@SETTINGS
+@given(frame=path_frames(), empty=st.sampled_from(["raise", "direct", "drop"]))
+def test_paths_from_messy_frames(frame, empty) -> None:
+    copy = frame.copy(deep=True)
+    j, caught = finite_or_typed(
+        lambda: la.Journeys.from_paths(frame, conversions="conv", value="value", empty=empty)
+    )
+    pd.testing.assert_frame_equal(frame, copy)
+    if j is None:
+        return
+    assert not caught, [str(w.message) for w in caught]
+    used = j.inputs["paths"].rows_used
+    assert used == len(frame) - j.inputs["paths"].rows_dropped
+    for model in MODELS:
+        table = model.attribute(j).to_frame()
+        assert np.isfinite(table[["conversions", "value", "share"]].to_numpy()).all()

@@ -1,0 +1,111 @@
+"""Generated messy inputs for KPI trees: a typed error or a finite result.
+
+Every column may hold missing values, come as a nullable or Arrow dtype; frames may be
+empty or one row long. The contract: a ``LinkstarError``, or a result whose numbers are
+finite (where no warning said otherwise), with the rows left out counted; the caller's
+frames never change.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linkstar_funnel.errors import LinkstarError
+from linkstar_funnel.kpi import KPITree
+
+T0 = pd.Timestamp("2026-01-01")
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def dressed(values: list[object], kind: str, dtype: str) -> pd.Series:
+    """``values`` (None = missing) as one of the dtypes a user's frame may carry."""
+    if kind == "number":
+        if dtype == "numpy":
+            return pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+        if dtype == "nullable":
+            return pd.Series(pd.array(values, dtype="Float64"))
+        return pd.Series(pd.array(values, dtype="double[pyarrow]"))
+    if kind == "time":
+        s = pd.Series([pd.NaT if v is None else T0 + pd.Timedelta(days=v) for v in values])
+        return s.astype("timestamp[ns][pyarrow]") if dtype == "arrow" else s
+    if dtype == "numpy":
+        return pd.Series(values, dtype=object)
+    if dtype == "nullable":
+        return pd.Series(pd.array(values, dtype="string"))
+    return pd.Series(pd.array(values, dtype="string[pyarrow]"))
+
+
+def column(draw: st.DrawFn, n: int, kind: str, pool: st.SearchStrategy[object]) -> pd.Series:
+    values = draw(st.lists(st.one_of(st.none(), pool), min_size=n, max_size=n))
+    return dressed(values, kind, draw(st.sampled_from(["numpy", "nullable", "arrow"])))
+
+
+def finite_or_typed(call):
+    """Run ``call``: a LinkstarError is fine; otherwise return its result, warnings kept."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call()
+        except LinkstarError:
+            return None, []
+    return result, [w for w in caught if not issubclass(w.category, DeprecationWarning)]
+
+
+TREE = KPITree.from_formula("gmv = sessions * cvr * aov\ncvr = orders / sessions")
+
+
+@st.composite
+def kpi_frames(draw: st.DrawFn, n: int | None = None) -> pd.DataFrame:
+    n = draw(st.integers(0, 5)) if n is None else n
+    counts = st.floats(0, 1e4)
+    return pd.DataFrame(
+        {
+            "segment": column(draw, n, "text", st.sampled_from(["x", "y", "z"])),
+            "sessions": column(draw, n, "number", counts),
+            "orders": column(draw, n, "number", counts),
+            "aov": column(draw, n, "number", st.floats(-10, 1e3)),
+        }
+    )
+
+
+@SETTINGS
+@given(data=st.data(), keyed=st.booleans(), method=st.sampled_from(["lmdi", "shapley"]))
+def test_kpi_decompose_on_messy_frames(data, keyed: bool, method: str) -> None:
+    before = data.draw(kpi_frames())
+    after = data.draw(kpi_frames(None if keyed else len(before)))
+    copies = before.copy(deep=True), after.copy(deep=True)
+    seg = "segment" if keyed else None
+    d, caught = finite_or_typed(lambda: TREE.decompose(before, after, method, segments=seg))
+    pd.testing.assert_frame_equal(before, copies[0])
+    pd.testing.assert_frame_equal(after, copies[1])
+    if d is None:
+        return
+    assert not caught, [str(w.message) for w in caught]
+    assert np.isfinite(d.total)
+    assert sum(d.contributions.values()) == pytest.approx(d.total, rel=1e-6, abs=1e-6)
+    rows = {p: d.provenance.inputs[p] for p in ("before", "after")}
+    assert rows["before"].rows_used + rows["after"].rows_used >= len(d.keys)
+
+
+@SETTINGS
+@given(frame=kpi_frames(), zero=st.sampled_from(["raise", "nan"]))
+def test_kpi_evaluate_on_messy_frames(frame, zero) -> None:
+    copy = frame.copy(deep=True)
+    v, caught = finite_or_typed(
+        lambda: TREE.evaluate(frame, segments="segment", zero_division=zero)
+    )
+    pd.testing.assert_frame_equal(frame, copy)
+    if v is None:
+        return
+    wide = v.wide()
+    assert len(wide) == v.provenance.inputs["frame"].rows_used
+    nodes = wide[list(TREE.names)].to_numpy()
+    if zero == "raise":
+        assert np.isfinite(nodes).all()
+    assert not np.isinf(nodes).any() or caught
