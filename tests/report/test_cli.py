@@ -146,7 +146,6 @@ def test_missing_by_column_fails(
     [
         ([], "required"),
         (["report", "-o", "x.html"], "one of the arguments --demo --events is required"),
-        (["report", "--events", "nope.csv", "-o", "x.html"], "no such file"),
         (["report", "--demo", "--demo-users", "0", "-o", "x.html"], "positive integer"),
     ],
 )
@@ -222,3 +221,85 @@ def test_demo_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     for name in ("events-overview", "orders-overview", "attribution", "kpi-tree"):
         assert sections[name].count("data:image/png;base64,") == 1, name
     assert "<script" not in page
+
+
+def _one_line_error(code: int, stderr: str) -> str:
+    assert code == 1, stderr
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.strip().splitlines() if line.startswith("linkstar-funnel")]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("linkstar-funnel: error: ")
+    return lines[0]
+
+
+def _bad_inputs(tmp_path: Path, events: pd.DataFrame) -> dict[str, tuple[list[str], str]]:
+    soon = events.assign(timestamp=events["timestamp"].astype(str).where(events.index % 2 == 0))
+    soon.loc[soon.index % 2 == 1, "timestamp"] = "soon"
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "header.csv").write_text("user_id,timestamp,event\n")
+    return {
+        "missing file": (["--events", str(tmp_path / "nope.csv")], "does not exist"),
+        "unparseable times": (
+            ["--events", str(_write(soon, tmp_path / "soon.csv"))],
+            "do not parse as times, e.g. 'soon'",
+        ),
+        "empty file": (["--events", str(tmp_path / "empty.csv")], "could not be read"),
+        "header only": (["--events", str(tmp_path / "header.csv")], "empty"),
+        "bad tz": (
+            ["--events", str(_write(events, tmp_path / "ev.parquet")), "--tz", "Mars/Base"],
+            "'--tz'",
+        ),
+        "numbers as times": (
+            ["--events", str(_write(events.assign(timestamp=1), tmp_path / "num.parquet"))],
+            "found numbers",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing file",
+        "unparseable times",
+        "empty file",
+        "header only",
+        "bad tz",
+        "numbers as times",
+    ],
+)
+def test_data_problems_are_one_line_errors(
+    case: str, tmp_path: Path, events: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args, message = _bad_inputs(tmp_path, events)[case]
+    code, _, stderr = _run(["report", *args, "-o", str(tmp_path / "r.html")], capsys)
+    assert message in _one_line_error(code, stderr)
+
+
+def test_all_missing_by_column_is_not_a_traceback(
+    tmp_path: Path, events: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ev = _write(events.assign(country=None), tmp_path / "ev.parquet")
+    out = tmp_path / "r.html"
+    code, _, stderr = _run(
+        ["report", "--events", str(ev), "--by", "country", "-o", str(out)], capsys
+    )
+    assert code in (0, 1), stderr
+    if code == 1:
+        _one_line_error(code, stderr)
+    else:
+        assert out.exists()
+
+
+def test_a_bug_is_not_swallowed(
+    tmp_path: Path, events: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkstar_funnel.report import cli
+
+    def broken(*_: object, **__: object) -> Path:
+        msg = "a bug"
+        raise ZeroDivisionError(msg)
+
+    monkeypatch.setattr(cli, "write_report", broken)
+    ev = _write(events, tmp_path / "ev.parquet")
+    with pytest.raises(ZeroDivisionError, match="a bug"):
+        main(["report", "--events", str(ev), "-q", "-o", str(tmp_path / "r.html")])

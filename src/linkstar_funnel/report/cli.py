@@ -8,8 +8,10 @@ Usage::
         [--stages visit,add_to_cart,payment] -o out.html
 
 Progress goes to stderr (``--quiet`` silences it); the path written goes to stdout. On a
-data problem (:class:`~linkstar_funnel.errors.LinkstarError`) the command prints one line,
-``linkstar-funnel: error: ...``, and exits with status 1; bad arguments exit with 2.
+data problem (:class:`~linkstar_funnel.errors.LinkstarError`: a missing or unreadable
+file, a missing column, unparseable times, an unknown time zone...) the command prints
+one line, ``linkstar-funnel: error: ...``, and exits with status 1; arguments argparse
+refuses exit with 2. Any other exception is a bug: it propagates with its traceback.
 """
 
 from __future__ import annotations
@@ -155,9 +157,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help, --version and bad arguments
         return exc.code if isinstance(exc.code, int) else 2
-    for path in (args.events, args.orders):
-        if path is not None and not path.is_file():
-            return _usage_error(f"no such file: {str(path)!r}")
     if args.demo and args.orders is not None:
         return _usage_error("--orders cannot be combined with --demo")
     try:
