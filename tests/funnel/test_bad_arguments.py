@@ -15,7 +15,7 @@ from linkstar_funnel.errors import (
     ParameterError,
     SchemaError,
 )
-from linkstar_funnel.funnel import Funnel, FunnelResult
+from linkstar_funnel.funnel import Exclusion, Funnel, FunnelResult
 from linkstar_funnel.stages import Stage
 
 
@@ -167,3 +167,30 @@ def test_converters_vs_dropouts_reads_event_properties_through_the_schema_layer(
     other = events.assign(user_id=events["user_id"].astype(str))
     with pytest.raises(SchemaError, match="None of the result's entities"):
         result.converters_vs_dropouts(2, columns="channel", events=other)
+
+
+class _Nameless:
+    name = ("visit",)  # not a string
+
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:  # noqa: ARG002 - the protocol
+        return np.ones(len(events), dtype=bool)
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: Funnel([_Nameless(), "cart"]), "'stages' parameter of Funnel"),
+        (lambda: Funnel([object(), "cart"]), "'stages' parameter of Funnel"),
+        (lambda: Exclusion(_Nameless(), between=(1, 2)), "'stage' parameter of Exclusion"),
+        (lambda: Exclusion("x", between=(1, True)), "'between' parameter of Exclusion"),
+        (lambda: Exclusion("x", between=[0, 2]), "'between' parameter of Exclusion"),
+        (lambda: Funnel(["a", "b"], exclusions=[1]), "'exclusions' parameter of Funnel"),
+    ],
+)
+def test_spec_bad_arguments(build: Callable[[], object], match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        build()
+
+
+def test_exclusion_steps_accept_numpy_integers() -> None:
+    assert Exclusion("x", between=(np.int64(1), np.int64(2))).between == (1, 2)

@@ -68,22 +68,32 @@ Step = int | str
 _FUNNEL, _EXCLUSION = "Funnel", "Exclusion"  # owners named in error messages
 
 
+_STEP = Satisfies(
+    lambda v: (isinstance(v, str) and bool(v)) or Integer(1).accepts(v),
+    "a step number (from 1) or a stage name",
+)
+_MATCHER = Satisfies(
+    lambda v: (
+        (isinstance(v, str) and bool(v))
+        or (isinstance(v, StageMatcher) and isinstance(v.name, str) and bool(v.name))
+    ),
+    "an event name or a StageMatcher with a name",
+)
+_PAIR = Satisfies(
+    lambda v: isinstance(v, tuple | list) and len(v) == 2 and all(_STEP.accepts(x) for x in v),
+    "a pair of step numbers or stage names",
+)
+
+
 def _to_matcher(value: object) -> StageMatcher:
-    if isinstance(value, str):
-        return Stage(value)
-    if isinstance(value, StageMatcher):
-        return value
-    raise bad_parameter(_EXCLUSION, "stage", "an event name or a StageMatcher", value)
+    check_param(_EXCLUSION, "stage", value, _MATCHER)
+    return Stage(value) if isinstance(value, str) else value  # type: ignore[return-value]
 
 
 def _to_between(value: object) -> tuple[Step, Step]:
-    if (
-        not isinstance(value, tuple | list)
-        or len(value) != 2
-        or not all(isinstance(v, int | str) and not isinstance(v, bool) for v in value)
-    ):
-        raise bad_parameter(_EXCLUSION, "between", "a pair of step numbers or stage names", value)
-    return (value[0], value[1])
+    check_param(_EXCLUSION, "between", value, _PAIR)
+    pair = [v if isinstance(v, str) else int(v) for v in value]  # type: ignore[attr-defined]
+    return (pair[0], pair[1])
 
 
 @attrs.frozen
@@ -112,10 +122,12 @@ class Exclusion:
 def _to_stages(value: object) -> tuple[StageMatcher, ...]:
     if isinstance(value, str | Mapping) or not isinstance(value, Sequence):
         raise bad_parameter(_FUNNEL, "stages", "a list of Stage objects or event names", value)
+    bad = [s for s in value if not _MATCHER.accepts(s)]
+    if bad:
+        raise bad_parameter(
+            _FUNNEL, "stages", "a list of event names or StageMatcher objects with names", bad[0]
+        )
     out = tuple(Stage(v) if isinstance(v, str) else v for v in value)
-    for s in out:
-        if not isinstance(s, StageMatcher):
-            raise bad_parameter(_FUNNEL, "stages", "a list of StageMatcher objects", s)
     if len(out) < 2:
         raise bad_parameter(_FUNNEL, "stages", "a list of at least 2 stages", list(value))
     names = [s.name for s in out]
@@ -145,12 +157,17 @@ def _step_windows(value: object) -> tuple[pd.Timedelta | None, ...] | None:
     return tuple(None if v is None else pd.Timedelta(v) for v in value)  # type: ignore[attr-defined]
 
 
+_EXCLUSIONS = Satisfies(
+    lambda v: isinstance(v, list | tuple) and all(isinstance(x, Exclusion) for x in v),
+    "an Exclusion or a list of Exclusion objects",
+)
+
+
 def _exclusions(value: object) -> tuple[Exclusion, ...]:
     if isinstance(value, Exclusion):
         return (value,)
-    if not isinstance(value, Sequence) or not all(isinstance(v, Exclusion) for v in value):
-        raise bad_parameter(_FUNNEL, "exclusions", "a list of Exclusion objects", value)
-    return tuple(value)
+    check_param(_FUNNEL, "exclusions", value, _EXCLUSIONS)
+    return tuple(value)  # type: ignore[arg-type]
 
 
 @attrs.frozen
