@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._params import ColumnName, validate_params
 from ..errors import EngineError
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def is_engine_table(obj: object) -> bool:
     return name in ("Table", "DuckDBPyRelation", "SQLTable")
 
 
+@validate_params(row_order=[None, ColumnName()])
 def sql_table(source: object, *, row_order: str | None = None, con: Any = None) -> SQLTable:
     """Wrap an Ibis table, a Parquet path, a DuckDB relation or a Spark DataFrame for the
     SQL engine.

@@ -23,12 +23,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import EmptyFrameError, ParameterError
+from ..errors import EmptyFrameError, ParameterError, SchemaError
 from ..ltv._cohort_cells import MISSING, cut_ns, factorize_paths
 from ..ltv._cohort_fit import CellTable
 from ..schema import RowAccounting, TimeValues
 from ._errors import execute
-from ._tables import check_columns, check_time, epoch_seconds, sql_table
+from ._tables import check_columns, check_numbers, check_time, epoch_seconds, sql_table
 
 __all__ = ["EngineCells", "engine_cells"]
 
@@ -86,6 +86,7 @@ def engine_cells(
         "orders",
     )
     check_time(t, time, "orders")
+    check_numbers(t, value, "orders")
     step_s = _whole_seconds(int(step.value), "step", step)
     tz = t[time].type().timezone
     # Row accounting and the last time, in one query.
@@ -95,7 +96,11 @@ def engine_cells(
         aggs[f"miss{i}"] = ibis.ifelse(ok & t[col].isnull(), 1, 0).sum()  # noqa: PD003 - Ibis expression
         ok = ok & t[col].notnull()  # noqa: PD004 - Ibis expression
     aggs["t_max"] = ibis.ifelse(ok, t[time], ibis.null(t[time].type())).max()
+    aggs["inf"] = ibis.ifelse(t[value].cast("float64").isinf(), 1, 0).sum()
     head = execute(t.aggregate(**aggs), "orders accounting").iloc[0]
+    if not pd.isna(head["inf"]) and int(head["inf"]):
+        msg = f"Column {value!r} of the orders table holds infinite values."
+        raise SchemaError(msg)
     acc = RowAccounting(rows_in=int(head["rows_in"]))
     for i, (role, col) in enumerate((("customer", customer), ("time", time), ("value", value))):
         acc = acc.with_dropped(f"missing {role}", int(head[f"miss{i}"] or 0), column=col)

@@ -219,12 +219,18 @@ def journeys_from_tables(
     kept_expr = rows.filter(rows[_T] >= rows[_E] - interval(ns))
     kept = execute(kept_expr.select(_U, _T, _C, _R, _E, "__lf_trail"), "journey touches")
     cf = execute(conv, "conversions")
+    # Users seen in the touchpoints at all (rows dropped for a missing time or channel too).
+    seen = tab_t.filter(tab_t[user].notnull()).select(__lf_u=tab_t[user]).distinct()  # noqa: PD004 - Ibis expression
+    unseen = conv.anti_join(seen, _U)
+    n_unseen = execute(unseen.aggregate(__lf_n=unseen.count()), "conversions never touched")
     touch_acc = t_acc.with_dropped(
         f"touch older than the {format_duration(window)} lookback",
         t_acc.rows_used - len(kept),
         column=time,
     )
-    journeys = _assemble(kept, cf, channels, ch_code, sep=sep)
+    journeys = _assemble(
+        kept, cf, channels, ch_code, sep=sep, unseen=int(n_unseen["__lf_n"].iloc[0])
+    )
     tie_by = f"row_order {c_src.row_order!r}" if c_src.row_order else "value"
     notes = (
         f"journeys: lookback {format_duration(window)}, a new journey after each conversion",
@@ -249,7 +255,12 @@ def _user_codes(a: pd.Series, b: pd.Series) -> tuple[IntArray, IntArray]:
 
 
 def _assemble(
-    kept: pd.DataFrame, cf: pd.DataFrame, channels: list[str], ch_code: dict[Any, int], sep: str
+    kept: pd.DataFrame,
+    cf: pd.DataFrame,
+    channels: list[str],
+    ch_code: dict[Any, int],
+    sep: str,
+    unseen: int,
 ) -> Journeys:
     """:class:`Journeys` from the kept touches and the ranked conversions (notes: counts)."""
     k_user, c_user = _user_codes(kept[_U], cf[_U])
@@ -283,6 +294,7 @@ def _assemble(
     values = cf[_V].to_numpy(dtype=np.float64)[c_order]
     notes = (
         f"{len(no_touch):,} conversions without a touch credited to {DIRECT_NONE!r}",
+        f"{unseen:,} conversions by users with no touchpoint at all",
         f"{len(lead_users):,} non-converting journeys",
     )
     return Journeys(

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 
 import attrs
 
+from .._params import Real, Satisfies, validate_params
+
 __all__ = ["QueryProgress", "progress", "reporting"]
 
 logger = logging.getLogger("linkstar_funnel.sql")
@@ -57,6 +59,10 @@ def print_progress(report: QueryProgress) -> None:
     sys.stderr.flush()
 
 
+@validate_params(
+    callback=[None, Satisfies(callable, "a function taking a QueryProgress")],
+    every=Real(0, closed="neither"),
+)
 @contextlib.contextmanager
 def progress(callback: Callback | None = None, *, every: float = 10.0) -> Iterator[None]:
     """Report the engine queries run inside the block.
@@ -85,11 +91,6 @@ def progress(callback: Callback | None = None, *, every: float = 10.0) -> Iterat
     >>> [r.what for r in seen if r.done]
     ['row accounting', 'funnel levels']
     """
-    if not every > 0:
-        from .._validators import bad_parameter
-
-        err = bad_parameter("progress", "every", "a number of seconds > 0", every)
-        raise err
     token = _CURRENT.set((callback or print_progress, float(every)))
     try:
         yield

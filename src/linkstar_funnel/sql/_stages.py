@@ -35,18 +35,31 @@ def stage_predicate(stage: StageMatcher, table: Any, event: str) -> Any:
             "values (membership), or add a column for it in the engine first."
         )
         raise ParameterError(msg)
-    pred = table[event].isin(list(stage.events))
+    import ibis
+    from ibis.common.exceptions import IbisTypeError
+
+    # Event names are text: a column of another type holds none of them (as in pandas,
+    # where the stage then matches no event and the funnel warns).
+    ev = table[event]
+    pred = ev.isin(list(stage.events)) if ev.type().is_string() else ibis.literal(False)
     for column, value in (stage.where or {}).items():
         if column not in table.columns:
             raise ColumnNotFoundError(column, table.columns, role="where", frame_name="events")
-        if isinstance(value, frozenset):
-            values = [v for v in value if v is not None]
-            cond = table[column].isin(values) if values else table[column].isnull()
-            if len(values) < len(value):
-                cond = cond | table[column].isnull()
-        elif value is None:
-            cond = table[column].isnull() & table[column].notnull()  # pandas: eq(None) is False
-        else:
-            cond = table[column] == value
+        try:
+            cond = _condition(table[column], value)
+        except IbisTypeError:  # values of another type never compare equal (pandas: False)
+            cond = ibis.literal(False)
         pred = pred & cond.fill_null(False)
     return pred.fill_null(False)
+
+
+def _condition(col: Any, value: object) -> Any:
+    if isinstance(value, frozenset):
+        values = [v for v in value if v is not None]
+        cond = col.isin(values) if values else col.isnull()
+        if len(values) < len(value):
+            cond = cond | col.isnull()
+        return cond
+    if value is None:
+        return col.isnull() & col.notnull()  # pandas: eq(None) is False
+    return col == value

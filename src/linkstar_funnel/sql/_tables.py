@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 
-from ..errors import ColumnNotFoundError, ParameterError, TimeColumnError
+from .._params import ColumnName, validate_params
+from ..errors import (
+    ColumnNotFoundError,
+    EngineError,
+    ParameterError,
+    SchemaError,
+    TimeColumnError,
+)
 
 __all__ = [
     "SQLTable",
     "check_columns",
+    "check_numbers",
     "epoch_seconds",
     "interval",
     "is_spark_frame",
@@ -40,6 +50,7 @@ class SQLTable:
     row_order: str | None = None
 
 
+@validate_params(row_order=[None, ColumnName()])
 def sql_table(source: object, *, row_order: str | None = None, con: Any = None) -> SQLTable:
     """Wrap ``source`` for the SQL engine.
 
@@ -67,7 +78,11 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
     Raises
     ------
     ParameterError
-        ``source`` is none of the above.
+        ``source`` is none of the above; no file matches a local Parquet path or glob; a
+        DuckDB relation was made on another connection than ``con`` (DuckDB's default
+        connection when ``con`` is not given); ``con`` is not a connection.
+    EngineError
+        DuckDB cannot read the Parquet files, or the relation's query fails.
     """
     if isinstance(source, SQLTable):
         return attrs.evolve(source, row_order=row_order or source.row_order)
@@ -85,16 +100,9 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
     ):
         paths = [os.fspath(s) for s in source]
     if paths is not None:
-        backend = con if con is not None else _default_duckdb()
-        return SQLTable(backend.read_parquet(paths), row_order)
+        return SQLTable(_read_parquet(paths, con), row_order)
     if type(source).__name__ == "DuckDBPyRelation":
-        import duckdb
-
-        raw = con if con is not None else duckdb.default_connection()
-        # A temporary view keeps the relation lazy (its SQL runs inside the funnel's query).
-        view = f"lf_relation_{uuid.uuid4().hex}"
-        raw.execute(f"CREATE TEMP VIEW {view} AS {source.sql_query()}")  # type: ignore[attr-defined]
-        return SQLTable(ibis.duckdb.from_connection(raw).table(view), row_order)
+        return SQLTable(_relation_table(source, con), row_order)
     if is_spark_frame(source):
         return SQLTable(_spark_table(source, con), row_order)
     msg = (
@@ -102,6 +110,77 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
         f"DataFrame or an SQLTable. Got {type(source).__name__} instead."
     )
     raise ParameterError(msg)
+
+
+def _read_parquet(paths: str | list[str], con: Any) -> Any:
+    """Parquet files as a lazy Ibis table; local paths matching no file are refused first."""
+    for path in [paths] if isinstance(paths, str) else paths:
+        if "://" in path:  # remote (s3://, https://...): DuckDB checks it
+            continue
+        magic = glob.has_magic(path)
+        # Path.glob takes no absolute pattern: glob.glob does.
+        found = glob.glob(path, recursive=True) if magic else Path(path).exists()  # noqa: PTH207
+        if not found:
+            what = "no file matches the pattern" if magic else "no file at"
+            msg = f"The 'source' parameter of sql_table names Parquet files, but {what} {path!r}."
+            raise ParameterError(msg)
+    if con is not None and not callable(getattr(con, "read_parquet", None)):
+        msg = (
+            "The 'con' parameter of sql_table must be an Ibis backend that reads Parquet "
+            f"(ibis.duckdb.connect()) for a Parquet path. Got {type(con).__name__} instead."
+        )
+        raise ParameterError(msg)
+    backend = con if con is not None else _default_duckdb()
+    try:
+        return backend.read_parquet(paths)
+    except Exception as exc:
+        msg = (
+            f"DuckDB could not read the Parquet source {paths!r}: {type(exc).__name__}: {exc}"
+            "\nHint: check that the files are Parquet and share one schema."
+        )
+        sql = f"SELECT * FROM read_parquet({paths!r})"
+        raise EngineError(msg, sql=sql, backend="duckdb") from exc
+
+
+def _relation_table(relation: Any, con: Any) -> Any:
+    """A DuckDB relation as a lazy Ibis table, through a view made on its own connection."""
+    import duckdb
+    import ibis
+
+    raw = con if con is not None else duckdb.default_connection()
+    if not isinstance(raw, duckdb.DuckDBPyConnection):
+        msg = (
+            "The 'con' parameter of sql_table must be the duckdb connection a DuckDB relation "
+            f"was made on. Got {type(con).__name__} instead."
+        )
+        raise ParameterError(msg)
+    # A view keeps the relation lazy (its SQL runs inside the funnel's query). It is made
+    # by the relation itself, so it lands on the relation's own connection, and Python
+    # frames the relation scans stay bound.
+    view = f"lf_relation_{uuid.uuid4().hex}"
+    try:
+        relation.create_view(view, replace=True)
+    except duckdb.Error as exc:
+        msg = f"DuckDB could not use the relation: {type(exc).__name__}: {exc}"
+        raise EngineError(msg, sql=relation.sql_query(), backend="duckdb") from exc
+    try:
+        seen = raw.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [view]
+        ).fetchall()[0]  # fetched to the end: DuckDB keeps an unfinished result open
+    except duckdb.Error as exc:
+        msg = f"The duckdb connection given as 'con' cannot be used: {type(exc).__name__}: {exc}"
+        raise ParameterError(msg) from exc
+    if not seen or not seen[0]:
+        where = (
+            "the connection given as 'con'" if con is not None else "DuckDB's default connection"
+        )
+        msg = (
+            f"The DuckDB relation was made on another connection than {where}, which the "
+            "library reads it with.\nHint: pass the connection you made it on: "
+            "sql_table(relation, con=con)."
+        )
+        raise ParameterError(msg)
+    return ibis.duckdb.from_connection(raw).table(view)
 
 
 #: Default connections, shared so that tables read without ``con=`` can be joined (one
@@ -157,6 +236,14 @@ def check_columns(table: Any, roles: Sequence[tuple[str, str]], frame_name: str)
     for role, col in roles:
         if col not in names:
             raise ColumnNotFoundError(col, names, role=role, frame_name=frame_name)
+
+
+def check_numbers(table: Any, column: str, frame_name: str) -> None:
+    """Raise :class:`SchemaError` unless ``column`` holds numbers (not booleans)."""
+    dtype = table[column].type()
+    if not dtype.is_numeric() or dtype.is_boolean():
+        msg = f"Column {column!r} of the {frame_name} table must hold numbers; found {dtype}."
+        raise SchemaError(msg)
 
 
 def check_time(table: Any, column: str, frame_name: str) -> None:
