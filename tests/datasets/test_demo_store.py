@@ -361,3 +361,38 @@ def test_parameter_errors_name_the_parameter(kwargs: dict[str, object], param: s
     assert param in str(info.value)
     assert "Got " in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"stage": "impression"}, "'stage'"),
+        ({"start": None}, "'start'"),
+        ({"start": pd.DataFrame()}, "'start'"),  # was an AttributeError in the simulator
+        ({"start": "2026-01-10"}, "'start'"),
+        ({"factor": 1.5}, "'factor'"),
+        ({"factor": float("nan")}, "'factor'"),
+        ({"country": "FR"}, "'country'"),
+        ({"end": pd.Timestamp("2026-01-01")}, "'end'"),
+    ],
+)
+def test_injected_drop_checks_its_fields(kwargs: dict[str, object], param: str) -> None:
+    from linkstar_funnel.datasets import InjectedDrop
+
+    args: dict[str, object] = {
+        "stage": "payment",
+        "start": pd.Timestamp("2026-01-10"),
+        "factor": 0.5,
+    }
+    with pytest.raises(ParameterError, match=f"{param} parameter of InjectedDrop"):
+        InjectedDrop(**{**args, **kwargs})  # type: ignore[arg-type]
+
+
+def test_injected_drop_reads_naive_times_as_utc() -> None:
+    from linkstar_funnel.datasets import InjectedDrop
+
+    drop = InjectedDrop("payment", pd.Timestamp("2026-01-10"), 0.5)
+    assert drop.start == pd.Timestamp("2026-01-10", tz="UTC")
+    assert drop == InjectedDrop.from_mapping(
+        {"stage": "payment", "start": "2026-01-10", "factor": 0.5}
+    )

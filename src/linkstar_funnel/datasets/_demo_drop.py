@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._params import InstanceOf, Options, Real
 from .._validators import bad_parameter
 from ._demo_params import CHANNELS, COUNTRIES, DEVICES, MARKETS, PLATFORMS, STAGES
 
@@ -23,6 +25,21 @@ _FILTERS: dict[str, tuple[str, ...]] = {
     "channel": CHANNELS,
 }
 _KEYS = ("stage", "start", "factor", "end", *_FILTERS)
+
+
+_STAMP = InstanceOf(pd.Timestamp, description="a pandas Timestamp (UTC when naive)")
+
+
+def _as_utc(value: object) -> object:
+    """A Timestamp in UTC (naive ones are UTC); anything else unchanged, for the validator."""
+    if isinstance(value, pd.Timestamp):
+        stamp = value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
+        return stamp.as_unit("ns")
+    return value
+
+
+def _choice(key: str) -> Any:
+    return attrs.validators.optional(Options(*_FILTERS[key]))
 
 
 @attrs.frozen
@@ -45,14 +62,22 @@ class InjectedDrop:
         Segment filters (acquisition attributes of the user); ``None`` matches all.
     """
 
-    stage: str
-    start: pd.Timestamp
-    factor: float
-    end: pd.Timestamp | None = None
-    country: str | None = None
-    platform: str | None = None
-    device: str | None = None
-    channel: str | None = None
+    stage: str = attrs.field(validator=Options(*STAGES[1:]))
+    start: pd.Timestamp = attrs.field(converter=_as_utc, validator=_STAMP)
+    factor: float = attrs.field(validator=Real(0, 1))
+    end: pd.Timestamp | None = attrs.field(
+        default=None, converter=_as_utc, validator=attrs.validators.optional(_STAMP)
+    )
+    country: str | None = attrs.field(default=None, validator=_choice("country"))
+    platform: str | None = attrs.field(default=None, validator=_choice("platform"))
+    device: str | None = attrs.field(default=None, validator=_choice("device"))
+    channel: str | None = attrs.field(default=None, validator=_choice("channel"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.end is not None and self.end <= self.start:
+            raise bad_parameter(
+                type(self).__name__, "end", f"later than start ({self.start})", self.end
+            )
 
     @property
     def stage_index(self) -> int:

@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .._params import InstanceOf, Integer, validate_params
 from .._validators import bad_parameter
 from ._demo_clock import Clock
 from ._demo_drop import InjectedDrop
@@ -68,6 +69,12 @@ class DemoStore:
         )
 
 
+@validate_params(
+    n_users=Integer(1, _MAX_USERS),
+    seed=Integer(0, 2**63 - 1),
+    days=Integer(7, 1_095),
+    drop=[None, InstanceOf(Mapping, InjectedDrop, description="a mapping or an InjectedDrop")],
+)
 def make_demo_store(
     n_users: int = 20_000,
     *,
@@ -155,10 +162,8 @@ def make_demo_store(
     >>> store.truth.step_rates.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
     ['country', 'platform', 'device', 'channel', 'campaign', 'creative', 'stage', 'rate']
     """
-    n = _check_int(n_users, "n_users", 1, _MAX_USERS)
-    seed = _check_int(seed, "seed", 0, 2**63 - 1)
+    n, seed, days = int(n_users), int(seed), int(days)
     first_day = _check_start(start)
-    days = _check_int(days, "days", 7, 1_095)
     if drop is not None and not isinstance(drop, InjectedDrop):
         drop = InjectedDrop.from_mapping(drop)
 
@@ -193,16 +198,6 @@ def make_demo_store(
     start_utc = pd.Timestamp(first_day, tz="UTC").as_unit("ns")
     truth = build_truth(n, seed, start_utc, start_utc + pd.Timedelta(days=days), drop)
     return DemoStore(events, touchpoints, orders, spend, markets_frame(), truth)
-
-
-def _check_int(value: object, param: str, low: int, high: int) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | np.integer)
-        or not low <= value <= high
-    ):
-        raise bad_parameter(_OWNER, param, f"an integer from {low:,} to {high:,}", value)
-    return int(value)
 
 
 def _check_start(value: object) -> pd.Timestamp:
