@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import DataQualityWarning, EmptyFrameError, ParameterError
+from ..errors import DataQualityWarning, EmptyFrameError, ParameterError, SchemaError
 from ..schema import Column, Table, validate
 from ..stages import Stage, StageMatcher
 from . import _kernel, _sort
@@ -213,13 +213,14 @@ def compute(
     if spec.exclusions:
         xlut, xextra, _ = stage_luts([ex.stage for ex in spec.exclusions], table, event)
 
+    t0, rel_ns = relative_times(table.times["time"].ns, table.columns["time"])
     ent, n_ent = _entities(spec, table)
     seg_codes, seg_labels = segment_codes(table, by_cols)
     noise_breaks = spec.order == "strict" and spec.strict_scope == "all"
     starts, ts_s, ms_s, xs_s, seg_s = _sort.prepare(
         ent,
         n_ent,
-        table.times["time"].ns,
+        rel_ns,
         table.codes["event"],
         lut,
         extra,
@@ -268,8 +269,8 @@ def compute(
         segment=segments.codes,
         segment_labels=segments.labels,
         offsets=offsets,
-        reach_ns=reach_t,
-        start_ns=reach_s,
+        reach_ns=reach_t + t0,  # back from times relative to the first event
+        start_ns=reach_s + t0,
         tz=table.times["time"].tz,
         user_labels=_entity_labels(spec, table, out_ent, n_ent),
         in_funnel=None if out_ent is not None else level != -2,
@@ -285,6 +286,30 @@ def compute(
         accounting=table.accounting,
         excluded=int((level == -1).sum()),  # -2: no stage event at all, not excluded
     )
+
+
+def relative_times(ns: IntArray, column: str) -> tuple[np.int64, IntArray]:
+    """Times as nanoseconds since the earliest one, and that earliest time.
+
+    The kernels subtract times, windows and step gaps in int64; from 0 none of those
+    differences can wrap around (from the raw epoch values, an event before 1970 minus an
+    unlimited step gap did, and silently lost chains).
+
+    Raises
+    ------
+    SchemaError
+        The times span more than int64 nanoseconds (~292 years): a sentinel date?
+    """
+    t0, t1 = int(ns.min()), int(ns.max())
+    if t1 - t0 > np.iinfo(np.int64).max:
+        first, last = (pd.Timestamp(v) for v in (t0, t1))
+        msg = (
+            f"Column {column!r} of the events frame spans more than 292 years ({first} to "
+            f"{last}): differences of its times cannot be computed exactly.\nHint: look for "
+            "sentinel dates such as 1677-09-22 or 2262-04-11 standing for missing times."
+        )
+        raise SchemaError(msg)
+    return np.int64(t0), ns - np.int64(t0)
 
 
 def _threads(n_rows: int) -> int:
