@@ -44,7 +44,7 @@ def test_negative_spend_or_acquisitions_are_refused(
     fit: lf.ltv.CohortLTVFit, store: lf.datasets.DemoStore
 ) -> None:
     spend = store.spend.assign(cost=-store.spend["cost"])
-    with pytest.raises(SchemaError, match="'cost'.*≥ 0"):
+    with pytest.raises(SchemaError, match=r"'cost'.*≥ 0"):
         lf.ltv.unit_economics(fit, spend, at="84D")
     with pytest.raises(ParameterError, match="acquisitions"):
         lf.ltv.unit_economics(fit, store.spend, acquisitions={"paid_search": -5.0}, at="84D")

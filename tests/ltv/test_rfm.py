@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import linkstar_funnel as lf
-from linkstar_funnel.errors import ParameterError
+from linkstar_funnel.errors import ParameterError, SchemaError
 
 
 def orders(rows: list[tuple[object, str, float]]) -> pd.DataFrame:
@@ -210,3 +210,19 @@ def test_monthly_buckets_count_months() -> None:
     )
     assert split.calibration.to_frame().loc["a", "frequency"] == 0
     assert split.holdout.loc["a", "frequency_holdout"] == 1
+
+
+def test_huge_values_are_averaged_not_overflowed() -> None:
+    df = orders(
+        [
+            ("a", "2026-01-01", 1e308),
+            ("a", "2026-01-05", 1e308),
+            ("a", "2026-01-08", 1e308),
+            ("b", "2026-01-02", 5.0),
+        ]
+    )
+    f = lf.ltv.rfm_summary(df, freq="D").to_frame()  # no numpy overflow warning
+    assert f.loc["a", "monetary_value"] == pytest.approx(1e308)
+    same_day = orders([("a", "2026-01-01", 1e308), ("a", "2026-01-01", 1e308)])
+    with pytest.raises(SchemaError, match="'revenue'.*largest number"):
+        lf.ltv.rfm_summary(same_day, freq="D")

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit
 
-from .._validators import bad_parameter
+from .._params import Integer, Real, validate_params
 from ..errors import ConvergenceWarning
 from ..results import Provenance
 from ._bgnbd_math import (
@@ -25,6 +25,7 @@ from ._bgnbd_math import (
 )
 from ._count import CountModelFit, RFMData, read_rfm
 from ._mle import MLEFit, compress, emit, fit_mle
+from ._rfm_rules import UNIT_CODE
 from ._units import TimeUnit
 
 __all__ = ["NBD_GAIN", "BetaGeo", "BetaGeoFit", "bgnbd_log_likelihood"]
@@ -39,9 +40,12 @@ the optimiser's precision: the choice is the data's, not the platform's.
 """
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise bad_parameter(type(instance).__name__, attribute.name, "a number ≥ 0", value)
+PENALIZER = Real(0)
+"""A model's penalizer: a finite number ≥ 0."""
+MAXITER = Integer(1)
+"""A model's optimiser iterations: a positive integer."""
+UNIT = [None, UNIT_CODE]
+"""The ``unit=`` of a fit: None or a time unit."""
 
 
 @attrs.frozen
@@ -91,9 +95,10 @@ class BetaGeo:
     1.0
     """
 
-    penalizer: float = attrs.field(default=0.0, validator=_positive)
-    maxiter: int = 2000
+    penalizer: float = attrs.field(default=0.0, validator=PENALIZER)
+    maxiter: int = attrs.field(default=2000, validator=MAXITER)
 
+    @validate_params(unit=UNIT)
     def fit(self, data: object, *, unit: TimeUnit | str | None = None) -> BetaGeoFit:
         """Fit by maximum likelihood.
 

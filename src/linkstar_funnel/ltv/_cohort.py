@@ -28,10 +28,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validators import bad_parameter, in_choices, positive_duration, positive_int, to_timedelta
+from .._params import (
+    Boolean,
+    ColumnName,
+    Columns,
+    Options,
+    Real,
+    Timestamp,
+    check_param,
+    validate_params,
+)
+from .._validators import in_choices, positive_duration, positive_int, to_timedelta
 from ..errors import EmptyFrameError
 from ..results import Provenance
-from ..schema import Column, TimeValues, validate
+from ..schema import Column, TimeValues, check_time_zone, validate
 from ._cohort_cells import build_cells, cut_ns, factorize_paths, segment_paths
 from ._cohort_curves import ancestor_at, customer_cv2, pooled_curves, ratio
 from ._cohort_fit import CellTable, CohortLTVFit
@@ -54,12 +64,14 @@ def _step(value: object) -> pd.Timedelta:
     return to_timedelta(value, param="step", owner="CohortLTV")
 
 
+def _tz(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_time_zone(value, param=attribute.name)
+
+
 def _kappa(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value == "auto":
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        err = bad_parameter("CohortLTV", attribute.name, "'auto' or a number > 0", value)
-        raise err
+    # finite: an infinite strength overflows the shrinkage weights to NaN
+    check_param("CohortLTV", attribute.name, value, [Options("auto"), Real(0, closed="neither")])
 
 
 @attrs.frozen
@@ -113,13 +125,20 @@ class CohortLTV:
     cohort: Literal["D", "W", "M"] = attrs.field(default="M", validator=in_choices({"D", "W", "M"}))
     pooling_strength: float | Literal["auto"] = attrs.field(default="auto", validator=_kappa)
     min_customers: int = attrs.field(default=300, validator=positive_int)
-    use_prophet: bool = True
+    use_prophet: bool = attrs.field(default=True, validator=Boolean())
     n_jobs: int = attrs.field(default=1, validator=positive_int)
-    tz: str | None = None
+    tz: str | None = attrs.field(default=None, validator=_tz)
     refunds: Literal["net", "drop"] = attrs.field(
         default="net", validator=in_choices({"net", "drop"})
     )
 
+    @validate_params(
+        customer=ColumnName(),
+        time=ColumnName(),
+        value=ColumnName(),
+        by=[None, Columns()],
+        observed_until=[None, Timestamp()],
+    )
     def fit(
         self,
         orders: object,

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._params import Real, Timestamp, validate_params
 from .._validators import bad_parameter, to_timedelta
 from ..errors import SchemaError
 from ..results import Provenance, ResultMixin, Summary
@@ -176,6 +177,7 @@ class CohortLTVFit(ResultMixin):
         frame["observed"] = np.tile(steps, len(ug)) <= np.repeat(min_k, n_ages)
         return CohortForecast(frame, self.by, alpha, self.observed_until, self.provenance)
 
+    @validate_params(until=Timestamp(), alpha=Real(0, 1, closed="neither"))
     def expected_revenue(self, until: object, *, alpha: float = 0.05) -> pd.DataFrame:
         """Expected value of each cohort's customers from ``observed_until`` to ``until``.
 
@@ -201,6 +203,7 @@ class CohortLTVFit(ResultMixin):
         out["upper"] = total * np.exp(z * sigma)
         return out
 
+    @validate_params(until=Timestamp())
     def expected_customer_revenue(self, until: object) -> pd.Series:
         """Expected value per customer from ``observed_until`` to ``until``.
 

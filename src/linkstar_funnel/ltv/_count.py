@@ -10,9 +10,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import ColumnNotFoundError, EmptyFrameError, ParameterError, SchemaError
+from ..errors import ParameterError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
-from ..schema import RowAccounting, as_frame
+from ..schema import Column, RowAccounting, as_frame, validate
 from ._mle import MLEFit
 from ._rfm import RFMSummary
 from ._units import SpanLike, TimeUnit, as_span, as_unit
@@ -70,21 +70,13 @@ def read_rfm(
     target = target or TimeUnit("D")
     needed = ["frequency"] + (["recency", "T"] if need_time else [])
     needed += ["monetary_value"] if need_monetary else []
-    for name in needed:
-        if name not in frame.columns:
-            raise ColumnNotFoundError(name, frame.columns, frame_name=f"{owner} input")
-    acc = RowAccounting(rows_in=len(frame))
-    cols = {c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in needed}
-    missing = np.zeros(len(frame), dtype=bool)
-    for name, values in cols.items():
-        newly = np.isnan(values) & ~missing
-        acc = acc.with_dropped(f"missing {name}", int(newly.sum()), column=name)
-        missing |= np.isnan(values)
-    keep = ~missing
-    if not keep.any():
-        msg = f"No usable rows in the {owner} input: {acc}."
-        raise EmptyFrameError(msg)
-    cols = {k: v[keep] for k, v in cols.items()}
+    # the schema layer: missing columns, non-numbers and inf refused, NaN rows counted
+    table = validate(
+        frame, [Column(name, name, "number") for name in needed], frame_name=f"{owner} input"
+    )
+    acc = table.accounting
+    cols = {name: table.numbers[name] for name in needed}
+    index = frame.index if table.rows is None else frame.index[table.rows]
     x = cols["frequency"]
     if np.any(x < 0) or np.any(np.abs(x - np.round(x)) > _TOL):
         msg = f"Column 'frequency' of the {owner} input must hold whole numbers ≥ 0."
@@ -108,7 +100,7 @@ def read_rfm(
         recency=np.minimum(rec, age),
         T=age,
         monetary_value=money,
-        index=frame.index[keep],
+        index=index,
         unit=target,
         accounting=acc,
     )

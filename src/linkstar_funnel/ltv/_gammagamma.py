@@ -17,7 +17,7 @@ from scipy.special import gammaln
 
 from ..errors import EmptyFrameError
 from ..results import Provenance, ResultMixin, Summary
-from ._betageo import _positive
+from ._betageo import MAXITER, PENALIZER
 from ._count import RFMData, read_rfm
 from ._mle import MLEFit, compress, fit_mle
 
@@ -67,8 +67,8 @@ class GammaGamma:
         Optimiser iterations.
     """
 
-    penalizer: float = attrs.field(default=0.0, validator=_positive)
-    maxiter: int = 2000
+    penalizer: float = attrs.field(default=0.0, validator=PENALIZER)
+    maxiter: int = attrs.field(default=2000, validator=MAXITER)
 
     def fit(self, data: object) -> GammaGammaFit:
         """Fit on the customers with ``frequency > 0`` and ``monetary_value > 0``.

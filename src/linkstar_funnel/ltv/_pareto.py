@@ -13,8 +13,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, gammaln, hyp2f1
 
+from .._params import validate_params
 from ..results import Provenance
-from ._betageo import _positive
+from ._betageo import MAXITER, PENALIZER, UNIT
 from ._count import CountModelFit, read_rfm
 from ._mle import compress, fit_mle
 from ._units import TimeUnit
@@ -74,9 +75,10 @@ class ParetoNBD:
         Optimiser iterations.
     """
 
-    penalizer: float = attrs.field(default=0.0, validator=_positive)
-    maxiter: int = 2000
+    penalizer: float = attrs.field(default=0.0, validator=PENALIZER)
+    maxiter: int = attrs.field(default=2000, validator=MAXITER)
 
+    @validate_params(unit=UNIT)
     def fit(self, data: object, *, unit: TimeUnit | str | None = None) -> ParetoNBDFit:
         """Fit by maximum likelihood (see :meth:`BetaGeo.fit` for the parameters)."""
         d = read_rfm(data, unit=unit, owner="ParetoNBD.fit")

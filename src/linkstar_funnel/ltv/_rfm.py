@@ -18,8 +18,17 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .._params import validate_params
 from ..results import Provenance, ResultMixin, Summary
-from ._rfm_rules import DAY_NS, RFMRules, Transactions, elapsed, read_orders
+from ._rfm_rules import (
+    DAY_NS,
+    RFM_PARAMS,
+    STATUS_VALUES,
+    RFMRules,
+    Transactions,
+    elapsed,
+    read_orders,
+)
 from ._units import TimeUnit
 
 if TYPE_CHECKING:
@@ -79,10 +88,13 @@ def per_customer(tx: Transactions, unit: TimeUnit, end_day: int) -> pd.DataFrame
     count = np.diff(np.r_[starts, len(c)])
     first = d[starts]
     last = d[np.r_[starts[1:], len(c)] - 1]
-    repeat_value = np.add.reduceat(np.where(first_row, 0.0, v), starts)
+    # A mean of finite values is finite: huge ones are added in units of the largest.
+    big = len(v) > 0 and float(np.max(np.abs(v))) > 1e300
+    scale = float(np.max(np.abs(v))) if big else 1.0
+    repeat_value = np.add.reduceat(np.where(first_row, 0.0, v / scale), starts)
     freq = count - 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(freq > 0, repeat_value / np.maximum(freq, 1), 0.0)
+        monetary = np.where(freq > 0, repeat_value / np.maximum(freq, 1) * scale, 0.0)
     index = pd.Index(tx.labels.take(c[starts]))
     index.name = "customer"
     return pd.DataFrame(
@@ -96,6 +108,7 @@ def per_customer(tx: Transactions, unit: TimeUnit, end_day: int) -> pd.DataFrame
     )
 
 
+@validate_params(exclude_status=STATUS_VALUES, **RFM_PARAMS)
 def rfm_summary(
     orders: object,
     *,

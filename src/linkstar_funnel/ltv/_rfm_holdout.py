@@ -8,11 +8,20 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .._params import Timestamp, validate_params
 from .._validators import bad_parameter
 from ..errors import EmptyFrameError
 from ..results import Provenance, ResultMixin, Summary
 from ._rfm import RFMSummary, per_customer
-from ._rfm_rules import DAY_NS, RFMRules, bucket_days, elapsed, end_day_number, read_orders
+from ._rfm_rules import (
+    DAY_NS,
+    RFM_PARAMS,
+    RFMRules,
+    bucket_days,
+    elapsed,
+    end_day_number,
+    read_orders,
+)
 from ._units import TimeUnit
 
 if TYPE_CHECKING:
@@ -63,6 +72,7 @@ class CalibrationHoldout(ResultMixin):
         return plot_holdout_by_frequency(self.to_frame(), ax=ax, **kwargs)
 
 
+@validate_params(calibration_end=Timestamp(), **RFM_PARAMS)
 def calibration_holdout(
     orders: object,
     *,
@@ -117,7 +127,13 @@ def calibration_holdout(
     # With weekly or monthly buckets the calibration end's bucket is calibration (lifetimes)
     cal_day = int(
         bucket_days(
-            np.array([end_day_number(calibration_end, rules, "calibration_holdout")]),
+            np.array(
+                [
+                    end_day_number(
+                        calibration_end, rules, "calibration_holdout", param="calibration_end"
+                    )
+                ]
+            ),
             rules.granularity,
         )[0]
     )

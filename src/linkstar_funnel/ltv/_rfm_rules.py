@@ -22,8 +22,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._params import (
+    ColumnName,
+    Constraint,
+    InstanceOf,
+    Options,
+    Satisfies,
+    Timestamp,
+    check_param,
+)
 from .._validators import bad_parameter, in_choices
-from ..errors import EmptyFrameError
+from ..errors import EmptyFrameError, SchemaError
 from ..schema import Column, RowAccounting, Table, validate
 from ._units import TimeUnit, as_unit
 
@@ -45,7 +54,31 @@ DAY_NS = 86_400 * 10**9
 def _str_tuple(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
+    check_param("RFMRules", "exclude_status", value, [STATUS_VALUES])
     return tuple(str(v) for v in value)  # type: ignore[attr-defined]
+
+
+STATUS_VALUES = Satisfies(
+    lambda v: isinstance(v, str) or (isinstance(v, list | tuple | set | frozenset) and bool(v)),
+    "a status value or a list of them",
+)
+UNIT_CODE = Satisfies(
+    lambda v: isinstance(v, TimeUnit) or (isinstance(v, str) and v.upper() in ("D", "W", "M", "Y")),
+    "a time unit: one of 'D', 'W', 'M', 'Y'",
+)
+RFM_PARAMS: dict[str, Constraint | list[Constraint | None]] = {
+    "customer": ColumnName(),
+    "time": ColumnName(),
+    "value": ColumnName(),
+    "freq": UNIT_CODE,
+    "observation_end": [None, Timestamp()],
+    "status": [None, ColumnName()],
+    "refunds": Options("net", "drop"),
+    "zero_value": Options("drop", "keep"),
+    "granularity": Options("D", "W", "M"),
+    "tz": [None, InstanceOf(str, description="an IANA time zone name such as 'Europe/London'")],
+}
+"""What the RFM entry points (rfm_summary, calibration_holdout) accept."""
 
 
 def _to_unit(value: object) -> TimeUnit:
@@ -120,7 +153,7 @@ def read_orders(
     if observation_end is None:
         end_day = int(day[keep].max()) if keep.any() else 0
     else:
-        end_raw = end_day_number(observation_end, rules, owner)
+        end_raw = end_day_number(observation_end, rules, owner, param="observation_end")
         end_day = int(bucket_days(np.array([end_raw]), rules.granularity)[0])
         late = keep & (raw_day > end_raw)  # the end date itself is honoured, not its bucket
         acc = acc.with_dropped("after observation end", int(late.sum()), column=time)
@@ -135,13 +168,27 @@ def read_orders(
     d0 = int(day.min()) if len(day) else 0
     key = cust[pos] * n_days + (day[pos] - d0)
     ukey, inverse = np.unique(key, return_inverse=True)
-    total = np.bincount(inverse, weights=val[pos], minlength=len(ukey))
+    # Huge values are summed in units of the largest one: only a sum beyond float64 fails.
+    big = len(val) > 0 and float(np.max(np.abs(val))) > 1e300
+    scale = float(np.max(np.abs(val))) if big else 1.0
+    total = np.bincount(inverse, weights=val[pos] / scale, minlength=len(ukey))
     if rules.refunds == "net" and refund.any():
         rkey = cust[refund] * n_days + (day[refund] - d0)
         at = np.searchsorted(ukey, rkey, side="right") - 1
-        ok = (at >= 0) & (ukey[np.maximum(at, 0)] // n_days == cust[refund])
+        ok = np.zeros(len(at), dtype=bool)  # with no purchase at all, no refund has one
+        if len(ukey):
+            ok = (at >= 0) & (ukey[np.maximum(at, 0)] // n_days == cust[refund])
         acc = acc.with_dropped("refund without an earlier purchase", int((~ok).sum()), column=value)
-        np.add.at(total, at[ok], val[refund][ok])
+        np.add.at(total, at[ok], val[refund][ok] / scale)
+    with np.errstate(over="ignore"):
+        total = total * scale
+    if not np.isfinite(total).all():
+        msg = (
+            f"Column {value!r} of the orders frame: a customer's purchases on one day add up "
+            f"beyond the largest number a float holds (about 1.8e308; largest value "
+            f"{scale:.3g}).\nHint: check the column's unit, or rescale it."
+        )
+        raise SchemaError(msg)
     t_cust = (ukey // n_days).astype(np.int64)
     t_day = (ukey % n_days + d0).astype(np.int64)
     if rules.zero_value == "drop":
@@ -208,13 +255,13 @@ def elapsed(
     return np.asarray((np.asarray(later) - earlier) / unit.days, dtype=np.float64)
 
 
-def end_day_number(value: object, rules: RFMRules, owner: str) -> int:
+def end_day_number(value: object, rules: RFMRules, owner: str, *, param: str) -> int:
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError) as exc:
-        raise bad_parameter(owner, "observation_end", "a date or time", value) from exc
+        raise bad_parameter(owner, param, "a date or time", value) from exc
     if pd.isna(ts):
-        raise bad_parameter(owner, "observation_end", "a date or time, not NaT", value)
+        raise bad_parameter(owner, param, "a date or time, not NaT", value)
     if ts.tz is not None:
         ts = ts.tz_convert(rules.tz).tz_localize(None) if rules.tz else ts.tz_localize(None)
     return int(ts.floor("D").value // DAY_NS)
