@@ -88,7 +88,9 @@ def test_kpi_decompose_on_messy_frames(data, keyed: bool, method: str) -> None:
         return
     assert not caught, [str(w.message) for w in caught]
     assert np.isfinite(d.total)
-    assert sum(d.contributions.values()) == pytest.approx(d.total, rel=1e-6, abs=1e-6)
+    # Exact up to the rounding of the terms (Shapley's coalitions may dwarf the change).
+    terms = max([abs(v) for v in d.contributions.values()] + [abs(d.root_before), 1.0])
+    assert sum(d.contributions.values()) == pytest.approx(d.total, abs=1e-9 * terms)
     rows = {p: d.provenance.inputs[p] for p in ("before", "after")}
     assert rows["before"].rows_used + rows["after"].rows_used >= len(d.keys)
 

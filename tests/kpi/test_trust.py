@@ -268,3 +268,21 @@ def test_targets_and_structure_on_many_shared_paths_finish() -> None:
     flat = pd.DataFrame({"s": ["x", "y"], **{leaf: [v, v] for leaf, v in at.items()}})
     d = tree.decompose_structure(flat, flat, segments="s", activity="a0")
     assert d.total == 0.0
+
+
+def test_a_node_source_returning_no_mapping_is_a_parameter_error() -> None:
+    class Broken:
+        def kpi_values(self) -> list[float]:
+            return [0.1]
+
+    with pytest.raises(lf.ParameterError, match="kpi_values\\(\\) must return a mapping"):
+        TREE.evaluate(pd.DataFrame({"traffic": [1.0]}), values=Broken())
+
+
+def test_nan_lifts_and_elasticities_say_why() -> None:
+    at = {"traffic": 0.0, "cvr": 0.5}
+    with pytest.warns(lf.DataQualityWarning, match=r"lift is NaN for 'gmv', 'traffic'"):
+        TREE.target(10.0, driver="traffic", at={"traffic": 0.0, "cvr": 0.5}).to_frame()
+    with pytest.warns(lf.DataQualityWarning, match="elasticity is NaN.*root 'gmv' is 0"):
+        TREE.sensitivity(at).to_frame()
+    assert "Sensitivity" in str(TREE.sensitivity(at).summary())  # no warning there

@@ -190,6 +190,13 @@ def _supplied(values: ValueSource | None, tree: KPITree) -> dict[str, Any]:
         # A source (e.g. a FunnelResult) offers many values; the tree takes its own leaves.
         # An explicit mapping stays strict below, so a typo in it is still an error.
         offered = values.kpi_values()
+        if not isinstance(offered, Mapping):
+            msg = (
+                f"The 'values' parameter of KPITree.evaluate is a {type(values).__name__} "
+                "whose kpi_values() must return a mapping of leaf values. Got "
+                f"{type(offered).__name__} instead."
+            )
+            raise ParameterError(msg)
         values = {k: v for k, v in offered.items() if k in tree.leaves}
     if not isinstance(values, Mapping):
         msg = (

@@ -13,6 +13,7 @@ root for a 1% change of the node.
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import DataQualityWarning, ParameterError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ._compute import compute_nodes
@@ -69,6 +70,13 @@ def _point(tree: KPITree, at: object, owner: str) -> dict[str, float]:
         leaves[leaf] = np.array([float(value)])
     values = compute_nodes(tree, leaves, where=f" in the 'at' values of {owner}")
     return {k: float(v[0]) for k, v in values.items()}
+
+
+def _warn_nan(frame: pd.DataFrame, column: str, why: str) -> None:
+    bad = frame[column].isna()
+    if bad.any():
+        nodes = ", ".join(map(repr, frame.loc[bad, "node"]))
+        warnings.warn(f"{column} is NaN for {nodes}: {why}.", DataQualityWarning, stacklevel=3)
 
 
 def _paths(tree: KPITree, goal: str, limit: int = 5) -> tuple[int, list[list[str]]]:
@@ -136,7 +144,15 @@ class TargetResult(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per node on the path: ``node``, ``owner``, ``unit``, ``current``,
-        ``required``, ``change``, ``lift``."""
+        ``required``, ``change``, ``lift``.
+
+        ``lift`` is NaN where the current value is 0 (no relative change from 0), with a
+        :class:`~linkstar_funnel.DataQualityWarning` naming the nodes."""
+        out = self._frame()
+        _warn_nan(out, "lift", "their current value is 0 (no relative change from 0)")
+        return out
+
+    def _frame(self) -> pd.DataFrame:
         cur = np.array([self.current[n] for n in self.path])
         req = np.array([self.required[n] for n in self.path])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -156,7 +172,7 @@ class TargetResult(ResultMixin):
     def summary(self) -> Summary:
         """The driver's required value and lift; the cascade as a table."""
         root = self.tree.root
-        frame = self.to_frame()
+        frame = self._frame()
         table = pd.DataFrame(
             {
                 "node": frame["node"],
@@ -180,7 +196,7 @@ class TargetResult(ResultMixin):
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Bars of the lift needed at each node of the path."""
         ax = get_axes(ax, figsize=(7.0, 1.2 + 0.6 * len(self.path)))
-        frame = self.to_frame()
+        frame = self._frame()
         y = np.arange(len(frame))
         colors = [PALETTE[2] if v >= 0 else PALETTE[3] for v in frame["lift"].fillna(0)]
         ax.barh(y, 100 * frame["lift"].fillna(0), color=colors, **kwargs)
@@ -302,7 +318,15 @@ class SensitivityResult(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per node below the root: ``node``, ``kind``, ``owner``, ``unit``,
-        ``value``, ``derivative``, ``elasticity``, ``impact_1pct`` (root change for +1%)."""
+        ``value``, ``derivative``, ``elasticity``, ``impact_1pct`` (root change for +1%).
+
+        Elasticities are NaN when the root is 0 (no relative change of 0), with a
+        :class:`~linkstar_funnel.DataQualityWarning`."""
+        out = self._frame()
+        _warn_nan(out, "elasticity", f"the root {self.tree.root!r} is 0")
+        return out
+
+    def _frame(self) -> pd.DataFrame:
         names = [n for n in self.tree.names if n != self.tree.root]
         el = self.elasticities
         root = self.values[self.tree.root]
@@ -321,7 +345,7 @@ class SensitivityResult(ResultMixin):
 
     def summary(self) -> Summary:
         """Elasticities of the leaves, largest first."""
-        frame = self.to_frame()
+        frame = self._frame()
         frame = frame[frame["kind"] == "leaf"]
         frame = frame.reindex(frame["elasticity"].abs().sort_values(ascending=False).index)
         table = pd.DataFrame(
@@ -342,7 +366,7 @@ class SensitivityResult(ResultMixin):
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Bars of the leaves' elasticities."""
-        frame = self.to_frame()
+        frame = self._frame()
         frame = frame[frame["kind"] == "leaf"].reset_index(drop=True)
         ax = get_axes(ax, figsize=(7.0, 1.2 + 0.5 * len(frame)))
         y = np.arange(len(frame))
