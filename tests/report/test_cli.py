@@ -303,3 +303,43 @@ def test_a_bug_is_not_swallowed(
     ev = _write(events, tmp_path / "ev.parquet")
     with pytest.raises(ZeroDivisionError, match="a bug"):
         main(["report", "--events", str(ev), "-q", "-o", str(tmp_path / "r.html")])
+
+
+# ------------------------------------------------------------------ report entry points
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"events": 5}, "'events' parameter of ReportData"),
+        ({"by": ["a", "a"]}, "'by' parameter of ReportData"),
+        ({"user": ""}, "'user' parameter of ReportData"),
+        ({"extras": 5}, "'extras' parameter of ReportData"),
+        ({"tz": "Mars/Base"}, "'tz' parameter"),
+    ],
+)
+def test_report_data_checks_its_fields(kwargs: dict[str, object], param: str) -> None:
+    from linkstar_funnel.errors import LinkstarError
+    from linkstar_funnel.report import ReportData
+
+    with pytest.raises(LinkstarError, match=param):
+        ReportData(**kwargs)  # type: ignore[arg-type]
+
+
+def test_report_data_reads_one_by_column_as_one() -> None:
+    from linkstar_funnel.report import ReportData
+
+    assert ReportData(by="country").by == ("country",)  # type: ignore[arg-type]  # was c,o,u...
+    assert ReportData(by=["country", "device"]).by == ("country", "device")  # type: ignore[arg-type]
+
+
+def test_build_and_write_report_check_their_parameters() -> None:
+    from linkstar_funnel.errors import ParameterError
+    from linkstar_funnel.report import ReportData, build_report, write_report
+
+    with pytest.raises(ParameterError, match="'data' parameter of build_report"):
+        build_report(5)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'title' parameter of build_report"):
+        build_report(ReportData(), title=5)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'path' parameter of write_report"):
+        write_report(5, ReportData())  # type: ignore[arg-type]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
+from .._params import InstanceOf, Spec, validate_params
 from .._version import __version__
 from ._html import RenderedSection, page
 from ._progress import Progress
@@ -15,6 +17,15 @@ __all__ = ["build_report", "write_report"]
 DEFAULT_TITLE = "linkstar_funnel report"
 
 
+_PARAMS: dict[str, Spec] = {
+    "data": InstanceOf(ReportData, description="a ReportData"),
+    "registry": [None, InstanceOf(SectionRegistry, description="a SectionRegistry")],
+    "progress": [None, InstanceOf(Progress, description="a Progress")],
+    "title": InstanceOf(str, description="a string"),
+}
+
+
+@validate_params(**_PARAMS, generated_at=[None, InstanceOf(dt.datetime)])
 def build_report(
     data: ReportData,
     *,
@@ -87,6 +98,9 @@ def build_report(
     )
 
 
+@validate_params(
+    **_PARAMS, path=InstanceOf(str, os.PathLike, description="a file path (str or Path)")
+)
 def write_report(
     path: str | Path,
     data: ReportData,

@@ -22,7 +22,9 @@ from typing import Any, TypeVar
 import attrs
 import pandas as pd
 
+from .._params import ColumnName, Columns, InstanceOf, Satisfies
 from ..errors import ParameterError, RegistryError
+from ..schema import check_time_zone
 
 __all__ = [
     "REGISTRY",
@@ -38,6 +40,31 @@ R = TypeVar("R", bound=Render)
 T = TypeVar("T")
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+_FRAME = attrs.validators.optional(
+    Satisfies(
+        lambda v: isinstance(v, pd.DataFrame) or callable(getattr(v, "to_pandas", None)),
+        "None or a pandas DataFrame (or an object with to_pandas(), such as a pyarrow Table)",
+    )
+)
+
+
+_OPT_NAME: Any = attrs.validators.optional(ColumnName())
+_BY = Satisfies(
+    lambda v: v == () or Columns().accepts(v), "a column name or a list of column names"
+)
+
+
+def _by_tuple(value: object) -> object:
+    """One column name or a list of them as a tuple; anything else unchanged."""
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _check_tz(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_time_zone(value, param=attribute.name)
 
 
 @attrs.frozen
@@ -63,21 +90,25 @@ class ReportData:
         Anything else sections may use (e.g. a demo store's ground truth).
     """
 
-    events: pd.DataFrame | None = attrs.field(default=None, eq=False)
-    orders: pd.DataFrame | None = attrs.field(default=None, eq=False)
-    touchpoints: pd.DataFrame | None = attrs.field(default=None, eq=False)
-    spend: pd.DataFrame | None = attrs.field(default=None, eq=False)
-    user: str = "user_id"
-    time: str = "timestamp"
-    event: str = "event"
-    order: str | None = "order_id"
-    customer: str = "customer_id"
-    order_time: str = "timestamp"
-    revenue: str = "revenue"
-    by: tuple[str, ...] | None = None
-    tz: str | None = None
-    source: str = ""
-    extras: Mapping[str, object] = attrs.field(factory=dict, eq=False)
+    events: pd.DataFrame | None = attrs.field(default=None, eq=False, validator=_FRAME)
+    orders: pd.DataFrame | None = attrs.field(default=None, eq=False, validator=_FRAME)
+    touchpoints: pd.DataFrame | None = attrs.field(default=None, eq=False, validator=_FRAME)
+    spend: pd.DataFrame | None = attrs.field(default=None, eq=False, validator=_FRAME)
+    user: str = attrs.field(default="user_id", validator=ColumnName())
+    time: str = attrs.field(default="timestamp", validator=ColumnName())
+    event: str = attrs.field(default="event", validator=ColumnName())
+    order: str | None = attrs.field(default="order_id", validator=_OPT_NAME)
+    customer: str = attrs.field(default="customer_id", validator=ColumnName())
+    order_time: str = attrs.field(default="timestamp", validator=ColumnName())
+    revenue: str = attrs.field(default="revenue", validator=ColumnName())
+    by: tuple[str, ...] | None = attrs.field(
+        default=None, converter=_by_tuple, validator=attrs.validators.optional(_BY)
+    )
+    tz: str | None = attrs.field(default=None, validator=_check_tz)
+    source: str = attrs.field(default="", validator=InstanceOf(str, description="a string"))
+    extras: Mapping[str, object] = attrs.field(
+        factory=dict, eq=False, validator=InstanceOf(Mapping, description="a mapping (dict)")
+    )
 
 
 @attrs.define(eq=False)
