@@ -29,9 +29,10 @@ from ._protocol import (
     decomposition_methods,
     register_decomposition,
 )
+from ._sensitivity import SensitivityResult
 from ._sequential import Sequential
 from ._shapley import Shapley
-from ._targets import SensitivityResult, TargetResult
+from ._targets import TargetResult
 from ._tree import KPITree
 
 __all__ = [

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from ._evaluate import KPIValues, ValueSource
     from ._mix import MixRateResult
     from ._protocol import Decomposition
-    from ._targets import SensitivityResult, TargetResult
+    from ._sensitivity import SensitivityResult
+    from ._targets import TargetResult
 
 __all__ = ["KPITree"]
 
@@ -448,7 +449,7 @@ class KPITree:
     @validate_params(at=AT)
     def sensitivity(self, at: object) -> SensitivityResult:
         """Derivative and elasticity of the root with respect to every node at ``at``."""
-        from ._targets import sensitivity
+        from ._sensitivity import sensitivity
 
         return sensitivity(self, at)
 
