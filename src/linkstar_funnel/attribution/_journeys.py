@@ -10,7 +10,7 @@ the journeys were built from timestamped touchpoints.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -19,9 +19,21 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._params import InstanceOf, validate_params
-from .._validators import bad_parameter
-from ..errors import SchemaError
 from ..schema import RowAccounting
+from ._arrays import (
+    ages,
+    channels,
+    check_arrays,
+    check_total,
+    conversions,
+    inputs,
+    notes,
+    nulls,
+    offsets,
+    touches,
+    value,
+    weighted_bincount,
+)
 from ._specs import PATH_PARAMS, SEP, TOUCHPOINT_PARAMS
 
 if TYPE_CHECKING:
@@ -34,92 +46,6 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Channel given to conversions that have no touch in their lookback window.
 DIRECT_NONE = "(direct/none)"
-_OWNER = "Journeys"
-
-
-def _array(value: object, dtype: type[np.generic], name: str, what: str) -> npt.NDArray[Any]:
-    try:
-        raw = np.asarray(value)
-        arr = np.array(raw, dtype=dtype) if raw.dtype.kind in "iufb" else None
-        if arr is not None and dtype is np.int64 and raw.dtype.kind == "f" and (arr != raw).any():
-            arr = None  # 0.5 is no channel code
-    except (TypeError, ValueError, OverflowError):
-        arr = None
-    if arr is None or arr.ndim != 1:
-        raise bad_parameter(_OWNER, name, f"a one-dimensional array of {what}", value)
-    arr.flags.writeable = False
-    return arr
-
-
-def _strings(value: object, name: str) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise bad_parameter(_OWNER, name, "a list of strings", value)
-    out = tuple(value)
-    if not all(isinstance(v, str) for v in out):
-        raise bad_parameter(_OWNER, name, "a list of strings", value)
-    return out
-
-
-def weighted_bincount(codes: IntArray, weights: FloatArray, size: int) -> FloatArray:
-    """``np.bincount`` with weights, typed as float64 and of length ``size``."""
-    return np.asarray(np.bincount(codes, weights=weights, minlength=size), dtype=np.float64)
-
-
-def check_total(values: FloatArray, where: str) -> None:
-    """Refuse non-negative values whose sum is beyond float64 (no total could hold it).
-
-    ``where`` names the values in the user's words (``"Column 'revenue' of the paths
-    frame"``). Credit is a share of the total, so a finite total keeps every sum finite.
-    """
-    with np.errstate(over="ignore"):
-        total = values.sum()
-    if not np.isfinite(total):
-        msg = (
-            f"{where} sums to more than the largest float64 number (about 1.8e308): no "
-            "total or credit could be represented.\nHint: rescale it, e.g. to thousands."
-        )
-        raise SchemaError(msg)
-
-
-# One named converter per field (attrs converters do not know their field's name).
-def _channels(value: object) -> tuple[str, ...]:
-    return _strings(value, "channels")
-
-
-def _notes(value: object) -> tuple[str, ...]:
-    return _strings(value, "notes")
-
-
-def _offsets(value: object) -> IntArray:
-    return _array(value, np.int64, "offsets", "integers")
-
-
-def _touches(value: object) -> IntArray:
-    return _array(value, np.int64, "touches", "integers")
-
-
-def _conversions(value: object) -> FloatArray:
-    return _array(value, np.float64, "conversions", "numbers")
-
-
-def _value(value: object) -> FloatArray:
-    return _array(value, np.float64, "value", "numbers")
-
-
-def _nulls(value: object) -> FloatArray:
-    return _array(value, np.float64, "nulls", "numbers")
-
-
-def _ages(value: object) -> FloatArray | None:
-    return None if value is None else _array(value, np.float64, "ages", "numbers")
-
-
-def _inputs(value: object) -> dict[str, RowAccounting]:
-    if not isinstance(value, Mapping) or not all(
-        isinstance(v, RowAccounting) for v in value.values()
-    ):
-        raise bad_parameter(_OWNER, "inputs", "a mapping of frame names to RowAccounting", value)
-    return dict(value)
 
 
 @attrs.frozen(eq=False)
@@ -168,19 +94,19 @@ class Journeys:
     1      b          2.0    5.0    0.0
     """
 
-    channels: tuple[str, ...] = attrs.field(converter=_channels)
-    offsets: IntArray = attrs.field(converter=_offsets)
-    touches: IntArray = attrs.field(converter=_touches)
-    conversions: FloatArray = attrs.field(converter=_conversions)
-    value: FloatArray = attrs.field(converter=_value)
-    nulls: FloatArray = attrs.field(converter=_nulls)
-    ages: FloatArray | None = attrs.field(default=None, converter=_ages)
+    channels: tuple[str, ...] = attrs.field(converter=channels)
+    offsets: IntArray = attrs.field(converter=offsets)
+    touches: IntArray = attrs.field(converter=touches)
+    conversions: FloatArray = attrs.field(converter=conversions)
+    value: FloatArray = attrs.field(converter=value)
+    nulls: FloatArray = attrs.field(converter=nulls)
+    ages: FloatArray | None = attrs.field(default=None, converter=ages)
     sep: str = attrs.field(default=">", validator=SEP)
-    inputs: Mapping[str, RowAccounting] = attrs.field(factory=dict, converter=_inputs)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    inputs: Mapping[str, RowAccounting] = attrs.field(factory=dict, converter=inputs)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=notes)
 
     def __attrs_post_init__(self) -> None:
-        _check_arrays(self)
+        check_arrays(self)
 
     # ------------------------------------------------------------------ constructors
 
@@ -399,41 +325,3 @@ class Journeys:
             f"{self.total_conversions:,.6g} conversions, value {self.total_value:,.6g}, "
             f"{self.total_nulls:,.6g} non-converting)"
         )
-
-
-def _check_arrays(j: Journeys) -> None:
-    problem = _array_problem(j)
-    if problem is not None:
-        msg = f"Journeys: {problem[0]}. Got {problem[1]} instead."
-        raise SchemaError(msg)
-
-
-def _array_problem(j: Journeys) -> tuple[str, object] | None:
-    n = len(j.offsets) - 1
-    if n < 0 or j.offsets[0] != 0 or j.offsets[-1] != len(j.touches):
-        return "'offsets' must start at 0 and end at len(touches)", j.offsets[:3]
-    if n and (np.diff(j.offsets) < 1).any():
-        return "every journey must have at least one touch", "an empty journey"
-    for name in ("conversions", "value", "nulls"):
-        arr = getattr(j, name)
-        if len(arr) != n:
-            return f"{name!r} must have one value per journey ({n})", len(arr)
-        bad = ~(np.isfinite(arr) & (arr >= 0))
-        if bad.any():
-            return f"{name!r} must be finite and >= 0", arr[bad][:3]
-        with np.errstate(over="ignore"):
-            if not np.isfinite(arr.sum()):
-                return f"{name!r} must sum to a finite number (at most about 1.8e308)", "inf"
-    if len(j.touches) and (j.touches.min() < 0 or j.touches.max() >= len(j.channels)):
-        return "'touches' must be codes into 'channels'", (j.touches.min(), j.touches.max())
-    if len(set(j.channels)) != len(j.channels):
-        return "channel names must be unique", j.channels
-    bad_names = [c for c in j.channels if not isinstance(c, str) or j.sep in c or not c.strip()]
-    if bad_names:
-        return (
-            f"channel names must be non-empty strings without the separator {j.sep!r}",
-            bad_names[:3],
-        )
-    if j.ages is not None and len(j.ages) != len(j.touches):
-        return "'ages' must have one value per touch", len(j.ages)
-    return None
