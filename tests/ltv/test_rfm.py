@@ -224,5 +224,5 @@ def test_huge_values_are_averaged_not_overflowed() -> None:
     f = lf.ltv.rfm_summary(df, freq="D").to_frame()  # no numpy overflow warning
     assert f.loc["a", "monetary_value"] == pytest.approx(1e308)
     same_day = orders([("a", "2026-01-01", 1e308), ("a", "2026-01-01", 1e308)])
-    with pytest.raises(SchemaError, match="'revenue'.*largest number"):
+    with pytest.raises(SchemaError, match=r"'revenue'.*largest number"):
         lf.ltv.rfm_summary(same_day, freq="D")

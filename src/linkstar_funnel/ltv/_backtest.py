@@ -16,7 +16,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._params import (
+    ColumnName,
+    Columns,
+    InstanceOf,
+    Integer,
+    Options,
+    Satisfies,
+    Timestamp,
+    validate_params,
+)
 from .._validators import bad_parameter
+from ..errors import ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import Column, TimeValues, validate
 from ._protocol import LTVModel
@@ -29,6 +40,26 @@ __all__ = ["BacktestResult", "backtest", "decile_mape", "normalized_gini"]
 FloatArray = npt.NDArray[np.float64]
 
 
+def _scores(actual: object, predicted: object, owner: str) -> tuple[FloatArray, FloatArray]:
+    """Both arguments as finite 1-d float arrays of one length, or a ParameterError."""
+    out = []
+    for name, values in (("actual", actual), ("predicted", predicted)):
+        try:
+            arr = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            arr = np.full((1, 1), np.nan)
+        if arr.ndim != 1 or not np.isfinite(arr).all():
+            raise bad_parameter(owner, name, "a 1-d sequence of finite numbers", values)
+        out.append(arr)
+    if len(out[0]) != len(out[1]):
+        msg = (
+            f"The 'actual' and 'predicted' parameters of {owner} must have the same length. "
+            f"Got {len(out[0])} and {len(out[1])} values instead."
+        )
+        raise ParameterError(msg)
+    return out[0], out[1]
+
+
 def normalized_gini(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
     """Gini of ``actual`` ordered by ``predicted``, over the Gini of the perfect order.
 
@@ -39,8 +70,7 @@ def normalized_gini(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
     >>> round(normalized_gini([1, 2, 3, 10], [0.9, 0.3, 0.2, 0.1]), 3)
     -1.0
     """
-    a = np.asarray(actual, dtype=np.float64)
-    p = np.asarray(predicted, dtype=np.float64)
+    a, p = _scores(actual, predicted, "normalized_gini")
 
     def gini(order_by: FloatArray) -> float:
         # ties in the ordering are broken by the actual value ascending (pessimistic)
@@ -54,6 +84,7 @@ def normalized_gini(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
     return gini(p) / best if best != 0 else float("nan")
 
 
+@validate_params(groups=Integer(1))
 def decile_mape(actual: npt.ArrayLike, predicted: npt.ArrayLike, groups: int = 10) -> float:
     """Mean APE of group totals, customers split into ``groups`` by prediction.
 
@@ -62,8 +93,7 @@ def decile_mape(actual: npt.ArrayLike, predicted: npt.ArrayLike, groups: int = 1
     >>> decile_mape([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0], groups=2)
     0.0
     """
-    a = np.asarray(actual, dtype=np.float64)
-    p = np.asarray(predicted, dtype=np.float64)
+    a, p = _scores(actual, predicted, "decile_mape")
     order = np.argsort(p, kind="stable")
     errs = []
     for part in np.array_split(order, groups):
@@ -122,6 +152,27 @@ class BacktestResult(ResultMixin):
         return plot_backtest(self, ax=ax, **kwargs)
 
 
+@validate_params(
+    models=Satisfies(
+        lambda m: (
+            isinstance(m, LTVModel)
+            or (
+                isinstance(m, Mapping)
+                and bool(m)
+                and all(isinstance(v, LTVModel) for v in m.values())
+            )
+        ),
+        "an LTVModel or a non-empty mapping of names to LTVModels",
+    ),
+    cutoff=Timestamp(),
+    end=Timestamp(),
+    customer=ColumnName(),
+    time=ColumnName(),
+    value=ColumnName(),
+    by=[None, Columns()],
+    cohort=Options("D", "W", "M"),
+    tz=[None, InstanceOf(str, description="an IANA time zone name such as 'Europe/London'")],
+)
 def backtest(
     models: LTVModel | Mapping[str, LTVModel],
     orders: pd.DataFrame,

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .._params import InstanceOf, Real, validate_params
 from .._validators import bad_parameter
 from ._count import CountModelFit
 from ._gammagamma import GammaGammaFit
@@ -15,6 +16,12 @@ from ._units import SpanLike, as_span
 __all__ = ["customer_lifetime_value"]
 
 
+@validate_params(
+    purchases=InstanceOf(CountModelFit, description="a fitted BetaGeo or ParetoNBD model"),
+    spend=InstanceOf(GammaGammaFit, description="a fitted GammaGamma model"),
+    annual_discount_rate=Real(0, 10, closed="left"),
+    margin=Real(0, 1, closed="right"),
+)
 def customer_lifetime_value(
     purchases: CountModelFit,
     spend: GammaGammaFit,
@@ -73,12 +80,6 @@ def customer_lifetime_value(
     s = as_span(step, owner=owner, param="step", model_unit=purchases.unit).to(purchases.unit)
     if s <= 0 or h <= 0:
         raise bad_parameter(owner, "horizon", "positive lengths (horizon and step)", horizon)
-    if not 0.0 <= annual_discount_rate < 10:
-        raise bad_parameter(
-            owner, "annual_discount_rate", "a rate in [0, 10)", annual_discount_rate
-        )
-    if not 0.0 < margin <= 1.0:
-        raise bad_parameter(owner, "margin", "a share in (0, 1]", margin)
     if data is None:
         d = purchases.data
         value = spend.conditional_expected_value(

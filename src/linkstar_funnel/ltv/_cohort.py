@@ -230,6 +230,12 @@ class CohortLTV:
         if not keep.any():
             msg = f"No orders fall before observed_until: {acc}."
             raise EmptyFrameError(msg)
+        if not (val[keep] > 0).any():
+            msg = (
+                f"No purchases in the orders frame: every order before observed_until is a "
+                f"refund or free (column {value!r} ≤ 0), so there is no value to model."
+            )
+            raise EmptyFrameError(msg)
         rows = np.flatnonzero(keep)
         cust = table.codes["customer"][rows]
         step_ns = int(self.step.value)

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import gammaln
 
-from ..errors import EmptyFrameError
+from ..errors import EmptyFrameError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ._betageo import MAXITER, PENALIZER
 from ._count import RFMData, read_rfm
@@ -151,6 +151,12 @@ class GammaGammaFit(ResultMixin):
             )
         )
         assert d.monetary_value is not None
+        if np.any((d.frequency > 0) & (d.monetary_value < 0)):
+            msg = (
+                "Column 'monetary_value' of the GammaGammaFit input must be ≥ 0 for customers "
+                "with repeat purchases (the mean value of those purchases)."
+            )
+            raise SchemaError(msg)
         p, q, v = self.mle.values  # noqa: PD011 - a tuple, not pandas
         x = d.frequency
         m = np.where(x > 0, np.maximum(d.monetary_value, 0.0), 0.0)

@@ -13,6 +13,17 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .._params import (
+    ColumnName,
+    Columns,
+    InstanceOf,
+    Integer,
+    Satisfies,
+    Timestamp,
+    validate_params,
+)
+from ..errors import EmptyFrameError, ParameterError
+from ..schema import Column, validate
 from ._betageo import BetaGeo
 from ._count import CountModelFit
 from ._gammagamma import GammaGamma, GammaGammaFit
@@ -74,10 +85,22 @@ class ProbabilisticLTV:
         Time unit of the RFM summary.
     """
 
-    purchases: BetaGeo | ParetoNBD = attrs.field(factory=BetaGeo)
-    spend: GammaGamma = attrs.field(factory=GammaGamma)
+    purchases: BetaGeo | ParetoNBD = attrs.field(
+        factory=BetaGeo,
+        validator=InstanceOf(BetaGeo, ParetoNBD, description="a BetaGeo() or ParetoNBD() spec"),
+    )
+    spend: GammaGamma = attrs.field(
+        factory=GammaGamma, validator=InstanceOf(GammaGamma, description="a GammaGamma() spec")
+    )
     freq: TimeUnit = attrs.field(default=TimeUnit("W"), converter=_unit)
 
+    @validate_params(
+        customer=ColumnName(),
+        time=ColumnName(),
+        value=ColumnName(),
+        observed_until=Timestamp(),
+        by=[None, Columns()],
+    )
     def fit_orders(
         self,
         orders: pd.DataFrame,
@@ -88,14 +111,35 @@ class ProbabilisticLTV:
         observed_until: object = None,
         by: str | list[str] | None = None,  # noqa: ARG002 - one model for all segments
     ) -> ProbabilisticLTVFit:
-        """Summarise orders before ``observed_until`` and fit both models."""
+        """Summarise orders before ``observed_until`` (required) and fit both models."""
+        if observed_until is None:
+            msg = (
+                "The 'observed_until' parameter of ProbabilisticLTV.fit_orders must be a "
+                "date or time (the cut). Got None instead."
+            )
+            raise ParameterError(msg)
+        table = validate(
+            orders,
+            [Column("customer", customer, "key"), Column("time", time, "time")],
+            frame_name="orders",
+        )
+        tv = table.times["time"]
         cut = pd.Timestamp(observed_until)  # type: ignore[arg-type]
+        if tv.tz is not None:
+            cut = cut.tz_localize(tv.tz) if cut.tz is None else cut.tz_convert(tv.tz)
+            cut_ns = int(cut.tz_convert("UTC").value)
+        else:
+            cut = cut.tz_localize(None) if cut.tz is not None else cut
+            cut_ns = int(cut.value)
         last_day = (cut - pd.Timedelta(1, "ns")).floor("D")
-        frame = orders
-        col = orders[time]
-        if getattr(col.dt, "tz", None) is not None and cut.tz is None:
-            cut = cut.tz_localize(col.dt.tz)
-        frame = orders[(col < cut).to_numpy()]
+        before = tv.ns < cut_ns
+        if not before.any():
+            msg = f"No orders fall before observed_until={observed_until!r}."
+            raise EmptyFrameError(msg)
+        # rows without a customer or time stay in: rfm_summary drops and counts them
+        keep = np.ones(len(table.frame), dtype=bool)
+        keep[slice(None) if table.rows is None else table.rows] = before
+        frame = table.frame[keep]
         rfm = rfm_summary(
             frame,
             customer=customer,
@@ -118,6 +162,7 @@ class ProbabilisticLTVFit:
     origin: pd.Timestamp
     observed_until: pd.Timestamp
 
+    @validate_params(until=Timestamp())
     def expected_customer_revenue(self, until: object) -> pd.Series:
         """Expected purchases from the calibration end to ``until`` times expected spend."""
         end = pd.Timestamp(until)  # type: ignore[arg-type]
@@ -143,6 +188,12 @@ def _money(spend: GammaGammaFit, index: pd.Index) -> np.ndarray[tuple[int], np.d
     return np.asarray(out, dtype=np.float64)
 
 
+@validate_params(
+    model=Satisfies(
+        lambda m: isinstance(m, LTVModel), "an object with a fit_orders method (an LTVModel)"
+    ),
+    seed=Integer(0),
+)
 def check_ltv_model(model: LTVModel, *, seed: int = 0) -> None:
     """Check an :class:`LTVModel` keeps the contract; raise ``AssertionError`` if not.
 

@@ -171,7 +171,7 @@ def read_orders(
     # Huge values are summed in units of the largest one: only a sum beyond float64 fails.
     big = len(val) > 0 and float(np.max(np.abs(val))) > 1e300
     scale = float(np.max(np.abs(val))) if big else 1.0
-    total = np.bincount(inverse, weights=val[pos] / scale, minlength=len(ukey))
+    total = np.bincount(inverse, weights=val[pos] / scale, minlength=len(ukey)).astype(np.float64)
     if rules.refunds == "net" and refund.any():
         rkey = cust[refund] * n_days + (day[refund] - d0)
         at = np.searchsorted(ukey, rkey, side="right") - 1

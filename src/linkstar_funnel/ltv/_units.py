@@ -79,6 +79,13 @@ def _to_unit(value: object) -> TimeUnit:
     return as_unit(value, owner="Span", param="unit")
 
 
+def _to_float(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        err = bad_parameter("Span", "value", "a finite number ≥ 0", value)
+        raise err
+    return float(value)
+
+
 @attrs.frozen
 class Span:
     """A length of time with its unit, e.g. ``Span(39, "W")``.
@@ -91,7 +98,7 @@ class Span:
         A :class:`TimeUnit` or its code.
     """
 
-    value: float = attrs.field(converter=float)
+    value: float = attrs.field(converter=_to_float)
     unit: TimeUnit = attrs.field(converter=_to_unit)
 
     @value.validator
