@@ -40,6 +40,8 @@ def _events() -> pd.DataFrame:
         ({"metric": 1}, "'metric' parameter of daily_rate"),
         ({"user": None}, "'user' parameter of daily_rate"),
         ({"tz": {"US": "UTC"}}, "'market' parameter of daily_rate"),
+        ({"by": "date"}, "names column 'date'"),
+        ({"by": ["country", "trials"]}, "names column 'trials'"),
     ],
 )
 def test_daily_rate_bad_arguments(kwargs: dict[str, object], match: str) -> None:

@@ -276,6 +276,8 @@ def test_by_as_one_column_name() -> None:
         ({"critical_alpha": 2.0}, "'critical_alpha' parameter of Monitor"),
         ({"thresholds": [1]}, "'thresholds' parameter of Monitor"),
         ({"thresholds": 3}, "'thresholds' parameter of Monitor"),
+        ({"by": ["date"]}, "'by' parameter of detect names column 'date'"),
+        ({"by": "value"}, "which is already the value column"),
     ],
 )
 def test_bad_arguments_are_parameter_errors(kwargs: dict[str, object], match: str) -> None:

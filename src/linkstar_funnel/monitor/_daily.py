@@ -26,6 +26,8 @@ _EVENT_NAMES = Satisfies(
     "an event name or a non-empty list of event names",
 )
 _ZONE = InstanceOf(str, description="a time zone name such as 'Europe/Berlin'")
+#: Columns daily_rate writes (segment columns must not be named like them).
+_OUTPUT_COLUMNS = ("date", "metric", "successes", "trials", "value", "weekday", "is_weekend")
 _NO_COLUMNS = Satisfies(lambda v: isinstance(v, list | tuple) and not v, "an empty list")
 
 
@@ -148,6 +150,16 @@ def daily_rate(
         msg = (
             "The 'market' parameter of daily_rate must be a column name when tz is a mapping. "
             "Got None instead."
+        )
+        raise ParameterError(msg)
+    segment_columns = [*keys, *([market] if zones is not None and market is not None else [])]
+    reserved = [k for k in segment_columns if k in _OUTPUT_COLUMNS]
+    if reserved:
+        msg = (
+            f"The 'by' (or 'market') parameter of daily_rate names column {reserved[0]!r}, a "
+            "column of the "
+            f"output ({', '.join(_OUTPUT_COLUMNS)}).\nHint: rename it first, e.g. "
+            f"events.rename(columns={{{reserved[0]!r}: 'segment'}})."
         )
         raise ParameterError(msg)
     frame = as_frame(events, frame_name="events")

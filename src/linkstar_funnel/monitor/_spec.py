@@ -23,7 +23,7 @@ from .._params import (
     check_param,
     validate_params,
 )
-from ..errors import ColumnNotFoundError, DataQualityWarning
+from ..errors import ColumnNotFoundError, DataQualityWarning, ParameterError
 from ..results import Provenance
 from ._alerts import Alerts, judge_series
 from ._read import read_daily_kpis, to_series
@@ -177,6 +177,15 @@ class Monitor:
         See :func:`detect` for the parameters.
         """
         keys = [by] if isinstance(by, str) else list(by or ())
+        roles = {date: "date", value: "value", metric: "metric", successes: "successes"}
+        roles[trials] = "trials"
+        taken = [k for k in keys if k in roles]
+        if taken:
+            msg = (
+                f"The 'by' parameter of detect names column {taken[0]!r}, which is already the "
+                f"{roles[taken[0]]} column; a segment column must be another one. Got {by!r}."
+            )
+            raise ParameterError(msg)
         kpis = read_daily_kpis(
             daily_kpis,
             date=date,
