@@ -128,3 +128,10 @@ def test_backtest_plot_sums_segments_per_cohort(store: lf.datasets.DemoStore) ->
     np.testing.assert_allclose(bars[:n], per_cohort["actual"].to_numpy())
     np.testing.assert_allclose(bars[n : 2 * n], per_cohort["predicted"].to_numpy())
     plt.close(ax.figure)
+
+
+def test_undefined_metrics_say_so() -> None:
+    with pytest.warns(DataQualityWarning, match="normalized_gini is undefined"):
+        assert np.isnan(normalized_gini([0.0, 0.0], [1.0, 2.0]))
+    with pytest.warns(DataQualityWarning, match="decile_mape is undefined"):
+        assert np.isnan(decile_mape([0.0, 0.0], [1.0, 2.0], groups=2))

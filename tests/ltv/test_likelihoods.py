@@ -153,3 +153,30 @@ def test_spend_penalty_does_not_depend_on_the_currency_unit(
         100 * pounds_fit.conditional_expected_value().to_numpy(),
         rtol=1e-4,
     )
+
+
+def test_spend_without_a_mean_is_nan_and_said(cdnow: pd.DataFrame) -> None:
+    import attrs
+
+    from linkstar_funnel.errors import DataQualityWarning
+
+    gg = lf.ltv.GammaGamma().fit(cdnow)
+    p, _, v = gg.mle.values  # noqa: PD011 - a tuple, not pandas
+    heavy = attrs.evolve(gg, mle=attrs.evolve(gg.mle, values=(p, 0.8, v)))  # q <= 1
+    with pytest.warns(DataQualityWarning, match="q = 0.8"):
+        value = heavy.conditional_expected_value(cdnow)
+    one_time = cdnow["frequency"] == 0
+    assert value[one_time].isna().all()  # was negative: p v / (q - 1) < 0
+    assert (value[~one_time].dropna() > 0).all()
+
+
+def test_revenue_until_before_the_cut_is_refused() -> None:
+    from linkstar_funnel.errors import ConvergenceWarning, ParameterError
+
+    store = lf.datasets.make_demo_store(n_users=2000, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit = lf.ltv.ProbabilisticLTV().fit_orders(store.orders, observed_until="2026-03-01")
+    with pytest.raises(ParameterError, match="after the cut"):
+        fit.expected_customer_revenue("2026-02-01")  # was 0 for everyone
+    assert (fit.expected_customer_revenue("2026-04-01") >= 0).all()

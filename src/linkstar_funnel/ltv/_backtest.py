@@ -8,6 +8,7 @@ customers by what they went on to spend; 1 is a perfect ranking) and the decile 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from .._params import (
     validate_params,
 )
 from .._validators import bad_parameter
-from ..errors import ParameterError
+from ..errors import DataQualityWarning, ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import Column, TimeValues, validate
 from ._protocol import LTVModel
@@ -78,10 +79,10 @@ def normalized_gini(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
         cum = np.cumsum(a[idx]) / a.sum()
         return float(cum.sum() / len(a) - (len(a) + 1) / (2 * len(a)))
 
-    if len(a) < 2 or a.sum() <= 0:
-        return float("nan")
-    best = gini(a)
-    return gini(p) / best if best != 0 else float("nan")
+    best = gini(a) if len(a) >= 2 and a.sum() > 0 else 0.0
+    if best == 0:
+        return _undefined("normalized_gini", "needs two or more customers with some value")
+    return gini(p) / best
 
 
 @validate_params(groups=Integer(1))
@@ -100,7 +101,14 @@ def decile_mape(actual: npt.ArrayLike, predicted: npt.ArrayLike, groups: int = 1
         total = a[part].sum()
         if len(part) and total > 0:
             errs.append(abs(p[part].sum() - total) / total)
-    return float(np.mean(errs)) if errs else float("nan")
+    if not errs:
+        return _undefined("decile_mape", "needs a group with some actual value")
+    return float(np.mean(errs))
+
+
+def _undefined(owner: str, why: str) -> float:
+    warnings.warn(f"{owner} is undefined (NaN): it {why}.", DataQualityWarning, stacklevel=3)
+    return float("nan")
 
 
 @attrs.frozen(eq=False)

@@ -7,6 +7,7 @@ value, and assumes spend is independent of purchase frequency.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -15,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import gammaln
 
-from ..errors import EmptyFrameError, SchemaError
+from ..errors import DataQualityWarning, EmptyFrameError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ._betageo import MAXITER, PENALIZER
 from ._count import RFMData, read_rfm
@@ -160,7 +161,18 @@ class GammaGammaFit(ResultMixin):
         p, q, v = self.mle.values  # noqa: PD011 - a tuple, not pandas
         x = d.frequency
         m = np.where(x > 0, np.maximum(d.monetary_value, 0.0), 0.0)
-        out = p * (v + x * m) / (p * x + q - 1.0)
+        denominator = p * x + q - 1.0
+        undefined = denominator <= 0
+        if undefined.any():  # q <= 1: the spend distribution has no mean for them
+            warnings.warn(
+                f"GammaGammaFit: q = {q:.3g} ≤ 1, so the mean transaction value is infinite for "
+                f"customers with too few repeat purchases; their expected value is NaN "
+                f"({int(undefined.sum()):,} of {len(x):,} customers).",
+                DataQualityWarning,
+                stacklevel=2,
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(undefined, np.nan, p * (v + x * m) / denominator)
         return pd.Series(out, index=d.index, name="expected_value")
 
     def to_frame(self) -> pd.DataFrame:

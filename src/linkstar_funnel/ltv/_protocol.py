@@ -166,6 +166,17 @@ class ProbabilisticLTVFit:
     def expected_customer_revenue(self, until: object) -> pd.Series:
         """Expected purchases from the calibration end to ``until`` times expected spend."""
         end = pd.Timestamp(until)  # type: ignore[arg-type]
+        cut = self.observed_until
+        if cut.tz is not None:
+            end = end.tz_localize(cut.tz) if end.tz is None else end.tz_convert(cut.tz)
+        elif end.tz is not None:
+            end = end.tz_localize(None)
+        if end <= cut:
+            msg = (
+                "The 'until' parameter of ProbabilisticLTVFit.expected_customer_revenue must "
+                f"be a time after the cut ({cut}). Got {until!r} instead."
+            )
+            raise ParameterError(msg)
         end = end.tz_localize(None) if end.tz is not None else end
         days = (end - self.origin) / pd.Timedelta(days=1) - 1.0
         n = self.purchases.conditional_expected_purchases(Span(max(days, 0.0), "D"))
