@@ -194,3 +194,14 @@ def test_spec_bad_arguments(build: Callable[[], object], match: str) -> None:
 
 def test_exclusion_steps_accept_numpy_integers() -> None:
     assert Exclusion("x", between=(np.int64(1), np.int64(2))).between == (1, 2)
+
+
+@pytest.mark.parametrize("name", ["stage", "users", "period", "level"])
+def test_a_segment_column_named_like_an_output_column_is_refused(name: str) -> None:
+    # A 'stage' segment column used to be overwritten by the stage names, silently.
+    events = _events().rename(columns={"device": name})
+    with pytest.raises(ParameterError, match=f"names column '{name}'"):
+        Funnel(["visit", "cart"]).compute(events, by=name)
+    counts = pd.DataFrame({"step_name": ["a", "b"], "count": [2, 1], name: ["x", "x"]})
+    with pytest.raises(ParameterError, match=f"names column '{name}'"):
+        Funnel.from_counts(counts, stage="step_name", by=[name])

@@ -6,8 +6,18 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from .._params import InstanceOf, Integer, Options, Real, Satisfies
+from ..errors import ParameterError
 
-__all__ = ["FREQ", "REFERENCE", "STEP", "TZ", "VALUE_PER_ORDER", "result_method"]
+__all__ = [
+    "FREQ",
+    "OUTPUT_COLUMNS",
+    "REFERENCE",
+    "STEP",
+    "TZ",
+    "VALUE_PER_ORDER",
+    "check_segment_names",
+    "result_method",
+]
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -33,3 +43,31 @@ def result_method(func: F) -> F:
     """
     func.__qualname__ = f"FunnelResult.{func.__name__}"
     return func
+
+
+#: Columns the funnel's tables write: a segment column must not be named like one of them.
+OUTPUT_COLUMNS = (
+    "stage",
+    "step",
+    "users",
+    "conversion_from_previous",
+    "conversion_from_start",
+    "drop_off",
+    "period",
+    "complete",
+    "level",
+    "excluded",
+)
+
+
+def check_segment_names(owner: str, by: object) -> None:
+    """Refuse ``by`` columns named like a column of the result's tables."""
+    names = [by] if isinstance(by, str) else list(by or ())  # type: ignore[call-overload]
+    taken = [b for b in names if b in OUTPUT_COLUMNS]
+    if taken:
+        msg = (
+            f"The 'by' parameter of {owner} names column {taken[0]!r}, a column of the "
+            f"result's tables ({', '.join(OUTPUT_COLUMNS)}).\nHint: rename it first, e.g. "
+            f"frame.rename(columns={{{taken[0]!r}: 'segment'}})."
+        )
+        raise ParameterError(msg)

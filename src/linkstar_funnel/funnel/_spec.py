@@ -58,6 +58,7 @@ from .._params import (
 from .._validators import bad_parameter
 from ..errors import ParameterError
 from ..stages import Stage, StageMatcher
+from ._checks import check_segment_names
 
 if TYPE_CHECKING:
     from ._result import FunnelResult
@@ -333,7 +334,8 @@ class Funnel:
         """
         from ..sql import is_engine_table
 
-        if self.counting == "sessions" and session is None:  # before either engine runs
+        check_segment_names("Funnel.compute", by)  # before either engine runs
+        if self.counting == "sessions" and session is None:
             msg = (
                 "The 'session' parameter of Funnel.compute must name the session column "
                 "when counting='sessions'. Got None instead."
@@ -392,4 +394,5 @@ class Funnel:
         """
         from ._counts import from_counts
 
+        check_segment_names("Funnel.from_counts", by)
         return from_counts(counts, stage=stage, count=count, by=by)
