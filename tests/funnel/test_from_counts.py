@@ -27,7 +27,7 @@ _MAX = int(np.iinfo(np.int64).max)
 )
 def test_a_count_that_is_not_a_whole_int64_is_refused_naming_the_stage(bad: object) -> None:
     # 1e20 and inf used to be cast to garbage (-9223372036854775808 users).
-    with pytest.raises(ParameterError, match="count of stage 'visit' must be a whole number"):
+    with pytest.raises(ParameterError, match="The count of stage 'visit' must be a whole number"):
         Funnel.from_counts({"visit": bad, "cart": 0})
 
 
@@ -77,7 +77,7 @@ def test_integer_dtypes_are_read_exactly() -> None:
 
 def test_segment_sums_beyond_int64_are_refused() -> None:
     frame = pd.DataFrame({"seg": ["x", "x", "x"], "stage": ["a", "a", "b"], "count": [_MAX, 5, 1]})
-    with pytest.raises(ParameterError, match="stage 'a' add up to more than"):
+    with pytest.raises(ParameterError, match="stage 'a' \\(column 'count'\\) add up to more than"):
         Funnel.from_counts(frame, by="seg")
 
 

@@ -46,7 +46,8 @@ def from_counts(
     columns += [Column(f"by{i}", b, "category", required=False) for i, b in enumerate(by_cols)]
     table = validate(frame, columns, frame_name="counts")
     names = table.labels["stage"].astype(str).to_numpy()[table.codes["stage"]]
-    values = exact_counts(table.take(frame[count].to_numpy(dtype=object)), names, column=count)
+    column = None if isinstance(counts, Mapping) else count
+    values = exact_counts(table.take(frame[count].to_numpy(dtype=object)), names, column=column)
     stages = list(dict.fromkeys(names))
     if len(stages) < 2:
         msg = f"Funnel.from_counts needs at least 2 stages. Got {stages!r} instead."
@@ -86,14 +87,16 @@ def _sum_cells(
     too_big = np.flatnonzero((cells > _MAX).any(axis=0))
     if len(too_big):
         msg = (
-            f"The {column!r} counts of stage {str(pd.unique(names)[too_big[0]])!r} add up to more "
-            f"than {_MAX:,} (the int64 limit) within one segment."
+            f"The counts of stage {str(pd.unique(names)[too_big[0]])!r} (column {column!r}) add "
+            f"up to more than {_MAX:,} (the int64 limit) within one segment."
         )
         raise ParameterError(msg)
     return cells.astype(np.int64)
 
 
-def exact_counts(values: npt.NDArray[Any], names: npt.NDArray[Any], *, column: str) -> IntArray:
+def exact_counts(
+    values: npt.NDArray[Any], names: npt.NDArray[Any], *, column: str | None
+) -> IntArray:
     """Counts as int64, exactly: whole non-negative numbers within int64, else a
     :class:`ParameterError` naming the first stage (``names``, per value) that breaks it.
 
@@ -104,8 +107,9 @@ def exact_counts(values: npt.NDArray[Any], names: npt.NDArray[Any], *, column: s
     for i, v in enumerate(values):
         n = _whole(v)
         if n is None:
+            where = "" if column is None else f" (column {column!r})"
             msg = (
-                f"The {column!r} count of stage {names[i]!r} must be a whole number in "
+                f"The count of stage {names[i]!r}{where} must be a whole number in "
                 f"[0, {_MAX:,}]. Got {v!r} instead."
             )
             if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
