@@ -168,9 +168,14 @@ class Options(Constraint):
         self.__attrs_init__(choices)  # type: ignore[attr-defined]
 
     def accepts(self, value: object) -> bool:
+        # Unhashable values (lists, arrays, frames) are never an option, and a bool is not
+        # the option 1 (True == 1 in Python).
+        if not isinstance(value, Hashable):
+            return False
+        is_bool = isinstance(value, bool | np.bool_)
         try:
-            return any(value == c and type(value) is type(c) for c in self.choices)
-        except (TypeError, ValueError):  # arrays and frames compare element-wise
+            return any(is_bool == isinstance(c, bool) and bool(value == c) for c in self.choices)
+        except TypeError:  # pd.NA compares to NA, which has no truth value
             return False
 
     @property

@@ -13,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .errors import ParameterError, TimeColumnError, TimeZoneError
+from ._params import Options, check_param
+from .errors import TimeColumnError, TimeZoneError
 
 __all__ = ["NAT", "TimeValues", "check_time_zone", "read_times"]
 
@@ -103,17 +104,15 @@ class TimeValues:
         naive_tz: str = "UTC",
     ) -> pd.DatetimeIndex:
         """Start of the day (``"D"``), week from Monday (``"W"``) or month (``"M"``), in ``tz``."""
+        check_param("TimeValues.bucket", "freq", freq, Options("D", "W", "M"))
         wall = self.local(tz, naive_tz=naive_tz)
         days = wall.floor("D").as_unit("ns")
         if freq == "D":
             return days
         if freq == "W":
             return days - pd.to_timedelta(days.day_of_week, unit="D")
-        if freq == "M":
-            # to_timestamp() gives microseconds on pandas 3: callers read .asi8 as ns.
-            return days.to_period("M").to_timestamp().as_unit("ns")
-        msg = f"The 'freq' parameter must be one of 'D', 'W', 'M'. Got {freq!r} instead."
-        raise ParameterError(msg)
+        # "M": to_timestamp() gives microseconds on pandas 3; callers read .asi8 as ns.
+        return days.to_period("M").to_timestamp().as_unit("ns")
 
 
 def read_times(series: pd.Series[Any], *, column: str, frame_name: str = "frame") -> TimeValues:

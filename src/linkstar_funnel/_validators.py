@@ -14,6 +14,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from ._params import Integer, Options, Real, Satisfies
 from .errors import ParameterError
 
 __all__ = [
@@ -100,36 +101,17 @@ def positive_duration(instance: object, attribute: attrs.Attribute[Any], value: 
         raise bad_parameter(_owner(instance), attribute.name, "a positive duration", value)
 
 
-def positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """attrs validator: an int (not bool) ≥ 1."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise bad_parameter(_owner(instance), attribute.name, "a positive integer", value)
+#: attrs validator: an int (not bool) ≥ 1.
+positive_int = Integer(1)
 
+#: attrs validator: a real number in [0, 1].
+in_unit_interval = Real(0, 1)
 
-def in_unit_interval(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """attrs validator: a real number in [0, 1]."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float | np.floating | np.integer)
-        or not 0.0 <= float(value) <= 1.0
-    ):
-        raise bad_parameter(_owner(instance), attribute.name, "a number in [0, 1]", value)
-
-
-def non_empty_str(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """attrs validator: a non-empty string."""
-    if not isinstance(value, str) or not value.strip():
-        raise bad_parameter(_owner(instance), attribute.name, "a non-empty string", value)
+#: attrs validator: a non-empty string.
+non_empty_str = Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
 
 
 def in_choices(choices: Collection[str]) -> Validator:
-    """attrs validator factory: the value is one of ``choices``."""
-    ordered = sorted(choices)
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value not in choices:
-            raise bad_parameter(
-                _owner(instance), attribute.name, "one of " + ", ".join(map(repr, ordered)), value
-            )
-
-    return check
+    """attrs validator factory: the value is one of ``choices`` (any value, even unhashable,
+    gets the standard message)."""
+    return Options(*sorted(choices))
