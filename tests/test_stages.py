@@ -203,7 +203,7 @@ def test_templates_and_conformance_kit_bad_arguments() -> None:
 
 
 def test_stage_mask_bad_arguments() -> None:
-    with pytest.raises(ParameterError, match="'event' parameter of Stage.mask"):
+    with pytest.raises(ParameterError, match=r"'event' parameter of Stage\.mask"):
         Stage("order").mask(EVENTS, event=["event"])  # type: ignore[arg-type]
     with pytest.raises(SchemaError):
         Stage("order").mask([1, 2], event="event")  # type: ignore[arg-type]
