@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 import linkstar_funnel.attribution as la
-from linkstar_funnel.errors import ColumnNotFoundError, ParameterError, SchemaError
+from linkstar_funnel.errors import (
+    ColumnNotFoundError,
+    DataQualityWarning,
+    ParameterError,
+    SchemaError,
+)
 from linkstar_funnel.results import Result
 
 mpl.use("Agg")
@@ -184,16 +189,19 @@ def test_compare_and_economics() -> None:
     spend = pd.DataFrame(
         {"date": ["d1", "d2", "d1"], "channel": ["a", "a", "tv"], "cost": [4.0, 6.0, 5.0]}
     )
-    econ = cmp.economics(spend).to_frame()
+    with pytest.warns(DataQualityWarning, match="no spend"):
+        econ = cmp.economics(spend).to_frame()
     last = econ[econ["model"] == "Last touch"].set_index("channel")
     assert last.loc["a", "spend"] == 10.0
     assert np.isnan(last.loc["a", "cpa"])  # spend, no last-touch conversions
     assert np.isnan(last.loc["b", "cpa"])  # conversions, no spend: no CAC (issue 12)
     assert last.loc["tv", "roas"] == 0.0
-    assert "tv" in " ".join(cmp.economics(spend).provenance.notes)
+    with pytest.warns(DataQualityWarning):
+        econ_result = cmp.economics(spend)
+    assert "tv" in " ".join(econ_result.provenance.notes)
     ax = cmp.plot()
     ax.figure.clf()
-    ax = cmp.economics(spend).plot()
+    ax = econ_result.plot()
     ax.figure.clf()
     assert "Attribution by model" in str(cmp)
     with pytest.raises(SchemaError, match="costs ≥ 0"):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linkstar_funnel.attribution as la
-from linkstar_funnel.errors import SchemaError, TimeZoneError
+from linkstar_funnel.errors import DataQualityWarning, SchemaError, TimeZoneError
 
 T0 = pd.Timestamp("2026-03-01", tz="UTC")
 DAY = pd.Timedelta(days=1)
@@ -199,5 +199,6 @@ def test_demo_store() -> None:
     cmp = la.compare_attribution([la.LastTouch(), la.Linear(), la.Markov(), la.Shapley()], j)
     wide = cmp.wide()
     assert wide.sum().to_numpy() == pytest.approx(j.total_conversions)
-    econ = cmp.economics(store.spend)
+    with pytest.warns(DataQualityWarning, match=r"no spend \(no CAC\): organic, direct"):
+        econ = cmp.economics(store.spend)
     assert {"cpa", "roas"} <= set(econ.to_frame().columns)

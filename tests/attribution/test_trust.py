@@ -175,7 +175,8 @@ def test_channel_map_must_be_a_mapping() -> None:
 
 def test_cpa_is_nan_without_spend_and_says_why() -> None:
     j = paths({"path": ["ads > email", "ads", "seo"], "conv": [2, 2, 1]})
-    econ = la.LastTouch().attribute(j).economics({"ads": 30.0, "tv": 5.0})
+    with pytest.warns(DataQualityWarning, match="no spend"):
+        econ = la.LastTouch().attribute(j).economics({"ads": 30.0, "tv": 5.0})
     t = econ.to_frame().set_index("channel")
     assert t.loc["ads", "cpa"] == 15.0
     assert math.isnan(t.loc["email", "cpa"])

@@ -193,7 +193,8 @@ def test_frames_without_keys_match_by_position_and_with_keys_by_segment() -> Non
 def test_mix_rate_flags_one_period_segments_and_checks_nodes() -> None:
     before = pd.DataFrame({"d": ["m", "w"], "weight": [60, 40], "rate": [0.01, 0.03]})
     after = pd.DataFrame({"d": ["m", "w", "t"], "weight": [60, 30, 10], "rate": [0.01, 0.03, 0.02]})
-    r = mix_rate(before, after, segments="d")
+    with pytest.warns(lf.DataQualityWarning, match=r"weight in one period only \(t\)"):
+        r = mix_rate(before, after, segments="d")
     assert r.one_period.tolist() == [False, False, True]
     assert r.to_frame()["rate"].iloc[2] == 0.0
     assert r.mix + r.rate == pytest.approx(r.total)

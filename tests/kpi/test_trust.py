@@ -73,7 +73,8 @@ def test_mix_rate_keeps_zero_weight_segments_but_drops_holes() -> None:
     after = pd.DataFrame(
         {"d": ["m", "w", "t"], "weight": [10, 30, 10], "rate": [0.01, 0.03, np.nan]}
     )
-    r = mix_rate(before, after, segments="d")
+    with pytest.warns(lf.DataQualityWarning, match="one period only"):
+        r = mix_rate(before, after, segments="d")
     assert r.keys["d"].tolist() == ["m", "w"]  # t has no rate after: dropped, counted
     assert r.one_period.tolist() == [True, False]
     assert r.provenance.inputs["after"].rows_dropped == 1

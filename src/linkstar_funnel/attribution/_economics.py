@@ -33,8 +33,9 @@ class ChannelEconomics(ResultMixin):
 
     ``cpa = spend / conversions`` (the CAC when conversions are first purchases; NaN when
     a channel has no spend, as organic and direct channels have no CAC, or no attributed
-    conversions) and ``roas = value / spend`` (NaN without spend). The provenance notes
-    name the channels where either is NaN, and why.
+    conversions) and ``roas = value / spend`` (NaN without spend). A
+    :class:`~linkstar_funnel.DataQualityWarning` and the provenance notes name the channels
+    where either is NaN, and why.
     """
 
     table: pd.DataFrame = attrs.field(eq=False)
@@ -164,7 +165,10 @@ def channel_economics(
     notes = ["cpa = spend / attributed conversions; roas = attributed value / spend"]
     if unmatched:
         notes.append(f"spend on channels with no journeys: {', '.join(map(str, unmatched))}")
-    notes += _nan_reasons(table)
+    reasons = _nan_reasons(table)
+    notes += reasons
+    if reasons:
+        warnings.warn("channel_economics: " + "; ".join(reasons) + ".", DataQualityWarning, 2)
     _warn_overflow(table)
     if accounting is not None:
         base_inputs["spend"] = accounting

@@ -143,13 +143,17 @@ class DecompositionResult(ResultMixin):
         Columns: ``node``, ``parent``, ``level``, ``owner``, ``unit``, ``before``,
         ``after``, ``change``, ``contribution`` (root units), ``share`` (of the root's
         change), then ``effect`` and, for LMDI, ``factor`` (multiplicative effect).
-        With several segments, ``before``/``after`` are given for the root only (a sum);
-        ``by_segment=True`` gives one row per segment and node, with the key columns.
+        With several segments a node has one value per segment, so ``before``, ``after``
+        and ``change`` are left out (``root_before``/``root_after`` give the root's
+        totals); ``by_segment=True`` gives one row per segment and node, with the key
+        columns and those values.
 
         ``share`` is NaN where the change it divides is 0 (and ``factor`` where the root
         is 0 in a period): a :class:`~linkstar_funnel.DataQualityWarning` says so.
         """
         out = self._frame(by_segment=by_segment)
+        if not by_segment and len(self.keys) > 1:
+            out = out.drop(columns=["before", "after", "change"])
         _warn_undefined(out, by_segment=by_segment)
         return out
 

@@ -14,6 +14,7 @@ A segment with weight in one period only has no rate in the other: its whole cha
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._params import ColumnName, Columns, validate_params
-from ..errors import ParameterError
+from ..errors import DataQualityWarning, ParameterError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ._format import fmt_points, fmt_share
@@ -51,7 +52,8 @@ class MixRateResult(ResultMixin):
     weight_before, weight_after
         Segment shares of the weight (each sums to 1; 0 where the segment is absent).
     rate_before, rate_after
-        Segment rates (NaN where the segment is absent).
+        Segment rates (NaN where the segment has no weight in that period; computing
+        the result then warns with a :class:`~linkstar_funnel.DataQualityWarning`).
     mix_effects, rate_effects
         Per segment, its part of the mix and of the rate effect.
     one_period
@@ -206,6 +208,15 @@ def _split(
     rate = np.where(both, (np.nan_to_num(r1) - np.nan_to_num(r0)) * (s0 + s1) / 2, 0.0)
     one = p0 ^ p1
     mix = np.where(one, s1 * np.nan_to_num(r1) - s0 * np.nan_to_num(r0), mix)
+    if one.any():
+        names = [", ".join(map(str, r)) for r in keys[one].itertuples(index=False)]
+        shown = ", ".join(names[:5]) + (f" (+{len(names) - 5} more)" if len(names) > 5 else "")
+        warnings.warn(
+            f"mix_rate: {len(names):,} segment(s) have weight in one period only ({shown}): "
+            "their rate is NaN in the other period and their whole change counts as mix.",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     return MixRateResult(keys, s0, s1, r0, r1, mix, rate, one, provenance, name)
 
 

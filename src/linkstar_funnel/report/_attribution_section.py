@@ -17,6 +17,7 @@ true ones (:func:`total_variation`). Left out when there are no touchpoints or n
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import attrs
@@ -40,6 +41,7 @@ from ..attribution import (
     TimeDecay,
     compare_attribution,
 )
+from ..errors import DataQualityWarning
 from ..plotting import PALETTE, figure_to_data_uri, get_axes, percent_axis, style_axes
 from ._attribution_truth import TruthCheck, render_truth, truth_check
 from ._html import esc, facts_grid, figure, fmt_number, note, table
@@ -169,7 +171,11 @@ def attribution_view(data: ReportData, *, channel: str = "channel") -> Attributi
     comparison = compare_attribution(MODELS, journeys)
     economics = None
     if data.spend is not None:
-        economics = comparison.economics(data.spend, channel=channel, cost="cost")
+        # Channels without spend (organic, direct) have no CPA: the library warns, and its
+        # provenance notes (shown under the tables) say which channels and why.
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always", DataQualityWarning)
+            economics = comparison.economics(data.spend, channel=channel, cost="cost")
     truth = None
     if STORE_EXTRA in data.extras:
         from ..datasets import DemoStore  # only the demo pays for importing the simulator
@@ -349,6 +355,8 @@ def _economics_tables(view: AttributionView, cur: str) -> str:
             frame["true"] = np.where(np.isfinite(ratio), ratio, np.nan)
         two = {c: 2 for c in frame.columns if c != "channel" and not c.startswith("spend")}
         parts.append(table(frame, decimals=two, caption=caption))
+    unconverted = [n for n in econ.provenance.notes if n.startswith("cpa is NaN for channels with")]
+    parts += [note(n[0].upper() + n[1:] + ".") for n in unconverted if "spend but" in n]
     return "".join(parts)
 
 

@@ -10,10 +10,13 @@ segments) and rate (AOV moving within segments). Rendered by the report's KPI se
 
 from __future__ import annotations
 
+import warnings
+
 import attrs
 import numpy as np
 import pandas as pd
 
+from ..errors import DataQualityWarning
 from ..kpi import DecompositionResult, KPITree, MixRateResult, mix_rate
 from ..schema import Column, RowAccounting, validate
 
@@ -156,7 +159,11 @@ def month_over_month(
         structure = TREE.decompose_structure(
             s0, s1, segments="segment", activity="customers", method=method
         )
-        aov_mix = mix_rate(s0, s1, segments="segment", weight="orders", rate="aov", name="aov")
+        # Segments with orders in one month only have no AOV in the other: the library
+        # warns, and the result flags them (one_period), which the section shows.
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always", DataQualityWarning)
+            aov_mix = mix_rate(s0, s1, segments="segment", weight="orders", rate="aov", name="aov")
     method = "shapley" if signed else "lmdi"  # LMDI needs values >= 0 (net refunds: Shapley)
     by_driver = TREE.decompose(
         {k: float(b[k]) for k in DRIVERS}, {k: float(a[k]) for k in DRIVERS}, method
