@@ -158,14 +158,14 @@ def _range_text(
     return f" in {left}{low:g}, {high:g}{right}"
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class Options(Constraint):
     """One of a fixed set of values (``method=``, ``kind=``...)."""
 
-    choices: tuple[Hashable, ...] = attrs.field(converter=tuple)
+    choices: tuple[Hashable, ...]
 
     def __init__(self, *choices: Hashable) -> None:
-        self.__attrs_init__(choices)  # type: ignore[attr-defined]
+        self.__attrs_init__(choices)
 
     def accepts(self, value: object) -> bool:
         # Unhashable values (lists, arrays, frames) are never an option, and a bool is not
@@ -262,7 +262,7 @@ class Timestamp(Constraint):
         return "a date or time such as '2011-12-09' or a datetime"
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class InstanceOf(Constraint):
     """An instance of one of ``types`` (described in the user's words by ``description``)."""
 
@@ -271,7 +271,7 @@ class InstanceOf(Constraint):
 
     def __init__(self, *types: type, description: str | None = None) -> None:
         what = description or " or ".join(f"a {t.__name__}" for t in types)
-        self.__attrs_init__(types, what)  # type: ignore[attr-defined]
+        self.__attrs_init__(types, what)
 
     def accepts(self, value: object) -> bool:
         return isinstance(value, self.types)
