@@ -20,7 +20,13 @@ import linkstar_funnel.attribution as la
 from linkstar_funnel.errors import LinkstarError
 
 T0 = pd.Timestamp("2026-01-01")
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,  # the same examples on every machine
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def dressed(values: list[object], kind: str, dtype: str) -> pd.Series:
