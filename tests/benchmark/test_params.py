@@ -152,3 +152,18 @@ def test_impact_overflow_warns() -> None:
     with pytest.warns(DataQualityWarning, match="overflows"):
         out = bench.compare(obs).to_frame()
     assert np.isinf(out["impact"].item())
+
+
+def test_history_weeks_are_bounded() -> None:
+    with pytest.raises(ParameterError, match=r"'weeks' parameter of Benchmark\.from_history"):
+        Benchmark.from_history(HISTORY, weeks=10**18)  # was OutOfBoundsTimedelta
+
+
+def test_exact_test_refuses_counts_it_cannot_handle() -> None:
+    # scipy's fisher_exact overflows int64 (RuntimeWarning) and runs for minutes beyond ~3e9.
+    hist = HISTORY.assign(successes=10**11, trials=10**12)
+    bench = Benchmark.from_history(hist, weeks=3)
+    obs = pd.DataFrame({"stage": ["a"], "successes": [10**11], "trials": [10**12]})
+    with pytest.raises(ParameterError, match="test='score'"):
+        bench.compare(obs, test="exact")
+    assert bench.compare(obs).to_frame()["verdict"].item() == "in line"

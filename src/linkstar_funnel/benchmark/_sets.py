@@ -236,7 +236,7 @@ class Benchmark:
 
     @classmethod
     @validate_params(
-        weeks=Integer(1),
+        weeks=Integer(1, 5_200),
         period=ColumnName(),
         end=[None, Timestamp()],
         tz=[None, _NAME],

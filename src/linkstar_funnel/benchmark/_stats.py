@@ -47,6 +47,8 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 _ALPHA = Real(0, 1, closed="neither")
 _REF = ("ref_successes", "ref_trials")
+#: Largest trials Fisher's exact test takes (scipy overflows int64 beyond about 3e9).
+FISHER_MAX = 10**9
 
 
 @validate_params(alpha=_ALPHA)
@@ -210,8 +212,16 @@ def fisher_test(
     ref_successes: npt.ArrayLike,
     ref_trials: npt.ArrayLike,
 ) -> FloatArray:
-    """Two-sided Fisher exact test of equal rates (scipy's ``fisher_exact``)."""
+    """Two-sided Fisher exact test of equal rates (scipy's ``fisher_exact``).
+
+    For trials up to :data:`FISHER_MAX` (beyond, scipy's integer arithmetic overflows and
+    the test runs for minutes; the score test is as accurate there).
+    """
     x1, n1, x2, n2 = _two(successes, trials, ref_successes, ref_trials, "fisher_test")
+    for name, n in (("trials", n1), ("ref_trials", n2)):
+        if (n > FISHER_MAX).any():
+            owner, expected = "fisher_test", "counts up to 10**9 (beyond, use test='score')"
+            raise bad_parameter(owner, name, expected, int(n.max()))
     out = np.empty(x1.shape, dtype=np.float64)
     for i in np.ndindex(x1.shape):
         table = [[int(x1[i]), int(n1[i] - x1[i])], [int(x2[i]), int(n2[i] - x2[i])]]
