@@ -73,6 +73,8 @@ def test_step_and_value_columns_are_read_not_guessed() -> None:
         validate_observations(obs([1], [2]).assign(step=["False"]))
     with pytest.raises(SchemaError, match=r"'orders_per_success' .* must hold numbers"):
         validate_observations(obs([1], [2]).assign(orders_per_success=["0.3"]))
+    with pytest.raises(SchemaError, match=r"'step' .* True or False"):  # was a raw ValueError
+        validate_observations(obs([1, 1], [2, 2]).assign(step=pd.array([True, None], "boolean")))
     assert validate_observations(obs([1], [2]).assign(step=[False]))["step"].tolist() == [False]
 
 

@@ -144,7 +144,7 @@ def _labels(table: Table, role: str, frame_name: str, *, required: bool) -> list
 
 
 def _step(series: pd.Series, frame_name: str) -> pd.Series:
-    if pd.api.types.infer_dtype(series, skipna=False) != "boolean":
+    if series.isna().any() or pd.api.types.infer_dtype(series, skipna=False) != "boolean":
         msg = (
             f"Column 'step' of the {frame_name} frame must hold True or False for every "
             f"row. Got dtype {series.dtype} with values {series.unique()[:3].tolist()!r}."
