@@ -275,6 +275,15 @@ def backtest(
         )
     cohorts = pd.concat(parts, ignore_index=True)
     cohorts = cohorts[["model", "cohort", *by_cols, "customers", "actual", "predicted", "ape"]]
+    notes: tuple[str, ...] = ()
+    no_revenue = int(cohorts["ape"].isna().sum())
+    if no_revenue:
+        note = (
+            f"APE is undefined (NaN) for {no_revenue:,} of {len(cohorts):,} cohort rows: "
+            "their customers spent nothing in the holdout (actual 0)"
+        )
+        notes = (note,)
+        warnings.warn(f"backtest: {note}.", DataQualityWarning, stacklevel=2)
     return BacktestResult(
         cohorts=cohorts,
         metrics=pd.DataFrame(metrics),
@@ -282,7 +291,7 @@ def backtest(
         cutoff=cut_ts,
         end=end_ts,
         by=by_cols,
-        provenance=Provenance(dict(named), {"orders": table.accounting}),
+        provenance=Provenance(dict(named), {"orders": table.accounting}, notes),
     )
 
 
