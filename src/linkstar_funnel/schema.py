@@ -58,6 +58,7 @@ __all__ = [
     "TimeValues",
     "as_frame",
     "check_time_zone",
+    "key_kind",
     "read_times",
     "validate",
     "validate_events",
@@ -352,6 +353,40 @@ def _numbers(series: pd.Series[Any], *, column: str, frame_name: str) -> FloatAr
         msg = f"Column {column!r} of the {frame_name} frame holds infinite values."
         raise SchemaError(msg)
     return values
+
+
+#: Kinds of key value that can equal each other across frames (ints and floats compare by
+#: value; text never equals a number).
+_KEY_KINDS = {
+    "integer": "numbers",
+    "floating": "numbers",
+    "mixed-integer-float": "numbers",
+    "decimal": "numbers",
+    "integer-na": "numbers",
+    "string": "text",
+    "bytes": "bytes",
+    "boolean": "booleans",
+    "datetime64": "times",
+    "datetime": "times",
+    "date": "times",
+}
+
+
+def key_kind(values: object) -> str | None:
+    """What kind of ids or labels ``values`` holds (``"numbers"``, ``"text"``, ...), or
+    ``None`` when it cannot be told (empty, or mixed).
+
+    Two key columns of different kinds can never match: joining them silently matches
+    nothing, so callers refuse the pair instead.
+
+    Examples
+    --------
+    >>> key_kind(pd.Series([1, 2, None])), key_kind(pd.Index(["a", "b"])), key_kind([])
+    ('numbers', 'text', None)
+    """
+    if len(values) == 0:  # type: ignore[arg-type]
+        return None
+    return _KEY_KINDS.get(pd.api.types.infer_dtype(values, skipna=True))
 
 
 # --------------------------------------------------------------------------- presets

@@ -31,7 +31,7 @@ import pandas as pd
 from .._params import validate_params
 from .._validators import format_duration, to_timedelta
 from ..errors import SchemaError, TimeZoneError
-from ..schema import Column, Table, validate
+from ..schema import Column, Table, key_kind, validate
 from ._journeys import DIRECT_NONE, Journeys, check_total
 from ._specs import TOUCHPOINT_PARAMS
 
@@ -40,19 +40,6 @@ __all__ = ["journeys_from_touchpoints"]
 _NS = 1_000_000_000
 
 # Kinds of user id that can equal each other: ints and floats compare by value (1 == 1.0).
-_KEY_KINDS = {
-    "integer": "number",
-    "floating": "number",
-    "mixed-integer-float": "number",
-    "decimal": "number",
-    "integer-na": "number",
-    "string": "text",
-    "bytes": "bytes",
-    "boolean": "boolean",
-    "datetime64": "time",
-    "datetime": "time",
-    "date": "time",
-}
 
 
 @validate_params(**TOUCHPOINT_PARAMS)
@@ -285,16 +272,9 @@ def journeys_from_touchpoints(
     )
 
 
-def _key_kind(labels: pd.Index) -> str | None:
-    """What kind of values a user column holds, or None when it cannot be told (mixed)."""
-    if len(labels) == 0:
-        return None
-    return _KEY_KINDS.get(pd.api.types.infer_dtype(labels, skipna=True))
-
-
 def _check_key_kinds(t: Table, c: Table) -> None:
     """Refuse user ids that can never equal each other (ints in one frame, text in the other)."""
-    a, b = _key_kind(t.labels["user"]), _key_kind(c.labels["user"])
+    a, b = key_kind(t.labels["user"]), key_kind(c.labels["user"])
     if a is None or b is None or a == b:
         return
     t_col, c_col = t.columns["user"], c.columns["user"]
@@ -304,6 +284,6 @@ def _check_key_kinds(t: Table, c: Table) -> None:
         "hold the same kind of id: no conversion could match a touch."
         "\nHint: cast one side, e.g. "
         f"conversions[{c_col!r}] = conversions[{c_col!r}].astype(str)"
-        + (" (or .astype('int64'))." if a == "number" else ".")
+        + (" (or .astype('int64'))." if a == "numbers" else ".")
     )
     raise SchemaError(msg)

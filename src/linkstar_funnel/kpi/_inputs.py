@@ -24,7 +24,7 @@ from ..errors import (
     SchemaError,
     _close_names,
 )
-from ..schema import Column, RowAccounting, validate
+from ..schema import Column, RowAccounting, key_kind, validate
 
 __all__ = ["MissingOk", "Pair", "read_pair", "segment_tuple"]
 
@@ -243,26 +243,11 @@ def read_pair(
     return Pair(keys, v0, v1, absent, absent.copy(), accounting)
 
 
-# Kinds of segment key that can equal each other (ints and floats compare by value).
-_KEY_KINDS = {
-    "integer": "numbers",
-    "floating": "numbers",
-    "mixed-integer-float": "numbers",
-    "decimal": "numbers",
-    "string": "text",
-    "boolean": "booleans",
-    "datetime64": "times",
-    "datetime": "times",
-    "date": "times",
-}
-
-
 def _check_key_kinds(k0: pd.DataFrame, k1: pd.DataFrame, segments: tuple[str, ...]) -> None:
     """Refuse keys that can never match (numbers in one period, text in the other): every
     segment would read as gone in one period and new in the other."""
     for col in segments:
-        a = _KEY_KINDS.get(pd.api.types.infer_dtype(k0[col], skipna=True))
-        b = _KEY_KINDS.get(pd.api.types.infer_dtype(k1[col], skipna=True))
+        a, b = key_kind(k0[col]), key_kind(k1[col])
         if a is not None and b is not None and a != b:
             msg = (
                 f"The segment column {col!r} holds {a} in the 'before' data (dtype "
