@@ -128,3 +128,12 @@ def test_progress_parameters(kwargs: dict[str, object], param: str) -> None:
 def test_sql_table_row_order_must_be_a_column_name() -> None:
     with pytest.raises(ParameterError, match="'row_order' parameter of sql_table"):
         sql_table(ibis.memtable(EVENTS), row_order=5)  # type: ignore[arg-type]
+
+
+def test_kpi_leaf_sums_overflowing_say_so() -> None:
+    from linkstar_funnel.kpi import KPITree
+
+    tree = KPITree.from_formula("aov = revenue / orders")
+    df = pd.DataFrame({"month": ["2026-01"] * 2, "orders": [1.0, 2.0], "revenue": [1e308, 1e308]})
+    with pytest.raises(SchemaError, match=r"'revenue' of the KPI table sums to an infinite"):
+        tree.evaluate(ibis.memtable(df), period="month")  # was "holds infinite values"

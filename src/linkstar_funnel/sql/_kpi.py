@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
@@ -83,6 +84,14 @@ def evaluate_kpi(
     else:
         expr = kept.aggregate(**sums) if sums else kept.aggregate(__lf_rows=kept.count())
     frame = execute(expr, "KPI leaf sums")
+    for col in sums:
+        summed = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64)
+        if np.isinf(summed).any():
+            msg = (
+                f"Column {col!r} of the KPI table sums to an infinite value per period and "
+                "segment: its values are infinite, or too large for float64 (about 1.8e308)."
+            )
+            raise SchemaError(msg)
     result = evaluate(
         tree,
         frame,
