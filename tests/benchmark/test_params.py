@@ -167,3 +167,17 @@ def test_exact_test_refuses_counts_it_cannot_handle() -> None:
     with pytest.raises(ParameterError, match="test='score'"):
         bench.compare(obs, test="exact")
     assert bench.compare(obs).to_frame()["verdict"].item() == "in line"
+
+
+def test_from_frame_parameters_fill_rows_without_source_or_date() -> None:
+    frame = pd.DataFrame(
+        {
+            "stage": ["a", "b"],
+            "rate": [0.1, 0.2],
+            "source": ["peer", None],
+            "as_of": ["2025-01", None],
+        }
+    )
+    bench = Benchmark.from_frame(frame, name="x", source="own", as_of="2026")
+    # was a ParameterError on the second row's missing as_of, though as_of= was given
+    assert [(r.source, r.as_of) for r in bench.references] == [("peer", "2025-01"), ("own", "2026")]

@@ -212,9 +212,10 @@ class Benchmark:
         seg_cols = [str(c) for c in data.columns if c not in meta]
         refs = []
         for i, row in enumerate(data.to_dict("records")):
-            src = row.get("source", source)
-            when = row.get("as_of", as_of)
-            if src is None or (isinstance(src, float) and np.isnan(src)):
+            # A row's own source and date win; the parameters fill the rows that lack them.
+            src = _opt(row.get("source")) or source
+            when = as_of if _missing(row.get("as_of")) else row["as_of"]
+            if src is None:
                 raise bad_parameter(
                     _FROM_FRAME, "source", "given (as a column or a parameter)", src
                 )
@@ -396,8 +397,13 @@ class Benchmark:
         )
 
 
+def _missing(value: object) -> bool:
+    """None, NaN, NA or NaT (a scalar missing value)."""
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))  # type: ignore[call-overload]
+
+
 def _opt(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if _missing(value):
         return None
     return str(value)
 
