@@ -343,3 +343,18 @@ def test_build_and_write_report_check_their_parameters() -> None:
         build_report(ReportData(), title=5)  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="'path' parameter of write_report"):
         write_report(5, ReportData())  # type: ignore[arg-type]
+
+
+def test_section_registry_checks_its_parameters() -> None:
+    from linkstar_funnel.errors import ParameterError
+    from linkstar_funnel.report import SectionRegistry, register_section
+
+    registry = SectionRegistry()
+    with pytest.raises(ParameterError, match=r"'name' parameter of SectionRegistry\.get"):
+        registry.get(["a"])  # type: ignore[arg-type]  # was TypeError: unhashable
+    with pytest.raises(ParameterError, match="'title' parameter"):
+        registry.register("a", order=1, title=5)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'replace' parameter of register_section"):
+        register_section("a", order=1, replace="yes")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="decorates a function"):
+        registry.register("a", order=1)(5)  # type: ignore[type-var]

@@ -22,7 +22,16 @@ from typing import Any, TypeVar
 import attrs
 import pandas as pd
 
-from .._params import ColumnName, Columns, InstanceOf, Satisfies
+from .._params import (
+    Boolean,
+    ColumnName,
+    Columns,
+    InstanceOf,
+    Integer,
+    Satisfies,
+    Spec,
+    validate_params,
+)
 from ..errors import ParameterError, RegistryError
 from ..schema import check_time_zone
 
@@ -40,6 +49,16 @@ R = TypeVar("R", bound=Render)
 T = TypeVar("T")
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_SECTION_NAME = InstanceOf(str, description="a section name (a string)")
+_REGISTER: dict[str, Spec] = {
+    "name": Satisfies(
+        lambda v: isinstance(v, str) and bool(_NAME.match(v)),
+        "lower-case letters, digits, '_' or '-', starting with a letter",
+    ),
+    "order": Integer(),
+    "title": [None, InstanceOf(str, description="a string")],
+    "replace": Boolean(),
+}
 
 
 _FRAME = attrs.validators.optional(
@@ -178,6 +197,7 @@ class SectionRegistry:
 
     _sections: dict[str, Section] = attrs.field(factory=dict, alias="sections")
 
+    @validate_params(**_REGISTER)
     def register(
         self, name: str, *, order: int, title: str | None = None, replace: bool = False
     ) -> Callable[[R], R]:
@@ -201,19 +221,11 @@ class SectionRegistry:
         ParameterError
             ``name`` is not a valid identifier or ``order`` is not an int.
         """
-        if not _NAME.match(str(name)):
-            msg = (
-                "The 'name' parameter of register_section must be lower-case letters, digits, "
-                f"'_' or '-', starting with a letter. Got {name!r} instead."
-            )
-            raise ParameterError(msg)
-        if isinstance(order, bool) or not isinstance(order, int):
-            msg = (
-                f"The 'order' parameter of register_section must be an int. Got {order!r} instead."
-            )
-            raise ParameterError(msg)
 
         def decorator(render: R) -> R:
+            if not callable(render):
+                msg = f"register_section decorates a function. Got {type(render).__name__}."
+                raise ParameterError(msg)
             if name in self._sections and not replace:
                 msg = (
                     f"A report section named {name!r} is already registered "
@@ -227,6 +239,7 @@ class SectionRegistry:
 
         return decorator
 
+    @validate_params(name=_SECTION_NAME)
     def unregister(self, name: str) -> Section:
         """Remove and return the section ``name``."""
         try:
@@ -234,6 +247,7 @@ class SectionRegistry:
         except KeyError:
             raise RegistryError(self._unknown(name)) from None
 
+    @validate_params(name=_SECTION_NAME)
     def get(self, name: str) -> Section:
         """The section registered as ``name``."""
         try:
@@ -264,6 +278,7 @@ def _qualname(func: object) -> str:
 REGISTRY = SectionRegistry()
 
 
+@validate_params(**_REGISTER)
 def register_section(
     name: str, *, order: int, title: str | None = None, replace: bool = False
 ) -> Callable[[R], R]:
