@@ -181,3 +181,13 @@ def test_from_frame_parameters_fill_rows_without_source_or_date() -> None:
     bench = Benchmark.from_frame(frame, name="x", source="own", as_of="2026")
     # was a ParameterError on the second row's missing as_of, though as_of= was given
     assert [(r.source, r.as_of) for r in bench.references] == [("peer", "2025-01"), ("own", "2026")]
+
+
+def test_plot_top_is_checked() -> None:
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    bench = Benchmark.from_rates({"s": 0.3}, source="x", as_of="2026")
+    cmp = bench.compare(pd.DataFrame({"stage": ["s"], "successes": [1], "trials": [10]}))
+    with pytest.raises(ParameterError, match="'top' parameter"):
+        cmp.plot(top="x")  # was a raw TypeError from DataFrame.head

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._params import Integer, validate_params
 from ..plotting import PALETTE, get_axes, percent_axis, style_axes
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ __all__ = ["plot_comparison"]
 _COLOURS = {"below": PALETTE[3], "above": PALETTE[2], "in line": "#888888"}
 
 
+@validate_params(top=Integer(1))
 def plot_comparison(
     cmp: BenchmarkComparison, *, ax: Axes | None = None, top: int = 15, **_: Any
 ) -> Axes:
