@@ -137,3 +137,12 @@ def test_kpi_leaf_sums_overflowing_say_so() -> None:
     df = pd.DataFrame({"month": ["2026-01"] * 2, "orders": [1.0, 2.0], "revenue": [1e308, 1e308]})
     with pytest.raises(SchemaError, match=r"'revenue' of the KPI table sums to an infinite"):
         tree.evaluate(ibis.memtable(df), period="month")  # was "holds infinite values"
+
+
+def test_sql_table_record_checks_its_fields() -> None:
+    from linkstar_funnel.sql import SQLTable
+
+    with pytest.raises(ParameterError, match="'table' parameter of SQLTable"):
+        SQLTable(5)  # was an AttributeError deep in the engine
+    with pytest.raises(ParameterError, match="'row_order' parameter of SQLTable"):
+        SQLTable(ibis.memtable(EVENTS), row_order=5)  # type: ignore[arg-type]

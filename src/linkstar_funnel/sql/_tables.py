@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from .._params import ColumnName, validate_params
+from .._params import ColumnName, Satisfies, validate_params
 from ..errors import (
     ColumnNotFoundError,
     EngineError,
@@ -31,6 +31,17 @@ __all__ = [
 ]
 
 
+def _is_ibis_table(value: object) -> bool:
+    """Whether ``value`` is an ``ibis.Table`` (checked without importing Ibis)."""
+    return any(
+        c.__module__.startswith("ibis.") and c.__name__ == "Table" for c in type(value).__mro__
+    )
+
+
+_IBIS_TABLE = Satisfies(_is_ibis_table, "an ibis.Table (use sql_table() for other sources)")
+_OPT_COLUMN: Any = attrs.validators.optional(ColumnName())
+
+
 @attrs.frozen
 class SQLTable:
     """An Ibis table expression the SQL engine computes on.
@@ -46,8 +57,8 @@ class SQLTable:
         it, the smallest segment value is taken, and the result's provenance says so.
     """
 
-    table: Any
-    row_order: str | None = None
+    table: Any = attrs.field(validator=_IBIS_TABLE)
+    row_order: str | None = attrs.field(default=None, validator=_OPT_COLUMN)
 
 
 @validate_params(row_order=[None, ColumnName()])
