@@ -191,3 +191,13 @@ def test_plot_top_is_checked() -> None:
     cmp = bench.compare(pd.DataFrame({"stage": ["s"], "successes": [1], "trials": [10]}))
     with pytest.raises(ParameterError, match="'top' parameter"):
         cmp.plot(top="x")  # was a raw TypeError from DataFrame.head
+
+
+def test_segment_column_named_like_an_output_is_refused() -> None:
+    obs = pd.DataFrame(
+        {"stage": ["s", "s"], "source": ["ads", "seo"], "successes": [1, 2], "trials": [10, 10]}
+    )
+    bench = Benchmark.from_rates({"s": 0.3}, source="x", as_of="2026")
+    # the 'source' labels were silently replaced by the reference's citation
+    with pytest.raises(SchemaError, match=r"segment column\(s\) \['source'\]"):
+        bench.compare(obs)

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._params import InstanceOf, validate_params
-from ..errors import DataQualityWarning, EmptyFrameError, ParameterError
+from ..errors import DataQualityWarning, EmptyFrameError, ParameterError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import RowAccounting
 from . import _stats
@@ -25,6 +25,29 @@ __all__ = ["BenchmarkComparison", "ComparisonSpec", "compare"]
 
 Test = Literal["score", "exact"]
 VERDICTS: tuple[str, ...] = ("below", "above", "in line")
+#: Columns a comparison adds to the observations' labels (segment columns must differ).
+OUTPUT_COLUMNS: frozenset[str] = frozenset(
+    {
+        "observed",
+        "n",
+        "reference",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "difference_low",
+        "difference_high",
+        "p_value",
+        "q_value",
+        "prob_below",
+        "verdict",
+        "shortfall",
+        "impact_orders",
+        "impact_value",
+        "impact",
+        "source",
+        "reference_kind",
+    }
+)
 
 
 _OPT_NONNEG = attrs.validators.optional(_NONNEG)
@@ -122,6 +145,14 @@ def compare(
     spec = ComparisonSpec(benchmark, alpha, test, min_difference, value_per_order)
     obs = validate_observations(observations)
     segs = segment_columns(obs)
+    clash = [c for c in segs if c in OUTPUT_COLUMNS]
+    if clash:
+        msg = (
+            f"The observations frame has segment column(s) {clash} named like columns the "
+            "comparison adds; the segment labels would be overwritten.\nHint: rename them, "
+            f"e.g. observations.rename(columns={{{clash[0]!r}: {clash[0] + '_segment'!r}}})."
+        )
+        raise SchemaError(msg)
     label_cols = [*segs, *(["period"] if "period" in obs.columns else [])]
     ref_idx = _match(obs, benchmark, segs)
     accounting = RowAccounting(rows_in=len(obs))
