@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -187,3 +190,20 @@ def test_csv_times_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     html = _render(data)
     assert html is not None
     assert "A customer acquired in 2025 is worth " in html
+
+
+def test_parameter_table_names_the_nbd_limit_and_leaves_out_b(
+    retail: pd.DataFrame, view: LTVView
+) -> None:
+    from linkstar_funnel.report._ltv_tables import params_frame
+
+    early = ltv.rfm_summary(retail, observation_end="2011-06-30", **COLS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        nbd = ltv.BetaGeo().fit(early)
+    assert nbd.at_boundary
+    table = params_frame(attrs.evolve(view, bg=nbd), "£")
+    purchase = table[table["model"] == nbd.model]
+    assert list(purchase["parameter"]) == ["r", "alpha", "a"]
+    assert table["estimate"].notna().all()
+    assert "BG/NBD" not in set(table["model"])

@@ -118,10 +118,15 @@ def bgnbd_frame(view: LTVView, unit: str) -> pd.DataFrame:
 
 
 def params_frame(view: LTVView, unit: str) -> pd.DataFrame:
-    """BG/NBD and Gamma-Gamma estimates with standard errors and intervals."""
+    """BG/NBD and Gamma-Gamma estimates with standard errors and intervals.
+
+    At the NBD limit (no drop-out in the data) the purchase model is labelled as such and
+    ``b``, which has no meaning there, is left out.
+    """
     parts = []
-    for model, fit in (("BG/NBD", view.bg), ("Gamma-Gamma", view.gg)):
+    for model, fit in ((view.bg.model, view.bg), ("Gamma-Gamma", view.gg)):
         p = fit.params_frame(ALPHA).reset_index()
+        p = p[p["estimate"].notna()]
         p.insert(0, "model", model)
         parts.append(p)
     out = pd.concat(parts, ignore_index=True)
