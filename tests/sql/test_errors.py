@@ -146,3 +146,13 @@ def test_sql_table_record_checks_its_fields() -> None:
         SQLTable(5)  # was an AttributeError deep in the engine
     with pytest.raises(ParameterError, match="'row_order' parameter of SQLTable"):
         SQLTable(ibis.memtable(EVENTS), row_order=5)  # type: ignore[arg-type]
+
+
+def test_cohort_of_refunds_only_is_empty_on_the_engine_too() -> None:
+    orders = pd.DataFrame(
+        {"customer_id": ["a"], "timestamp": pd.to_datetime(["2026-01-01"]), "revenue": [-5.0]}
+    )
+    spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False, refunds="net")
+    for source in (orders, ibis.memtable(orders)):
+        with pytest.raises(lf.EmptyFrameError, match="No purchases"):
+            spec.fit(source, observed_until="2026-02-01")

@@ -119,13 +119,28 @@ def engine_cells(
     secs = epoch_seconds(t[time])
     late = ok & (secs >= cut_s)
     refund = ok & ~late & (t[value] < 0) if drop_refunds else t[value].isnull() & False  # noqa: PD003 - Ibis expression
+    used = ok & ~late & ~refund
     counts = execute(
-        t.aggregate(late=ibis.ifelse(late, 1, 0).sum(), refund=ibis.ifelse(refund, 1, 0).sum()),
+        t.aggregate(
+            late=ibis.ifelse(late, 1, 0).sum(),
+            refund=ibis.ifelse(refund, 1, 0).sum(),
+            used=ibis.ifelse(used, 1, 0).sum(),
+            paid=ibis.ifelse(used & (t[value] > 0), 1, 0).sum(),
+        ),
         "orders after the cut",
     ).iloc[0]
     acc = acc.with_dropped("at or after observed_until", int(counts["late"] or 0), column=time)
     if drop_refunds:
         acc = acc.with_dropped("refund", int(counts["refund"] or 0), column=value)
+    if not int(counts["used"] or 0):
+        msg = f"No orders fall before observed_until: {acc}."
+        raise EmptyFrameError(msg)
+    if not int(counts["paid"] or 0):  # as the in-memory fit: nothing to model
+        msg = (
+            f"No purchases in the orders frame: every order before observed_until is a "
+            f"refund or free (column {value!r} ≤ 0), so there is no value to model."
+        )
+        raise EmptyFrameError(msg)
     kept = t.filter(ok & ~late & ~refund)
     segs = {f"__lf_b{i}": kept[b] for i, b in enumerate(by_cols)}
     tie = [kept[src.row_order]] if src.row_order else [kept[b] for b in by_cols]
