@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkstar_funnel.benchmark import Benchmark, Reference, get_benchmark, register_benchmark
+from linkstar_funnel.benchmark import (
+    Benchmark,
+    Reference,
+    get_benchmark,
+    observations_from_counts,
+    register_benchmark,
+)
 from linkstar_funnel.errors import (
     DataQualityWarning,
     EmptyFrameError,
@@ -201,3 +207,14 @@ def test_segment_column_named_like_an_output_is_refused() -> None:
     # the 'source' labels were silently replaced by the reference's citation
     with pytest.raises(SchemaError, match=r"segment column\(s\) \['source'\]"):
         bench.compare(obs)
+
+
+def test_frames_read_are_never_modified() -> None:
+    counts = pd.DataFrame({"stage": ["v", "c", "o"], "users": [100, 10, 5]}, index=[3, 3, 3])
+    frame = pd.DataFrame({"stage": ["a", "b"], "rate": [0.1, 0.2], "device": ["m", None]})
+    before = [x.copy(deep=True) for x in (counts, frame, HISTORY)]
+    observations_from_counts(counts)
+    Benchmark.from_frame(frame, name="x", source="s", as_of="2026")
+    Benchmark.from_history(HISTORY, weeks=3)
+    for old, new in zip(before, (counts, frame, HISTORY), strict=True):
+        pd.testing.assert_frame_equal(old, new)
