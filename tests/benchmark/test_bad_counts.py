@@ -116,8 +116,10 @@ def test_observations_from_counts_segments_and_shapes() -> None:
 def test_unknown_impact_warns() -> None:
     counts = pd.DataFrame({"stage": ["visit", "cart", "order"], "users": [100, 0, 0]})
     bench = Benchmark.from_rates({"cart": 0.1}, source="x", as_of="2026", base="visit")
+    with pytest.warns(DataQualityWarning, match="orders_per_success is NaN in 3 of 3"):
+        obs = observations_from_counts(counts)
     with pytest.warns(DataQualityWarning, match="impact of 1 row"):
-        out = bench.compare(observations_from_counts(counts)).to_frame()
+        out = bench.compare(obs).to_frame()
     assert np.isnan(out["impact"].item())
 
 

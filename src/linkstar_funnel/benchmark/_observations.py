@@ -21,6 +21,7 @@ implementing :class:`RateSource`: one method returning such a frame.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._params import ColumnName, Real, Satisfies, validate_params
-from ..errors import ColumnNotFoundError, SchemaError
+from ..errors import ColumnNotFoundError, DataQualityWarning, SchemaError
 from ..schema import Column, Table, as_frame, validate
 from ._counts import count_column
 
@@ -285,6 +286,16 @@ def observations_from_counts(
                 part["value_per_success"] = per * float(value_per_order)
             rows.append(part)
     out = pd.concat(rows, ignore_index=True)
+    unknown = int(out["orders_per_success"].isna().sum())
+    if unknown:
+        warnings.warn(
+            f"orders_per_success{' and value_per_success' if value_per_order is not None else ''}"
+            f" is NaN in {unknown} of {len(out)} observation rows: their stage had no "
+            "successes, so there is no downstream rate to apply (comparisons leave their "
+            "impact out).",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     return out[[*keys, *[c for c in out.columns if c not in keys]]]
 
 
