@@ -413,3 +413,12 @@ def test_month_buckets_are_nanoseconds() -> None:
     assert list(tv.bucket("M").asi8) == list(
         pd.to_datetime(["2026-03-01", "2026-04-01"]).as_unit("ns").asi8
     )
+
+
+def test_numbers_beyond_a_columns_bound_are_refused_by_name() -> None:
+    frame = events_frame(revenue=[1.0, 2e150, -3e200, 4.0])
+    cols = [Column("user", "user_id", "key"), Column("revenue", "revenue", "number", max_abs=1e150)]
+    with pytest.raises(lf.SchemaError, match=r"'revenue'.*2 value\(s\) beyond ±1e\+150"):
+        validate(frame, cols)
+    unbounded = [Column("user", "user_id", "key"), Column("revenue", "revenue", "number")]
+    assert validate(frame, unbounded).numbers["revenue"][2] == -3e200

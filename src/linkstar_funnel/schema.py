@@ -44,12 +44,17 @@ from ._params import ColumnName, validate_params
 from ._times import NAT, TimeValues, check_time_zone, read_times
 from .errors import ColumnNotFoundError, EmptyFrameError, ParameterError, SchemaError
 
+#: Largest magnitude of a number that a computation squares (variances, second moments):
+#: its square stays far from float64's limit (1.8e308), sums of many squares too.
+MAX_SQUARABLE = 1e150
+
 #: From this many rows, integer keys too sparse for direct addressing are hashed in threads
 #: (below it ``pd.factorize`` is as fast and the kernels need not be loaded).
 HASH_MIN_ROWS = 1_000_000
 
 __all__ = [
     "EVENT_COLUMNS",
+    "MAX_SQUARABLE",
     "ORDER_COLUMNS",
     "Column",
     "DroppedRows",
@@ -98,12 +103,17 @@ class Column:
     required
         Rows where the value is missing are dropped and counted; otherwise a missing key or
         category gets code -1 and a missing number stays NaN.
+    max_abs
+        For numbers: the largest magnitude the computation can take (e.g.
+        :data:`MAX_SQUARABLE` where values are squared); larger values are a
+        :class:`~linkstar_funnel.errors.SchemaError` naming the column, not an overflow.
     """
 
     role: str
     name: str
     kind: ColumnKind
     required: bool = True
+    max_abs: float | None = None
 
 
 @attrs.frozen(eq=False)
@@ -270,6 +280,7 @@ def validate(
             missing = tv.ns == NAT
         elif col.kind == "number":
             values = _numbers(series, column=col.name, frame_name=frame_name)
+            _check_magnitude(values, col, frame_name)
             numbers[col.role] = values
             missing = np.isnan(values)
         else:  # pragma: no cover - Column.kind is a Literal
@@ -337,6 +348,20 @@ def _factorize(series: pd.Series[Any]) -> tuple[IntArray, pd.Index]:
             return fast[0], pd.Index(labels)
     codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+
+
+def _check_magnitude(values: FloatArray, col: Column, frame_name: str) -> None:
+    if col.max_abs is None:
+        return
+    big = np.abs(values) > col.max_abs
+    if big.any():
+        msg = (
+            f"Column {col.name!r} of the {frame_name} frame holds {int(big.sum()):,} value(s) "
+            f"beyond ±{col.max_abs:g} (e.g. {values[big][0]:g}): the computation squares or "
+            "multiplies them, which would overflow to infinity.\nHint: change the unit "
+            "(thousands, millions) or check for sentinel values such as 1e308."
+        )
+        raise SchemaError(msg)
 
 
 def _numbers(series: pd.Series[Any], *, column: str, frame_name: str) -> FloatArray:

@@ -42,6 +42,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import attrs
+import numpy as np
 import pandas as pd
 
 from .._params import (
@@ -275,6 +276,15 @@ class Funnel:
             i, j = (self.step_number(b, param="exclusions") for b in ex.between)
             if not i < j:
                 raise bad_parameter(_EXCLUSION, "between", "steps (i, j) with i < j", ex.between)
+        if not isinstance(self.attribution, str | int | np.integer) or isinstance(
+            self.attribution, bool
+        ):
+            raise bad_parameter(
+                _FUNNEL,
+                "attribution",
+                "'first_touch', 'last_touch', a step number or a stage name",
+                self.attribution,
+            )
         if self.attribution not in ("first_touch", "last_touch"):
             self.step_number(self.attribution, param="attribution")
 

@@ -9,6 +9,7 @@ protocol, which is how e.g. a funnel result can supply a CVR leaf).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
@@ -99,7 +100,11 @@ class KPIValues(ResultMixin):
             msg = "These values have no period column: pass period= to evaluate()."
             raise ParameterError(msg)
         col = self.keys[self.period]
-        if np.ndim(cast("Any", label)) != 0 or isinstance(label, Mapping | set):
+        if (
+            np.ndim(cast("Any", label)) != 0
+            or isinstance(label, Mapping | set)
+            or not isinstance(label, str | numbers.Number | dt.date | np.datetime64 | pd.Period)
+        ):
             msg = (
                 f"The {param!r} parameter of KPIValues.decompose must be one period label. "
                 f"Got {label!r} instead."

@@ -53,6 +53,14 @@ def log_mean(a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
     (3.0, 0.0)
     """
     a, b = _non_negative(a, "a"), _non_negative(b, "b")
+    try:
+        a, b = np.broadcast_arrays(a, b)
+    except ValueError:
+        msg = (
+            "The 'a' and 'b' parameters of log_mean must have the same shape (or one be a "
+            f"single number). Got shapes {np.shape(a)} and {np.shape(b)} instead."
+        )
+        raise ParameterError(msg) from None
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     diff = a - b
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -70,8 +78,10 @@ def _non_negative(value: npt.ArrayLike, name: str) -> FloatArray:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         arr = np.array([-1.0])
-    if not (arr >= 0).all():  # negative, NaN or not numbers
-        msg = f"The {name!r} parameter of log_mean must be numbers ≥ 0. Got {value!r} instead."
+    if not ((arr >= 0) & np.isfinite(arr)).all():  # negative, NaN, inf or not numbers
+        msg = (
+            f"The {name!r} parameter of log_mean must be finite numbers ≥ 0. Got {value!r} instead."
+        )
         raise ParameterError(msg)
     return arr
 

@@ -41,7 +41,7 @@ from .._params import (
 from .._validators import in_choices, positive_duration, positive_int, to_timedelta
 from ..errors import EmptyFrameError
 from ..results import Provenance
-from ..schema import Column, TimeValues, check_time_zone, validate
+from ..schema import MAX_SQUARABLE, Column, TimeValues, check_time_zone, validate
 from ._cohort_cells import build_cells, cut_ns, factorize_paths, segment_paths
 from ._cohort_curves import ancestor_at, customer_cv2, pooled_curves, ratio
 from ._cohort_fit import CellTable, CohortLTVFit
@@ -212,7 +212,7 @@ class CohortLTV:
         cols = [
             Column("customer", customer, "key"),
             Column("time", time, "time"),
-            Column("value", value, "number"),
+            Column("value", value, "number", max_abs=MAX_SQUARABLE),
         ] + [Column(f"by:{c}", c, "category", required=False) for c in by_cols]
         table = validate(orders, cols, frame_name="orders")
         acc = table.accounting

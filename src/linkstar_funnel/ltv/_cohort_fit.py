@@ -128,6 +128,9 @@ class CohortLTVFit(ResultMixin):
             steps = np.arange(1, int(np.ceil(self.spec.horizon / step)) + 1)
         else:
             items = at if isinstance(at, Sequence) and not isinstance(at, str) else [at]
+            if not items:
+                err = bad_parameter("CohortLTVFit.predict", "at", "an age or a list of ages", at)
+                raise err
             ages = [to_timedelta(a, param="at", owner="CohortLTVFit.predict") for a in items]
             if any(a <= pd.Timedelta(0) for a in ages):
                 err = bad_parameter("CohortLTVFit.predict", "at", "positive ages", at)

@@ -9,14 +9,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ColumnNotFoundError, SchemaError
-from ..schema import Column, RowAccounting, as_frame, check_time_zone, validate
+from ..schema import MAX_SQUARABLE, Column, RowAccounting, as_frame, check_time_zone, validate
 from ._kernels import DailySeries
 
 __all__ = ["DailyKpis", "read_daily_kpis", "to_series"]
 
 _FRAME = "daily_kpis"
-#: Largest magnitude of a value: the spread of values is computed from squared deviations.
-MAX_VALUE = 1e150
 
 
 @attrs.frozen(eq=False)
@@ -54,7 +52,7 @@ def read_daily_kpis(
     if has_counts:
         roles += [Column("successes", successes, "number"), Column("trials", trials, "number")]
     else:
-        roles.append(Column("value", value, "number"))
+        roles.append(Column("value", value, "number", max_abs=MAX_SQUARABLE))
     if has_metric:
         roles.append(Column("metric", metric, "category"))
     roles += [Column(f"by:{k}", k, "category", required=False) for k in by]
@@ -83,13 +81,6 @@ def read_daily_kpis(
             out["value"] = out["successes"] / out["trials"].where(out["trials"] > 0)
     else:
         out["value"] = table.numbers["value"]
-        if (np.abs(out["value"]) > MAX_VALUE).any():
-            msg = (
-                f"Column {value!r} of the {_FRAME} frame holds values beyond ±{MAX_VALUE:g}: "
-                "their squared deviations would overflow to infinity.\nHint: change the unit "
-                "(thousands, millions) or check for sentinel values such as 1e308."
-            )
-            raise SchemaError(msg)
         dup = out.duplicated(keys)
         if dup.any():
             row = out.loc[dup].iloc[0]
