@@ -422,3 +422,11 @@ def test_numbers_beyond_a_columns_bound_are_refused_by_name() -> None:
         validate(frame, cols)
     unbounded = [Column("user", "user_id", "key"), Column("revenue", "revenue", "number")]
     assert validate(frame, unbounded).numbers["revenue"][2] == -3e200
+
+
+def test_a_repeated_wall_clock_hour_is_read_as_its_first_occurrence() -> None:
+    # 2012-11-04 01:30 happened twice in New York; it was read as NaT (a silently lost day).
+    tv = read_times(pd.Series(pd.to_datetime(["2012-11-04 01:30", "2012-03-11 02:30"])), column="t")
+    utc = tv.local("UTC", naive_tz="America/New_York")
+    assert list(utc.strftime("%Y-%m-%d %H:%M")) == ["2012-11-04 05:30", "2012-03-11 07:00"]
+    assert list(tv.bucket("D", "America/New_York", naive_tz="America/New_York").day) == [4, 11]

@@ -52,6 +52,7 @@ __all__ = [
     "Options",
     "Real",
     "Satisfies",
+    "Spec",
     "Timestamp",
     "check_param",
     "validate_params",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+import warnings
 import zoneinfo
 from typing import Any
 
@@ -91,7 +92,11 @@ class TimeValues:
         target = check_time_zone(tz)
         if self.tz is None:
             source = check_time_zone(naive_tz, param="naive_tz")
-            idx = idx.tz_localize(source, ambiguous="NaT", nonexistent="shift_forward")
+            # A wall-clock time repeated when clocks go back is read as its first occurrence
+            # (summer time); one skipped when they go forward, as the next valid time. Never
+            # NaT: that would silently drop the row from every day count.
+            first = np.ones(len(idx), dtype=bool)
+            idx = idx.tz_localize(source, ambiguous=first, nonexistent="shift_forward")
         else:
             idx = idx.tz_localize("UTC")
         return idx.tz_convert(target).tz_localize(None)
@@ -115,7 +120,7 @@ class TimeValues:
         return days.to_period("M").to_timestamp().as_unit("ns")
 
 
-def read_times(series: pd.Series[Any], *, column: str, frame_name: str = "frame") -> TimeValues:
+def read_times(series: pd.Series[Any], *, column: str, frame_name: str = "input") -> TimeValues:
     """Read a column as points in time. Missing values become ``NaT`` (int64 min).
 
     Accepts ``datetime64`` of any unit, tz-aware ``datetime64``, ``datetime`` objects and
@@ -192,7 +197,10 @@ def _to_datetime(values: pd.Series[Any], *, utc: bool) -> pd.Series[Any]:
     last: ValueError | None = None
     for fmt in (None, "ISO8601", "mixed"):
         try:
-            return pd.to_datetime(values, utc=utc, format=fmt)
+            with warnings.catch_warnings():
+                # pandas' "Could not infer format" notice: the fallbacks below handle it.
+                warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+                return pd.to_datetime(values, utc=utc, format=fmt)
         except ValueError as exc:
             if _is_mixed_zone_error(exc):
                 raise

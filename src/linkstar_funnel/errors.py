@@ -79,7 +79,7 @@ class ColumnNotFoundError(SchemaError, KeyError):
         available: Iterable[object],
         *,
         role: str | None = None,
-        frame_name: str = "frame",
+        frame_name: str = "input",
         typed_candidates: Iterable[str] = (),
     ) -> None:
         self.column = column

@@ -165,7 +165,7 @@ class Table:
         return self.take(self.frame[name].to_numpy())
 
 
-def as_frame(data: object, *, frame_name: str = "frame") -> pd.DataFrame:
+def as_frame(data: object, *, frame_name: str = "input") -> pd.DataFrame:
     """Accept a pandas DataFrame, or anything with ``to_pandas()`` (Arrow tables, polars).
 
     The columns must be flat (no MultiIndex) and uniquely named: a column named twice is
@@ -218,7 +218,7 @@ def validate(
     data: object,
     columns: Sequence[Column],
     *,
-    frame_name: str = "frame",
+    frame_name: str = "input",
 ) -> Table:
     """Check and convert the named columns of a frame; drop and count unusable rows.
 
