@@ -40,7 +40,7 @@ import pandas as pd
 
 from ._accounting import DroppedRows, RowAccounting
 from ._dense_keys import dense_factorize
-from ._params import ColumnName, validate_params
+from ._params import ColumnName, Satisfies, validate_params
 from ._times import NAT, TimeValues, check_time_zone, read_times
 from .errors import ColumnNotFoundError, EmptyFrameError, ParameterError, SchemaError
 
@@ -397,6 +397,12 @@ _KEY_KINDS = {
 }
 
 
+@validate_params(
+    values=Satisfies(
+        lambda v: hasattr(v, "__len__") and not isinstance(v, str | bytes | Mapping),
+        "a column, an index or a list of values",
+    )
+)
 def key_kind(values: object) -> str | None:
     """What kind of ids or labels ``values`` holds (``"numbers"``, ``"text"``, ...), or
     ``None`` when it cannot be told (empty, or mixed).
