@@ -95,7 +95,9 @@ def daily_rate(
     ``numerator`` that same day.
 
     Days are calendar days in the market's time zone: a checkout at 23:30 in New York is
-    counted on the New York day, not the UTC one.
+    counted on the New York day, not the UTC one. Rows without a user, time or event (or
+    market, when ``tz`` is a mapping) are dropped, with a
+    :class:`~linkstar_funnel.errors.DataQualityWarning` counting them.
 
     Parameters
     ----------
@@ -118,9 +120,6 @@ def daily_rate(
         Column names of the event log.
     naive_tz
         The zone of naive times (only used when converting them to ``tz``).
-
-    Rows without a user, time or event (or market, when ``tz`` is a mapping) are dropped,
-    with a :class:`~linkstar_funnel.errors.DataQualityWarning` counting them.
 
     Returns
     -------
