@@ -195,3 +195,18 @@ def test_bad_argument_is_a_typed_error(
     with pytest.raises(error, match=words):
         call(orders, cdnow, fits)
     pd.testing.assert_frame_equal(orders, before)  # never mutated
+
+
+def test_probabilistic_fit_without_a_cut_uses_every_order() -> None:
+    # observed_until=None was read as NaT and refused as "the orders frame is empty".
+    orders = lf.datasets.online_retail_orders()
+    orders = orders[orders["timestamp"] < pd.Timestamp("2011-04-01", tz="Europe/London")]
+    model = lf.ltv.ProbabilisticLTV()
+    with pytest.warns(lf.ConvergenceWarning):  # three months of data: the NBD limit
+        everything = model.fit_orders(orders)
+    last = orders["timestamp"].max()
+    with pytest.warns(lf.ConvergenceWarning):
+        explicit = model.fit_orders(orders, observed_until=(last + pd.Timedelta("1D")).floor("D"))
+    assert everything.observed_until == last + pd.Timedelta(1, "ns")
+    assert everything.purchases.params == pytest.approx(explicit.purchases.params, nan_ok=True)
+    assert everything.spend.params == pytest.approx(explicit.spend.params)

@@ -25,6 +25,7 @@ from .._params import (
 from ..errors import EmptyFrameError, ParameterError
 from ..schema import Column, validate
 from ._betageo import BetaGeo
+from ._cohort_cells import cut_ns
 from ._count import CountModelFit
 from ._gammagamma import GammaGamma, GammaGammaFit
 from ._pareto import ParetoNBD
@@ -111,31 +112,26 @@ class ProbabilisticLTV:
         observed_until: object = None,
         by: str | list[str] | None = None,  # noqa: ARG002 - one model for all segments
     ) -> ProbabilisticLTVFit:
-        """Summarise orders before ``observed_until`` (required) and fit both models."""
-        if observed_until is None:
-            msg = (
-                "The 'observed_until' parameter of ProbabilisticLTV.fit_orders must be a "
-                "date or time (the cut). Got None instead."
-            )
-            raise ParameterError(msg)
+        """Summarise orders before ``observed_until`` and fit both models.
+
+        ``observed_until=None`` uses every order (the cut falls just after the last one), as
+        :meth:`CohortLTV.fit` does.
+        """
         table = validate(
             orders,
             [Column("customer", customer, "key"), Column("time", time, "time")],
             frame_name="orders",
         )
         tv = table.times["time"]
-        cut = pd.Timestamp(observed_until)  # type: ignore[arg-type]
+        cut_at = cut_ns(observed_until, tv)
+        cut = pd.Timestamp(cut_at)
         if tv.tz is not None:
-            cut = cut.tz_localize(tv.tz) if cut.tz is None else cut.tz_convert(tv.tz)
-            cut_ns = int(cut.tz_convert("UTC").value)
-        else:
-            cut = cut.tz_localize(None) if cut.tz is not None else cut
-            cut_ns = int(cut.value)
-        last_day = (cut - pd.Timedelta(1, "ns")).floor("D")
-        before = tv.ns < cut_ns
+            cut = cut.tz_localize("UTC").tz_convert(tv.tz)
+        before = tv.ns < cut_at
         if not before.any():
             msg = f"No orders fall before observed_until={observed_until!r}."
             raise EmptyFrameError(msg)
+        last_day = (cut - pd.Timedelta(1, "ns")).floor("D")
         # rows without a customer or time stay in: rfm_summary drops and counts them
         keep = np.ones(len(table.frame), dtype=bool)
         keep[slice(None) if table.rows is None else table.rows] = before
