@@ -6,6 +6,7 @@ duplicate rows, events matching several stages, and rows in no particular order.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
@@ -79,3 +80,31 @@ def funnels(
         j = draw(st.integers(i + 1, k))
         kwargs["exclusions"] = [Exclusion(draw(st.sampled_from(["x", "c"])), between=(i, j))]
     return Funnel(stages, **kwargs)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------- messy columns
+
+MESSY_T0 = pd.Timestamp("2026-01-01")
+
+
+def dressed(values: list[object], kind: str, dtype: str) -> pd.Series:
+    """``values`` (None = missing) as one of the dtypes a user's frame may carry."""
+    if kind == "number":
+        if dtype == "numpy":
+            return pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+        if dtype == "nullable":
+            return pd.Series(pd.array(values, dtype="Float64"))
+        return pd.Series(pd.array(values, dtype="double[pyarrow]"))
+    if kind == "time":
+        s = pd.Series([pd.NaT if v is None else MESSY_T0 + pd.Timedelta(days=v) for v in values])
+        return s.astype("timestamp[ns][pyarrow]") if dtype == "arrow" else s
+    if dtype == "numpy":
+        return pd.Series(values, dtype=object)
+    if dtype == "nullable":
+        return pd.Series(pd.array(values, dtype="string"))
+    return pd.Series(pd.array(values, dtype="string[pyarrow]"))
+
+
+def messy_column(draw: st.DrawFn, n: int, kind: str, pool: st.SearchStrategy[object]) -> pd.Series:
+    values = draw(st.lists(st.one_of(st.none(), pool), min_size=n, max_size=n))
+    return dressed(values, kind, draw(st.sampled_from(["numpy", "nullable", "arrow"])))

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 import linkstar_funnel.attribution as la
 from linkstar_funnel.errors import LinkstarError
 
-T0 = pd.Timestamp("2026-01-01")
+from ..strategies import messy_column
+
 SETTINGS = settings(
     max_examples=60,
     deadline=None,
@@ -29,29 +30,6 @@ SETTINGS = settings(
 )
 
 
-def dressed(values: list[object], kind: str, dtype: str) -> pd.Series:
-    """``values`` (None = missing) as one of the dtypes a user's frame may carry."""
-    if kind == "number":
-        if dtype == "numpy":
-            return pd.Series([np.nan if v is None else v for v in values], dtype="float64")
-        if dtype == "nullable":
-            return pd.Series(pd.array(values, dtype="Float64"))
-        return pd.Series(pd.array(values, dtype="double[pyarrow]"))
-    if kind == "time":
-        s = pd.Series([pd.NaT if v is None else T0 + pd.Timedelta(days=v) for v in values])
-        return s.astype("timestamp[ns][pyarrow]") if dtype == "arrow" else s
-    if dtype == "numpy":
-        return pd.Series(values, dtype=object)
-    if dtype == "nullable":
-        return pd.Series(pd.array(values, dtype="string"))
-    return pd.Series(pd.array(values, dtype="string[pyarrow]"))
-
-
-def column(draw: st.DrawFn, n: int, kind: str, pool: st.SearchStrategy[object]) -> pd.Series:
-    values = draw(st.lists(st.one_of(st.none(), pool), min_size=n, max_size=n))
-    return dressed(values, kind, draw(st.sampled_from(["numpy", "nullable", "arrow"])))
-
-
 @st.composite
 def touch_frames(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     n, m = draw(st.integers(0, 6)), draw(st.integers(0, 4))
@@ -59,16 +37,16 @@ def touch_frames(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     days = st.integers(0, 40)
     t = pd.DataFrame(
         {
-            "user_id": column(draw, n, "text", users),
-            "timestamp": column(draw, n, "time", days),
-            "channel": column(draw, n, "text", st.sampled_from(["a", "b", "c"])),
+            "user_id": messy_column(draw, n, "text", users),
+            "timestamp": messy_column(draw, n, "time", days),
+            "channel": messy_column(draw, n, "text", st.sampled_from(["a", "b", "c"])),
         }
     )
     c = pd.DataFrame(
         {
-            "user_id": column(draw, m, "text", users),
-            "timestamp": column(draw, m, "time", days),
-            "revenue": column(draw, m, "number", st.floats(0, 1e6)),
+            "user_id": messy_column(draw, m, "text", users),
+            "timestamp": messy_column(draw, m, "time", days),
+            "revenue": messy_column(draw, m, "number", st.floats(0, 1e6)),
         }
     )
     return t, c
@@ -80,9 +58,9 @@ def path_frames(draw: st.DrawFn) -> pd.DataFrame:
     paths = st.sampled_from(["a", "a > b", "b > c > a", "", "c"])
     return pd.DataFrame(
         {
-            "path": column(draw, n, "text", paths),
-            "conv": column(draw, n, "number", st.floats(0, 10)),
-            "value": column(draw, n, "number", st.floats(0, 1e3)),
+            "path": messy_column(draw, n, "text", paths),
+            "conv": messy_column(draw, n, "number", st.floats(0, 10)),
+            "value": messy_column(draw, n, "number", st.floats(0, 1e3)),
         }
     )
 

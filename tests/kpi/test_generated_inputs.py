@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from linkstar_funnel.errors import LinkstarError
 from linkstar_funnel.kpi import KPITree
 
-T0 = pd.Timestamp("2026-01-01")
+from ..strategies import messy_column
+
 SETTINGS = settings(
     max_examples=60,
     deadline=None,
@@ -27,29 +28,6 @@ SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-
-
-def dressed(values: list[object], kind: str, dtype: str) -> pd.Series:
-    """``values`` (None = missing) as one of the dtypes a user's frame may carry."""
-    if kind == "number":
-        if dtype == "numpy":
-            return pd.Series([np.nan if v is None else v for v in values], dtype="float64")
-        if dtype == "nullable":
-            return pd.Series(pd.array(values, dtype="Float64"))
-        return pd.Series(pd.array(values, dtype="double[pyarrow]"))
-    if kind == "time":
-        s = pd.Series([pd.NaT if v is None else T0 + pd.Timedelta(days=v) for v in values])
-        return s.astype("timestamp[ns][pyarrow]") if dtype == "arrow" else s
-    if dtype == "numpy":
-        return pd.Series(values, dtype=object)
-    if dtype == "nullable":
-        return pd.Series(pd.array(values, dtype="string"))
-    return pd.Series(pd.array(values, dtype="string[pyarrow]"))
-
-
-def column(draw: st.DrawFn, n: int, kind: str, pool: st.SearchStrategy[object]) -> pd.Series:
-    values = draw(st.lists(st.one_of(st.none(), pool), min_size=n, max_size=n))
-    return dressed(values, kind, draw(st.sampled_from(["numpy", "nullable", "arrow"])))
 
 
 def finite_or_typed(call):
@@ -72,10 +50,10 @@ def kpi_frames(draw: st.DrawFn, n: int | None = None) -> pd.DataFrame:
     counts = st.floats(0, 1e4)
     return pd.DataFrame(
         {
-            "segment": column(draw, n, "text", st.sampled_from(["x", "y", "z"])),
-            "sessions": column(draw, n, "number", counts),
-            "orders": column(draw, n, "number", counts),
-            "aov": column(draw, n, "number", st.floats(-10, 1e3)),
+            "segment": messy_column(draw, n, "text", st.sampled_from(["x", "y", "z"])),
+            "sessions": messy_column(draw, n, "number", counts),
+            "orders": messy_column(draw, n, "number", counts),
+            "aov": messy_column(draw, n, "number", st.floats(-10, 1e3)),
         }
     )
 

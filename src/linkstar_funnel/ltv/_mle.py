@@ -164,7 +164,12 @@ def fit_mle(
             options={"maxiter": maxiter, "gtol": 1e-9},
         )
         grad = check(res.x)
-        if not (np.isfinite(res.fun) and np.max(np.abs(grad)) < _GRAD_OK):
+        # Nelder-Mead rescues a fit whose finite-difference gradient lost precision. With
+        # an exact gradient, BFGS stopping short means a boundary (a flat ridge toward a
+        # limit model, which the caller decides about): Nelder-Mead would only wander
+        # along it for up to 5 x maxiter steps (seconds per fit) to no better optimum.
+        stuck = np.max(np.abs(grad)) >= _GRAD_OK and gradient is None
+        if not np.isfinite(res.fun) or stuck:
             nm = optimize.minimize(
                 objective,
                 res.x if np.isfinite(res.fun) else start,
