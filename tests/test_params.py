@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
+import warnings
 
 import attrs
 import numpy as np
@@ -165,3 +167,27 @@ def test_constraints_are_attrs_validators() -> None:
         lf.ParameterError, match="The 'first' parameter of Model must be a number in"
     ):
         Model(1.5)
+
+
+def test_warnings_point_at_the_users_line_not_the_wrapper() -> None:
+    # A public function's warning (stacklevel=2 in its body) would name the wrapper's line
+    # in _params.py; users must see the line of their own call.
+    def inner() -> None:
+        warnings.warn("inner note", lf.DataQualityWarning, stacklevel=2)
+
+    wrapped = validate_params()(inner)
+    line = inspect.currentframe().f_lineno + 2  # type: ignore[union-attr]
+    with pytest.warns(lf.DataQualityWarning, match="inner note") as caught:
+        wrapped()
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)
+
+
+def test_warnings_of_other_packages_keep_their_place() -> None:
+    @validate_params()
+    def noisy() -> None:
+        pd.to_datetime(pd.Series(["2026-01-01", "soon"]), errors="coerce")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        noisy()
+    assert all("linkstar_funnel" not in w.filename for w in caught)

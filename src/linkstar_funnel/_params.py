@@ -32,7 +32,12 @@ import functools
 import inspect
 import math
 import numbers
+import os
+import sys
+import warnings
 from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
+from types import FrameType
 from typing import Any, Literal, ParamSpec, TypeVar
 
 import attrs
@@ -334,6 +339,28 @@ def check_param(owner: str, param: str, value: object, spec: Spec) -> None:
     raise ParameterError(_message(owner, param, expected, value))
 
 
+_PACKAGE_DIR = str(Path(__file__).parent) + os.sep
+
+
+def _reemit(caught: list[warnings.WarningMessage], caller: FrameType) -> None:
+    """Pass on warnings raised inside a decorated function. One that points into this
+    package (a ``stacklevel`` one frame short of the wrapper, or a library line) is
+    re-pointed at the caller: the outermost public call's caller is the user's own line.
+    Warnings located in other packages (pandas, numpy) keep their place."""
+    for w in caught:
+        filename, lineno = w.filename, w.lineno
+        module_globals = None
+        if filename.startswith(_PACKAGE_DIR):
+            filename, lineno = caller.f_code.co_filename, caller.f_lineno
+            module_globals = caller.f_globals
+        registry = (
+            None if module_globals is None else module_globals.setdefault("__warningregistry__", {})
+        )
+        warnings.warn_explicit(
+            w.message, w.category, filename, lineno, registry=registry, source=w.source
+        )
+
+
 def validate_params(**specs: Spec) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a public function or method: check the named parameters on every call.
 
@@ -364,7 +391,10 @@ def validate_params(**specs: Spec) -> Callable[[Callable[P, R]], Callable[P, R]]
                 # argument is left to Python's own TypeError.
                 if name in given:
                     check_param(owner, name, given[name], spec)
-            return func(*args, **kwargs)
+            with warnings.catch_warnings(record=True) as caught:
+                result = func(*args, **kwargs)
+            _reemit(caught, sys._getframe(1))
+            return result
 
         wrapper.__validate_params__ = checked  # type: ignore[attr-defined]
         return wrapper
