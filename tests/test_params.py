@@ -191,3 +191,14 @@ def test_warnings_of_other_packages_keep_their_place() -> None:
         warnings.simplefilter("always")
         noisy()
     assert all("linkstar_funnel" not in w.filename for w in caught)
+
+
+def test_warnings_said_before_an_error_are_passed_on() -> None:
+    @validate_params()
+    def failing() -> None:
+        warnings.warn("rows dropped", lf.DataQualityWarning, stacklevel=2)
+        msg = "nothing left"
+        raise lf.EmptyFrameError(msg)
+
+    with pytest.raises(lf.EmptyFrameError), pytest.warns(lf.DataQualityWarning, match="rows"):
+        failing()

@@ -391,10 +391,13 @@ def validate_params(**specs: Spec) -> Callable[[Callable[P, R]], Callable[P, R]]
                 # argument is left to Python's own TypeError.
                 if name in given:
                     check_param(owner, name, given[name], spec)
-            with warnings.catch_warnings(record=True) as caught:
-                result = func(*args, **kwargs)
-            _reemit(caught, sys._getframe(1))
-            return result
+            caller = sys._getframe(1)
+            caught: list[warnings.WarningMessage] = []
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    return func(*args, **kwargs)
+            finally:  # warnings said before an error are passed on too
+                _reemit(caught, caller)
 
         wrapper.__validate_params__ = checked  # type: ignore[attr-defined]
         return wrapper
