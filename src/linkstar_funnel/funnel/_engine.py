@@ -213,14 +213,14 @@ def compute(
     if spec.exclusions:
         xlut, xextra, _ = stage_luts([ex.stage for ex in spec.exclusions], table, event)
 
-    t0, rel_ns = relative_times(table.times["time"].ns, table.columns["time"])
+    t0 = first_time(table.times["time"].ns, table.columns["time"])
     ent, n_ent = _entities(spec, table)
     seg_codes, seg_labels = segment_codes(table, by_cols)
     noise_breaks = spec.order == "strict" and spec.strict_scope == "all"
     starts, ts_s, ms_s, xs_s, seg_s = _sort.prepare(
         ent,
         n_ent,
-        rel_ns,
+        table.times["time"].ns,
         table.codes["event"],
         lut,
         extra,
@@ -229,6 +229,7 @@ def compute(
         seg_codes if by_cols else empty,
         noise_breaks,
         threads=_threads(table.n_rows),
+        t0=int(t0),  # the kernels run on times relative to the first event
     )
     gaps = np.full(max(k_n - 1, 1), np.iinfo(np.int64).max, dtype=np.int64)
     for i, g in enumerate(spec.step_windows or ()):
@@ -288,12 +289,13 @@ def compute(
     )
 
 
-def relative_times(ns: IntArray, column: str) -> tuple[np.int64, IntArray]:
-    """Times as nanoseconds since the earliest one, and that earliest time.
+def first_time(ns: IntArray, column: str) -> np.int64:
+    """The earliest time: the kernels run on nanoseconds since it.
 
     The kernels subtract times, windows and step gaps in int64; from 0 none of those
     differences can wrap around (from the raw epoch values, an event before 1970 minus an
-    unlimited step gap did, and silently lost chains).
+    unlimited step gap did, and silently lost chains). The shift is applied while rows are
+    scattered into entity order, so the column is not copied.
 
     Raises
     ------
@@ -309,7 +311,7 @@ def relative_times(ns: IntArray, column: str) -> tuple[np.int64, IntArray]:
             "sentinel dates such as 1677-09-22 or 2262-04-11 standing for missing times."
         )
         raise SchemaError(msg)
-    return np.int64(t0), ns - np.int64(t0)
+    return np.int64(t0)
 
 
 def _threads(n_rows: int) -> int:

@@ -87,13 +87,15 @@ def _scatter(
     xextra: Any,
     seg: Any,
     keep_all: bool,
+    t0: int,
     fill: Any,
     ts_s: Any,
     ms_s: Any,
     xs_s: Any,
     seg_s: Any,
 ) -> None:  # pragma: no cover
-    """Rows [lo, hi) to their entity's slots, ``fill[e]`` being the next slot of entity e."""
+    """Rows [lo, hi) to their entity's slots, ``fill[e]`` being the next slot of entity e;
+    times are written relative to ``t0``."""
     has_extra = extra.shape[0] > 0
     has_x = xlut.shape[0] > 0
     has_xextra = xextra.shape[0] > 0
@@ -109,7 +111,7 @@ def _scatter(
             e = ent[i]
             p = fill[e]
             fill[e] = p + 1
-            ts_s[p] = ts[i]
+            ts_s[p] = ts[i] - t0
             ms_s[p] = b
             if has_x:
                 xs_s[p] = x
@@ -154,10 +156,12 @@ def prepare(
     seg: Any,
     keep_all: bool,
     threads: int = 1,
+    t0: int = 0,
 ) -> tuple[Any, ...]:
-    """Return ``starts`` (entity offsets), and time-ordered ``ts``, stage bits, exclusion
-    bits and segment codes per kept row. Empty ``extra``/``xextra``/``seg`` mean none;
-    ``keep_all`` keeps rows matching no stage (strict mode's "any event breaks")."""
+    """Return ``starts`` (entity offsets), and time-ordered ``ts`` (minus ``t0``), stage
+    bits, exclusion bits and segment codes per kept row. Empty ``extra``/``xextra``/``seg``
+    mean none; ``keep_all`` keeps rows matching no stage (strict mode's "any event
+    breaks"). Times are shifted while they are scattered: no extra copy of the column."""
     rows = [(a, b) for a, b in even_ranges(len(ent), max(1, threads)) if b > a]
     # Per (range, entity) counts, then fill positions: int32 while the rows fit.
     small = len(ent) < np.iinfo(np.int32).max
@@ -176,8 +180,8 @@ def prepare(
         seg_s = np.empty(m if len(seg) else 0, dtype=np.int64)
 
         def scatter(p: int) -> None:
-            _scatter(*rows[p], ent, ts, ev, lut, extra, xlut, xextra, seg, keep_all, counts[p],
-                     ts_s, ms_s, xs_s, seg_s)  # fmt: skip
+            _scatter(*rows[p], ent, ts, ev, lut, extra, xlut, xextra, seg, keep_all, t0,
+                     counts[p], ts_s, ms_s, xs_s, seg_s)  # fmt: skip
 
         list(pool.map(scatter, range(len(rows))))
         cuts = np.searchsorted(starts, np.linspace(0, m, len(rows) + 1))
