@@ -6,14 +6,20 @@ duplicate rows, events matching several stages, and rows in no particular order.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
 
+from linkstar_funnel.errors import LinkstarError
 from linkstar_funnel.funnel import Exclusion, Funnel
 from linkstar_funnel.stages import Stage
 
+T = TypeVar("T")
 EVENT_NAMES = ("a", "b", "c", "d", "x")
 T0 = pd.Timestamp("2026-03-01")
 
@@ -108,3 +114,14 @@ def dressed(values: list[object], kind: str, dtype: str) -> pd.Series:
 def messy_column(draw: st.DrawFn, n: int, kind: str, pool: st.SearchStrategy[object]) -> pd.Series:
     values = draw(st.lists(st.one_of(st.none(), pool), min_size=n, max_size=n))
     return dressed(values, kind, draw(st.sampled_from(["numpy", "nullable", "arrow"])))
+
+
+def finite_or_typed(call: Callable[[], T]) -> tuple[T | None, list[warnings.WarningMessage]]:
+    """Run ``call``: a LinkstarError is fine; otherwise return its result, warnings kept."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call()
+        except LinkstarError:
+            return None, []
+    return result, [w for w in caught if not issubclass(w.category, DeprecationWarning)]

@@ -8,8 +8,6 @@ counted; the caller's frames never change.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,9 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import linkstar_funnel.attribution as la
-from linkstar_funnel.errors import LinkstarError
 
-from ..strategies import messy_column
+from ..strategies import finite_or_typed, messy_column
 
 SETTINGS = settings(
     max_examples=60,
@@ -63,17 +60,6 @@ def path_frames(draw: st.DrawFn) -> pd.DataFrame:
             "value": messy_column(draw, n, "number", st.floats(0, 1e3)),
         }
     )
-
-
-def finite_or_typed(call):
-    """Run ``call``: a LinkstarError is fine; otherwise return its result, warnings kept."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = call()
-        except LinkstarError:
-            return None, []
-    return result, [w for w in caught if not issubclass(w.category, DeprecationWarning)]
 
 
 MODELS = [la.LastTouch(), la.PositionBased(first=0.3, last=0.5), la.TimeDecay(), la.Markov()]

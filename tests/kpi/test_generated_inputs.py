@@ -8,18 +8,15 @@ frames never change.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkstar_funnel.errors import LinkstarError
 from linkstar_funnel.kpi import KPITree
 
-from ..strategies import messy_column
+from ..strategies import finite_or_typed, messy_column
 
 SETTINGS = settings(
     max_examples=60,
@@ -28,17 +25,6 @@ SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-
-
-def finite_or_typed(call):
-    """Run ``call``: a LinkstarError is fine; otherwise return its result, warnings kept."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = call()
-        except LinkstarError:
-            return None, []
-    return result, [w for w in caught if not issubclass(w.category, DeprecationWarning)]
 
 
 TREE = KPITree.from_formula("gmv = sessions * cvr * aov\ncvr = orders / sessions")
