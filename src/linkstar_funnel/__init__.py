@@ -11,6 +11,7 @@ from . import (
     attribution,
     benchmark,
     datasets,
+    engines,
     errors,
     funnel,
     kpi,
@@ -23,6 +24,7 @@ from . import (
     schema,
     sql,
     stages,
+    stats,
 )
 from ._version import __version__
 from .attribution import (
@@ -47,6 +49,7 @@ from .attribution import (
 from .benchmark import Benchmark, BenchmarkComparison, RateSource, Reference
 from .errors import (
     ColumnNotFoundError,
+    ConformanceError,
     ConvergenceError,
     ConvergenceWarning,
     DataQualityWarning,
@@ -91,6 +94,7 @@ __all__ = [
     "BenchmarkComparison",
     "ChannelEconomics",
     "ColumnNotFoundError",
+    "ConformanceError",
     "ConvergenceError",
     "ConvergenceWarning",
     "DataOverview",
@@ -143,6 +147,7 @@ __all__ = [
     "datasets",
     "describe_events",
     "describe_orders",
+    "engines",
     "errors",
     "funnel",
     "kpi",
@@ -158,4 +163,5 @@ __all__ = [
     "stage_template",
     "stage_templates",
     "stages",
+    "stats",
 ]

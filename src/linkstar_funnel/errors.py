@@ -12,6 +12,7 @@ from the builtin a caller would naturally catch (``ValueError``, ``KeyError``, .
     │   └── TimeZoneError                    tz-aware and naive times mixed
     ├── ParameterError (ValueError)          a parameter outside its domain
     ├── RegistryError (KeyError)             unknown name, or a name registered twice
+    ├── ConformanceError (AssertionError)    an extension breaks its protocol (every failure listed)
     ├── ConvergenceError (RuntimeError)      an optimiser failed to converge
     ├── EngineError (RuntimeError)           a SQL engine failed; the generated SQL attached
     └── DatasetError (OSError)               a bundled data set cannot be read
@@ -31,6 +32,7 @@ from difflib import get_close_matches
 
 __all__ = [
     "ColumnNotFoundError",
+    "ConformanceError",
     "ConvergenceError",
     "ConvergenceWarning",
     "DataQualityWarning",
@@ -128,6 +130,35 @@ class RegistryError(LinkstarError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class ConformanceError(LinkstarError, AssertionError):
+    """An extension (a stage matcher, a model, a backend...) breaks its protocol.
+
+    Raised by every conformance kit (``check_stage_matcher``, ``check_attribution_model``,
+    ``check_ltv_model``, ``check_decomposition``, ``check_backend``...) after running all of
+    its checks; ``failures`` lists each failed check, and the message shows them all.
+
+    Attributes
+    ----------
+    subject
+        What was checked (e.g. ``"MyModel"``).
+    protocol
+        The protocol it was checked against (e.g. ``"AttributionModel"``).
+    failures
+        One sentence per failed check.
+    """
+
+    def __init__(self, subject: str, protocol: str, failures: Iterable[str]) -> None:
+        self.subject = subject
+        self.protocol = protocol
+        self.failures = tuple(failures)
+        lines = "\n- ".join(self.failures)
+        n = len(self.failures)
+        super().__init__(f"{subject} fails {n} of the {protocol} checks:\n- {lines}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.subject, self.protocol, self.failures))
 
 
 class ConvergenceError(LinkstarError, RuntimeError):

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from linkstar_funnel._counts import MAX_COUNT, count_pair
 from linkstar_funnel.benchmark import (
     Benchmark,
     bh_qvalues,
@@ -24,7 +25,6 @@ from linkstar_funnel.benchmark import (
     validate_observations,
     wilson_interval,
 )
-from linkstar_funnel.benchmark._counts import MAX_COUNT, count_pair
 from linkstar_funnel.errors import DataQualityWarning, ParameterError, SchemaError
 
 BENCH = Benchmark.from_rates({"cart": 0.1}, source="x", as_of="2026")

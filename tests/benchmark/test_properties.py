@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from linkstar_funnel.benchmark import Benchmark, _stats
+from linkstar_funnel import stats as _stats
+from linkstar_funnel.benchmark import Benchmark
 from linkstar_funnel.errors import DataQualityWarning
 
 ALPHAS = st.sampled_from([0.2, 0.1, 0.05, 0.01, 0.001])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linkstar_funnel.benchmark import _stats
+from linkstar_funnel import stats as _stats
 
 WILSON = [
     (12, 400, 0.05, 0.017243020965143047, 0.051698535709095675),

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from linkstar_funnel.engines.sql._progress import QueryProgress, progress, reporting
 from linkstar_funnel.errors import ParameterError
 from linkstar_funnel.funnel import Funnel
-from linkstar_funnel.sql._progress import QueryProgress, progress, reporting
 
 duckdb = pytest.importorskip("duckdb", reason="the SQL engine's default backend is DuckDB")
 pytest.importorskip("ibis", reason="the SQL engine needs ibis-framework (extra [sql])")

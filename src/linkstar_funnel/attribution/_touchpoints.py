@@ -108,7 +108,7 @@ def journeys_from_touchpoints(
     from ..sql import is_engine_table  # never imports Ibis
 
     if is_engine_table(touches) or is_engine_table(conversions):
-        from ..sql._journeys import journeys_from_tables
+        from ..engines.sql._journeys import journeys_from_tables
 
         return journeys_from_tables(
             touches,

@@ -25,12 +25,7 @@ Examples
 
 from __future__ import annotations
 
-from ._compare import BenchmarkComparison, ComparisonSpec, compare
-from ._observations import RateSource, observations_from_counts, validate_observations
-from ._reference import Reference
-from ._registry import available_benchmarks, get_benchmark, register_benchmark
-from ._sets import Benchmark
-from ._stats import (
+from ..stats import (
     bh_qvalues,
     binomial_test,
     newcombe_interval,
@@ -39,6 +34,11 @@ from ._stats import (
     two_proportion_test,
     wilson_interval,
 )
+from ._compare import BenchmarkComparison, ComparisonSpec, compare
+from ._observations import RateSource, observations_from_counts, validate_observations
+from ._reference import Reference
+from ._registry import available_benchmarks, get_benchmark, register_benchmark
+from ._sets import Benchmark
 
 __all__ = [
     "Benchmark",

@@ -10,11 +10,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .. import stats as _stats
 from .._params import InstanceOf, validate_params
 from ..errors import DataQualityWarning, EmptyFrameError, ParameterError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import RowAccounting
-from . import _stats
 from ._observations import segment_columns, validate_observations
 from ._sets import _ALPHA, _NONNEG, _TEST, Benchmark
 

@@ -28,10 +28,10 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from .._counts import count_column
 from .._params import ColumnName, Real, Satisfies, validate_params
 from ..errors import ColumnNotFoundError, DataQualityWarning, SchemaError
 from ..schema import Column, Table, as_frame, validate
-from ._counts import count_column
 
 __all__ = [
     "RESERVED",

@@ -11,9 +11,9 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
+from .._counts import MAX_COUNT
 from .._params import InstanceOf, Integer, Real, Satisfies
 from .._validators import bad_parameter, in_choices, non_empty_str
-from ._counts import MAX_COUNT
 
 __all__ = ["KINDS", "RATE", "Reference", "check_as_of"]
 

@@ -119,7 +119,7 @@ def converters_vs_dropouts(
     min_users: int = 30,
 ) -> pd.DataFrame:
     """See :meth:`FunnelResult.converters_vs_dropouts`."""
-    from ..benchmark import bh_qvalues
+    from ..stats import bh_qvalues
 
     s = step_after_first(result.stages, step, owner=_OWNER, param="step")
     cols = _columns(columns, result.by)

@@ -352,7 +352,7 @@ class Funnel:
             )
             raise ParameterError(msg)
         if is_engine_table(events):
-            from ..sql._funnel import compute_funnel
+            from ..engines.sql._funnel import compute_funnel
 
             return compute_funnel(
                 self, events, user=user, time=time, event=event, by=by, session=session

@@ -283,7 +283,7 @@ class KPITree:
         from ..sql import is_engine_table
 
         if is_engine_table(frame):
-            from ..sql._kpi import evaluate_kpi
+            from ..engines.sql._kpi import evaluate_kpi
 
             return evaluate_kpi(
                 self,

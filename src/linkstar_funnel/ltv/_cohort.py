@@ -181,7 +181,7 @@ class CohortLTV:
         from ..sql import is_engine_table  # never imports Ibis
 
         if is_engine_table(orders):
-            from ..sql._cohort import engine_cells
+            from ..engines.sql._cohort import engine_cells
 
             ec = engine_cells(
                 orders,

@@ -10,10 +10,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..benchmark._stats import z_value
 from ..errors import ParameterError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
+from ..stats import z_value
 from ._kernels import DailySeries, IntArray, pchart, robust
 
 if TYPE_CHECKING:

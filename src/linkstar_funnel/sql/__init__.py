@@ -22,11 +22,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._params import ColumnName, validate_params
+from ..engines._builtin import accepts_ibis, accepts_spark
 from ..errors import EngineError
 
 if TYPE_CHECKING:
-    from ._progress import QueryProgress, progress
-    from ._tables import SQLTable
+    from ..engines.sql._progress import QueryProgress, progress
+    from ..engines.sql._tables import SQLTable
 
 __all__ = [
     "EngineError",
@@ -37,9 +38,6 @@ __all__ = [
     "sql_table",
 ]
 
-#: Module prefixes of objects the SQL engine takes (checked without importing them).
-_ENGINE_MODULES = ("ibis.", "duckdb", "linkstar_funnel.sql.")
-
 
 def is_engine_table(obj: object) -> bool:
     """Whether ``obj`` is an Ibis table, a DuckDB relation, a PySpark DataFrame or a
@@ -47,13 +45,9 @@ def is_engine_table(obj: object) -> bool:
 
     Duck-typed on the object's class module, so it never imports Ibis, DuckDB or PySpark.
     """
-    module = type(obj).__module__ or ""
-    name = type(obj).__name__
-    if module.startswith("pyspark.sql"):
-        return name == "DataFrame"
-    if not module.startswith(_ENGINE_MODULES):
-        return False
-    return name in ("Table", "DuckDBPyRelation", "SQLTable")
+    if isinstance(obj, str | list | tuple) or hasattr(obj, "__fspath__"):
+        return False  # Parquet paths are engine inputs too, but not tables
+    return accepts_ibis(obj) or accepts_spark(obj)
 
 
 @validate_params(row_order=[None, ColumnName()])
@@ -61,20 +55,20 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
     """Wrap an Ibis table, a Parquet path, a DuckDB relation or a Spark DataFrame for the
     SQL engine.
 
-    See :func:`linkstar_funnel.sql._tables.sql_table`.
+    See :func:`linkstar_funnel.engines.sql._tables.sql_table`.
     """
-    from ._tables import sql_table as _sql_table
+    from ..engines.sql._tables import sql_table as _sql_table
 
     return _sql_table(source, row_order=row_order, con=con)
 
 
 def __getattr__(name: str) -> Any:
     if name == "SQLTable":
-        from ._tables import SQLTable
+        from ..engines.sql._tables import SQLTable
 
         return SQLTable
     if name in ("progress", "QueryProgress"):
-        from . import _progress
+        from ..engines.sql import _progress
 
         return getattr(_progress, name)
     raise AttributeError(name)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 
 import attrs
 
-from .._params import Real, Satisfies, validate_params
+from ..._params import Real, Satisfies, validate_params
 
 __all__ = ["QueryProgress", "progress", "reporting"]
 

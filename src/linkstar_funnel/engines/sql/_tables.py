@@ -11,8 +11,8 @@ from typing import Any
 
 import attrs
 
-from .._params import ColumnName, Satisfies, validate_params
-from ..errors import (
+from ..._params import ColumnName, Satisfies, validate_params
+from ...errors import (
     ColumnNotFoundError,
     EngineError,
     ParameterError,

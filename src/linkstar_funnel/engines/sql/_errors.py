@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import EngineError
+from ...errors import EngineError
 
 __all__ = ["EngineError", "execute", "to_sql"]
 

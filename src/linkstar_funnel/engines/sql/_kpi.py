@@ -9,17 +9,17 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from ..errors import SchemaError
-from ..kpi._evaluate import _supplied, evaluate
-from ..kpi._inputs import segment_tuple
-from ..schema import RowAccounting
+from ...errors import SchemaError
+from ...kpi._evaluate import _supplied, evaluate
+from ...kpi._inputs import segment_tuple
+from ...schema import RowAccounting
 from ._errors import backend_name, execute, to_sql
 from ._tables import check_columns, sql_table
 
 if TYPE_CHECKING:
-    from ..kpi._compute import ZeroDivision
-    from ..kpi._evaluate import KPIValues, ValueSource
-    from ..kpi._tree import KPITree
+    from ...kpi._compute import ZeroDivision
+    from ...kpi._evaluate import KPIValues, ValueSource
+    from ...kpi._tree import KPITree
 
 __all__ = ["evaluate_kpi"]
 

@@ -29,17 +29,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import DataQualityWarning, EmptyFrameError, ParameterError
-from ..funnel._engine import as_columns
-from ..funnel._entries import EntryCounts
-from ..funnel._result import OTHER, FunnelResult, tidy_counts
-from ..schema import RowAccounting
+from ...errors import DataQualityWarning, EmptyFrameError, ParameterError
+from ...funnel._engine import as_columns
+from ...funnel._entries import EntryCounts
+from ...funnel._result import OTHER, FunnelResult, tidy_counts
+from ...schema import RowAccounting
 from ._errors import backend_name, execute, to_sql
 from ._stages import stage_predicate
 from ._tables import check_columns, check_time, epoch_seconds, interval, sql_table
 
 if TYPE_CHECKING:
-    from ..funnel._spec import Funnel
+    from ...funnel._spec import Funnel
 
 __all__ = ["compute_funnel"]
 

@@ -23,10 +23,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import EmptyFrameError, ParameterError, SchemaError
-from ..ltv._cohort_cells import MISSING, cut_ns, factorize_paths
-from ..ltv._cohort_fit import CellTable
-from ..schema import RowAccounting, TimeValues
+from ...errors import EmptyFrameError, ParameterError, SchemaError
+from ...ltv._cohort_cells import MISSING, cut_ns, factorize_paths
+from ...ltv._cohort_fit import CellTable
+from ...schema import RowAccounting, TimeValues
 from ._errors import execute
 from ._tables import check_columns, check_numbers, check_time, epoch_seconds, sql_table
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ColumnNotFoundError, ParameterError
-from ..stages import Stage, StageMatcher
+from ...errors import ColumnNotFoundError, ParameterError
+from ...stages import Stage, StageMatcher
 
 __all__ = ["stage_predicate"]
 

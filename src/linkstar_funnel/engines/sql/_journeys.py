@@ -24,10 +24,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validators import format_duration
-from ..attribution._journeys import DIRECT_NONE, Journeys
-from ..errors import EmptyFrameError, ParameterError, SchemaError, TimeZoneError
-from ..schema import RowAccounting
+from ..._validators import format_duration
+from ...attribution._journeys import DIRECT_NONE, Journeys
+from ...errors import EmptyFrameError, ParameterError, SchemaError, TimeZoneError
+from ...schema import RowAccounting
 from ._errors import backend_name, execute, to_sql
 from ._tables import SQLTable, check_columns, check_time, interval, sql_table
 

@@ -21,8 +21,8 @@ import numbers
 import numpy as np
 import numpy.typing as npt
 
-from .._validators import bad_parameter
-from ..errors import ParameterError, SchemaError
+from ._validators import bad_parameter
+from .errors import ParameterError, SchemaError
 
 __all__ = ["MAX_COUNT", "count_column", "count_pair", "rate_array"]
 

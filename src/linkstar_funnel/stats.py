@@ -26,10 +26,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from .._params import Integer, Real, validate_params
-from .._validators import bad_parameter
-from ..errors import DataQualityWarning
 from ._counts import count_pair, rate_array
+from ._params import Integer, Real, validate_params
+from ._validators import bad_parameter
+from .errors import DataQualityWarning
 
 __all__ = [
     "bh_qvalues",

@@ -1,0 +1,47 @@
+"""The engine boundary: one narrow protocol per capability, several backends behind it.
+
+Domain packages (funnel, kpi, ltv, attribution...) validate their parameters, lower their
+spec to a typed query record, ask :func:`backend_for` for the backend that takes the input
+and build their result once from the backend-independent arrays it returns. Built-in
+backends:
+
+* ``"pandas"`` (default): in-memory kernels on pandas DataFrames (and anything with
+  ``to_pandas()``);
+* ``"ibis"``: SQL compiled through Ibis, for Ibis tables, DuckDB relations, Parquet paths
+  and :class:`linkstar_funnel.sql.SQLTable` (extra ``[sql]``);
+* ``"pyspark"``: PySpark DataFrames through Ibis' PySpark backend (extra ``[spark]``).
+
+A new backend is a :class:`Backend` given to :func:`register_backend`; :func:`check_backend`
+holds it to the in-memory engine and lists every difference.
+
+Imports go one way: domain packages -> ``engines`` -> core (``schema``, ``results``,
+``errors``, ``stats``). Nothing here imports a domain package.
+
+Examples
+--------
+>>> import pandas as pd
+>>> import linkstar_funnel as lf
+>>> lf.engines.backend_for(pd.DataFrame()).name
+'pandas'
+>>> lf.engines.backends()
+['ibis', 'pandas', 'pyspark']
+"""
+
+from __future__ import annotations
+
+from ._backends import BACKENDS, CAPABILITIES, Backend, backend_for, register_backend
+from ._kit import check_backend
+
+__all__ = [
+    "CAPABILITIES",
+    "Backend",
+    "backend_for",
+    "backends",
+    "check_backend",
+    "register_backend",
+]
+
+
+def backends() -> list[str]:
+    """Names of the registered backends, sorted."""
+    return BACKENDS.names()

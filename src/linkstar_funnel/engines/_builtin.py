@@ -1,0 +1,106 @@
+"""The built-in backends: in-memory kernels (pandas), Ibis (DuckDB...) and PySpark.
+
+Implementations are named as ``"module:function"`` strings: nothing here imports numba,
+Ibis, DuckDB or PySpark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ._backends import Backend, register_backend
+
+_MEMORY = "linkstar_funnel.engines.memory"
+_SQL = "linkstar_funnel.engines.sql"
+
+_SQL_CAPABILITIES: dict[str, Callable[..., Any] | str] = {
+    "funnel_levels": f"{_SQL}._funnel:funnel_levels",
+    "kpi_leaf_sums": f"{_SQL}._kpi:kpi_leaf_sums",
+    "cohort_cells": f"{_SQL}._cohort:cohort_cells",
+    "journey_arrays": f"{_SQL}._journeys:journey_arrays",
+}
+
+
+def _is_parquet_path(obj: object) -> bool:
+    if isinstance(obj, list | tuple) and obj:
+        return all(_is_parquet_path(o) for o in obj)
+    if not isinstance(obj, str | Path):
+        return False
+    name = str(obj).lower()
+    return name.endswith((".parquet", ".parq", ".pq"))
+
+
+def accepts_ibis(obj: object) -> bool:
+    """Ibis tables, DuckDB relations, :class:`~linkstar_funnel.sql.SQLTable` objects and
+    Parquet paths (checked on the type's module: nothing is imported)."""
+    module = type(obj).__module__ or ""
+    name = type(obj).__name__
+    if module.startswith("linkstar_funnel.engines.sql") and name == "SQLTable":
+        return True
+    if module.startswith("duckdb") and name == "DuckDBPyRelation":
+        return True
+    if any(c.__module__.startswith("ibis.") and c.__name__ == "Table" for c in type(obj).__mro__):
+        return True
+    return _is_parquet_path(obj)
+
+
+def accepts_spark(obj: object) -> bool:
+    """PySpark DataFrames (checked on the type's module)."""
+    module = type(obj).__module__ or ""
+    return module.startswith("pyspark.sql") and type(obj).__name__ == "DataFrame"
+
+
+def accepts_pandas(obj: object) -> bool:
+    """pandas DataFrames and objects with ``to_pandas()`` (Polars, Arrow tables...)."""
+    import pandas as pd
+
+    return isinstance(obj, pd.DataFrame) or callable(getattr(obj, "to_pandas", None))
+
+
+def _duckdb_from_pandas(frame: Any) -> object:
+    import ibis
+
+    return ibis.memtable(frame)
+
+
+def _spark_from_pandas(frame: Any) -> object:
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.getOrCreate()
+    return spark.createDataFrame(frame)
+
+
+register_backend(
+    Backend(
+        name="pandas",
+        accepts=accepts_pandas,
+        capabilities={
+            "funnel_levels": f"{_MEMORY}.funnel:funnel_levels",
+            "kpi_leaf_sums": f"{_MEMORY}.kpi:kpi_leaf_sums",
+            "cohort_cells": f"{_MEMORY}.cohort:cohort_cells",
+            "journey_arrays": f"{_MEMORY}.journeys:journey_arrays",
+        },
+        from_pandas=lambda frame: frame,
+        description="in-memory kernels on pandas frames",
+    )
+)
+register_backend(
+    Backend(
+        name="ibis",
+        accepts=accepts_ibis,
+        capabilities=_SQL_CAPABILITIES,
+        from_pandas=_duckdb_from_pandas,
+        description="SQL compiled through Ibis (DuckDB by default)",
+    )
+)
+register_backend(
+    Backend(
+        name="pyspark",
+        accepts=accepts_spark,
+        capabilities=_SQL_CAPABILITIES,
+        from_pandas=_spark_from_pandas,
+        description="Spark DataFrames, through Ibis' PySpark backend",
+    )
+)
