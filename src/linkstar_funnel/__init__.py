@@ -165,3 +165,8 @@ __all__ = [
     "stages",
     "stats",
 ]
+
+
+def __dir__() -> list[str]:
+    """Only the public API (``dir(lf)`` lists ``__all__``, not import leftovers)."""
+    return sorted(__all__)

@@ -999,3 +999,44 @@ CASES += [
         params={"mapping": {"email": "crm", "seo": "organic"}},
     ),
 ]
+
+
+def _register_backend(**kw: Any) -> object:
+    """Register a throw-away backend (and remove it again: the registry is global)."""
+    backend = lf.engines.register_backend(lf.engines.Backend(**kw))
+    try:
+        return (
+            lf.engines.backend_for(pd.DataFrame({"a": [1]})).name,
+            backend.implementation("funnel_levels"),
+        )
+    finally:
+        from linkstar_funnel.engines._backends import BACKENDS
+
+        BACKENDS.unregister(backend.name)
+
+
+CASES += [
+    Case(
+        "stats.fisher_test",
+        lambda **kw: (lf.stats.fisher_test(**kw), lf.stats.prob_below_two(**kw)),
+        (lf.stats.fisher_test, lf.stats.prob_below_two),
+        params={
+            "successes": np.array([30, 40]),
+            "trials": np.array([100, 120]),
+            "ref_successes": np.array([20, 50]),
+            "ref_trials": np.array([100, 110]),
+        },
+    ),
+    Case("stats.z_value", lf.stats.z_value, (lf.stats.z_value,), params={"alpha": 0.05}),
+    Case(
+        "engines.register_backend",
+        _register_backend,
+        (lf.engines.Backend, lf.engines.register_backend, lf.engines.Backend.implementation),
+        params={
+            "name": "bad_input_backend",
+            "accepts": lambda source: False,
+            "capabilities": {"funnel_levels": "linkstar_funnel.engines.memory:__doc__"},
+        },
+        fixed=("accepts",),
+    ),
+]
