@@ -1034,7 +1034,7 @@ CASES += [
         (lf.engines.Backend, lf.engines.register_backend, lf.engines.Backend.implementation),
         params={
             "name": "bad_input_backend",
-            "accepts": lambda source: False,
+            "accepts": lambda _source: False,
             "capabilities": {"funnel_levels": "linkstar_funnel.engines.memory:__doc__"},
         },
         fixed=("accepts",),
