@@ -8,11 +8,13 @@ import pytest
 
 from linkstar_funnel.errors import (
     ColumnNotFoundError,
+    ConformanceError,
     ParameterError,
     RegistryError,
     SchemaError,
 )
 from linkstar_funnel.stages import (
+    _TEMPLATES,
     Stage,
     StageMatcher,
     check_stage_matcher,
@@ -145,8 +147,50 @@ def test_conformance_kit_accepts_good_matchers() -> None:
     ],
 )
 def test_conformance_kit_names_the_failed_check(matcher: object, match: str) -> None:
-    with pytest.raises(ParameterError, match=match):
-        check_stage_matcher(matcher, EVENTS.copy())
+    events = EVENTS.copy()
+    with pytest.raises(ConformanceError, match=match):
+        check_stage_matcher(matcher, events)
+    pd.testing.assert_frame_equal(events, EVENTS)  # the matcher only saw copies
+
+
+class TwoFaults(GoodMatcher):
+    """Adds a column to the frame it is given and returns int64, not bool."""
+
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+        events["new"] = 1
+        return events[event].eq("order").to_numpy(dtype=np.int64)
+
+
+class FailsOnEmpty(GoodMatcher):
+    def mask(self, events: pd.DataFrame, *, event: str) -> np.ndarray:
+        if events.empty:
+            msg = "no rows"
+            raise ValueError(msg)
+        return super().mask(events, event=event)
+
+
+def test_conformance_kit_reports_every_failure_at_once() -> None:
+    with pytest.raises(ConformanceError) as info:
+        check_stage_matcher(TwoFaults(), EVENTS)
+    err = info.value
+    assert isinstance(err, AssertionError)
+    assert "TwoFaults fails 3 of the StageMatcher checks" in str(err)
+    text = str(err)
+    assert "modified the events frame" in text
+    assert "numpy bool array. Got int64" in text
+    assert "mask on an empty frame: mask() must return a numpy bool array" in text
+
+
+def test_conformance_kit_checks_a_frame_without_rows() -> None:
+    with pytest.raises(
+        ConformanceError, match="mask on an empty frame: raised ValueError: no rows"
+    ):
+        check_stage_matcher(FailsOnEmpty(), EVENTS)
+
+
+def test_conformance_kit_argument_mistakes_are_not_matcher_failures() -> None:
+    with pytest.raises(ColumnNotFoundError, match="name"):
+        check_stage_matcher(GoodMatcher(), EVENTS, event="name")
 
 
 def test_templates_registry() -> None:
@@ -159,7 +203,7 @@ def test_templates_registry() -> None:
         "payment",
     ]
     assert [s.name for s in stage_template("interest_commerce")][:2] == ["impression", "video_view"]
-    with pytest.raises(RegistryError, match="No stage template named 'nope'"):
+    with pytest.raises(RegistryError, match="No stage template is registered as 'nope'"):
         stage_template("nope")
 
 
@@ -169,6 +213,22 @@ def test_register_template_refuses_to_overwrite() -> None:
         @register_template("marketplace")
         def _again() -> list[Stage]:  # pragma: no cover
             return []
+
+
+def test_register_template_replaces_on_purpose() -> None:
+    @register_template("test_replaced")
+    def _first() -> list[Stage]:
+        return [Stage("visit")]
+
+    @register_template("test_replaced", replace=True)
+    def _second() -> list[Stage]:
+        return [Stage("visit"), Stage("order")]
+
+    try:
+        assert [s.name for s in stage_template("test_replaced")] == ["visit", "order"]
+    finally:
+        _TEMPLATES.unregister("test_replaced")
+    assert "test_replaced" not in stage_templates()
 
 
 def test_a_missing_where_value_must_be_written_as_membership() -> None:
@@ -196,6 +256,8 @@ def test_templates_and_conformance_kit_bad_arguments() -> None:
         stage_template(["own_site"])  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="'name' parameter of register_template"):
         register_template(5)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'replace' parameter of register_template"):
+        register_template("x", replace="yes")  # type: ignore[arg-type]
     with pytest.raises(SchemaError):
         check_stage_matcher(Stage("order"), [1, 2])  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="'event' parameter of check_stage_matcher"):

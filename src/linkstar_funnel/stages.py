@@ -27,8 +27,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._params import ColumnName, InstanceOf, Satisfies, check_param, validate_params
-from .errors import ColumnNotFoundError, ParameterError, RegistryError
+from ._conformance import ConformanceKit
+from ._params import Boolean, ColumnName, InstanceOf, Satisfies, check_param, validate_params
+from ._registry import Registry
+from .errors import ColumnNotFoundError, ParameterError
 from .schema import as_frame
 
 __all__ = [
@@ -212,14 +214,33 @@ def check_stage_matcher(
 ) -> BoolArray:
     """Check that ``matcher`` honours the :class:`StageMatcher` contract on ``events``.
 
-    Checks: it has a non-empty string ``name`` and a ``mask`` method; ``mask`` returns a
-    numpy boolean array with one value per row; it leaves ``events`` unchanged; and a second
-    call gives the same mask. Returns the mask.
+    Every check runs, and every failure is reported at once: it has a non-empty string
+    ``name`` and a callable ``mask``; ``mask`` returns a numpy boolean array with one value
+    per row, also on a frame with no rows; it leaves the frame it is given unchanged; and a
+    second call gives the same mask. The matcher only ever sees copies of ``events``, so a
+    faulty matcher cannot modify the caller's frame.
+
+    Parameters
+    ----------
+    matcher
+        The object to check (a custom stage class, or a :class:`Stage`).
+    events
+        An events frame to run ``mask`` on; it must have the ``event`` column.
+    event
+        The event-name column passed to ``mask``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The matcher's mask over ``events`` (every check passed).
 
     Raises
     ------
-    ParameterError
-        Naming the first check that failed.
+    ConformanceError
+        Listing every check the matcher failed.
+    ParameterError, SchemaError, ColumnNotFoundError
+        The arguments themselves are wrong (``events`` is not a frame, has no ``event``
+        column...): the caller's mistake, not the matcher's.
 
     Examples
     --------
@@ -227,53 +248,91 @@ def check_stage_matcher(
     >>> ev = pd.DataFrame({"event": ["visit", "order"]})
     >>> check_stage_matcher(Stage("order"), ev).tolist()
     [False, True]
+    >>> class Broken:
+    ...     name = ""
+    ...     def mask(self, events, *, event):
+    ...         return [True] * len(events)
+    >>> check_stage_matcher(Broken(), ev)
+    Traceback (most recent call last):
+    ...
+    linkstar_funnel.errors.ConformanceError: Broken fails 3 of the StageMatcher checks:
+    - name: 'name' must be a non-empty str. Got '' instead.
+    - mask type: mask() must return a numpy bool array. Got list instead.
+    - mask on an empty frame: mask() must return a numpy bool array. Got list instead.
     """
     events = as_frame(events, frame_name="events")
-    label = type(matcher).__name__
+    if event not in events.columns:
+        raise ColumnNotFoundError(event, events.columns, role="event", frame_name="events")
+    kit = ConformanceKit(type(matcher).__name__, "StageMatcher")
     name = getattr(matcher, "name", None)
-    if not isinstance(name, str) or not name:
-        msg = (
-            f"StageMatcher check failed for {label}: 'name' must be a non-empty str, got {name!r}."
-        )
-        raise ParameterError(msg)
-    if not isinstance(matcher, StageMatcher):
-        msg = f"StageMatcher check failed for {label}: it has no callable 'mask' method."
-        raise ParameterError(msg)
-    before = events.copy(deep=True)
-    first = matcher.mask(events, event=event)
-    where = f"StageMatcher check failed for {label} (stage {name!r})"
-    if not isinstance(first, np.ndarray) or first.dtype != np.bool_:
-        got = getattr(first, "dtype", type(first).__name__)
-        msg = f"{where}: mask() must return a numpy bool array. Got {got} instead."
-        raise ParameterError(msg)
-    if first.shape != (len(events),):
-        msg = f"{where}: mask() must return shape ({len(events)},). Got {first.shape} instead."
-        raise ParameterError(msg)
-    if not events.equals(before) or list(events.columns) != list(before.columns):
-        msg = f"{where}: mask() modified the events frame; it must leave it unchanged."
-        raise ParameterError(msg)
-    second = matcher.mask(events, event=event)
-    if not np.array_equal(first, np.asarray(second)):
-        msg = f"{where}: mask() is not deterministic: two calls gave different masks."
-        raise ParameterError(msg)
+    kit.require(
+        isinstance(name, str) and bool(name.strip()),
+        f"name: 'name' must be a non-empty str. Got {name!r} instead.",
+    )
+    if not kit.require(
+        callable(getattr(matcher, "mask", None)), "mask: it has no callable 'mask' method."
+    ):
+        kit.finish()
+    call = matcher.mask  # type: ignore[attr-defined]
+    first: object = None
+    with kit.check("mask"):
+        probe = events.copy(deep=True)
+        first = call(probe, event=event)
+    kit.require(
+        probe.equals(events) and list(probe.columns) == list(events.columns),
+        "unchanged input: mask() modified the events frame; it must leave it unchanged.",
+    )
+    if first is not None:
+        with kit.check("mask type"):
+            _assert_mask(first, len(events))
+        with kit.check("determinism"):
+            second = call(events.copy(deep=True), event=event)
+            if not np.array_equal(np.asarray(first), np.asarray(second)):
+                msg = "mask() is not deterministic: two calls gave different masks."
+                raise AssertionError(msg)
+    with kit.check("mask on an empty frame"):
+        _assert_mask(call(events.iloc[:0].copy(deep=True), event=event), 0)
+    kit.finish()
+    if not isinstance(first, np.ndarray):  # pragma: no cover - the checks above passed
+        raise TypeError(type(first).__name__)
     return first
+
+
+def _assert_mask(mask: object, rows: int) -> None:
+    """Assert that ``mask`` is a numpy bool array with ``rows`` values."""
+    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
+        got = getattr(mask, "dtype", type(mask).__name__)
+        msg = f"mask() must return a numpy bool array. Got {got} instead."
+        raise AssertionError(msg)
+    if mask.shape != (rows,):
+        msg = f"mask() must return shape ({rows},). Got {mask.shape} instead."
+        raise AssertionError(msg)
 
 
 # --------------------------------------------------------------------------- templates
 
-_TEMPLATES: dict[str, Callable[[], list[Stage]]] = {}
+Template: TypeAlias = Callable[[], list[Stage]]
+
+#: The registered stage templates (name -> function returning a fresh list of stages).
+_TEMPLATES: Registry[Template] = Registry("stage template")
 
 
-@validate_params(name=_NAME)
-def register_template(
-    name: str,
-) -> Callable[[Callable[[], list[Stage]]], Callable[[], list[Stage]]]:
+@validate_params(name=_NAME, replace=Boolean())
+def register_template(name: str, *, replace: bool = False) -> Callable[[Template], Template]:
     """Decorator registering a function returning a list of stages under ``name``.
+
+    Parameters
+    ----------
+    name
+        The template's name, as :func:`stage_template` looks it up.
+    replace
+        Allow replacing a template already registered under ``name``.
 
     Raises
     ------
     RegistryError
-        ``name`` is already registered (templates are never overwritten silently).
+        ``name`` is already registered and ``replace`` is false (templates are never
+        overwritten silently).
 
     Examples
     --------
@@ -283,18 +342,7 @@ def register_template(
     >>> [s.name for s in stage_template("doc_example")]
     ['visit', 'order']
     """
-
-    def decorate(func: Callable[[], list[Stage]]) -> Callable[[], list[Stage]]:
-        if name in _TEMPLATES:
-            msg = (
-                f"A stage template named {name!r} is already registered."
-                "\nHint: pick another name; templates are never overwritten."
-            )
-            raise RegistryError(msg)
-        _TEMPLATES[name] = func
-        return func
-
-    return decorate
+    return _TEMPLATES.register(name, replace=replace)
 
 
 @validate_params(name=InstanceOf(str, description="a template name (a string)"))
@@ -302,18 +350,18 @@ def stage_template(name: str) -> list[Stage]:
     """The stages of a registered template (a fresh list each call).
 
     Built-ins: ``"own_site"``, ``"marketplace"``, ``"interest_commerce"``.
+
+    Raises
+    ------
+    RegistryError
+        No template is registered as ``name``; the message lists the registered ones.
     """
-    try:
-        factory = _TEMPLATES[name]
-    except KeyError:
-        msg = f"No stage template named {name!r}. Registered: {', '.join(stage_templates())}."
-        raise RegistryError(msg) from None
-    return list(factory())
+    return list(_TEMPLATES.get(name)())
 
 
 def stage_templates() -> list[str]:
     """Names of the registered stage templates, sorted."""
-    return sorted(_TEMPLATES)
+    return _TEMPLATES.names()
 
 
 @register_template("own_site")
