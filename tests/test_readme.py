@@ -28,3 +28,31 @@ def test_readme_quickstart_runs() -> None:
     code = re.search(r"## Quickstart\n+```python\n(.*?)\n```", text, flags=re.DOTALL)
     assert code is not None
     exec(compile(code.group(1), str(README), "exec"), {"__name__": "readme"})  # noqa: S102
+
+
+ROOT = README.parent
+#: Repository paths as the docs and comments cite them: a top-level folder, then a path.
+_CITED = re.compile(
+    r"(?<![\w./-])((?:src|tests|docs|examples|benchmarks|\.ci)/[\w./-]*\w|[A-Z][A-Z_]+\.md)"
+)
+
+
+def _cited_paths(text: str) -> set[str]:
+    return {m.group(1) for m in _CITED.finditer(text)}
+
+
+def test_readme_and_code_cite_only_files_that_exist() -> None:
+    """A reader following a reference must find the file (or folder) in the repository."""
+    sources = [README, *sorted((ROOT / "src").rglob("*.py")), *sorted((ROOT / "docs").glob("*.md"))]
+    missing = []
+    for path in sources:
+        for cited in _cited_paths(path.read_text(encoding="utf-8")):
+            candidates = [ROOT / cited, ROOT / "src" / "linkstar_funnel" / cited]
+            if not any(c.exists() or list(ROOT.glob(cited)) for c in candidates):
+                missing.append(f"{path.relative_to(ROOT)} cites {cited}")
+    assert not missing, "\n".join(missing)
+
+
+def test_the_citation_finder_finds_paths() -> None:
+    text = "see tests/funnel/reference.py, DESIGN.md and `docs/` (not mydocs/x.py)"
+    assert _cited_paths(text) == {"tests/funnel/reference.py", "DESIGN.md"}
