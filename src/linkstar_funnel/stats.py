@@ -1,8 +1,30 @@
-"""Vectorised statistics for rates: intervals, tests, Bayesian probabilities, FDR control.
+"""Shared statistics for rates: intervals, tests, Bayesian probabilities, FDR control.
+
+The one statistics module of the library: benchmarks, the monitor and the funnel's driver
+tables use it rather than their own copies, and it is public so users can run the same
+computations on their own counts.
+
+Critical values
+    :func:`z_value`.
+Intervals
+    :func:`wilson_interval` (one rate), :func:`newcombe_interval` (difference of two).
+Tests against a fixed reference rate
+    :func:`score_test` (z-test with the reference's variance), :func:`binomial_test`
+    (exact).
+Tests of two rates
+    :func:`two_proportion_test` (pooled z-test), :func:`fisher_test` (exact, counts up to
+    :data:`FISHER_MAX`).
+Bayesian probabilities
+    :func:`prob_below` (a rate below a fixed reference), :func:`prob_below_two` (below
+    another measured rate), with Jeffreys priors.
+Multiple testing
+    :func:`bh_qvalues` (Benjamini-Hochberg q-values).
 
 Every function takes counts (``successes`` out of ``trials``) as array-likes, broadcasts
 them, and returns float arrays. Confidence levels are given as ``alpha`` (0.05 for a 95%
-interval); no critical value is hard-coded.
+interval); no critical value is hard-coded. Bad counts (negative, fractional, beyond 2**53,
+``successes > trials``, ``trials < 1``) and rates outside [0, 1] raise
+:class:`~linkstar_funnel.errors.ParameterError` naming the parameter.
 
 The formulas follow the references statsmodels cites, and the test suite checks them
 against statsmodels' ``proportion_confint(method="wilson")``,
@@ -11,10 +33,11 @@ against statsmodels' ``proportion_confint(method="wilson")``,
 
 Examples
 --------
->>> lo, hi = wilson_interval(12, 400, alpha=0.05)
+>>> from linkstar_funnel import stats
+>>> lo, hi = stats.wilson_interval(12, 400, alpha=0.05)
 >>> round(float(lo), 4), round(float(hi), 4)
 (0.0172, 0.0517)
->>> round(float(score_test(12, 400, 0.052)), 4)
+>>> round(float(stats.score_test(12, 400, 0.052)), 4)
 0.0475
 """
 
@@ -32,6 +55,7 @@ from ._validators import bad_parameter
 from .errors import DataQualityWarning
 
 __all__ = [
+    "FISHER_MAX",
     "bh_qvalues",
     "binomial_test",
     "fisher_test",
@@ -111,6 +135,12 @@ def wilson_interval(
     -------
     (low, high)
         Float arrays, equal to statsmodels' ``proportion_confint(method="wilson")``.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval([12, 30], [400, 500])
+    >>> low.round(4).tolist(), high.round(4).tolist()
+    ([0.0172, 0.0423], [0.0517, 0.0844])
     """
     x, n = _counts(successes, trials, "wilson_interval")
     z = z_value(alpha)
@@ -132,6 +162,13 @@ def score_test(
     undefined when it is 0. Equals statsmodels' ``proportions_ztest(x, n, value=p0,
     prop_var=p0)``. A reference of exactly 0 or 1 gives p = 1 when the data agree and
     p = 0 otherwise.
+
+    Examples
+    --------
+    >>> round(float(score_test(12, 400, 0.052)), 4)
+    0.0475
+    >>> score_test([0, 1], [10, 10], 0.0).tolist()
+    [1.0, 0.0]
     """
     x, n = _counts(successes, trials, "score_test")
     p0 = _reference(reference, x.shape, "score_test")
@@ -147,7 +184,13 @@ def score_test(
 def binomial_test(
     successes: npt.ArrayLike, trials: npt.ArrayLike, reference: npt.ArrayLike
 ) -> FloatArray:
-    """Two-sided exact binomial test of ``rate == reference`` (scipy's ``binomtest``)."""
+    """Two-sided exact binomial test of ``rate == reference`` (scipy's ``binomtest``).
+
+    Examples
+    --------
+    >>> round(float(binomial_test(12, 400, 0.052)), 4)
+    0.0542
+    """
     x, n = _counts(successes, trials, "binomial_test")
     p0 = _reference(reference, x.shape, "binomial_test")
     out = np.empty(x.shape, dtype=np.float64)
@@ -159,7 +202,13 @@ def binomial_test(
 def prob_below(
     successes: npt.ArrayLike, trials: npt.ArrayLike, reference: npt.ArrayLike
 ) -> FloatArray:
-    """Posterior ``P(rate < reference)`` under a Jeffreys ``Beta(1/2, 1/2)`` prior."""
+    """Posterior ``P(rate < reference)`` under a Jeffreys ``Beta(1/2, 1/2)`` prior.
+
+    Examples
+    --------
+    >>> round(float(prob_below(12, 400, 0.052)), 4)
+    0.9825
+    """
     x, n = _counts(successes, trials, "prob_below")
     reference = _reference(reference, x.shape, "prob_below")
     return np.asarray(stats.beta.cdf(reference, x + 0.5, n - x + 0.5), dtype=np.float64)
@@ -178,6 +227,11 @@ def prob_below_two(
 
     Computed as ``E[P(q > p)]`` over the first posterior by a midpoint rule on its
     quantiles (``grid`` points), which stays accurate however concentrated it is.
+
+    Examples
+    --------
+    >>> round(float(prob_below_two(12, 400, 30, 500)), 3)
+    0.984
     """
     x1, n1, x2, n2 = _two(successes, trials, ref_successes, ref_trials, "prob_below_two")
     u = (np.arange(grid, dtype=np.float64) + 0.5) / grid
@@ -196,6 +250,11 @@ def two_proportion_test(
     """Two-sided z-test of equal rates with the pooled variance (the score test).
 
     Equals statsmodels' ``proportions_ztest([x1, x2], [n1, n2])``.
+
+    Examples
+    --------
+    >>> round(float(two_proportion_test(12, 400, 30, 500)), 4)
+    0.034
     """
     x1, n1, x2, n2 = _two(successes, trials, ref_successes, ref_trials, "two_proportion_test")
     pooled = (x1 + x2) / (n1 + n2)
@@ -216,6 +275,11 @@ def fisher_test(
 
     For trials up to :data:`FISHER_MAX` (beyond, scipy's integer arithmetic overflows and
     the test runs for minutes; the score test is as accurate there).
+
+    Examples
+    --------
+    >>> round(float(fisher_test(12, 400, 30, 500)), 4)
+    0.0385
     """
     x1, n1, x2, n2 = _two(successes, trials, ref_successes, ref_trials, "fisher_test")
     for name, n in (("trials", n1), ("ref_trials", n2)):
@@ -242,6 +306,12 @@ def newcombe_interval(
 
     Built from the two Wilson intervals; equals statsmodels'
     ``confint_proportions_2indep(..., method="newcomb", compare="diff")``.
+
+    Examples
+    --------
+    >>> low, high = newcombe_interval(12, 400, 30, 500)
+    >>> round(float(low), 4), round(float(high), 4)
+    (-0.0575, -0.002)
     """
     x1, n1, x2, n2 = _two(successes, trials, ref_successes, ref_trials, "newcombe_interval")
     p1, p2 = x1 / n1, x2 / n2

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from linkstar_funnel._counts import MAX_COUNT, count_pair
 from linkstar_funnel.benchmark import (
     Benchmark,
-    bh_qvalues,
-    binomial_test,
-    newcombe_interval,
     observations_from_counts,
-    prob_below,
-    score_test,
-    two_proportion_test,
     validate_observations,
-    wilson_interval,
 )
 from linkstar_funnel.errors import DataQualityWarning, ParameterError, SchemaError
 
@@ -121,81 +109,3 @@ def test_unknown_impact_warns() -> None:
     with pytest.warns(DataQualityWarning, match="impact of 1 row"):
         out = bench.compare(obs).to_frame()
     assert np.isnan(out["impact"].item())
-
-
-TWO = [two_proportion_test, newcombe_interval]
-ONE_REF = [score_test, binomial_test, prob_below]
-
-
-@pytest.mark.parametrize(
-    ("x", "n", "param"),
-    [
-        (5, 3, "'successes' parameter of {f} must be at most 'trials'"),
-        (-1, 3, "'successes' parameter of {f} must be non-negative whole"),
-        (np.nan, 3, "'successes' parameter"),
-        (1.5, 3, "'successes' parameter"),
-        (1, np.inf, "'trials' parameter"),
-        (1e19, 1e20, "'successes' parameter"),
-        (0, 0, "'trials' parameter of {f} must be positive"),
-        ("a", 3, "'successes' parameter"),
-        (True, 3, "'successes' parameter"),
-        ([1, 2], [3, 4, 5], "'successes' parameter .* shape"),
-    ],
-)
-def test_statistics_refuse_bad_counts(x: Any, n: Any, param: str) -> None:
-    calls: list[tuple[str, Any]] = [
-        ("wilson_interval", lambda: wilson_interval(x, n)),
-        *[(f.__name__, lambda f=f: f(x, n, 0.5)) for f in ONE_REF],
-        *[(f.__name__, lambda f=f: f(x, n, 1, 3)) for f in TWO],
-        *[(f.__name__, lambda f=f: f(1, 3, x, n)) for f in TWO],
-    ]
-    for name, call in calls:
-        pattern = param.format(f=name)
-        with pytest.raises(ParameterError) as info:
-            call()
-        message = (
-            str(info.value).replace("ref_successes", "successes").replace("ref_trials", "trials")
-        )
-        assert re.search(pattern, message), (name, message)
-
-
-def test_statistics_refuse_bad_rates_and_alpha() -> None:
-    with pytest.raises(ParameterError, match="'reference' parameter of score_test"):
-        score_test(1, 10, 1.5)
-    with pytest.raises(ParameterError, match="'reference' parameter of binomial_test"):
-        binomial_test(1, 10, np.nan)
-    with pytest.raises(ParameterError, match="'alpha' parameter of wilson_interval"):
-        wilson_interval(1, 10, alpha=1.0)
-    with pytest.raises(ParameterError, match="'alpha' parameter of newcombe_interval"):
-        newcombe_interval(1, 10, 1, 10, alpha=0)
-    with pytest.raises(ParameterError, match="'p_values' parameter of bh_qvalues"):
-        bh_qvalues([0.5, 2.0])
-    with pytest.warns(DataQualityWarning, match="1 of 1 p-value"):
-        assert np.isnan(bh_qvalues([np.nan])).all()
-
-
-@st.composite
-def any_pair(draw: st.DrawFn) -> tuple[float, float]:
-    values = st.one_of(
-        st.integers(-3, 10**6),
-        st.integers(MAX_COUNT - 2, MAX_COUNT + 2),
-        st.floats(allow_nan=True, allow_infinity=True),
-    )
-    return draw(values), draw(values)
-
-
-def _valid(x: float, n: float) -> bool:
-    """Plain-Python statement of a valid pair of counts."""
-    ok = all(not isinstance(v, float) or (math.isfinite(v) and v == int(v)) for v in (x, n))
-    return ok and 0 <= x <= n and 1 <= n <= MAX_COUNT
-
-
-@given(any_pair())
-def test_count_pair_accepts_exactly_the_valid_pairs(pair: tuple[float, float]) -> None:
-    x, n = pair
-    if _valid(x, n):
-        got = count_pair(x, n, owner="t")
-        assert (float(got[0]), float(got[1])) == (float(x), float(n))
-    else:
-        with pytest.raises(ParameterError):
-            count_pair(x, n, owner="t")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._prophet import import_prophet, prophet_call, quiet_prophet
+from ..stats import z_value
 from ._kernels import DailySeries, FloatArray, IntArray
 
 __all__ = ["prophet_kernel", "quiet_prophet"]
@@ -34,7 +34,7 @@ def prophet_kernel(
 
     expected = np.full(len(judge), np.nan)
     scale = np.full(len(judge), np.nan)
-    z_fit = float(stats.norm.isf((1.0 - _FIT_WIDTH) / 2.0))
+    z_fit = z_value(1.0 - _FIT_WIDTH)
     k = 0
     while k < len(judge):
         block = judge[k : k + refit_days]
