@@ -48,7 +48,7 @@ def test_registry_order_names_and_lookup() -> None:
     registry.register("z", order=10, title="Zed")(lambda _ctx: "z")
     assert [s.name for s in registry] == ["z", "a", "b"]
     assert registry.get("z").title == "Zed"
-    with pytest.raises(RegistryError, match="No report section named 'nope'"):
+    with pytest.raises(RegistryError, match="No report section is registered as 'nope'"):
         registry.get("nope")
     with pytest.raises(ParameterError, match="'name' parameter"):
         registry.register("Bad Name", order=1)

@@ -2,8 +2,10 @@
 
 Capability modules add a section with :func:`register_section`; the command line
 (``linkstar-funnel report``, see :mod:`linkstar_funnel.report.cli`) renders every
-registered section in order. Built in: the data overview of events and orders, and the
-KPI tree of revenue month over month.
+registered section in order. :func:`check_report_section` holds a section to what the
+page needs of it (every failure at once). Built in: the data overview of events and
+orders, what needs action, the funnel, attribution, the KPI tree and customer lifetime
+value.
 
 Examples
 --------
@@ -25,6 +27,7 @@ from . import (  # register built-in sections
 from ._build import build_report, write_report
 from ._html import RenderedSection, esc, facts_grid, figure, fmt_number, note, table
 from ._progress import Progress
+from ._section_kit import check_report_section
 from ._sections import (
     REGISTRY,
     ReportContext,
@@ -52,6 +55,7 @@ __all__ = [
     "Section",
     "SectionRegistry",
     "build_report",
+    "check_report_section",
     "esc",
     "facts_grid",
     "figure",

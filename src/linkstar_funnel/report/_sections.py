@@ -10,7 +10,8 @@ inputs are absent, e.g. no orders were given). Capability modules add their sect
         ...
 
 Registering a name twice raises :class:`~linkstar_funnel.errors.RegistryError` unless
-``replace=True`` is passed.
+``replace=True`` is passed. :func:`check_report_section` checks a section against what
+the report builder needs of it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from .._params import (
     Spec,
     validate_params,
 )
-from ..errors import ParameterError, RegistryError
+from .._registry import Registry
+from ..errors import ParameterError
 from ..schema import check_time_zone
 
 __all__ = [
@@ -177,9 +179,12 @@ class Section:
     render: Render = attrs.field(eq=False)
 
 
-@attrs.define
 class SectionRegistry:
-    """Named report sections, each registered once.
+    """Named report sections, each registered once (on the library's one
+    :class:`~linkstar_funnel._registry.Registry`: same rules and errors as stage templates
+    and every other extension point).
+
+    Iterating yields the :class:`Section` objects in layout order (``order``, then name).
 
     Examples
     --------
@@ -192,10 +197,13 @@ class SectionRegistry:
     >>> registry.register("hello", order=2)(_hello)
     Traceback (most recent call last):
     ...
-    linkstar_funnel.errors.RegistryError: A report section named 'hello' is already registered ...
+    linkstar_funnel.errors.RegistryError: A report section named 'hello' is already registered...
     """
 
-    _sections: dict[str, Section] = attrs.field(factory=dict, alias="sections")
+    __slots__ = ("_sections",)
+
+    def __init__(self) -> None:
+        self._sections: Registry[Section] = Registry("report section")
 
     @validate_params(**_REGISTER)
     def register(
@@ -226,15 +234,8 @@ class SectionRegistry:
             if not callable(render):
                 msg = f"register_section decorates a function. Got {type(render).__name__}."
                 raise ParameterError(msg)
-            if name in self._sections and not replace:
-                msg = (
-                    f"A report section named {name!r} is already registered "
-                    f"(by {_qualname(self._sections[name].render)}).\n"
-                    "Hint: pick another name, or pass replace=True to override it on purpose."
-                )
-                raise RegistryError(msg)
             heading = title if title is not None else name.replace("_", " ").capitalize()
-            self._sections[name] = Section(name, heading, order, render)
+            self._sections.register(name, Section(name, heading, order, render), replace=replace)
             return render
 
         return decorator
@@ -242,21 +243,18 @@ class SectionRegistry:
     @validate_params(name=_SECTION_NAME)
     def unregister(self, name: str) -> Section:
         """Remove and return the section ``name``."""
-        try:
-            return self._sections.pop(name)
-        except KeyError:
-            raise RegistryError(self._unknown(name)) from None
+        section = self._sections.get(name)
+        self._sections.unregister(name)
+        return section
 
     @validate_params(name=_SECTION_NAME)
     def get(self, name: str) -> Section:
         """The section registered as ``name``."""
-        try:
-            return self._sections[name]
-        except KeyError:
-            raise RegistryError(self._unknown(name)) from None
+        return self._sections.get(name)
 
     def __iter__(self) -> Iterator[Section]:
-        return iter(sorted(self._sections.values(), key=lambda s: (s.order, s.name)))
+        sections = (section for _, section in self._sections.items())
+        return iter(sorted(sections, key=lambda s: (s.order, s.name)))
 
     def __len__(self) -> int:
         return len(self._sections)
@@ -264,14 +262,8 @@ class SectionRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._sections
 
-    def _unknown(self, name: str) -> str:
-        known = ", ".join(repr(s.name) for s in self) or "none"
-        return f"No report section named {name!r}. Registered: {known}."
-
-
-def _qualname(func: object) -> str:
-    module = getattr(func, "__module__", "?")
-    return f"{module}.{getattr(func, '__qualname__', repr(func))}"
+    def __repr__(self) -> str:
+        return f"SectionRegistry({[s.name for s in self]})"
 
 
 #: The sections the CLI lays out; built-ins and capability modules register here.
