@@ -10,28 +10,28 @@ Touches (kind 0) and conversions (kind 1) are unioned; per user, ordered by (tim
   touches with none are trailing and end at the user's last trailing touch;
 * touches older than ``lookback`` before their end are dropped (and counted).
 
-The kept touches and the conversions come back to the client to build :class:`Journeys`.
-With no row order, the result is canonical: channels sorted by name (``"(direct/none)"``
-last), converting journeys by user then time, then non-converting journeys by user.
+The kept touches and the conversions come back to the client as
+:class:`~linkstar_funnel.engines._journeys.JourneyArrays`. With no row order, the result
+is canonical: channels sorted by name, converting journeys by user then time, then
+non-converting journeys by user.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from ..._validators import format_duration
-from ...attribution._journeys import DIRECT_NONE, Journeys
-from ...errors import EmptyFrameError, ParameterError, SchemaError, TimeZoneError
+from ...errors import EmptyFrameError, ParameterError, SchemaError
 from ...schema import RowAccounting
+from .._journeys import JourneyArrays, JourneyQuery, check_time_zones
 from ._errors import backend_name, execute, to_sql
-from ._tables import SQLTable, check_columns, check_time, interval, sql_table
+from ._tables import SQLTable, check_columns, check_numbers, check_time, interval, sql_table
 
-__all__ = ["journeys_from_tables"]
+__all__ = ["journey_arrays"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -84,42 +84,13 @@ def _usable(table: Any, cols: list[tuple[str, str]], frame_name: str) -> tuple[A
 
 
 def _check_types(tt: Any, ct: Any, user: str, c_user: str, time: str, c_time: str) -> None:
-    t_tz, c_tz = tt[time].type().timezone is not None, ct[c_time].type().timezone is not None
-    if t_tz != c_tz:
-        msg = (
-            "The touchpoints and conversions frames must both hold tz-aware times or both "
-            f"naive times. Got touchpoints {'aware' if t_tz else 'naive'} "
-            f"and conversions {'aware' if c_tz else 'naive'} instead."
-        )
-        raise TimeZoneError(msg)
+    check_time_zones(tt[time].type().timezone is not None, ct[c_time].type().timezone is not None)
     a, b = tt[user].type(), ct[c_user].type()
     if a != b and not (a.is_integer() and b.is_integer()) and not (a.is_string() and b.is_string()):
         msg = (
             f"The user columns of the touchpoints ({user!r}) and conversions ({c_user!r}) "
             f"tables must have the same type. Got {a} and {b} instead."
             "\nHint: cast one of them in the engine first."
-        )
-        raise SchemaError(msg)
-
-
-def _check_values(ct: Any, value: str) -> None:
-    import ibis
-
-    dtype = ct[value].type()
-    if not dtype.is_numeric() or dtype.is_boolean():
-        msg = f"Column {value!r} of the conversions frame must hold numbers; found type {dtype}."
-        raise SchemaError(msg)
-    col = ct[value].cast("float64")
-    aggs = {"neg": ibis.ifelse(col < 0, 1, 0).sum(), "low": col.min()}
-    row = execute(ct.aggregate(**aggs, inf=col.isinf().sum()), "value checks").iloc[0]
-    if not pd.isna(row["inf"]) and int(row["inf"]):
-        msg = f"Column {value!r} of the conversions frame holds infinite values."
-        raise SchemaError(msg)
-    if not pd.isna(row["neg"]) and int(row["neg"]):
-        msg = (
-            f"Column {value!r} of the conversions frame must hold values ≥ 0. Got "
-            f"{float(row['low'])!r} ({int(row['neg']):,} negative rows) instead."
-            "\nHint: leave refunds out of the conversions, or net them per order first."
         )
         raise SchemaError(msg)
 
@@ -131,56 +102,72 @@ def _ns(series: pd.Series) -> IntArray:
     return np.asarray(s.to_numpy(dtype="datetime64[ns]").view(np.int64), dtype=np.int64)
 
 
-def _channels(
-    tt: Any, channel: str, channel_map: Any, sep: str
-) -> tuple[list[str], dict[Any, int]]:
+def _channels(tt: Any, query: JourneyQuery) -> tuple[list[str], dict[Any, int]]:
     """Channel names sorted (canonical order), and each raw label's code."""
-    labels = execute(tt.select(tt[channel]).distinct(), "channel labels")[channel].tolist()
-    mapped = [str(channel_map.get(lab, lab)) if channel_map else str(lab) for lab in labels]
-    bad = sorted(m for m in mapped if sep in m or not m.strip())
-    if bad:
-        msg = (
-            f"Column {channel!r} of the touchpoints frame must hold non-empty channel names "
-            f"without the separator {sep!r}. Got {bad[0]!r} instead."
-            "\nHint: pass another sep=, or rename the channel with channel_map=."
-        )
-        raise SchemaError(msg)
+    column = query.channel
+    labels = execute(tt.select(tt[column]).distinct(), "channel labels")[column].tolist()
+    mapped = query.channel_names(labels)
     names = sorted(set(mapped))
     code = {n: i for i, n in enumerate(names)}
     return names, {lab: code[m] for lab, m in zip(labels, mapped, strict=True)}
 
 
-def journeys_from_tables(
-    touches: object,
-    conversions: object,
-    *,
-    user: str,
-    time: str,
-    channel: str,
-    window: pd.Timedelta,
-    conversion_user: str | None,
-    conversion_time: str | None,
-    value: str | None,
-    channel_map: Any,
-    sep: str,
-) -> Journeys:
-    """:func:`~linkstar_funnel.attribution.journeys_from_touchpoints` on engine tables.
+def journey_arrays(source: object, query: JourneyQuery) -> JourneyArrays:
+    """The SQL backends' :class:`~linkstar_funnel.engines._journeys.JourneyArraysEngine`.
 
-    ``window`` and ``sep`` are already checked. Either input may be a pandas frame (read
-    as an Ibis memtable) when the other is an engine table.
+    ``source`` (the touchpoints) and ``query.conversions`` may each be an engine table or
+    a pandas frame (read as an Ibis memtable); both must be on one connection. A user's
+    conversions at one instant are ranked by the conversions' ``row_order`` column (an
+    :class:`SQLTable`'s), else by value.
     """
-    import ibis
-
-    ns = int(window.value)
+    ns = int(query.lookback.value)
     if ns % 1000:
         msg = (
             "The 'lookback' parameter of Journeys.from_touchpoints must be a whole number of "
-            f"microseconds on the SQL engine. Got {window!r} instead."
+            f"microseconds on the SQL engine. Got {query.lookback!r} instead."
         )
         raise ParameterError(msg)
-    t_src, c_src = _sources(touches, conversions)
-    c_user, c_time = conversion_user or user, conversion_time or time
-    t_cols = [("user", user), ("time", time), ("channel", channel)]
+    t_src, c_src = _sources(source, query.conversions)
+    (tt, t_acc), (conv, c_acc) = _inputs(t_src, c_src, query)
+    channels, ch_code = _channels(tt, query)
+    kept_expr = _kept_touches(tt, conv, query)
+    kept = execute(kept_expr.select(_U, _T, _C, _R, _E, "__lf_trail"), "journey touches")
+    cf = execute(conv, "conversions")
+    touch_acc = t_acc.with_dropped(
+        f"touch older than the {format_duration(query.lookback)} lookback",
+        t_acc.rows_used - len(kept),
+        column=query.time,
+    )
+    tie_by = f"row_order {c_src.row_order!r}" if c_src.row_order else "value"
+    notes = (
+        (
+            f"computed by the SQL engine ({backend_name(kept_expr)} through Ibis); SQL tables "
+            "have no row order, so channels are sorted by name and journeys by user then "
+            f"time (non-converting last); a user's conversions at one instant ranked by {tie_by}"
+        ),
+        "SQL: " + to_sql(kept_expr),
+    )
+    return _assemble(
+        kept,
+        cf,
+        channels,
+        ch_code,
+        accounting=(touch_acc, c_acc),
+        unseen=_unseen_conversions(t_src.table, conv, query.user),
+        notes=notes,
+    )
+
+
+def _inputs(
+    t_src: SQLTable, c_src: SQLTable, query: JourneyQuery
+) -> tuple[tuple[Any, RowAccounting], tuple[Any, RowAccounting]]:
+    """Both tables checked, their usable rows with accounting; conversions ranked per user
+    (``__lf_u``, ``__lf_t``, ``__lf_v``, ``__lf_r``)."""
+    import ibis
+
+    user, time, value = query.user, query.time, query.value
+    c_user, c_time = query.conversion_user, query.conversion_time
+    t_cols = [("user", user), ("time", time), ("channel", query.channel)]
     c_cols = [("user", c_user), ("time", c_time)] + ([("value", value)] if value else [])
     tab_t, tab_c = t_src.table, c_src.table
     check_columns(tab_t, t_cols, "touchpoints")
@@ -189,24 +176,33 @@ def journeys_from_tables(
     check_time(tab_t, time, "touchpoints")
     check_time(tab_c, c_time, "conversions")
     _check_types(tab_t, tab_c, user, c_user, time, c_time)
+    if value is not None:
+        check_numbers(tab_c, value, "conversions")
     tt, t_acc = _usable(tab_t, t_cols, "touchpoints")
     ct, c_acc = _usable(tab_c, c_cols, "conversions")
-    if value is not None:  # on the rows kept, as the in-memory engine checks
-        _check_values(ct, value)
-    channels, ch_code = _channels(tt, channel, channel_map, sep)
-
-    u_type, t_type = tt[user].type(), tt[time].type()
     val = ct[value].cast("float64") if value else ibis.literal(0.0, "float64")
     tie = ct[c_src.row_order] if c_src.row_order else val
+    u_type, t_type = tt[user].type(), tt[time].type()
     conv = ct.select(
         __lf_u=ct[c_user].cast(u_type), __lf_t=ct[c_time].cast(t_type), __lf_v=val, __lf_o=tie
     )
     rank = ibis.row_number().over(group_by=conv[_U], order_by=[conv[_T], conv["__lf_o"]])
     conv = conv.mutate(__lf_r=rank + 1).drop("__lf_o")
+    return (tt, t_acc), (conv, c_acc)
+
+
+def _kept_touches(tt: Any, conv: Any, query: JourneyQuery) -> Any:
+    """Touches with their user's conversion rank ``__lf_r``, journey end ``__lf_e`` and
+    ``__lf_trail`` (no conversion after them), older ones than the lookback left out."""
+    import ibis
+
+    t_type = tt[query.time].type()
     k0, k1 = ibis.literal(0, "int8"), ibis.literal(1, "int8")
-    t_part = tt.select(__lf_u=tt[user], __lf_t=tt[time], __lf_k=k0, __lf_c=tt[channel])
+    t_part = tt.select(
+        __lf_u=tt[query.user], __lf_t=tt[query.time], __lf_k=k0, __lf_c=tt[query.channel]
+    )
     c_part = conv.select(_U, _T, __lf_k=k1)
-    rows = t_part.union(c_part.mutate(__lf_c=ibis.null(tt[channel].type())), distinct=False)
+    rows = t_part.union(c_part.mutate(__lf_c=ibis.null(tt[query.channel].type())), distinct=False)
     order = [rows[_T], rows[_K]]
     before = ibis.window(group_by=rows[_U], order_by=order, rows=(None, 0))
     after = ibis.window(group_by=rows[_U], order_by=order, rows=(0, None))
@@ -216,35 +212,16 @@ def journeys_from_tables(
     rows = rows.mutate(__lf_trail=rows[_E].isnull())  # noqa: PD003 - Ibis expression
     trail_end = rows[_T].max().over(group_by=[rows[_U], rows["__lf_trail"]])
     rows = rows.mutate(__lf_e=ibis.coalesce(rows[_E], trail_end))
-    kept_expr = rows.filter(rows[_T] >= rows[_E] - interval(ns))
-    kept = execute(kept_expr.select(_U, _T, _C, _R, _E, "__lf_trail"), "journey touches")
-    cf = execute(conv, "conversions")
-    # Users seen in the touchpoints at all (rows dropped for a missing time or channel too).
+    return rows.filter(rows[_T] >= rows[_E] - interval(int(query.lookback.value)))
+
+
+def _unseen_conversions(tab_t: Any, conv: Any, user: str) -> int:
+    """Conversions by users seen nowhere in the touchpoints (rows dropped for a missing
+    time or channel count as seen)."""
     seen = tab_t.filter(tab_t[user].notnull()).select(__lf_u=tab_t[user]).distinct()  # noqa: PD004 - Ibis expression
     unseen = conv.anti_join(seen, _U)
-    n_unseen = execute(unseen.aggregate(__lf_n=unseen.count()), "conversions never touched")
-    touch_acc = t_acc.with_dropped(
-        f"touch older than the {format_duration(window)} lookback",
-        t_acc.rows_used - len(kept),
-        column=time,
-    )
-    journeys = _assemble(
-        kept, cf, channels, ch_code, sep=sep, unseen=int(n_unseen["__lf_n"].iloc[0])
-    )
-    tie_by = f"row_order {c_src.row_order!r}" if c_src.row_order else "value"
-    notes = (
-        f"journeys: lookback {format_duration(window)}, a new journey after each conversion",
-        "touches at the same time ordered by channel name",
-        *journeys.notes,
-        (
-            f"computed by the SQL engine ({backend_name(kept_expr)} through Ibis); SQL tables "
-            "have no row order, so channels are sorted by name and journeys by user then "
-            f"time (non-converting last); a user's conversions at one instant ranked by {tie_by}"
-        ),
-        "SQL: " + to_sql(kept_expr),
-    )
-    inputs = {"touchpoints": touch_acc, "conversions": c_acc}
-    return attrs.evolve(journeys, inputs=inputs, notes=notes)
+    n = execute(unseen.aggregate(__lf_n=unseen.count()), "conversions never touched")
+    return int(n["__lf_n"].iloc[0])
 
 
 def _user_codes(a: pd.Series, b: pd.Series) -> tuple[IntArray, IntArray]:
@@ -259,10 +236,12 @@ def _assemble(
     cf: pd.DataFrame,
     channels: list[str],
     ch_code: dict[Any, int],
-    sep: str,
+    *,
+    accounting: tuple[RowAccounting, RowAccounting],
     unseen: int,
-) -> Journeys:
-    """:class:`Journeys` from the kept touches and the ranked conversions (notes: counts)."""
+    notes: tuple[str, ...],
+) -> JourneyArrays:
+    """The arrays from the kept touches and the ranked conversions."""
     k_user, c_user = _user_codes(kept[_U], cf[_U])
     c_rank = cf[_R].to_numpy(dtype=np.int64)
     c_order = np.lexsort((c_rank, c_user))
@@ -279,32 +258,20 @@ def _assemble(
     k_time = _ns(kept[_T])
     k_age = (_ns(kept[_E]) - k_time).astype(np.float64) / 1e9
     k_ch = kept[_C].map(ch_code).to_numpy(dtype=np.int64)
-    per_journey = np.bincount(journey, minlength=n_conv + len(lead_users))
-    no_touch = np.flatnonzero(per_journey[:n_conv] == 0)
-    if len(no_touch):
-        if DIRECT_NONE not in channels:
-            channels = [*channels, DIRECT_NONE]
-        journey = np.concatenate([journey, no_touch])
-        k_ch = np.concatenate([k_ch, np.full(len(no_touch), channels.index(DIRECT_NONE))])
-        k_age = np.concatenate([k_age, np.zeros(len(no_touch))])
-        k_time = np.concatenate([k_time, np.zeros(len(no_touch), dtype=np.int64)])
     by_journey = np.lexsort((k_ch, k_time, journey))  # ties at one time: by channel name
-    journey, k_ch, k_age = journey[by_journey], k_ch[by_journey], k_age[by_journey]
-    counts = np.bincount(journey, minlength=n_conv + len(lead_users))
+    n_null = len(lead_users)
+    counts = np.bincount(journey, minlength=n_conv + n_null)
     values = cf[_V].to_numpy(dtype=np.float64)[c_order]
-    notes = (
-        f"{len(no_touch):,} conversions without a touch credited to {DIRECT_NONE!r}",
-        f"{unseen:,} conversions by users with no touchpoint at all",
-        f"{len(lead_users):,} non-converting journeys",
-    )
-    return Journeys(
+    return JourneyArrays(
         channels=tuple(channels),
         offsets=np.concatenate([[0], np.cumsum(counts)]),
-        touches=k_ch,
-        conversions=np.r_[np.ones(n_conv), np.zeros(len(lead_users))],
-        value=np.r_[values, np.zeros(len(lead_users))],
-        nulls=np.r_[np.zeros(n_conv), np.ones(len(lead_users))],
-        ages=k_age,
-        sep=sep,
+        touches=k_ch[by_journey],
+        ages=k_age[by_journey],
+        conversions=np.r_[np.ones(n_conv), np.zeros(n_null)],
+        value=np.r_[values, np.zeros(n_null)],
+        nulls=np.r_[np.zeros(n_conv), np.ones(n_null)],
+        touch_accounting=accounting[0],
+        conversion_accounting=accounting[1],
+        unseen_conversions=unseen,
         notes=notes,
     )
