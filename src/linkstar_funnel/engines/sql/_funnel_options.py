@@ -1,0 +1,344 @@
+"""Every funnel option, compiled: exclusions, step windows, distinct events, totals,
+breakdown attribution and duration quantiles, over the stage-match union.
+
+:func:`funnel_outcome` runs the queries and returns an :class:`OptionOutcome`: counts of
+entities (attempts) per level, segment and entry quarter-hour (the frame the SQL funnel
+assembles its result from), the number dropped by exclusions, and on request the
+per-entity durations behind ``time_to_convert()`` / ``time_between_steps()``.
+
+* Chains (ordered, strict) and levels come from :mod:`._funnel_levels` /
+  :mod:`._funnel_reach`.
+* ``exclusions``: the excluded events are joined to the entities' reach times and an
+  entity is dropped when one lies strictly between ``R_i`` and ``R_j`` (a join and a
+  group aggregate).
+* ``counting="totals"``: attempt a is the funnel on the entity's events strictly after
+  the completion time of attempt a - 1. A chain of attempt a is a chain that starts after
+  that time, which a running maximum cannot tell apart from earlier ones in one pass (and
+  with ``entry="first"`` the allowed starts depend on the completions themselves), so
+  attempts are computed in rounds: one query per round on the entities that completed the
+  previous one (their completion times come back to the client and go in again as a
+  memtable: only entities that completed the whole funnel). The number of rounds is the
+  largest number of attempts of one entity, plus one.
+* ``distinct_events``: with ``ties="strict_increase"`` every step is a later event
+  anyway; otherwise the option changes nothing unless one event matches two stages
+  (checked by a query). Chains that reuse such an event need a bipartite matching of
+  stages to the events at one time, which the portable subset cannot express: that case
+  raises :class:`~linkstar_funnel.errors.ParameterError`.
+* Attribution: the segment comes from the event serving the attributed step at its reach
+  time (``"first_touch"``: step 1; ``"last_touch"``: the entity's level), the first by
+  row order (or the smallest segment value without one).
+* Durations: per entity, ``R_k - start_k`` and ``R_k - R_{k-1}``, counted per distinct
+  value in the engine; the quantiles are then numpy's on the repeated values, exactly the
+  in-memory engine's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ...errors import ParameterError
+from ._errors import execute
+from ._funnel_levels import ChainOptions, K, R, T, int_time, stage_chains, stage_union, union_all
+from ._funnel_reach import LV, C, ordered_entities, reach_col, start_col, unordered_entities
+
+__all__ = ["FunnelOptions", "OptionOutcome", "funnel_outcome"]
+
+IntArray = npt.NDArray[np.int64]
+
+#: Entry times are returned floored to quarter-hours (as microseconds // this).
+_QUARTER_US = 900_000_000
+_Q, _N, _FLOOR = "__lf_q", "__lf_n", "__lf_floor"
+
+
+@attrs.frozen
+class FunnelOptions:
+    """The options the compiler needs, as plain values.
+
+    Parameters
+    ----------
+    chains
+        What makes a chain (order, window, gaps, ties, entry).
+    strict_all
+        ``strict_scope="all"``: every event breaks a strict chain.
+    distinct_events, totals
+        ``distinct_events=True``; ``counting="totals"``.
+    exclusions
+        Per exclusion, its steps ``(i, j)`` (from 1).
+    attribution
+        The step whose event gives the segment (1: first touch), or 0 for last touch.
+    durations
+        Also compute the per-entity durations.
+    """
+
+    chains: ChainOptions
+    strict_all: bool = False
+    distinct_events: bool = False
+    totals: bool = False
+    exclusions: tuple[tuple[int, int], ...] = ()
+    attribution: int = 1
+    durations: bool = False
+
+    @property
+    def needs_reach(self) -> bool:
+        """Whether reach times beyond ``R_1`` are needed."""
+        return bool(self.exclusions) or self.attribution != 1 or self.durations
+
+
+@attrs.frozen
+class OptionOutcome:
+    """What the queries return.
+
+    Attributes
+    ----------
+    counts
+        Columns ``__lf_level`` (≥ 1), ``__lf_b<i>`` (segments), ``__lf_q`` (entry
+        quarter-hour: seconds since the epoch // 900) and ``__lf_n`` (entities or attempts).
+    excluded
+        Entities (attempts) dropped by exclusions.
+    to_convert, between_steps
+        With ``durations``: per step k = 2..K, the durations in nanoseconds (sorted) of
+        the entities reaching k (``R_k - start_k``; ``R_k - R_{k-1}``); else empty.
+    """
+
+    counts: pd.DataFrame
+    excluded: int
+    to_convert: tuple[IntArray, ...] = ()
+    between_steps: tuple[IntArray, ...] = ()
+
+
+def _check_distinct(base: Any, preds: Sequence[Any], opts: FunnelOptions) -> None:
+    """Refuse ``distinct_events`` where it needs a matching (see the module docs)."""
+    import ibis
+
+    if not opts.distinct_events or opts.chains.strict_increase:
+        return
+    matched = sum((ibis.ifelse(p, 1, 0) for p in preds), ibis.literal(0))
+    multi = base.aggregate(__lf_m=ibis.ifelse(matched >= 2, 1, 0).sum())
+    found = execute(multi, "events matching several stages")["__lf_m"].iloc[0]
+    if pd.notna(found) and int(found) > 0:
+        msg = (
+            "The 'distinct_events' parameter of Funnel must be False on the SQL engine when "
+            f"an event matches several stages ({int(found):,} events do) and ties="
+            "'stage_order'. Got True instead.\nHint: ties='strict_increase' makes every "
+            "step a different event and compiles; or compute on a pandas frame."
+        )
+        raise ParameterError(msg)
+
+
+def _entities(rows: Any, ent: list[str], opts: FunnelOptions) -> Any:
+    """Per entity with a chain: level, completion, reach times (as needed)."""
+    if opts.chains.order == "unordered":
+        return unordered_entities(rows, ent, opts.chains, reach=opts.needs_reach)
+    chains = stage_chains(rows, ent, opts.chains)
+    return ordered_entities(chains, ent, opts.chains.n_stages, reach=opts.needs_reach)
+
+
+def _drop_right(table: Any) -> Any:
+    extra = [c for c in table.columns if c.endswith("_right")]
+    return table.drop(*extra) if extra else table
+
+
+def _excluded(per: Any, xrows: Any, ent: list[str], opts: FunnelOptions) -> Any:
+    """``per`` with level -1 where an excluded event lies between ``R_i`` and ``R_j``."""
+    import ibis
+
+    if xrows is None or not opts.exclusions:
+        return per
+    hit = xrows.join(per, ent)
+    cond = ibis.literal(False)
+    for x, (i, j) in enumerate(opts.exclusions):
+        between = (hit[T] > hit[reach_col(i)]) & (hit[T] < hit[reach_col(j)])
+        cond = cond | ((hit["__lf_x"] == x) & between.fill_null(False))
+    dropped = hit.filter(cond).select(*ent).distinct().mutate(__lf_drop=ibis.literal(1))
+    out = _drop_right(per.left_join(dropped, ent))
+    kept = out["__lf_drop"].isnull()  # noqa: PD003 - Ibis expression
+    return out.mutate(**{LV: ibis.ifelse(kept, out[LV], -1)}).drop("__lf_drop")
+
+
+def _target(per: Any, opts: FunnelOptions) -> tuple[Any, Any]:
+    """Per entity: the attributed step and its reach time."""
+    import ibis
+
+    k_n = opts.chains.n_stages
+    if opts.attribution >= 1:
+        return ibis.literal(opts.attribution, "int16"), per[reach_col(opts.attribution)]
+    step = per[LV]
+    when = ibis.null("int64")
+    for k in range(k_n, 0, -1):
+        when = ibis.ifelse(step == k, per[reach_col(k)], when)
+    return step.cast("int16"), when
+
+
+def _with_segments(
+    per: Any, rows: Any, ent: list[str], segs: list[str], opts: FunnelOptions, ordered: bool
+) -> Any:
+    """``per`` with the segment columns of the event serving the attributed step."""
+    import ibis
+
+    if not segs:
+        return per
+    step, when = _target(per, opts)
+    targets = per.select(*ent, __lf_j=step, __lf_rj=when)
+    cand = rows.filter(rows[K] >= 1).join(targets, ent)
+    cand = cand.filter((cand[K] == cand["__lf_j"]) & (cand[T] == cand["__lf_rj"]))
+    tie = [cand[R]] if ordered else [cand[s] for s in segs]
+    rank = ibis.row_number().over(group_by=ent, order_by=tie)
+    cand = cand.mutate(__lf_rank=rank)
+    picked = cand.filter(cand["__lf_rank"] == 0).select(*ent, *segs)
+    return _drop_right(per.left_join(picked, ent))
+
+
+def _counts(per: Any, segs: list[str]) -> Any:
+    per = per.filter(per[LV] != 0)
+    per = per.mutate(**{_Q: (per[reach_col(1)] // _QUARTER_US).cast("int64")})
+    return per.group_by([LV, *segs, _Q]).aggregate(**{_N: per.count()})
+
+
+def _durations(per: Any, k_n: int, starts: bool) -> Any:
+    """Per (kind, step, duration in µs): how many entities."""
+    import ibis
+
+    parts = []
+    for k in range(2, k_n + 1):
+        reached = per.filter(per[LV] >= k)
+        gaps = reached[reach_col(k)] - reached[reach_col(k - 1)]
+        parts.append(reached.select(__lf_kind=ibis.literal(1, "int8"), __lf_step=k, __lf_d=gaps))
+        if starts:
+            dur = reached[reach_col(k)] - reached[start_col(k)]
+            parts.append(reached.select(__lf_kind=ibis.literal(0, "int8"), __lf_step=k, __lf_d=dur))
+    both = union_all(parts)
+    return both.group_by(["__lf_kind", "__lf_step", "__lf_d"]).aggregate(**{_N: both.count()})
+
+
+def _round(
+    rows: Any,
+    xrows: Any,
+    ent: list[str],
+    segs: list[str],
+    opts: FunnelOptions,
+    ordered: bool,
+) -> tuple[Any, Any]:
+    """One attempt of every entity in ``rows``: (per-entity table, completions)."""
+    per = _entities(rows, ent, opts)
+    completed = per.filter(per[LV] == opts.chains.n_stages).select(*ent, **{_FLOOR: per[C]})
+    per = _with_segments(per, rows, ent, segs, opts, ordered)  # before levels become -1
+    per = _excluded(per, xrows, ent, opts)
+    return per, completed
+
+
+def _split(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    levels = frame[LV].to_numpy(dtype=np.int64)
+    excluded = int(frame[_N].to_numpy(dtype=np.int64)[levels < 0].sum())
+    return frame.loc[levels >= 1].reset_index(drop=True), excluded
+
+
+def _duration_arrays(
+    frames: list[pd.DataFrame], k_n: int
+) -> tuple[tuple[IntArray, ...], tuple[IntArray, ...]]:
+    frame = pd.concat(frames, ignore_index=True)
+    out: list[list[IntArray]] = [[], []]
+    for kind in (0, 1):
+        for k in range(2, k_n + 1):
+            sel = frame.loc[(frame["__lf_kind"] == kind) & (frame["__lf_step"] == k)]
+            values = sel["__lf_d"].to_numpy(dtype=np.int64) * 1000
+            counts = sel[_N].to_numpy(dtype=np.int64)
+            order = np.argsort(values, kind="stable")
+            out[kind].append(np.repeat(values[order], counts[order]))
+    return tuple(out[0]), tuple(out[1])
+
+
+def funnel_outcome(
+    table: Any,
+    *,
+    ent_cols: Sequence[str],
+    time: str,
+    by_cols: Sequence[str],
+    row_order: str | None,
+    preds: Sequence[Any],
+    xpreds: Sequence[Any],
+    valid: Any,
+    opts: FunnelOptions,
+) -> OptionOutcome:
+    """Run the funnel's queries on ``table`` (usable rows: ``valid``).
+
+    Parameters
+    ----------
+    table
+        The Ibis table.
+    ent_cols
+        The entity columns (user; user and session).
+    time
+        The time column (timestamps).
+    by_cols
+        Segment columns.
+    row_order
+        Column ordering rows (ties of attribution), or None.
+    preds
+        Per stage, the Ibis predicate matching its events.
+    xpreds
+        Per exclusion, the predicate matching its events.
+    valid
+        Predicate of usable rows.
+    opts
+        The options.
+
+    Returns
+    -------
+    OptionOutcome
+    """
+    import ibis
+
+    base = table.filter(valid)
+    _check_distinct(base, preds, opts)
+    ent = [f"__lf_e{i}" for i in range(len(ent_cols))]
+    segs = [f"__lf_b{i}" for i in range(len(by_cols))]
+    carry: dict[str, Any] = {s: base[b] for s, b in zip(segs, by_cols, strict=True)}
+    if row_order is not None and segs:
+        carry[R] = base[row_order]
+    strict_all = opts.chains.order == "strict" and opts.strict_all
+    rows = stage_union(
+        base, ent_cols=ent_cols, time=time, preds=preds, carry=carry, all_events=strict_all
+    )
+    xrows = None
+    if opts.exclusions:
+        keep = {e: base[c] for e, c in zip(ent, ent_cols, strict=True)}
+        xparts = [
+            base.filter(p).select(**keep, **{T: int_time(base[time])}, __lf_x=x)
+            for x, p in enumerate(xpreds)
+        ]
+        xrows = union_all(xparts)
+    k_n = opts.chains.n_stages
+    counts: list[pd.DataFrame] = []
+    durations: list[pd.DataFrame] = []
+    floors = None
+    while True:
+        part = rows
+        if floors is not None:
+            part = rows.join(floors, ent)
+            part = part.filter(part[T] > part[_FLOOR]).drop(_FLOOR)
+        per, completed = _round(part, xrows, ent, segs, opts, row_order is not None)
+        attempt = "" if floors is None else f" (attempts {len(counts) + 1})"
+        counts.append(execute(_counts(per, segs), "funnel levels" + attempt))
+        if opts.durations:
+            starts = opts.chains.order != "unordered"
+            durations.append(execute(_durations(per, k_n, starts), "funnel durations" + attempt))
+        if not opts.totals:
+            break
+        # Completions go through the client: materializing them in the engine (Ibis'
+        # cache()) is not portable enough (and fails on some Ibis / DuckDB pairs).
+        done = execute(completed, "funnel completions" + attempt)
+        if done.empty:
+            break
+        floors = ibis.memtable(done)
+    frame, excluded = _split(counts)
+    if not opts.durations:
+        return OptionOutcome(frame, excluded)
+    ttc, tbs = _duration_arrays(durations, k_n)
+    return OptionOutcome(frame, excluded, ttc, tbs)
