@@ -76,7 +76,7 @@ _BAD_RESULT_CALLS: list[tuple[str, Callable[[FunnelResult], object]]] = [
     ("'reference' parameter of FunnelResult.bottleneck", lambda r: r.bottleneck([0.5])),
     ("'reference' parameter of FunnelResult.bottleneck", lambda r: r.bottleneck({"cart": 2})),
     ("'reference' parameter of FunnelResult.bottleneck", lambda r: r.bottleneck({"x": 0.5})),
-    ("'freq' parameter of FunnelResult.bottleneck", lambda r: r.bottleneck(freq="Q")),
+    ("'period' parameter of FunnelResult.bottleneck", lambda r: r.bottleneck(period="Q")),
     ("'min_entrants' parameter of", lambda r: r.bottleneck(min_entrants=-1)),
     ("'quantiles' parameter of FunnelResult.time_to_convert", lambda r: r.time_to_convert(0.5)),
     (
@@ -85,7 +85,7 @@ _BAD_RESULT_CALLS: list[tuple[str, Callable[[FunnelResult], object]]] = [
     ),
     ("'quantiles' parameter of", lambda r: r.time_to_convert([float("nan")])),
     ("'quantiles' parameter of", lambda r: r.time_to_convert([0.5, 0.5])),
-    ("'freq' parameter of FunnelResult.trends", lambda r: r.trends("Q")),
+    ("'period' parameter of FunnelResult.trends", lambda r: r.trends("Q")),
     ("'tz' parameter of FunnelResult.trends", lambda r: r.trends("W", 5)),
     ("'kind' parameter of FunnelResult.plot", lambda r: r.plot(kind="pie")),
     ("'step' parameter of", lambda r: r.converters_vs_dropouts(1)),

@@ -16,7 +16,8 @@ from linkstar_funnel.errors import (
     ParameterError,
     SchemaError,
 )
-from linkstar_funnel.funnel import Exclusion, Funnel, FunnelResult, _engine
+from linkstar_funnel.engines.memory import funnel as _engine
+from linkstar_funnel.funnel import Exclusion, Funnel, FunnelResult
 from linkstar_funnel.results import Result
 from linkstar_funnel.stages import Stage
 
@@ -247,18 +248,18 @@ def test_totals_grow_output_beyond_one_record_per_user(order: str) -> None:
     assert users["buy_time"].notna().sum() == n
 
 
-@pytest.mark.parametrize("freq", ["D", "W", "M"])
-def test_trends_add_up_and_flag_open_windows(freq: str) -> None:
+@pytest.mark.parametrize("period", ["D", "W", "M"])
+def test_trends_add_up_and_flag_open_windows(period: str) -> None:
     result = Funnel(STAGES, window="3D").compute(log(), time="ts", by="country")
-    trends = result.trends(freq)
+    trends = result.trends(period)
     overall = result.to_frame().groupby(["country", "step"])["users"].sum()
     by_period = trends.groupby(["country", "step"])["users"].sum()
     pd.testing.assert_series_equal(by_period.sort_index(), overall.sort_index())
     last = trends["period"].max()
     assert not trends.loc[trends["period"] == last, "complete"].any()
-    if freq == "D":
+    if period == "D":
         assert trends.loc[trends["period"] == trends["period"].min(), "complete"].all()
-    with pytest.raises(ParameterError, match="'freq'"):
+    with pytest.raises(ParameterError, match="'period'"):
         result.trends("Y")
 
 
@@ -269,7 +270,7 @@ def test_bottleneck_ranks_steps_by_gain() -> None:
     assert table["gain"].iloc[0] == pytest.approx(40.0)  # 1000 x .2 x .5 x .8 - 40
     assert table["gain"].iloc[-1] == pytest.approx(0.0)  # already above the reference
     events = Funnel(STAGES).compute(log(), time="ts", by="country")
-    own = events.bottleneck(freq="D", min_entrants=1)
+    own = events.bottleneck(period="D", min_entrants=1)
     assert (own["gain"] >= 0).all()
     assert set(own["country"]) <= {"US", "DE", "FR", "JP"}
     with pytest.raises(ParameterError, match="'reference'"):

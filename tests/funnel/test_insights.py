@@ -253,7 +253,7 @@ def test_histogram_bad_input(result: FunnelResult, kwargs: dict[str, Any], param
         {},
         {"kind": "funnel"},
         {"kind": "trends"},
-        {"kind": "trends", "freq": "D", "stage": "checkout", "rate": "conversion_from_previous"},
+        {"kind": "trends", "period": "D", "stage": "checkout", "rate": "conversion_from_previous"},
         {"kind": "time_to_convert"},
         {"kind": "time_to_convert", "from_step": 2, "bins": 10},
     ],

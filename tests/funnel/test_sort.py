@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkstar_funnel.funnel import _sort
+from linkstar_funnel.engines.memory import _funnel_sort as _sort
 
 
 @settings(max_examples=150, deadline=None)

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from .._params import InstanceOf, Integer, Options, Real, Satisfies
 from ..errors import ParameterError
 
 __all__ = [
-    "FREQ",
     "OUTPUT_COLUMNS",
+    "PERIOD",
     "REFERENCE",
     "STEP",
     "TZ",
     "VALUE_PER_ORDER",
+    "as_columns",
     "check_segment_names",
     "result_method",
 ]
 
 F = TypeVar("F", bound=Callable[..., object])
 
-#: ``freq`` of entry periods and ``tz`` to read them in.
-FREQ = Options("D", "W", "M")
+#: ``period`` (calendar bucket) of entry periods and ``tz`` to read them in.
+PERIOD = Options("D", "W", "M")
 TZ = [None, InstanceOf(str, description="a time zone name such as 'Europe/Berlin'")]
 #: A step: a number from 1 or a stage name (checked against the stages by the method).
 STEP = [Integer(1), InstanceOf(str, description="a stage name")]
@@ -71,3 +72,16 @@ def check_segment_names(owner: str, by: object) -> None:
             f"frame.rename(columns={{{taken[0]!r}: 'segment'}})."
         )
         raise ParameterError(msg)
+
+
+def as_columns(by: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Normalise a ``by`` argument to a tuple of column names."""
+    if by is None:
+        return ()
+    if isinstance(by, str):
+        return (by,)
+    out = tuple(by)
+    if not all(isinstance(b, str) for b in out) or len(set(out)) != len(out):
+        msg = f"The 'by' parameter must be a column name or a list of unique names. Got {by!r}."
+        raise ParameterError(msg)
+    return out

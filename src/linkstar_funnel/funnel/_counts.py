@@ -11,9 +11,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..engines.memory.funnel import segment_codes
 from ..errors import ColumnNotFoundError, ParameterError
 from ..schema import Column, as_frame, validate
-from ._engine import as_columns, segment_codes
+from ._checks import as_columns
 from ._result import FunnelResult, tidy_counts
 
 __all__ = ["exact_counts", "from_counts"]

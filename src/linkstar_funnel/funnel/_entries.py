@@ -1,17 +1,17 @@
-"""Entry counts: what :meth:`FunnelResult.trends` needs, from either engine.
+"""Entry counts: what :meth:`FunnelResult.trends` needs, from any engine.
 
 Trends count entities by the period in which they entered the funnel (first reached step
 1). The in-memory engine has every entity's entry time (weight 1 each); the SQL engine
-returns counts per (level, segment, entry quarter-hour) instead, so trends in any time zone
-need no second query (exact for every UTC offset in use since 1972, all multiples of 15
-minutes; entries before then in zones on local mean time may fall in the next period).
+returns counts per (level, segment, entry quarter-hour) instead, from a query it runs only
+when trends are first asked for, so trends in any time zone need no further query (exact
+for every UTC offset in use since 1972, all multiples of 15 minutes; entries before then in
+zones on local mean time may fall in the next period).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
@@ -21,10 +21,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..schema import TimeValues
 
-if TYPE_CHECKING:
-    from ._result import Attempts
-
-__all__ = ["EntryCounts", "trends_frame"]
+__all__ = ["EntryCounts", "LazyEntries", "trends_frame"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -43,32 +40,32 @@ class EntryCounts:
     data_end_ns: int
     window_ns: int
 
-    @classmethod
-    def from_attempts(cls, att: Attempts) -> EntryCounts:
-        """One row per entity (attempt) that entered, weight 1; exclusions left out."""
-        entered = (np.diff(att.offsets) > 0) & (att.level >= 0)
-        return cls(
-            entry_ns=att.reach_ns[att.offsets[:-1][entered]],
-            segment=att.segment[entered],
-            level=att.level[entered].astype(np.int64),
-            n=np.ones(int(entered.sum()), dtype=np.int64),
-            segment_labels=att.segment_labels,
-            tz=att.tz,
-            data_end_ns=att.data_end_ns,
-            window_ns=att.window_ns,
-        )
+
+class LazyEntries:
+    """:class:`EntryCounts` computed on first use, then kept (an engine may need a query)."""
+
+    __slots__ = ("_compute", "_value")
+
+    def __init__(self, compute: Callable[[], EntryCounts]) -> None:
+        self._compute = compute
+        self._value: EntryCounts | None = None
+
+    def __call__(self) -> EntryCounts:
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
 
 
 def trends_frame(
-    stages: Sequence[str], by: Sequence[str], e: EntryCounts, freq: str, tz: str | None
+    stages: Sequence[str], by: Sequence[str], e: EntryCounts, period: str, tz: str | None
 ) -> pd.DataFrame:
     """See :meth:`FunnelResult.trends`."""
     from ._result import counts_frame  # the result module imports this one
 
-    if freq not in ("D", "W", "M"):
-        msg = f"The 'freq' parameter of trends must be 'D', 'W' or 'M'. Got {freq!r} instead."
+    if period not in ("D", "W", "M"):
+        msg = f"The 'period' parameter of trends must be 'D', 'W' or 'M'. Got {period!r} instead."
         raise ParameterError(msg)
-    periods = TimeValues(e.entry_ns, e.tz, "entry").bucket(freq, tz)
+    periods = TimeValues(e.entry_ns, e.tz, "entry").bucket(period, tz)
     codes, uniq = pd.factorize(periods, sort=True)
     seg_labels = e.segment_labels
     g_n = max(len(seg_labels), 1)
@@ -82,7 +79,7 @@ def trends_frame(
         labels = seg_labels[b].to_numpy(dtype=object)
         frame.insert(1 + i, b, np.tile(np.repeat(labels, k_n), len(uniq)))
     nxt = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(weeks=1), "M": pd.DateOffset(months=1)}
-    ends = pd.DatetimeIndex(uniq) + nxt[freq]
+    ends = pd.DatetimeIndex(uniq) + nxt[period]
     last = TimeValues(np.array([e.data_end_ns]), e.tz, "end").local(tz)[0]
     complete = ends + pd.Timedelta(e.window_ns, unit="ns") <= last
     frame["complete"] = np.repeat(np.asarray(complete), g_n * k_n)

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import Boolean, Satisfies, validate_params
 from .._validators import bad_parameter
 from ..errors import EmptyFrameError
-from ._checks import FREQ, TZ, VALUE_PER_ORDER, result_method
+from ._checks import PERIOD, TZ, VALUE_PER_ORDER, result_method
 
 if TYPE_CHECKING:
     from ..benchmark import Benchmark, BenchmarkComparison
@@ -95,11 +96,12 @@ class FunnelExports:
             _labelled(me.to_frame(), me.by), me.stages, list(me.by), value_per_order
         )
 
-    @validate_params(freq=FREQ, tz=TZ, complete_only=Boolean(), value_per_order=VALUE_PER_ORDER)
+    @renamed_params(freq="period")
+    @validate_params(period=PERIOD, tz=TZ, complete_only=Boolean(), value_per_order=VALUE_PER_ORDER)
     @result_method
     def trend_observations(
         self,
-        freq: str = "W",
+        period: str = "W",
         tz: str | None = None,
         *,
         complete_only: bool = True,
@@ -107,13 +109,13 @@ class FunnelExports:
     ) -> pd.DataFrame:
         """Rate observations per entry period, for ``Benchmark.from_history``.
 
-        As :meth:`rate_observations`, from :meth:`trends` (``freq``, ``tz``), with a
+        As :meth:`rate_observations`, from :meth:`trends` (``period``, ``tz``), with a
         ``period`` column (the period's start).
 
         Parameters
         ----------
-        freq, tz
-            As in :meth:`trends`.
+        period, tz
+            As in :meth:`trends` (``freq=`` is the deprecated name of ``period``).
         complete_only
             Leave out periods whose entrants' window had not closed by the end of the data
             (their rates are biased low).
@@ -139,13 +141,13 @@ class FunnelExports:
         {'in line': 6}
         """
         me = self._me()
-        trends = me.trends(freq, tz)
+        trends = me.trends(period, tz)
         if complete_only:
             trends = trends.loc[trends["complete"]]
             if trends.empty:
                 msg = (
                     "No entry period is complete: every period's window was still open at the "
-                    "end of the data.\nHint: pass complete_only=False, or a shorter freq."
+                    "end of the data.\nHint: pass complete_only=False, or a shorter period."
                 )
                 raise EmptyFrameError(msg)
         frame = _labelled(trends.drop(columns="complete"), me.by)
@@ -181,7 +183,7 @@ class FunnelExports:
         """
         return bench.compare(self, **kwargs)
 
-    @validate_params(period=[None, FREQ], tz=TZ, names=_NAMES)
+    @validate_params(period=[None, PERIOD], tz=TZ, names=_NAMES)
     @result_method
     def kpi_values(
         self,

@@ -10,9 +10,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import ColumnName, Columns, Duration, Integer, Real, Satisfies, validate_params
 from .._validators import bad_parameter
-from ._checks import FREQ, REFERENCE, STEP, result_method
+from ._checks import PERIOD, REFERENCE, STEP, result_method
 from ._drivers import step_after_first
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def bottleneck(
     result: FunnelResult,
     reference: Mapping[str, float] | None = None,
     *,
-    freq: str = "W",
+    period: str = "W",
     min_entrants: int = 30,
 ) -> pd.DataFrame:
     """Steps ranked by the final conversions gained if each matched a reference rate.
@@ -42,7 +43,7 @@ def bottleneck(
     ----------
     reference
         Stage name -> reference conversion from the previous step. By default, the
-        segment's own best rate over complete entry periods (``freq``) with at least
+        segment's own best rate over complete entry periods (``period``) with at least
         ``min_entrants`` entrants (needs the event log).
 
     Returns
@@ -54,7 +55,7 @@ def bottleneck(
     frame = result.to_frame()
     by = list(result.by)
     if reference is None:
-        trends = result.trends(freq)
+        trends = result.trends(period)
         trends = trends[trends["complete"]]
         entrants = trends.groupby(["period", *by], sort=False, dropna=False)["users"].transform(
             "max"
@@ -206,18 +207,19 @@ class FunnelInsights:
     def _me(self) -> FunnelResult:
         return cast("FunnelResult", self)
 
-    @validate_params(reference=REFERENCE, freq=FREQ, min_entrants=Integer(0))
+    @renamed_params(freq="period")
+    @validate_params(reference=REFERENCE, period=PERIOD, min_entrants=Integer(0))
     @result_method
     def bottleneck(
         self,
         reference: Mapping[str, float] | None = None,
         *,
-        freq: str = "W",
+        period: str = "W",
         min_entrants: int = 30,
     ) -> pd.DataFrame:
         """Steps ranked by final conversions gained if each matched a reference rate
         (by default the segment's own best complete period); see ``_insights.bottleneck``."""
-        return bottleneck(self._me(), reference, freq=freq, min_entrants=min_entrants)
+        return bottleneck(self._me(), reference, period=period, min_entrants=min_entrants)
 
     @validate_params(
         step=STEP,

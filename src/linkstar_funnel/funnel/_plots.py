@@ -76,7 +76,7 @@ def trend_lines(
     result: FunnelResult,
     ax: Axes,
     *,
-    freq: str = "W",
+    period: str = "W",
     tz: str | None = None,
     stage: int | str | None = None,
     rate: str = "conversion_from_start",
@@ -93,7 +93,7 @@ def trend_lines(
         raise bad_parameter(owner, "rate", " or ".join(map(repr, _RATES)), rate)
     names = list(result.stages)
     s = len(names) if stage is None else step_after_first(names, stage, owner=owner, param="stage")
-    trends = result.trends(freq, tz)
+    trends = result.trends(period, tz)
     by = list(result.by)
     entrants = trends.loc[trends["step"] == 1]
     rows = trends.loc[trends["step"] == s]
@@ -142,10 +142,10 @@ def trend_lines(
     top = ax.get_ylim()[1]
     percent_axis(ax, decimals=0 if top >= 0.1 else 1 if top >= 0.01 else 2)
     base = names[0] if rate == _RATES[0] else names[s - 2]
-    period = {"D": "day", "W": "week", "M": "month"}[freq]
+    unit = {"D": "day", "W": "week", "M": "month"}[period]
     ax.set_ylabel(f"{base} → {names[s - 1]}")
-    ax.set_xlabel(f"entry {period} (first {names[0]})")
-    title = f"Conversion {base} → {names[s - 1]} by entry {period}{title_note}"
+    ax.set_xlabel(f"entry {unit} (first {names[0]})")
+    title = f"Conversion {base} → {names[s - 1]} by entry {unit}{title_note}"
     return style_axes(ax, title=title)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -11,11 +11,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import Options, Real, Satisfies, validate_params
 from ..errors import SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import RowAccounting
-from ._checks import FREQ, TZ
+from ._checks import PERIOD, TZ
 from ._entries import EntryCounts, trends_frame
 from ._exports import FunnelExports
 from ._insights import FunnelInsights
@@ -42,10 +43,17 @@ _QUANTILES = Satisfies(
 
 @attrs.frozen(eq=False)
 class Segments:
-    """Final segments: one label row per segment, and each attempt's segment code."""
+    """Final segments: one label row per segment, each record's segment code, and the map
+    from an engine's segment codes (-1: none) to the final ones (-1: not in the funnel)."""
 
     labels: pd.DataFrame
     codes: IntArray
+    remap: IntArray
+
+    def of(self, engine_codes: IntArray) -> IntArray:
+        """Final codes of engine segment codes (the engine's ``-1`` is "(not reached)")."""
+        n = len(self.remap) - 1
+        return self.remap[np.where(engine_codes < 0, n, engine_codes)]
 
     @classmethod
     def build(
@@ -55,17 +63,21 @@ class Segments:
         codes: IntArray,
         level: npt.NDArray[np.int8],
         top_n: int | None,
+        weights: IntArray | None = None,
     ) -> Segments:
-        """Add a "(not reached)" segment for code -1 and fold small segments into "other"."""
+        """Add a "(not reached)" segment for code -1 and fold small segments into "other"
+        (``weights``: records per row, default 1)."""
         if not by:
-            return cls(pd.DataFrame(index=range(1)), np.zeros(len(level), dtype=np.int64))
+            zeros = np.zeros(len(level), dtype=np.int64)
+            return cls(pd.DataFrame(index=range(1)), zeros, np.zeros(1, dtype=np.int64))
         labels = labels.astype(object)
         n = len(labels)
         codes = np.where(codes < 0, n, codes)
         labels = pd.concat(
             [labels, pd.DataFrame({b: [NOT_REACHED] for b in by})], ignore_index=True
         )
-        size = np.bincount(codes[level >= 1], minlength=n + 1)
+        w = None if weights is None else weights[level >= 1]
+        size = np.bincount(codes[level >= 1], weights=w, minlength=n + 1)
         # Segments of entities in the funnel (level 0: never entered; -1: excluded, counted).
         used = np.flatnonzero(np.bincount(codes[(level > 0) | (level == -1)], minlength=n + 1))
         if top_n is not None and len(used) > top_n:
@@ -76,10 +88,11 @@ class Segments:
             remap[np.setdiff1d(np.arange(n + 1), used)] = -1
             other = pd.DataFrame({b: [OTHER] for b in by})
             labels = pd.concat([labels.iloc[keep], other], ignore_index=True)
-            return cls(_missing_as_none(labels), remap[codes])
+            return cls(_missing_as_none(labels), remap[codes], remap)
         remap = np.full(n + 1, -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
-        return cls(_missing_as_none(labels.iloc[used].reset_index(drop=True)), remap[codes])
+        labels = _missing_as_none(labels.iloc[used].reset_index(drop=True))
+        return cls(labels, remap[codes], remap)
 
 
 def _missing_as_none(labels: pd.DataFrame) -> pd.DataFrame:
@@ -190,8 +203,8 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
     provenance: Provenance
     attempts: Attempts | None = None
     excluded: int = 0
-    #: Entry counts for :meth:`trends` where there are no attempts (the SQL engine).
-    entries: EntryCounts | None = None
+    #: Entry counts for :meth:`trends` (computed on first use); None without events.
+    entries: Callable[[], EntryCounts] | None = None
 
     @classmethod
     def build(
@@ -203,23 +216,27 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
         attempts: Attempts | None,
         accounting: RowAccounting | None,
         excluded: int = 0,
+        entries: Callable[[], EntryCounts] | None = None,
+        notes: Sequence[str] = (),
     ) -> FunnelResult:
-        """Assemble a result with its provenance."""
-        notes: list[str] = []
+        """Assemble a result with its provenance (``notes``: an engine's, after the
+        funnel's own)."""
+        lines: list[str] = []
         if excluded:
-            notes.append(f"{excluded:,} entities dropped by exclusion steps")
+            lines.append(f"{excluded:,} entities dropped by exclusion steps")
         counting = getattr(spec, "counting", "users")
         if counting != "users":
-            notes.append(f"the 'users' column counts {counting} (counting={counting!r})")
+            lines.append(f"the 'users' column counts {counting} (counting={counting!r})")
         inputs = {"events": accounting} if accounting is not None else {}
         stages = tuple(counts["stage"].iloc[: len(counts["stage"].unique())])
         return cls(
             stages=stages,
             counts=counts,
             by=by,
-            provenance=Provenance(spec=spec, inputs=inputs, notes=tuple(notes)),
+            provenance=Provenance(spec=spec, inputs=inputs, notes=(*lines, *notes)),
             attempts=attempts,
             excluded=excluded,
+            entries=entries,
         )
 
     # ------------------------------------------------------------------ tables
@@ -259,14 +276,16 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             out = out.loc[att.in_funnel].reset_index(drop=True)
         return out
 
-    @validate_params(freq=FREQ, tz=TZ)
-    def trends(self, freq: str = "W", tz: str | None = None) -> pd.DataFrame:
+    @renamed_params(freq="period")
+    @validate_params(period=PERIOD, tz=TZ)
+    def trends(self, period: str = "W", tz: str | None = None) -> pd.DataFrame:
         """Counts and rates by entry period (when the entity first reached step 1).
 
         Parameters
         ----------
-        freq
-            ``"D"``, ``"W"`` (weeks starting Monday) or ``"M"``.
+        period
+            ``"D"``, ``"W"`` (weeks starting Monday) or ``"M"`` (``freq=`` is its
+            deprecated name).
         tz
             Time zone to read periods in (``None``: the input's own zone or wall clock).
 
@@ -277,10 +296,13 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             conversion_from_start, drop_off, complete``. ``complete`` is False for periods
             whose last entrants' window had not closed by the last event in the data.
         """
-        entries = self.entries
-        if entries is None:
-            entries = EntryCounts.from_attempts(self._need_events("trends()"))
-        return trends_frame(self.stages, self.by, entries, freq, tz)
+        if self.entries is None:
+            msg = (
+                "trends() needs the event log; this result was built from aggregated "
+                "counts.\nHint: use Funnel(...).compute(events) for trends by entry period."
+            )
+            raise SchemaError(msg)
+        return trends_frame(self.stages, self.by, self.entries(), period, tz)
 
     @validate_params(quantiles=_QUANTILES)
     def time_between_steps(
@@ -338,6 +360,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
         return Summary("Funnel", facts=facts, table=table, notes=tuple(self.provenance.lines()))
 
+    @renamed_params(freq="period")
     @validate_params(kind=Options("funnel", "trends", "time_to_convert"))
     def plot(self, ax: Axes | None = None, *, kind: str = "funnel", **kwargs: Any) -> Axes:
         """Draw the funnel (bars), its trends (lines) or the time-to-convert histogram.
@@ -351,7 +374,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             conversion from the previous step; extra keywords go to ``Axes.bar``.
             ``"trends"``: a rate by entry period, one line per segment (the 7 largest) or
             overall; periods whose window is still open are dashed with hollow markers.
-            Keywords ``freq`` ("W"), ``tz``, ``stage`` (default the last) and ``rate``
+            Keywords ``period`` ("W"), ``tz``, ``stage`` (default the last) and ``rate``
             (``"conversion_from_start"`` or ``"conversion_from_previous"``).
             ``"time_to_convert"``: :meth:`time_to_convert_histogram` as bars labelled with
             each bin's share; keywords ``from_step``, ``to_step``, ``bins``.

@@ -57,7 +57,6 @@ from .._params import (
     validate_params,
 )
 from .._validators import bad_parameter
-from ..errors import ParameterError
 from ..stages import Stage, StageMatcher
 from ._checks import check_segment_names
 
@@ -326,9 +325,11 @@ class Funnel:
         Parameters
         ----------
         events
-            A pandas DataFrame (or an object with ``to_pandas()``); or an Ibis table, a
-            DuckDB relation or a :class:`linkstar_funnel.sql.SQLTable`, computed in that
-            engine (counts only; see ``linkstar_funnel.sql``).
+            A pandas DataFrame (or an object with ``to_pandas()``), computed in memory; or
+            an Ibis table, a DuckDB relation, a Parquet path, a Spark DataFrame or a
+            :class:`linkstar_funnel.sql.SQLTable`, computed in that engine (counts and
+            trends; no per-user drill-down). The backend is picked from the input by
+            ``linkstar_funnel.engines`` (see :func:`linkstar_funnel.engines.backend_for`).
         user, time, event
             Column names of the entity id, the event time and the event name.
         by
@@ -342,22 +343,7 @@ class Funnel:
             Missing columns, no usable rows or no event matching the first stage, bad
             options.
         """
-        from ..sql import is_engine_table
-
-        check_segment_names("Funnel.compute", by)  # before either engine runs
-        if self.counting == "sessions" and session is None:
-            msg = (
-                "The 'session' parameter of Funnel.compute must name the session column "
-                "when counting='sessions'. Got None instead."
-            )
-            raise ParameterError(msg)
-        if is_engine_table(events):
-            from ..engines.sql._funnel import compute_funnel
-
-            return compute_funnel(
-                self, events, user=user, time=time, event=event, by=by, session=session
-            )
-        from ._engine import compute
+        from ._compute import compute
 
         return compute(self, events, user=user, time=time, event=event, by=by, session=session)
 

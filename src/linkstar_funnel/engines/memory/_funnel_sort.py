@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from .._hash_keys import even_ranges
+from ..._hash_keys import even_ranges
 
 
 @njit(cache=True, nogil=True)

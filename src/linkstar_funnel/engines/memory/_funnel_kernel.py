@@ -1,25 +1,25 @@
 """Numba kernel: the linear pass over every entity and its attempts.
 
-Rows come grouped by entity and time-ordered from :mod:`._sort`; one attempt of one entity
-is a kernel of :mod:`._attempts`.
+Rows come grouped by entity and time-ordered from :mod:`._funnel_sort`; one attempt of one
+entity is a kernel of :mod:`._funnel_attempts`.
 
 Conventions (all arrays int64): stages are 0-based bits of ``ms`` (row -> stages matched);
 ``xs`` holds exclusion bits; ``NEG`` marks "no chain". Per entity and attempt the pass
 fills ``reach_pos[s]`` (sorted position of the row serving stage ``s`` when the entity
 first reached it, -1 if never) and ``reach_start[s]`` (start time of the chain with the
 latest start among those reaching ``s`` first). The semantics are documented in
-:mod:`linkstar_funnel.funnel._spec`; ``tests/funnel/reference.py`` states them as plain
-Python.
+``linkstar_funnel.funnel``'s ``Funnel``; ``tests/funnel/reference.py`` states them as plain
+Python. The options come as one :class:`PassOptions` record (a NamedTuple, which numba passes as one struct).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from ._attempts import (
+from ._funnel_attempts import (
     NEG,
     ORDERED,
     STRICT,
@@ -29,7 +29,31 @@ from ._attempts import (
     _unordered_attempt,
 )
 
-__all__ = ["NEG", "ORDERED", "STRICT", "UNORDERED", "funnel_pass"]
+__all__ = ["NEG", "ORDERED", "STRICT", "UNORDERED", "PassOptions", "funnel_pass"]
+
+
+class PassOptions(NamedTuple):
+    """The kernel pass's options, lowered from a ``FunnelQuery`` (times in ns since t0).
+
+    ``mode`` is :data:`ORDERED`, :data:`STRICT` or :data:`UNORDERED`; ``gaps`` one
+    maximum gap per transition (int64 max: none); ``ex_from`` / ``ex_to`` 0-based steps of
+    the exclusions (bit ``x`` of ``xs``); ``attribution`` -1 first touch, -2 last touch,
+    else the 0-based step whose event gives the segment.
+    """
+
+    k_n: int
+    window: int
+    gaps: Any
+    has_gaps: bool
+    mode: int
+    entry_first: bool
+    strict_inc: bool
+    distinct: bool
+    noise_breaks: bool
+    totals: bool
+    ex_from: Any
+    ex_to: Any
+    attribution: int
 
 
 @njit(cache=True)
@@ -60,42 +84,33 @@ def funnel_pass(
     ms: Any,
     xs: Any,
     seg: Any,
-    k_n: int,
-    window: int,
-    gaps: Any,
-    has_gaps: bool,
-    mode: int,
-    entry_first: bool,
-    strict_inc: bool,
-    distinct: bool,
-    noise_breaks: bool,
-    totals: bool,
-    ex_from: Any,
-    ex_to: Any,
-    attribution: int,
+    opts: PassOptions,
     dense: bool,
     d_level: Any,
     d_seg: Any,
 ) -> tuple[Any, ...]:  # pragma: no cover
     """One pass over every entity; returns per attempt: entity, level (-1: excluded),
     segment code, offsets into the ragged reach times and chain starts (steps reached)."""
+    k_n = opts.k_n
     n_ent = starts.shape[0] - 1
     max_len = 1
     for e in range(n_ent):
         max_len = max(max_len, starts[e + 1] - starts[e])
     size = max(k_n, max_len)
-    sc = np.empty((5, size), dtype=np.int64)
-    best = np.empty(k_n, dtype=np.int64)
-    prev_s = np.empty(k_n, dtype=np.int64)
-    new = np.empty(k_n, dtype=np.int64)
-    mm = np.empty(k_n, dtype=np.int64)
-    head = np.empty(k_n, dtype=np.int64)
-    tail = np.empty(k_n, dtype=np.int64)
-    cap = max_len if (has_gaps and mode == ORDERED) else 1
-    dq_t = np.empty((k_n, cap), dtype=np.int64)
-    dq_s = np.empty((k_n, cap), dtype=np.int64)
-    reach_pos = np.empty(k_n, dtype=np.int64)
-    reach_start = np.empty(k_n, dtype=np.int64)
+    cap = max_len if (opts.has_gaps and opts.mode == ORDERED) else 1
+    scratch = (
+        np.empty((5, size), dtype=np.int64),  # sc
+        np.empty(k_n, dtype=np.int64),  # best
+        np.empty(k_n, dtype=np.int64),  # prev_s
+        np.empty(k_n, dtype=np.int64),  # new
+        np.empty(k_n, dtype=np.int64),  # mm
+        np.empty(k_n, dtype=np.int64),  # head
+        np.empty(k_n, dtype=np.int64),  # tail
+        np.empty((k_n, cap), dtype=np.int64),  # dq_t
+        np.empty((k_n, cap), dtype=np.int64),  # dq_s
+        np.empty(k_n, dtype=np.int64),  # reach_pos
+        np.empty(k_n, dtype=np.int64),  # reach_start
+    )
     # dense: one record per entity, written into the caller's d_level / d_seg (level -2:
     # no stage event at all); otherwise records per attempt in growable arrays. Arrays are
     # grown here, between calls of the entity loop: reassigning them inside that loop makes
@@ -117,28 +132,16 @@ def funnel_pass(
             ms,
             xs,
             seg,
-            k_n,
-            window,
-            gaps,
-            has_gaps,
-            mode,
-            entry_first,
-            strict_inc,
-            distinct,
-            noise_breaks,
-            totals,
-            ex_from,
-            ex_to,
-            attribution,
+            opts,
             dense,
-            (sc, best, prev_s, new, mm, head, tail, dq_t, dq_s, reach_pos, reach_start),
+            scratch,
             (out_ent, out_level, out_seg, out_off, r_t, r_s),
             o,
             w,
         )
         if e == n_ent:
             break
-        grow_o = _attempts_bound(starts, e, ms, k_n) if totals else 1
+        grow_o = _attempts_bound(starts, e, ms, k_n) if opts.totals else 1
         if not dense and o + grow_o > out_level.shape[0]:
             out_ent = _grow(out_ent, o + grow_o)
             out_level = _grow(out_level, o + grow_o)
@@ -151,6 +154,97 @@ def funnel_pass(
 
 
 @njit(cache=True, nogil=True)
+def _in_funnel(ms: Any, lo: int, hi: int) -> bool:  # pragma: no cover
+    """Whether any of the rows [lo, hi) matches a stage."""
+    for r in range(lo, hi):  # noqa: SIM110 - numba compiles the loop, not a generator
+        if ms[r] != 0:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _attempt(
+    p: int, hi: int, ts: Any, ms: Any, opts: PassOptions, scratch: Any
+) -> tuple[int, int]:  # pragma: no cover
+    """One attempt over rows [p, hi), by the mode's kernel: (level, end position)."""
+    sc, best, prev_s, new, mm, head, tail, dq_t, dq_s, reach_pos, reach_start = scratch
+    k_n, window, entry_first, distinct = opts.k_n, opts.window, opts.entry_first, opts.distinct
+    if opts.mode == ORDERED and not (opts.has_gaps or distinct or opts.strict_inc):
+        return _ordered_fast_attempt(
+            p, hi, ts, ms, k_n, window, entry_first, best, reach_pos, reach_start
+        )
+    if opts.mode == UNORDERED:
+        return _unordered_attempt(
+            p,
+            hi,
+            ts,
+            ms,
+            k_n,
+            window,
+            entry_first,
+            distinct,
+            best,
+            prev_s,
+            sc,
+            reach_pos,
+            reach_start,
+        )
+    return _ordered_attempt(
+        p,
+        hi,
+        ts,
+        ms,
+        k_n,
+        window,
+        opts.gaps,
+        opts.has_gaps,
+        opts.mode == STRICT,
+        entry_first,
+        opts.strict_inc,
+        distinct,
+        opts.noise_breaks,
+        best,
+        prev_s,
+        new,
+        mm,
+        head,
+        tail,
+        sc,
+        dq_t,
+        dq_s,
+        reach_pos,
+        reach_start,
+    )
+
+
+@njit(cache=True, nogil=True)
+def _excluded(
+    p: int, end: int, ts: Any, xs: Any, opts: PassOptions, reach_pos: Any
+) -> bool:  # pragma: no cover
+    """Whether an excluded event of rows [p, end) falls strictly between the first reach
+    of its exclusion's two steps (both reached)."""
+    for x in range(opts.ex_from.shape[0]):
+        fi, tj = opts.ex_from[x], opts.ex_to[x]
+        if reach_pos[tj] < 0:
+            continue
+        t_lo, t_hi = ts[reach_pos[fi]], ts[reach_pos[tj]]
+        for r in range(p, end):
+            if (xs[r] >> x) & 1 and t_lo < ts[r] < t_hi:
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _serving_pos(attribution: int, level: int, reach_pos: Any) -> int:  # pragma: no cover
+    """The row whose segment the attempt takes (-1: the attribution step was not reached)."""
+    if attribution == -1:
+        return int(reach_pos[0])
+    if attribution == -2:
+        return int(reach_pos[max(level, 1) - 1])
+    return int(reach_pos[attribution])
+
+
+@njit(cache=True, nogil=True)
 def _entity_loop(
     e0: int,
     starts: Any,
@@ -158,19 +252,7 @@ def _entity_loop(
     ms: Any,
     xs: Any,
     seg: Any,
-    k_n: int,
-    window: int,
-    gaps: Any,
-    has_gaps: bool,
-    mode: int,
-    entry_first: bool,
-    strict_inc: bool,
-    distinct: bool,
-    noise_breaks: bool,
-    totals: bool,
-    ex_from: Any,
-    ex_to: Any,
-    attribution: int,
+    opts: PassOptions,
     dense: bool,
     scratch: Any,
     out: Any,
@@ -181,11 +263,10 @@ def _entity_loop(
 
     Returns the next entity to do and the record and reach counts written so far.
     """
-    sc, best, prev_s, new, mm, head, tail, dq_t, dq_s, reach_pos, reach_start = scratch
+    reach_pos, reach_start = scratch[9], scratch[10]
     out_ent, out_level, out_seg, out_off, r_t, r_s = out
+    k_n, totals = opts.k_n, opts.totals
     n_ent = starts.shape[0] - 1
-    n_ex = ex_from.shape[0]
-    fast = mode == ORDERED and not (has_gaps or distinct or strict_inc)
     has_seg = seg.shape[0] > 0
     write_seg = has_seg or not dense
     for e in range(e0, n_ent):
@@ -194,11 +275,7 @@ def _entity_loop(
         need = _attempts_bound(starts, e, ms, k_n) if totals else 1
         if o + need > out_level.shape[0] or w + k_n * need > r_t.shape[0]:
             return e, o, w
-        in_funnel = False
-        for r in range(lo, hi):
-            if ms[r] != 0:
-                in_funnel = True
-                break
+        in_funnel = _in_funnel(ms, lo, hi)
         if dense and not in_funnel:
             out_level[o] = -2
             if write_seg:
@@ -209,78 +286,14 @@ def _entity_loop(
         a = 0
         p = lo
         while in_funnel and p < hi:
-            if fast:
-                level, end = _ordered_fast_attempt(
-                    p, hi, ts, ms, k_n, window, entry_first, best, reach_pos, reach_start
-                )
-            elif mode == UNORDERED:
-                level, end = _unordered_attempt(
-                    p,
-                    hi,
-                    ts,
-                    ms,
-                    k_n,
-                    window,
-                    entry_first,
-                    distinct,
-                    best,
-                    prev_s,
-                    sc,
-                    reach_pos,
-                    reach_start,
-                )
-            else:
-                level, end = _ordered_attempt(
-                    p,
-                    hi,
-                    ts,
-                    ms,
-                    k_n,
-                    window,
-                    gaps,
-                    has_gaps,
-                    mode == STRICT,
-                    entry_first,
-                    strict_inc,
-                    distinct,
-                    noise_breaks,
-                    best,
-                    prev_s,
-                    new,
-                    mm,
-                    head,
-                    tail,
-                    sc,
-                    dq_t,
-                    dq_s,
-                    reach_pos,
-                    reach_start,
-                )
+            level, end = _attempt(p, hi, ts, ms, opts, scratch)
             if level == 0 and a > 0:
                 break
-            excluded = False
-            for x in range(n_ex):
-                fi, tj = ex_from[x], ex_to[x]
-                if reach_pos[tj] < 0:
-                    continue
-                t_lo, t_hi = ts[reach_pos[fi]], ts[reach_pos[tj]]
-                for r in range(p, end):
-                    if (xs[r] >> x) & 1 and t_lo < ts[r] < t_hi:
-                        excluded = True
-                        break
-                if excluded:
-                    break
             if not dense:
                 out_ent[o] = e
-            out_level[o] = -1 if excluded else level
-            pos = -1
-            if attribution == -1:
-                pos = reach_pos[0]
-            elif attribution == -2:
-                pos = reach_pos[max(level, 1) - 1]
-            else:
-                pos = reach_pos[attribution]
+            out_level[o] = -1 if _excluded(p, end, ts, xs, opts, reach_pos) else level
             if write_seg:
+                pos = _serving_pos(opts.attribution, level, reach_pos)
                 out_seg[o] = (seg[pos] if has_seg else 0) if pos >= 0 else -1
             for s in range(level):
                 r_t[w] = ts[reach_pos[s]]

@@ -1,7 +1,7 @@
 """Numba kernels for one attempt of one entity: its rows [lo, hi), time-ordered.
 
 Each returns (level, end position) and fills ``reach_pos[s]`` / ``reach_start[s]`` as
-described in :mod:`linkstar_funnel.funnel._kernel`; :func:`_ordered_fast_attempt` is the
+described in :mod:`._funnel_kernel`; :func:`_ordered_fast_attempt` is the
 default mode (ClickHouse's) without the bookkeeping the other options need.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from ._matching import _match_prefix, _try_assign
+from ._funnel_matching import _match_prefix, _try_assign
 
 NEG = np.iinfo(np.int64).min
 

@@ -1,27 +1,32 @@
-"""Orchestration: validated arrays -> stage bits -> grouped, time-ordered rows -> kernel -> result."""
+"""The in-memory ``funnel_levels``: validated arrays -> stage bits -> grouped, time-ordered
+rows -> the numba pass -> :class:`~linkstar_funnel.engines._funnel.FunnelLevels`.
+
+One record per entity (per attempt with ``counting="totals"``), with the drill-down
+(entity labels, reach times, chain starts) and exact entry times.
+"""
 
 from __future__ import annotations
 
 import difflib
 import itertools
 import os
-import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import DataQualityWarning, EmptyFrameError, ParameterError, SchemaError
-from ..schema import Column, Table, validate
-from ..stages import Stage, StageMatcher
-from . import _kernel, _sort
-from ._result import Attempts, FunnelResult, Segments, counts_frame
+from ...errors import ParameterError, SchemaError
+from ...schema import Column, Table, validate
+from ...stages import Stage, StageMatcher
+from .._funnel import FunnelEntries, FunnelLevels, FunnelQuery
+from ._funnel_kernel import ORDERED, STRICT, UNORDERED, PassOptions, funnel_pass
+from ._funnel_sort import prepare
 
-if TYPE_CHECKING:
-    from ._spec import Funnel
+__all__ = ["funnel_levels", "segment_codes", "stage_luts"]
 
 IntArray = npt.NDArray[np.int64]
 BitsArray = npt.NDArray[np.signedinteger[Any]]
@@ -30,20 +35,129 @@ BitsArray = npt.NDArray[np.signedinteger[Any]]
 _MAX_THREADS = 4
 _PARALLEL_ROWS = 1_000_000
 
-_MODES = {"ordered": _kernel.ORDERED, "strict": _kernel.STRICT, "unordered": _kernel.UNORDERED}
+_MODES = {"ordered": ORDERED, "strict": STRICT, "unordered": UNORDERED}
+_NO_GAP = np.iinfo(np.int64).max
 
 
-def as_columns(by: str | Sequence[str] | None) -> tuple[str, ...]:
-    """Normalise a ``by`` argument to a tuple of column names."""
-    if by is None:
-        return ()
-    if isinstance(by, str):
-        return (by,)
-    out = tuple(by)
-    if not all(isinstance(b, str) for b in out) or len(set(out)) != len(out):
-        msg = f"The 'by' parameter must be a column name or a list of unique names. Got {by!r}."
-        raise ParameterError(msg)
-    return out
+def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
+    """Levels of every entity (attempt) of ``source``, a pandas frame (or an object with
+    ``to_pandas()``); see :class:`~linkstar_funnel.engines._funnel.FunnelLevelsEngine`.
+
+    Raises
+    ------
+    ColumnNotFoundError, TimeColumnError, EmptyFrameError, SchemaError
+        Missing columns, unusable times, no usable rows.
+    ParameterError
+        A custom matcher's mask is not a boolean array with one value per row.
+    """
+    table = _validate(source, query)
+    lut, extra, never = stage_luts(query.stages, table, query.event)
+    xlut: BitsArray = np.zeros(0, dtype=np.int32)
+    xextra: BitsArray = xlut
+    if query.exclusions:
+        xlut, xextra, _ = stage_luts([m for m, _, _ in query.exclusions], table, query.event)
+    times = table.times["time"]
+    t0 = first_time(times.ns, table.columns["time"])
+    ent, n_ent = _entities(query, table)
+    seg_codes, seg_labels = segment_codes(table, query.by)
+    noise_breaks = query.order == "strict" and query.strict_scope == "all"
+    starts, ts_s, ms_s, xs_s, seg_s = prepare(
+        ent,
+        n_ent,
+        times.ns,
+        table.codes["event"],
+        lut,
+        extra,
+        xlut,
+        xextra,
+        seg_codes if query.by else np.zeros(0, dtype=np.int64),
+        noise_breaks,
+        threads=_threads(table.n_rows),
+        t0=int(t0),  # the kernels run on times relative to the first event
+    )
+    dense = query.counting != "totals"
+    out = _run_pass(starts, dense, bool(query.by), (ts_s, ms_s, xs_s, seg_s), pass_options(query))
+    del ts_s, ms_s, xs_s, seg_s
+    out_ent, level, seg, offsets, reach_t, reach_s = out
+    reach_ns, start_ns = reach_t + t0, reach_s + t0  # back from times relative to t0
+    return FunnelLevels(
+        accounting=table.accounting,
+        level=level,
+        segment=seg,
+        segment_labels=seg_labels,
+        entries=_Entries(level, seg, offsets, reach_ns),
+        never_matched=tuple(never),
+        hint=_close_event_hint(query.stages, never, table.labels["event"]),
+        tz=times.tz,
+        data_end_ns=int(times.ns.max()),
+        entities=_entity_labels(query, table, out_ent, n_ent),
+        offsets=offsets,
+        reach_ns=reach_ns,
+        start_ns=start_ns,
+    )
+
+
+def _validate(source: object, query: FunnelQuery) -> Table:
+    """The events as validated arrays: user, time, event (session) and segment columns."""
+    columns = [
+        Column("user", query.user, "key"),
+        Column("time", query.time, "time"),
+        Column("event", query.event, "category"),
+    ]
+    if query.counting == "sessions":
+        if query.session is None:
+            msg = (
+                "The 'session' field of FunnelQuery must name the session column when "
+                "counting='sessions'. Got None instead."
+            )
+            raise ParameterError(msg)
+        columns.append(Column("session", query.session, "key"))
+    columns += [Column(f"by{i}", b, "category", required=False) for i, b in enumerate(query.by)]
+    return validate(source, columns, frame_name="events")
+
+
+def pass_options(query: FunnelQuery) -> PassOptions:
+    """The kernel's options record, from the query (steps 0-based, absent gaps as int64 max)."""
+    k_n = query.n_stages
+    gaps = np.full(max(k_n - 1, 1), _NO_GAP, dtype=np.int64)
+    for i, g in enumerate(query.step_gaps_ns or ()):
+        if g is not None:
+            gaps[i] = g
+    attribution = {"first_touch": -1, "last_touch": -2}.get(str(query.attribution))
+    return PassOptions(
+        k_n=k_n,
+        window=int(query.window_ns),
+        gaps=gaps,
+        has_gaps=query.step_gaps_ns is not None,
+        mode=_MODES[query.order],
+        entry_first=query.entry == "first",
+        strict_inc=query.ties == "strict_increase",
+        distinct=query.distinct_events,
+        noise_breaks=query.order == "strict" and query.strict_scope == "all",
+        totals=query.counting == "totals",
+        ex_from=np.array([i - 1 for _, i, _ in query.exclusions], dtype=np.int64),
+        ex_to=np.array([j - 1 for _, _, j in query.exclusions], dtype=np.int64),
+        attribution=int(query.attribution) - 1 if attribution is None else attribution,
+    )
+
+
+@attrs.frozen(eq=False)
+class _Entries:
+    """Exact entry times of the records that entered (computed when trends ask)."""
+
+    level: npt.NDArray[np.int8]
+    segment: IntArray
+    offsets: IntArray
+    reach_ns: IntArray
+
+    def __call__(self) -> FunnelEntries:
+        entered = (np.diff(self.offsets) > 0) & (self.level >= 0)
+        return FunnelEntries(
+            entry_ns=self.reach_ns[self.offsets[:-1][entered]],
+            level=self.level[entered].astype(np.int64),
+            segment=self.segment[entered],
+            weight=np.ones(int(entered.sum()), dtype=np.int64),
+        )
 
 
 def stage_luts(
@@ -103,10 +217,11 @@ def _matcher_mask(values: object, name: str, n: int) -> npt.NDArray[np.bool_]:
     return out
 
 
-def _entities(spec: Funnel, table: Table) -> tuple[IntArray, int]:
+def _entities(query: FunnelQuery, table: Table) -> tuple[IntArray, int]:
+    """Entity code per row: the user, or the (user, session) pair."""
     users = table.codes["user"]
     n_users = len(table.labels["user"])
-    if spec.counting != "sessions":
+    if query.counting != "sessions":
         return users, n_users
     pair = users * np.int64(len(table.labels["session"]) + 1) + table.codes["session"]
     ent, uniq = pd.factorize(pair, sort=False)
@@ -150,12 +265,14 @@ def segment_codes(table: Table, by: tuple[str, ...]) -> tuple[IntArray, pd.DataF
     return codes, pd.DataFrame(parts)
 
 
-def _close_event_hint(spec: Funnel, never: Sequence[str], labels: pd.Index) -> str:
+def _close_event_hint(
+    stages: Sequence[StageMatcher], never: Sequence[str], labels: pd.Index
+) -> str:
     """'did you mean' for stages whose event names are not in the log (typos, casing)."""
     names = [str(x) for x in labels]
     lowered = {n.lower(): n for n in names}
     parts = []
-    for stage in spec.stages:
+    for stage in stages:
         if stage.name not in never or not isinstance(stage, Stage):
             continue
         for wanted in stage.events:
@@ -164,129 +281,6 @@ def _close_event_hint(spec: Funnel, never: Sequence[str], labels: pd.Index) -> s
                 options = " or ".join(repr(lowered[c]) for c in close)
                 parts.append(f"stage {stage.name!r} looks for {wanted!r}: did you mean {options}?")
     return " ".join(parts)
-
-
-def compute(
-    spec: Funnel,
-    events: object,
-    *,
-    user: str,
-    time: str,
-    event: str,
-    by: str | Sequence[str] | None,
-    session: str | None,
-) -> FunnelResult:
-    """Run ``spec`` on ``events``; see :meth:`Funnel.compute`."""
-    by_cols = as_columns(by)
-    columns = [
-        Column("user", user, "key"),
-        Column("time", time, "time"),
-        Column("event", event, "category"),
-    ]
-    if spec.counting == "sessions":
-        assert session is not None  # Funnel.compute checks it for both engines
-        columns.append(Column("session", session, "key"))
-    columns += [Column(f"by{i}", b, "category", required=False) for i, b in enumerate(by_cols)]
-    table = validate(events, columns, frame_name="events")
-
-    k_n = len(spec.stages)
-    lut, extra, never = stage_luts(spec.stages, table, event)
-    hint = _close_event_hint(spec, never, table.labels["event"])
-    if never:
-        advice = hint or "check the event names and 'where' filters."
-        warnings.warn(
-            f"Stage(s) {never} of the funnel match no event of the {table.n_rows:,} rows used; "
-            f"their counts are 0.\nHint: {advice}",
-            DataQualityWarning,
-            stacklevel=4,
-        )
-    if spec.stage_names[0] in never:
-        msg = (
-            f"No event matches the first stage {spec.stage_names[0]!r}: the funnel is "
-            "empty.\nHint: "
-            + (hint or "check the event names, 'where' filters and the event column.")
-        )
-        raise EmptyFrameError(msg)
-    empty = np.zeros(0, dtype=np.int64)
-    xlut: BitsArray = np.zeros(0, dtype=np.int32)
-    xextra: BitsArray = xlut
-    if spec.exclusions:
-        xlut, xextra, _ = stage_luts([ex.stage for ex in spec.exclusions], table, event)
-
-    t0 = first_time(table.times["time"].ns, table.columns["time"])
-    ent, n_ent = _entities(spec, table)
-    seg_codes, seg_labels = segment_codes(table, by_cols)
-    noise_breaks = spec.order == "strict" and spec.strict_scope == "all"
-    starts, ts_s, ms_s, xs_s, seg_s = _sort.prepare(
-        ent,
-        n_ent,
-        table.times["time"].ns,
-        table.codes["event"],
-        lut,
-        extra,
-        xlut,
-        xextra,
-        seg_codes if by_cols else empty,
-        noise_breaks,
-        threads=_threads(table.n_rows),
-        t0=int(t0),  # the kernels run on times relative to the first event
-    )
-    gaps = np.full(max(k_n - 1, 1), np.iinfo(np.int64).max, dtype=np.int64)
-    for i, g in enumerate(spec.step_windows or ()):
-        if g is not None:
-            gaps[i] = g.value
-    ex_from = np.array([spec.step_number(e.between[0]) - 1 for e in spec.exclusions], np.int64)
-    ex_to = np.array([spec.step_number(e.between[1]) - 1 for e in spec.exclusions], np.int64)
-    attribution = {"first_touch": -1, "last_touch": -2}.get(str(spec.attribution))
-    if attribution is None:
-        attribution = spec.step_number(spec.attribution) - 1
-    dense = spec.counting != "totals"
-    out_ent, level, seg, offsets, reach_t, reach_s = _run_pass(
-        starts,
-        dense,
-        bool(by_cols),
-        ts_s,
-        ms_s,
-        xs_s,
-        seg_s,
-        k_n,
-        spec.window.value,
-        gaps,
-        spec.step_windows is not None,
-        _MODES[spec.order],
-        spec.entry == "first",
-        spec.ties == "strict_increase",
-        spec.distinct_events,
-        noise_breaks,
-        spec.counting == "totals",
-        ex_from,
-        ex_to,
-        attribution,
-    )
-    del ts_s, ms_s, xs_s, seg_s
-    segments = Segments.build(by_cols, seg_labels, seg, level, spec.top_n)
-    attempts = Attempts(
-        level=level,
-        segment=segments.codes,
-        segment_labels=segments.labels,
-        offsets=offsets,
-        reach_ns=reach_t + t0,  # back from times relative to the first event
-        start_ns=reach_s + t0,
-        tz=table.times["time"].tz,
-        user_labels=_entity_labels(spec, table, out_ent, n_ent),
-        in_funnel=None if out_ent is not None else level != -2,
-        data_end_ns=int(table.times["time"].ns.max()),
-        window_ns=int(spec.window.value),
-    )
-    counts = counts_frame(spec.stage_names, segments.labels, segments.codes, level)
-    return FunnelResult.build(
-        spec=spec,
-        counts=counts,
-        by=by_cols,
-        attempts=attempts,
-        accounting=table.accounting,
-        excluded=int((level == -1).sum()),  # -2: no stage event at all, not excluded
-    )
 
 
 def first_time(ns: IntArray, column: str) -> np.int64:
@@ -328,25 +322,32 @@ def _chunks(starts: IntArray, n_chunks: int) -> list[tuple[int, int]]:
 
 
 def _run_pass(
-    starts: IntArray, dense: bool, with_seg: bool, *args: Any
+    starts: IntArray,
+    dense: bool,
+    with_seg: bool,
+    rows: tuple[IntArray, BitsArray, BitsArray, IntArray],
+    opts: PassOptions,
 ) -> tuple[IntArray | None, npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray]:
     """The kernel pass, on entity ranges in parallel threads (the kernel releases the GIL).
 
-    Returns entity per record (``None`` when ``dense``: record i is entity i), level,
-    segment code, ragged offsets, reach times and chain starts.
+    ``rows``: sorted times, stage bits, exclusion bits and segment codes. Returns entity
+    per record (``None`` when ``dense``: record i is entity i), level, segment code,
+    ragged offsets, reach times and chain starts.
     """
     n_ent = len(starts) - 1
     d_level = np.empty(n_ent if dense else 0, dtype=np.int8)
     d_seg = np.empty(n_ent if dense and with_seg else 0, dtype=np.int64)
     n_threads = _threads(int(starts[-1]))
     chunks = _chunks(starts, n_threads) if n_threads > 1 else [(0, n_ent)]
-
-    kernel: Any = _kernel.funnel_pass  # numba's Dispatcher stub does not see the signature
+    ts, ms, xs, seg = rows
+    kernel: Any = funnel_pass  # numba's Dispatcher stub does not see the signature
 
     def run(ab: tuple[int, int]) -> tuple[IntArray, ...]:
         a, b = ab
         seg_part = d_seg[a:b] if len(d_seg) else d_seg
-        return tuple(kernel(starts[a : b + 1], *args, dense, d_level[a:b], seg_part))
+        return tuple(
+            kernel(starts[a : b + 1], ts, ms, xs, seg, opts, dense, d_level[a:b], seg_part)
+        )
 
     if len(chunks) == 1:
         parts = [run(chunks[0])]
@@ -369,17 +370,17 @@ def _run_pass(
 
 
 def _entity_labels(
-    spec: Funnel, table: Table, ent: IntArray | None, n_ent: int
+    query: FunnelQuery, table: Table, ent: IntArray | None, n_ent: int
 ) -> dict[str, pd.Index]:
     """User (and session) label per record (``ent`` None: record i is entity i)."""
     users = table.labels["user"]
-    if spec.counting != "sessions":
+    if query.counting != "sessions":
         return {table.columns["user"]: users if ent is None else users.take(ent)}
     if ent is None:
         ent = np.arange(n_ent, dtype=np.int64)
     pair_user = np.empty(n_ent, dtype=np.int64)
     pair_session = np.empty(n_ent, dtype=np.int64)
-    sessions_ent, _ = _entities(spec, table)
+    sessions_ent, _ = _entities(query, table)
     pair_user[sessions_ent] = table.codes["user"]
     pair_session[sessions_ent] = table.codes["session"]
     return {
