@@ -324,7 +324,9 @@ def test_registry_refuses_silent_overwrite() -> None:
     assert get_benchmark("test-once") is BENCH
     register_benchmark("test-once", replace=True)(_two)
     assert get_benchmark("test-once").name == "two"
-    with pytest.raises(RegistryError, match=r"Registered sets: .*'industry'"):
+    with pytest.raises(
+        RegistryError, match=r"No benchmark set is registered as .*Registered: .*'industry'"
+    ):
         get_benchmark("no-such-set")
 
 

@@ -21,7 +21,7 @@ from ._sets import _ALPHA, _NONNEG, _TEST, Benchmark
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["BenchmarkComparison", "ComparisonSpec", "compare"]
+__all__ = ["BenchmarkComparisonResult", "ComparisonSpec", "compare"]
 
 Test = Literal["score", "exact"]
 VERDICTS: tuple[str, ...] = ("below", "above", "in line")
@@ -97,7 +97,7 @@ def compare(
     test: Test = "score",
     min_difference: float = 0.0,
     value_per_order: float | None = None,
-) -> BenchmarkComparison:
+) -> BenchmarkComparisonResult:
     """Compare observed rates with a benchmark, stage by stage and segment by segment.
 
     Each observation row (see :mod:`linkstar_funnel.benchmark` for the frame) is matched
@@ -171,10 +171,10 @@ def compare(
         raise EmptyFrameError(msg)
     table = _statistics(obs.loc[keep].reset_index(drop=True), ref_idx[keep], spec, label_cols)
     unit = _impact_unit(table)
-    return BenchmarkComparison(
+    return BenchmarkComparisonResult(
         table=table,
         spec=spec,
-        segments=tuple(label_cols),
+        by=tuple(label_cols),
         impact_unit=unit,
         provenance=Provenance(spec, {"observations": accounting}, notes=_notes(benchmark, table)),
     )
@@ -331,7 +331,7 @@ def _notes(bench: Benchmark, table: pd.DataFrame) -> tuple[str, ...]:
 
 
 @attrs.frozen(eq=False)
-class BenchmarkComparison(ResultMixin):
+class BenchmarkComparisonResult(ResultMixin):
     """Observed rates against a benchmark: one row per stage and segment.
 
     Attributes
@@ -340,8 +340,9 @@ class BenchmarkComparison(ResultMixin):
         See :meth:`to_frame`.
     spec
         The :class:`ComparisonSpec` (benchmark and settings).
-    segments
-        The segment (label) columns of the table.
+    by
+        The segment (label) columns of the table (``period`` too, for observations over
+        time).
     impact_unit
         What ``impact`` counts: ``"value"`` (money), ``"orders"`` or ``"successes"``.
     provenance
@@ -350,9 +351,20 @@ class BenchmarkComparison(ResultMixin):
 
     table: pd.DataFrame
     spec: ComparisonSpec
-    segments: tuple[str, ...]
+    by: tuple[str, ...]
     impact_unit: str
     provenance: Provenance
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """Deprecated name of :attr:`by`."""
+        warnings.warn(
+            "BenchmarkComparisonResult.segments is deprecated and will be removed in the next "
+            "release; use 'by' instead (same meaning).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.by
 
     def to_frame(self) -> pd.DataFrame:
         """``stage``, ``base``, [segments], ``observed``, ``n``, ``reference``,
@@ -382,7 +394,7 @@ class BenchmarkComparison(ResultMixin):
             (f"impact at stake ({self.impact_unit})", f"{at_stake:,.1f}"),
             ("test", f"{self.spec.test}, BH q ≤ {self.spec.alpha:g}"),
         )
-        cols = ["stage", *self.segments, "observed", "reference", "q_value", "impact"]
+        cols = ["stage", *self.by, "observed", "reference", "q_value", "impact"]
         top = action[cols].head(5).round({"observed": 4, "reference": 4, "q_value": 4, "impact": 1})
         return Summary("Benchmark comparison", facts, top, tuple(self.provenance.lines()))
 

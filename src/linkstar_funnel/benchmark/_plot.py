@@ -1,4 +1,4 @@
-"""Drawing a :class:`BenchmarkComparison`: each rate relative to its reference."""
+"""Drawing a :class:`BenchmarkComparisonResult`: each rate relative to its reference."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ..plotting import PALETTE, get_axes, percent_axis, style_axes
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ._compare import BenchmarkComparison
+    from ._compare import BenchmarkComparisonResult
 
 __all__ = ["plot_comparison"]
 
@@ -21,7 +21,7 @@ _COLOURS = {"below": PALETTE[3], "above": PALETTE[2], "in line": "#888888"}
 
 @validate_params(top=Integer(1))
 def plot_comparison(
-    cmp: BenchmarkComparison, *, ax: Axes | None = None, top: int = 15, **_: Any
+    cmp: BenchmarkComparisonResult, *, ax: Axes | None = None, top: int = 15, **_: Any
 ) -> Axes:
     """One row per stage/segment, largest impact on top (at most ``top`` rows).
 
@@ -40,7 +40,7 @@ def plot_comparison(
         hi = table["ci_high"].to_numpy() / ref - 1.0
     labels = []
     for row in table.to_dict("records"):
-        seg = ", ".join(str(row[c]) for c in cmp.segments)
+        seg = ", ".join(str(row[c]) for c in cmp.by)
         base = f" ← {row['base']}" if row["base"] else ""
         labels.append(f"{row['stage']}{base}" + (f"  [{seg}]" if seg else ""))
     colours = [_COLOURS[v] for v in table["verdict"]]

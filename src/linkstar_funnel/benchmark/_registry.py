@@ -1,18 +1,31 @@
-"""A registry of named benchmark sets; the shipped defaults register through it too."""
+"""Named benchmark sets on the library's one :class:`~linkstar_funnel._registry.Registry`.
+
+The shipped defaults register through :func:`register_benchmark` too; the registry loads
+them on its first lookup.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from .._params import Boolean, InstanceOf, Satisfies, validate_params
+from .._registry import Registry
+from .._validators import bad_parameter
 from ..errors import RegistryError
 from ._sets import Benchmark
 
-__all__ = ["available_benchmarks", "get_benchmark", "register_benchmark"]
+__all__ = ["BENCHMARK_SETS", "available_benchmarks", "get_benchmark", "register_benchmark"]
 
 BenchmarkFactory = Callable[[], Benchmark]
-_REGISTRY: dict[str, BenchmarkFactory] = {}
 
+
+def _load_builtins() -> None:
+    # Importing the module runs its @register_benchmark decorators, once.
+    from . import _defaults  # noqa: F401
+
+
+#: Every registered benchmark set: name -> the function building it.
+BENCHMARK_SETS: Registry[BenchmarkFactory] = Registry("benchmark set", load=_load_builtins)
 
 _NAME = Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
 
@@ -23,7 +36,8 @@ def register_benchmark(
 ) -> Callable[[BenchmarkFactory], BenchmarkFactory]:
     """Decorator: register a function building a :class:`Benchmark` under ``name``.
 
-    The function runs when the set is first asked for, not at registration.
+    The function runs when the set is first asked for, not at registration. Check it with
+    :func:`~linkstar_funnel.benchmark.check_benchmark_set` before sharing it.
 
     Parameters
     ----------
@@ -45,15 +59,10 @@ def register_benchmark(
     """
 
     def decorate(factory: BenchmarkFactory) -> BenchmarkFactory:
-        _load_builtins()
-        if name in _REGISTRY and not replace and _REGISTRY[name] is not factory:
-            msg = (
-                f"A benchmark set named {name!r} is already registered.\n"
-                "Hint: pick another name, or pass replace=True to replace it on purpose."
-            )
-            raise RegistryError(msg)
-        _REGISTRY[name] = factory
-        return factory
+        if not callable(factory):
+            owner, expected = "register_benchmark", "a function building a Benchmark"
+            raise bad_parameter(owner, "factory", expected, factory)
+        return BENCHMARK_SETS.register(name, factory, replace=replace)
 
     return decorate
 
@@ -65,16 +74,17 @@ def get_benchmark(name: str) -> Benchmark:
     Raises
     ------
     RegistryError
-        No set has that name; the message lists the registered ones.
+        No set has that name (the message lists the registered ones), or its function
+        returned something other than a :class:`Benchmark`.
+
+    Examples
+    --------
+    >>> get_benchmark("littledata-2019-10").to_frame()[["stage", "base", "rate"]]
+             stage      base   rate
+    0  add_to_cart     visit  0.052
+    1      payment  checkout  0.452
     """
-    _load_builtins()
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(map(repr, sorted(_REGISTRY)))
-        msg = f"No benchmark set is registered as {name!r}. Registered sets: {known}."
-        raise RegistryError(msg) from None
-    bench = factory()
+    bench = BENCHMARK_SETS.get(name)()
     if not isinstance(bench, Benchmark):
         msg = (
             f"The function registered as benchmark set {name!r} returned a "
@@ -92,10 +102,4 @@ def available_benchmarks() -> list[str]:
     >>> "industry" in available_benchmarks()
     True
     """
-    _load_builtins()
-    return sorted(_REGISTRY)
-
-
-def _load_builtins() -> None:
-    # Importing the module runs its @register_benchmark decorators, once.
-    from . import _defaults  # noqa: F401
+    return BENCHMARK_SETS.names()

@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import (
     ColumnName,
     InstanceOf,
@@ -27,7 +28,7 @@ from ._observations import _labels, segment_columns, validate_observations
 from ._reference import RATE, Reference, check_as_of
 
 if TYPE_CHECKING:
-    from ._compare import BenchmarkComparison
+    from ._compare import BenchmarkComparisonResult
 
 __all__ = ["Benchmark"]
 
@@ -236,9 +237,10 @@ class Benchmark:
         return cls(name, refs)
 
     @classmethod
+    @renamed_params(period="time")
     @validate_params(
         weeks=Integer(1, 5_200),
-        period=ColumnName(),
+        time=ColumnName(),
         end=[None, Timestamp()],
         tz=[None, _NAME],
         name=[None, _NAME],
@@ -248,7 +250,7 @@ class Benchmark:
         history: object,
         *,
         weeks: int = 8,
-        period: str = "period",
+        time: str = "period",
         end: object = None,
         tz: str | None = None,
         name: str | None = None,
@@ -258,12 +260,15 @@ class Benchmark:
         Parameters
         ----------
         history
-            Rate observations (a frame or a :class:`RateSource`) with a ``period`` column
-            of dates or times; they are bucketed into weeks starting on Monday, in ``tz``.
+            Rate observations (a frame or a :class:`RateSource`) with a column of dates or
+            times (``time``); they are bucketed into weeks starting on Monday, in ``tz``.
         weeks
-            How many calendar weeks to pool, ending with the last week before ``end``.
-        period
-            The name of the time column.
+            How many calendar weeks to pool, ending with the last week before ``end`` (a
+            count of calendar buckets, not a duration: a partial week counts as one).
+        time
+            The name of the time column (default ``"period"``, the time-bucket column of
+            rate observations). Formerly ``period=``, which still works for one release
+            with a :class:`DeprecationWarning`.
         end
             Only weeks starting before this date are used (e.g. the week being judged).
             Default: every week in ``history``.
@@ -284,11 +289,11 @@ class Benchmark:
             Some of the ``weeks`` weeks have no data.
         """
         obs = validate_observations(history, frame_name="history")
-        dated = validate(obs, [Column("period", period, "time")], frame_name="history")
+        dated = validate(obs, [Column("period", time, "time")], frame_name="history")
         if dated.rows is not None:
             warnings.warn(
                 f"Benchmark.from_history: {dated.accounting.rows_dropped:,} row(s) of the "
-                f"history have no {period!r} time and were left out.",
+                f"history have no {time!r} time and were left out.",
                 DataQualityWarning,
                 stacklevel=3,
             )
@@ -316,7 +321,7 @@ class Benchmark:
                 DataQualityWarning,
                 stacklevel=2,
             )
-        segs = [c for c in segment_columns(used) if c not in (period, "_week")]
+        segs = [c for c in segment_columns(used) if c not in (time, "_week")]
         keys = ["stage", "base", *segs]
         pooled = (
             used.assign(base=used["base"].fillna(_STEP))
@@ -383,7 +388,7 @@ class Benchmark:
         test: Literal["score", "exact"] = "score",
         min_difference: float = 0.0,
         value_per_order: float | None = None,
-    ) -> BenchmarkComparison:
+    ) -> BenchmarkComparisonResult:
         """Compare rate observations with this benchmark (see :func:`compare`)."""
         from ._compare import compare
 
