@@ -1,4 +1,4 @@
-"""DataOverview: numbers against plain pandas, the Result protocol, no mutation."""
+"""OverviewResult: numbers against plain pandas, the Result protocol, no mutation."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from linkstar_funnel.errors import (
 )
 from linkstar_funnel.overview import (
     MISSING_LABEL,
-    DataOverview,
+    OverviewResult,
     describe_events,
     describe_orders,
 )
@@ -44,7 +44,7 @@ def _events(n: int = 3_000, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
-def _describe(frame: pd.DataFrame, **kwargs: object) -> DataOverview:
+def _describe(frame: pd.DataFrame, **kwargs: object) -> OverviewResult:
     return describe_events(frame, user="uid", time="ts", event="name", **kwargs)  # type: ignore[arg-type]
 
 
@@ -265,5 +265,14 @@ def test_revenue_beyond_float64_is_refused_not_inf() -> None:
 
 def test_segments_dimension_must_be_a_name() -> None:
     overview = _describe(_events(), by="country")
-    with pytest.raises(ParameterError, match=r"'dimension' parameter of DataOverview\.segments"):
+    with pytest.raises(ParameterError, match=r"'dimension' parameter of OverviewResult\.segments"):
         overview.segments(["country"])  # type: ignore[arg-type]
+
+
+def test_the_old_result_name_is_a_deprecated_alias() -> None:
+    from linkstar_funnel import overview
+
+    with pytest.warns(DeprecationWarning, match="'?OverviewResult'?"):
+        old = overview.__getattr__("DataOverview")
+    assert old is OverviewResult
+    assert "DataOverview" not in overview.__all__

@@ -1,4 +1,4 @@
-"""Builders of :class:`DataOverview`: read a frame through the schema layer, then count."""
+"""Builders of :class:`OverviewResult`: read a frame through the schema layer, then count."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ..schema import (
     check_time_zone,
     validate,
 )
-from ._result import MISSING_LABEL, DataOverview, OverviewSpec
+from ._result import MISSING_LABEL, OverviewResult, OverviewSpec
 
 __all__ = ["describe_events", "describe_orders"]
 
@@ -47,7 +47,7 @@ def describe_events(
     event: str = EVENT_COLUMNS["event"],
     by: str | Sequence[str] = _DEFAULT_BY,
     tz: str | dt.tzinfo | None = None,
-) -> DataOverview:
+) -> OverviewResult:
     """Describe an event log: rows, users, event names, date range, segments, days.
 
     Parameters
@@ -66,7 +66,7 @@ def describe_events(
 
     Returns
     -------
-    DataOverview
+    OverviewResult
 
     Raises
     ------
@@ -124,7 +124,7 @@ def describe_orders(
     revenue: str = ORDER_COLUMNS["revenue"],
     by: str | Sequence[str] = _DEFAULT_BY,
     tz: str | dt.tzinfo | None = None,
-) -> DataOverview:
+) -> OverviewResult:
     """Describe an order table: rows, customers, orders, revenue, date range, segments, days.
 
     Parameters
@@ -142,7 +142,7 @@ def describe_orders(
 
     Returns
     -------
-    DataOverview
+    OverviewResult
 
     Raises
     ------
@@ -214,7 +214,7 @@ def _distinct_per_group(
 
 def _describe(
     table: Table, spec: OverviewSpec, *, entity: str, dims: Sequence[str]
-) -> DataOverview:
+) -> OverviewResult:
     person_role = "user" if spec.kind == "events" else "customer"
     people = table.codes[person_role]
     n_people_codes = len(table.labels[person_role])
@@ -273,7 +273,7 @@ def _describe(
     if "order" in table.codes:
         order_codes = table.codes["order"]
         n_orders = int(np.count_nonzero(np.bincount(order_codes[order_codes >= 0])))
-    return DataOverview(
+    return OverviewResult(
         kind=spec.kind,
         entity=entity,
         n_rows=n,

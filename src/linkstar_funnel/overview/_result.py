@@ -1,4 +1,4 @@
-"""The :class:`DataOverview` result and the spec it keeps as provenance."""
+"""The :class:`OverviewResult` result and the spec it keeps as provenance."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ..results import Provenance, ResultMixin, Summary
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["MISSING_LABEL", "DataOverview", "OverviewSpec"]
+__all__ = ["MISSING_LABEL", "OverviewResult", "OverviewSpec"]
 
 #: How a missing segment value is labelled in an overview.
 MISSING_LABEL = "(missing)"
@@ -45,7 +45,7 @@ class OverviewSpec:
 
 
 @attrs.frozen(eq=False)
-class DataOverview(ResultMixin):
+class OverviewResult(ResultMixin):
     """What is in an event log or order table: totals, date range, segments, daily series.
 
     Build it with :func:`describe_events` or :func:`describe_orders`.

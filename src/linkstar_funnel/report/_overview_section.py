@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..overview import DataOverview, describe_events, describe_orders
+from ..overview import OverviewResult, describe_events, describe_orders
 from ..plotting import figure_to_data_uri, get_axes
 from ._html import facts_grid, figure, fmt_number, note, table
 from ._sections import ReportContext, register_section
@@ -30,8 +30,8 @@ def _segments_for(
     return tuple(c for c in defaults if c in frame.columns)
 
 
-def events_overview(ctx: ReportContext) -> DataOverview | None:
-    """The events' :class:`DataOverview`, computed once per report (``None``: no events)."""
+def events_overview(ctx: ReportContext) -> OverviewResult | None:
+    """The events' :class:`OverviewResult`, computed once per report (``None``: no events)."""
     data = ctx.data
     events = data.events
     if events is None:
@@ -45,8 +45,8 @@ def events_overview(ctx: ReportContext) -> DataOverview | None:
     )
 
 
-def orders_overview(ctx: ReportContext) -> DataOverview | None:
-    """The orders' :class:`DataOverview`, computed once per report (``None``: no orders)."""
+def orders_overview(ctx: ReportContext) -> OverviewResult | None:
+    """The orders' :class:`OverviewResult`, computed once per report (``None``: no orders)."""
     data = ctx.data
     orders = data.orders
     if orders is None:
@@ -66,7 +66,7 @@ def orders_overview(ctx: ReportContext) -> DataOverview | None:
     )
 
 
-def _chart(ov: DataOverview) -> str:
+def _chart(ov: OverviewResult) -> str:
     ax = get_axes(None, figsize=(10.0, 3.6))
     ov.plot(ax)
     fig: Figure | None = ax.get_figure()  # type: ignore[assignment]
@@ -80,7 +80,7 @@ def _chart(ov: DataOverview) -> str:
     )
 
 
-def _zone(ov: DataOverview) -> str:
+def _zone(ov: OverviewResult) -> str:
     if ov.tz is not None:
         return ov.tz
     if ov.start.tz is not None:
@@ -88,7 +88,7 @@ def _zone(ov: DataOverview) -> str:
     return "the data's own clock (times without a zone)"
 
 
-def _dropped(ov: DataOverview, described: str) -> str:
+def _dropped(ov: OverviewResult, described: str) -> str:
     dropped = ov.provenance.dropped_frame()
     if dropped.empty:
         return note(f"No rows were dropped: every row had {described}.")
@@ -116,7 +116,7 @@ def _top(seg: pd.DataFrame, rows_label: str, entity: str) -> pd.DataFrame:
     return head.rename(columns={"rows": rows_label})
 
 
-def _segment_tables(ov: DataOverview, dims: tuple[str, ...], rows_label: str) -> str:
+def _segment_tables(ov: OverviewResult, dims: tuple[str, ...], rows_label: str) -> str:
     parts = []
     for dim in dims:
         shown = _top(ov.segments(dim), rows_label, ov.entity).rename(columns={"value": dim})
@@ -125,7 +125,7 @@ def _segment_tables(ov: DataOverview, dims: tuple[str, ...], rows_label: str) ->
     return '<div class="grid">' + "".join(parts) + "</div>"
 
 
-def _notes(ov: DataOverview) -> str:
+def _notes(ov: OverviewResult) -> str:
     return "".join(note(n) for n in ov.provenance.notes)
 
 
