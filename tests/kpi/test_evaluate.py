@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import linkstar_funnel as lf
-from linkstar_funnel.kpi import KPITree, KPIValues, NodeSource, mix_rate
+from linkstar_funnel.kpi import KPITree, KPIValuesResult, NodeSource, mix_rate
 
 mpl.use("Agg")
 
@@ -36,7 +36,7 @@ def frame() -> pd.DataFrame:
 
 
 def test_every_node_per_period_and_segment(frame: pd.DataFrame) -> None:
-    v = TREE.evaluate(frame, period="month", segments="country")
+    v = TREE.evaluate(frame, period="month", by="country")
     wide = v.wide()
     assert list(wide.columns[:2]) == ["month", "country"]
     assert wide["month"].tolist() == ["2024-01", "2024-01", "2024-02", "2024-02"]
@@ -52,20 +52,20 @@ def test_every_node_per_period_and_segment(frame: pd.DataFrame) -> None:
 
 def test_inputs_are_never_mutated(frame: pd.DataFrame) -> None:
     copy = frame.copy(deep=True)
-    v = TREE.evaluate(frame, period="month", segments="country")
+    v = TREE.evaluate(frame, period="month", by="country")
     v.decompose("2024-01", "2024-02", method="shapley")
     jan, feb = frame[frame["month"] == "2024-01"], frame[frame["month"] == "2024-02"]
     jan_copy, feb_copy = jan.copy(deep=True), feb.copy(deep=True)
-    TREE.decompose(jan, feb, segments="country")
-    TREE.decompose_structure(jan, feb, segments="country", activity="sessions")
-    TREE.mix_rate(jan, feb, node="cvr", segments="country")
+    TREE.decompose(jan, feb, by="country")
+    TREE.decompose_structure(jan, feb, by="country", activity="sessions")
+    TREE.mix_rate(jan, feb, node="cvr", by="country")
     pd.testing.assert_frame_equal(frame, copy)
     pd.testing.assert_frame_equal(jan, jan_copy)
     pd.testing.assert_frame_equal(feb, feb_copy)
 
 
 def test_decompose_between_two_evaluated_periods(frame: pd.DataFrame) -> None:
-    v = TREE.evaluate(frame, period="month", segments="country")
+    v = TREE.evaluate(frame, period="month", by="country")
     d = v.decompose("2024-01", "2024-02")
     assert d.total == pytest.approx(1500 + 660 - 1000 - 600)
     assert sum(d.contributions.values()) == pytest.approx(d.total)
@@ -80,7 +80,7 @@ def test_decompose_between_two_evaluated_periods(frame: pd.DataFrame) -> None:
 
 def test_missing_leaf_column_names_the_leaf_and_suggests(frame: pd.DataFrame) -> None:
     with pytest.raises(lf.ColumnNotFoundError, match="'sesions'") as info:
-        TREE.evaluate(frame, period="month", segments="country", columns={"sessions": "sesions"})
+        TREE.evaluate(frame, period="month", by="country", columns={"sessions": "sesions"})
     assert "did you mean" in str(info.value)
     assert "sessions" in str(info.value)
 
@@ -93,18 +93,18 @@ def test_duplicate_rows_ask_to_aggregate(frame: pd.DataFrame) -> None:
 def test_division_by_a_zero_node_names_node_and_row(frame: pd.DataFrame) -> None:
     bad = frame.assign(orders=[30, 0, 10, 12])
     with pytest.raises(lf.ParameterError) as info:
-        TREE.evaluate(bad, period="month", segments="country")
+        TREE.evaluate(bad, period="month", by="country")
     text = str(info.value)
     assert "'aov' (aov = revenue / orders) divides by zero" in text
     assert "'orders' is 0 in 1 of 4 rows" in text
     assert "month='2024-01', country='UK'" in text
-    v = TREE.evaluate(bad, period="month", segments="country", zero_division="nan")
+    v = TREE.evaluate(bad, period="month", by="country", zero_division="nan")
     assert np.isnan(v.arrays["aov"]).sum() == 1
 
 
 def test_missing_values_are_dropped_and_counted(frame: pd.DataFrame) -> None:
     holes = frame.assign(revenue=[1500.0, np.nan, 600.0, 660.0])
-    v = TREE.evaluate(holes, period="month", segments="country")
+    v = TREE.evaluate(holes, period="month", by="country")
     assert len(v.keys) == 3
     assert v.provenance.rows_dropped == 1
     assert "missing revenue" in str(v.summary())
@@ -112,7 +112,7 @@ def test_missing_values_are_dropped_and_counted(frame: pd.DataFrame) -> None:
 
 def test_text_in_a_leaf_column_is_a_schema_error(frame: pd.DataFrame) -> None:
     with pytest.raises(lf.SchemaError, match=r"'other' .* must hold numbers"):
-        TREE.evaluate(frame, period="month", segments="country", columns={"orders": "other"})
+        TREE.evaluate(frame, period="month", by="country", columns={"orders": "other"})
 
 
 class FunnelLike:
@@ -181,38 +181,38 @@ def test_frames_without_keys_match_by_position_and_with_keys_by_segment() -> Non
     by_position = tree.decompose(b[["traffic", "cvr"]], b[["traffic", "cvr"]].assign(cvr=0.2))
     assert len(by_position.keys) == 2
     assert by_position.contributions["cvr"] == pytest.approx(1.0 + 0.0)
-    keyed = tree.decompose(b, a, segments="c")
+    keyed = tree.decompose(b, a, by="c")
     assert keyed.contributions["cvr"] == pytest.approx(0.0)
     assert keyed.total == pytest.approx(1.0)
     with pytest.raises(lf.SchemaError, match="several rows for the segment"):
-        tree.decompose(pd.concat([b, b]), a, segments="c")
+        tree.decompose(pd.concat([b, b]), a, by="c")
     with pytest.raises(lf.ColumnNotFoundError, match="'country'"):
-        tree.decompose(b, a, segments="country")
+        tree.decompose(b, a, by="country")
 
 
 def test_mix_rate_flags_one_period_segments_and_checks_nodes() -> None:
     before = pd.DataFrame({"d": ["m", "w"], "weight": [60, 40], "rate": [0.01, 0.03]})
     after = pd.DataFrame({"d": ["m", "w", "t"], "weight": [60, 30, 10], "rate": [0.01, 0.03, 0.02]})
     with pytest.warns(lf.DataQualityWarning, match=r"weight in one period only \(t\)"):
-        r = mix_rate(before, after, segments="d")
+        r = mix_rate(before, after, by="d")
     assert r.one_period.tolist() == [False, False, True]
     assert r.to_frame()["rate"].iloc[2] == 0.0
     assert r.mix + r.rate == pytest.approx(r.total)
     assert "present in one period only" in str(r.summary())
     with pytest.raises(lf.ParameterError, match="must name a ratio node"):
-        TREE.mix_rate(before, after, node="gmv", segments="d")
+        TREE.mix_rate(before, after, node="gmv", by="d")
     with pytest.raises(lf.ParameterError, match="negative weights"):
-        mix_rate(before.assign(weight=[-1, 2]), after, segments="d")
+        mix_rate(before.assign(weight=[-1, 2]), after, by="d")
 
 
 def test_results_are_results(frame: pd.DataFrame) -> None:
-    v = TREE.evaluate(frame, period="month", segments="country")
+    v = TREE.evaluate(frame, period="month", by="country")
     jan, feb = v.period_frame("2024-01"), v.period_frame("2024-02")
     results = [
         v,
-        TREE.decompose(jan, feb, segments="country"),
-        TREE.decompose_structure(jan, feb, segments="country", activity="sessions"),
-        TREE.mix_rate(jan, feb, node="cvr", segments="country"),
+        TREE.decompose(jan, feb, by="country"),
+        TREE.decompose_structure(jan, feb, by="country", activity="sessions"),
+        TREE.mix_rate(jan, feb, node="cvr", by="country"),
         TREE.target(3_000, driver="cvr", at=jan.iloc[[0]].drop(columns="country")),
         TREE.sensitivity({"sessions": 100, "orders": 2, "revenue": 100}),
     ]
@@ -224,4 +224,4 @@ def test_results_are_results(frame: pd.DataFrame) -> None:
         ax = r.plot()
         assert ax.get_title(loc="left")
         mpl.pyplot.close("all")
-    assert isinstance(v, KPIValues)
+    assert isinstance(v, KPIValuesResult)

@@ -51,7 +51,7 @@ def test_kpi_decompose_on_messy_frames(data, keyed: bool, method: str) -> None:
     after = data.draw(kpi_frames(None if keyed else len(before)))
     copies = before.copy(deep=True), after.copy(deep=True)
     seg = "segment" if keyed else None
-    d, caught = finite_or_typed(lambda: TREE.decompose(before, after, method, segments=seg))
+    d, caught = finite_or_typed(lambda: TREE.decompose(before, after, method, by=seg))
     pd.testing.assert_frame_equal(before, copies[0])
     pd.testing.assert_frame_equal(after, copies[1])
     if d is None:
@@ -69,9 +69,7 @@ def test_kpi_decompose_on_messy_frames(data, keyed: bool, method: str) -> None:
 @given(frame=kpi_frames(), zero=st.sampled_from(["raise", "nan"]))
 def test_kpi_evaluate_on_messy_frames(frame, zero) -> None:
     copy = frame.copy(deep=True)
-    v, caught = finite_or_typed(
-        lambda: TREE.evaluate(frame, segments="segment", zero_division=zero)
-    )
+    v, caught = finite_or_typed(lambda: TREE.evaluate(frame, by="segment", zero_division=zero))
     pd.testing.assert_frame_equal(frame, copy)
     if v is None:
         return

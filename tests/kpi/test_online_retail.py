@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkstar_funnel.kpi import KPITree, KPIValues
+from linkstar_funnel.kpi import KPITree, KPIValuesResult
 
 mpl.use("Agg")
 
@@ -66,11 +66,13 @@ def monthly(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def values(monthly: pd.DataFrame) -> KPIValues:
-    return TREE.evaluate(monthly, period="month", segments="country")
+def values(monthly: pd.DataFrame) -> KPIValuesResult:
+    return TREE.evaluate(monthly, period="month", by="country")
 
 
-def test_revenue_by_month_equals_the_raw_lines(values: KPIValues, monthly: pd.DataFrame) -> None:
+def test_revenue_by_month_equals_the_raw_lines(
+    values: KPIValuesResult, monthly: pd.DataFrame
+) -> None:
     wide = values.wide()
     by_month = wide.groupby("month")["revenue"].sum()
     raw = monthly.groupby("month")["sales"].sum()
@@ -80,7 +82,7 @@ def test_revenue_by_month_equals_the_raw_lines(values: KPIValues, monthly: pd.Da
 
 @pytest.mark.parametrize("method", ["lmdi", "shapley"])
 def test_month_over_month_by_driver_and_country(
-    values: KPIValues, monthly: pd.DataFrame, method: str
+    values: KPIValuesResult, monthly: pd.DataFrame, method: str
 ) -> None:
     d = values.decompose("2011-10", "2011-11", method=method)
     raw = monthly.groupby("month")["sales"].sum()
@@ -103,14 +105,14 @@ def test_month_over_month_by_driver_and_country(
     assert top.abs().idxmax() == "United Kingdom"
 
 
-def test_lmdi_and_shapley_agree_closely_on_real_data(values: KPIValues) -> None:
+def test_lmdi_and_shapley_agree_closely_on_real_data(values: KPIValuesResult) -> None:
     lmdi = values.decompose("2011-10", "2011-11", method="lmdi").contributions
     shap = values.decompose("2011-10", "2011-11", method="shapley").contributions
     for k in lmdi:
         assert lmdi[k] == pytest.approx(shap[k], rel=0.05)
 
 
-def test_countries_in_one_month_only_are_flagged(values: KPIValues) -> None:
+def test_countries_in_one_month_only_are_flagged(values: KPIValuesResult) -> None:
     d = values.decompose("2011-10", "2011-11")
     oct_ = set(values.period_frame("2011-10")["country"])
     nov = set(values.period_frame("2011-11")["country"])
@@ -121,11 +123,11 @@ def test_countries_in_one_month_only_are_flagged(values: KPIValues) -> None:
         assert country in notes
 
 
-def test_structure_by_country(values: KPIValues) -> None:
+def test_structure_by_country(values: KPIValuesResult) -> None:
     d = TREE.decompose_structure(
         values.period_frame("2011-10"),
         values.period_frame("2011-11"),
-        segments="country",
+        by="country",
         activity="customers",
     )
     effects = d.to_frame().query("level == 1").set_index("node")["effect"].to_dict()
@@ -138,7 +140,7 @@ def test_structure_by_country(values: KPIValues) -> None:
     assert math.fsum(d.contributions.values()) == pytest.approx(d.total, rel=1e-9)
 
 
-def test_report_ready_summary_and_plots(values: KPIValues, monthly: pd.DataFrame) -> None:
+def test_report_ready_summary_and_plots(values: KPIValuesResult, monthly: pd.DataFrame) -> None:
     d = values.decompose("2011-10", "2011-11")
     text = str(d.summary())
     raw = monthly.groupby("month")["sales"].sum()

@@ -269,7 +269,7 @@ def test_mix_plus_rate_is_the_change_and_matches_the_formula(
     after = pd.DataFrame({"seg": seg, "weight": w1, "rate": [r[3] for r in rows]})
     with warnings.catch_warnings():  # a weight 0 in one period: NaN rate there, and said
         warnings.simplefilter("ignore", DataQualityWarning)
-        r = mix_rate(before, after, segments="seg")
+        r = mix_rate(before, after, by="seg")
     s0 = [w / sum(w0) for w in w0]
     s1 = [w / sum(w1) for w in w1]
     mix = rate = 0.0

@@ -140,8 +140,12 @@ def test_sequential_needs_a_full_explicit_order() -> None:
 def test_registering_a_name_twice_is_refused() -> None:
     from linkstar_funnel.kpi import LMDI, register_decomposition
 
+    class OtherLMDI(LMDI):
+        pass
+
     with pytest.raises(lf.RegistryError, match="already registered"):
-        register_decomposition("lmdi")(LMDI)
+        register_decomposition("lmdi")(OtherLMDI)
+    assert register_decomposition("lmdi")(LMDI) is LMDI  # the same factory again: no change
 
 
 def test_custom_methods_follow_the_protocol() -> None:
@@ -155,7 +159,7 @@ def test_custom_methods_follow_the_protocol() -> None:
             return {k: v / 2 for k, v in Shapley().contributions(tree, before, after).items()}
 
     assert isinstance(HalfShapley(), Decomposition)
-    with pytest.raises(AssertionError, match="do not sum to the change"):
+    with pytest.raises(AssertionError, match="children sum to its change"):
         check_decomposition(HalfShapley())
     tree = KPITree.from_formula("gmv = traffic * cvr")
     d = tree.decompose({"traffic": 1, "cvr": 1}, {"traffic": 2, "cvr": 2}, method=HalfShapley())
@@ -200,3 +204,23 @@ def test_sensitivity_and_elasticity() -> None:
     assert s.derivatives["cvr"] == pytest.approx(100 * 50)
     frame = s.to_frame()
     assert set(frame.columns) >= {"node", "derivative", "elasticity", "impact_1pct"}
+
+
+def test_the_decomposition_kit_reports_every_broken_rule() -> None:
+    from linkstar_funnel.kpi import Shapley, check_decomposition
+
+    class Broken:
+        name = ""  # rule: a non-empty name
+        order_dependent = False
+
+        def contributions(self, tree, before, after):  # type: ignore[no-untyped-def]
+            # rule: every edge gets a contribution (the last one is left out)
+            got = Shapley().contributions(tree, before, after)
+            return {k: v for k, v in got.items() if k != tree.edges[-1]}
+
+    with pytest.raises(lf.ConformanceError) as info:
+        check_decomposition(Broken())
+    text = str(info.value)
+    assert isinstance(info.value, AssertionError)
+    assert "name is a non-empty string: name is ''" in text
+    assert text.count("no contribution for the edges") == 3  # one per tree checked

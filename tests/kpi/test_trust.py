@@ -57,7 +57,7 @@ def test_rows_without_keys_stay_paired_after_dropping_holes(rows) -> None:
 def test_keyed_segment_with_a_hole_is_left_out_of_both_periods() -> None:
     b = pd.DataFrame({"s": ["x", "y", "z"], "traffic": [1.0, np.nan, 3.0], "cvr": [1.0] * 3})
     a = pd.DataFrame({"s": ["x", "y", "z"], "traffic": [1.0, 2.0, np.nan], "cvr": [1.0] * 3})
-    d = TREE.decompose(b, a, segments="s")
+    d = TREE.decompose(b, a, by="s")
     assert d.keys["s"].tolist() == ["x"]
     assert d.total == 0.0
     assert not d.notes  # no segment is "only in one period": they were dropped and counted
@@ -74,7 +74,7 @@ def test_mix_rate_keeps_zero_weight_segments_but_drops_holes() -> None:
         {"d": ["m", "w", "t"], "weight": [10, 30, 10], "rate": [0.01, 0.03, np.nan]}
     )
     with pytest.warns(lf.DataQualityWarning, match="one period only"):
-        r = mix_rate(before, after, segments="d")
+        r = mix_rate(before, after, by="d")
     assert r.keys["d"].tolist() == ["m", "w"]  # t has no rate after: dropped, counted
     assert r.one_period.tolist() == [True, False]
     assert r.provenance.inputs["after"].rows_dropped == 1
@@ -162,16 +162,16 @@ def test_unknown_method_is_a_parameter_error() -> None:
         (lambda: TREE.evaluate(values={"traffic": np.nan, "cvr": 1.0}),
          "value supplied for 'traffic'"),
         (lambda: TREE.decompose({"traffic": 1, "cvr": 1}, {"traffic": 1, "cvr": 1},
-                                segments=5), "'segments' parameter of KPITree.decompose"),
+                                by=5), "'by' parameter of KPITree.decompose"),
         (lambda: TREE.target("10", driver="cvr", at={"traffic": 1, "cvr": 1}),
          "'value' parameter of KPITree.target"),
         (lambda: TREE.target(np.inf, driver="cvr", at={"traffic": 1, "cvr": 1}),
          "'value' parameter of KPITree.target"),
         (lambda: TREE.target(1.0, driver=3, at={"traffic": 1, "cvr": 1}), "'driver' parameter"),
         (lambda: TREE.sensitivity({"traffic": np.nan, "cvr": 1}), "'at' value of 'traffic'"),
-        (lambda: TREE.mix_rate(EMPTY, EMPTY, node=1, segments="s"), "'node' parameter"),
-        (lambda: mix_rate(EMPTY, EMPTY, segments=[]), "'segments' parameter of mix_rate"),
-        (lambda: mix_rate(EMPTY, EMPTY, segments="s", weight=1), "'weight' parameter of mix_rate"),
+        (lambda: TREE.mix_rate(EMPTY, EMPTY, node=1, by="s"), "'node' parameter"),
+        (lambda: mix_rate(EMPTY, EMPTY, by=[]), "'by' parameter of mix_rate"),
+        (lambda: mix_rate(EMPTY, EMPTY, by="s", weight=1), "'weight' parameter of mix_rate"),
         (lambda: lf.kpi.Sequential(order="ab"), "'order' parameter of Sequential"),
     ],
 )  # fmt: skip
@@ -196,8 +196,8 @@ def test_segment_keys_of_different_kinds_are_refused() -> None:
     b = pd.DataFrame({"s": [1, 2], "traffic": [1.0, 2.0], "cvr": [1.0, 1.0]})
     a = b.assign(s=["1", "2"])
     with pytest.raises(lf.SchemaError, match=r"(?s)'s' holds numbers.*text.*Hint: cast"):
-        TREE.decompose(b, a, segments="s")
-    assert TREE.decompose(b, b.assign(s=[1.0, 2.0]), segments="s").total == 0.0
+        TREE.decompose(b, a, by="s")
+    assert TREE.decompose(b, b.assign(s=[1.0, 2.0]), by="s").total == 0.0
 
 
 def test_period_labels_must_be_single_labels() -> None:
@@ -215,12 +215,12 @@ def test_mix_rate_huge_weights_and_ragged_mappings() -> None:
     small = huge.assign(weight=[1.0, 2.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = mix_rate(huge, small, segments="d")
+        r = mix_rate(huge, small, by="d")
     assert r.before == pytest.approx(0.15)
     assert r.mix + r.rate == pytest.approx(r.total)
     ragged = {"d": ["m", "w"], "weight": [1.0], "rate": [0.1, 0.2]}
     with pytest.raises(lf.ParameterError, match="'before' parameter of mix_rate"):
-        mix_rate(ragged, small, segments="d")
+        mix_rate(ragged, small, by="d")
 
 
 def test_target_beyond_float_range_is_refused() -> None:
@@ -267,7 +267,7 @@ def test_targets_and_structure_on_many_shared_paths_finish() -> None:
         tree.target(2.0, driver="end", at=at)
     assert tree.target(2.0, driver="a0", at=at).required_value > 0
     flat = pd.DataFrame({"s": ["x", "y"], **{leaf: [v, v] for leaf, v in at.items()}})
-    d = tree.decompose_structure(flat, flat, segments="s", activity="a0")
+    d = tree.decompose_structure(flat, flat, by="s", activity="a0")
     assert d.total == 0.0
 
 

@@ -80,7 +80,7 @@ def test_mix_rate_figures() -> None:
     after = pd.DataFrame(
         {"device": ["mobile", "desktop"], "weight": [0.7, 0.3], "rate": [0.011, 0.031]}
     )
-    r = mix_rate(before, after, segments="device", name="cvr")
+    r = mix_rate(before, after, by="device", name="cvr")
     assert r.before == pytest.approx(0.0192)
     assert r.after == pytest.approx(0.0170)
     assert round(r.total * 100, 2) == -0.22
@@ -98,7 +98,7 @@ def test_mix_rate_from_a_ratio_node_with_counts() -> None:
     after = pd.DataFrame(
         {"device": ["mobile", "desktop"], "sessions": [7_000, 3_000], "orders": [77, 93]}
     )
-    r = tree.mix_rate(before, after, node="cvr", segments="device")
+    r = tree.mix_rate(before, after, node="cvr", by="device")
     assert r.mix == pytest.approx(-0.0019)
     assert r.rate == pytest.approx(-0.0003)
 

@@ -81,7 +81,7 @@ def test_a_new_segment_and_a_lost_segment() -> None:
             "aov": [50.0, 45.0],
         }
     )
-    d = TREE.decompose(before, after, segments="country")
+    d = TREE.decompose(before, after, by="country")
     assert math.isclose(math.fsum(d.contributions.values()), d.total)
     assert d.total == pytest.approx(1100 + 270 - 1000 - 200)
     seg = d.to_frame(by_segment=True)
@@ -109,7 +109,7 @@ def test_structure_puts_new_segments_in_the_structure_effect() -> None:
             "aov": [50.0, 45.0],
         }
     )
-    d = TREE.decompose_structure(before, after, segments="country", activity="traffic")
+    d = TREE.decompose_structure(before, after, by="country", activity="traffic")
     with pytest.warns(lf.DataQualityWarning, match="share is NaN"):  # UK unchanged
         seg = d.to_frame(by_segment=True)
     de = seg[(seg["country"] == "DE") & (seg["level"] == 1)].set_index("node")["contribution"]

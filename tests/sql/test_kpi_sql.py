@@ -44,11 +44,11 @@ def test_rows_summed_per_key_match_pandas(seed: int, n: int, by_country: bool) -
     if clean.empty:
         for source in (clean, ibis.memtable(df)):
             with pytest.raises(EmptyFrameError):
-                TREE.evaluate(source, period="month", segments=seg)
+                TREE.evaluate(source, period="month", by=seg)
         return
     summed = clean.groupby(keys, as_index=False)[["sessions", "orders", "revenue"]].sum()
-    memory = TREE.evaluate(summed, period="month", segments=seg)
-    engine = TREE.evaluate(ibis.memtable(df), period="month", segments=seg)
+    memory = TREE.evaluate(summed, period="month", by=seg)
+    engine = TREE.evaluate(ibis.memtable(df), period="month", by=seg)
     pd.testing.assert_frame_equal(engine.wide(), memory.wide(), check_dtype=False)
     acc = engine.provenance.inputs["frame"]
     assert (acc.rows_in, acc.rows_used) == (len(df), len(clean))
@@ -56,8 +56,8 @@ def test_rows_summed_per_key_match_pandas(seed: int, n: int, by_country: bool) -
 
 def test_one_row_per_key_is_the_pandas_result() -> None:
     df = _frame(3, 200).dropna().drop_duplicates(["month", "country"])
-    memory = TREE.evaluate(df, period="month", segments="country")
-    engine = TREE.evaluate(ibis.memtable(df), period="month", segments="country")
+    memory = TREE.evaluate(df, period="month", by="country")
+    engine = TREE.evaluate(ibis.memtable(df), period="month", by="country")
     pd.testing.assert_frame_equal(engine.wide(), memory.wide(), check_dtype=False)
     assert engine.provenance.notes[-1].startswith("SQL: ")
 

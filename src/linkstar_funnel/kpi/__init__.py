@@ -2,7 +2,8 @@
 
 * :class:`KPITree` — nodes (:class:`Leaf`, :class:`Product`, :class:`Ratio`, :class:`Sum`)
   built from formula lines, with owners and units; ``evaluate`` gives every node's value
-  per period and segment (:class:`KPIValues`);
+  per period and segment (:class:`KPIValuesResult`); on a pandas frame in memory, on an
+  engine table (Ibis, DuckDB, Parquet, Spark) through the ``kpi_leaf_sums`` engine;
 * ``decompose`` splits the root's change between two periods among the drivers at every
   level (:class:`DecompositionResult`) with :class:`LMDI` (LMDI-I, additive and
   multiplicative), :class:`Shapley` (exact, nested) or :class:`Sequential` (explicit
@@ -19,7 +20,6 @@ Leaves can be supplied by other results through the :class:`NodeSource` protocol
 from __future__ import annotations
 
 from ._decomposition import DecompositionResult
-from ._evaluate import KPIValues, NodeSource
 from ._lmdi import LMDI, log_mean
 from ._mix import MixRateResult, mix_rate
 from ._nodes import Leaf, Node, Product, Ratio, Sum
@@ -34,13 +34,14 @@ from ._sequential import Sequential
 from ._shapley import Shapley
 from ._targets import TargetResult
 from ._tree import KPITree
+from ._values import KPIValuesResult, NodeSource
 
 __all__ = [
     "LMDI",
     "Decomposition",
     "DecompositionResult",
     "KPITree",
-    "KPIValues",
+    "KPIValuesResult",
     "Leaf",
     "MixRateResult",
     "Node",
@@ -58,3 +59,7 @@ __all__ = [
     "mix_rate",
     "register_decomposition",
 ]
+
+# TEMPORARY (until linkstar_funnel/__init__.py imports KPIValuesResult): a plain alias, so
+# that the top-level import raises no DeprecationWarning.
+KPIValues = KPIValuesResult

@@ -16,7 +16,7 @@ from ..errors import DataQualityWarning, ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ._compute import compute_nodes
 from ._format import METHOD_TITLES, fmt_column, fmt_number, fmt_share
-from ._inputs import Pair, read_pair, segment_tuple
+from ._inputs import Pair, by_tuple, read_pair
 from ._lmdi import log_mean
 from ._protocol import Decomposition, Edge, get_decomposition
 from ._specs import NAME
@@ -366,14 +366,14 @@ def decompose(
     after: object,
     method: str | Decomposition = "lmdi",
     *,
-    segments: str | Sequence[str] | None = None,
+    by: str | Sequence[str] | None = None,
     columns: Mapping[str, str] | None = None,
     **options: Any,
 ) -> DecompositionResult:
     """Read both periods, evaluate every node and run ``method``; see ``KPITree.decompose``."""
-    seg = segment_tuple(segments, "KPITree.decompose")
+    seg = by_tuple(by, "KPITree.decompose")
     impl = get_decomposition(method, **options)
-    pair = read_pair(tree.leaves, before, after, segments=seg, columns=columns)
+    pair = read_pair(tree.leaves, before, after, by=seg, columns=columns)
     v0, v1 = node_values(tree, pair)
     contributions = checked_contributions(impl, tree, v0, v1)
     order = getattr(impl, "order", None)

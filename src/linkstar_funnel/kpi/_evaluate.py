@@ -1,191 +1,35 @@
-"""Evaluate a tree on data: the :class:`KPIValues` result and :func:`evaluate`.
+"""Evaluate a tree on data, once, from the leaf sums an engine returns.
 
-Leaves come from a frame (one row per period and segment) or are supplied by another
-result: ``values=`` takes a mapping of leaf → number or → per-period values, or any
-object with a ``kpi_values()`` method returning such a mapping (the :class:`NodeSource`
-protocol, which is how e.g. a funnel result can supply a CVR leaf).
+:func:`evaluate` reads the leaves from a frame or an engine table through the
+``kpi_leaf_sums`` capability (see :mod:`linkstar_funnel.kpi._leaf_sums`), or from
+``values=`` (numbers, per-period mappings, or a :class:`NodeSource`), then computes every
+node and builds the :class:`KPIValuesResult`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._params import validate_params
-from ..errors import ParameterError, SchemaError
-from ..plotting import PALETTE, get_axes, style_axes
-from ..results import Provenance, ResultMixin, Summary
-from ..schema import Column, RowAccounting, validate
+from ..errors import ParameterError
+from ..results import Provenance
+from ..schema import RowAccounting
 from ._compute import ZeroDivision, compute_nodes
-from ._format import fmt_number
-from ._inputs import segment_tuple
-from ._specs import METHOD, NAME
+from ._inputs import by_tuple
+from ._leaf_sums import leaf_sums
+from ._values import KPIValuesResult, NodeSource, ValueSource
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
-    from ._decomposition import DecompositionResult
-    from ._protocol import Decomposition
     from ._tree import KPITree
 
-__all__ = ["KPIValues", "NodeSource", "ValueSource", "evaluate"]
+__all__ = ["evaluate"]
 
 FloatArray = npt.NDArray[np.float64]
-
-
-@runtime_checkable
-class NodeSource(Protocol):
-    """Anything that supplies leaf values: ``kpi_values()`` → leaf → values per period."""
-
-    def kpi_values(self) -> Mapping[str, Any]:
-        """Leaf name → a number, or a mapping/Series of period → number."""
-        ...
-
-
-ValueSource = Mapping[str, Any] | NodeSource
-
-
-@attrs.frozen(eq=False)
-class KPIValues(ResultMixin):
-    """The value of every node of a tree, per period and segment.
-
-    Attributes
-    ----------
-    tree
-        The tree evaluated.
-    keys
-        One row per evaluated row: the period and segment columns (possibly none).
-    arrays
-        Node name → one float per row.
-    period
-        The period column's name, if any.
-    segments
-        The segment columns' names.
-    """
-
-    tree: KPITree
-    keys: pd.DataFrame
-    arrays: Mapping[str, FloatArray]
-    provenance: Provenance
-    period: str | None = None
-    segments: tuple[str, ...] = ()
-
-    def wide(self) -> pd.DataFrame:
-        """Key columns, then one column per node (root first)."""
-        data = {name: self.arrays[name] for name in self.tree.names}
-        return pd.concat([self.keys.reset_index(drop=True), pd.DataFrame(data)], axis=1)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Long format: key columns, ``node``, ``value``, ``owner``, ``unit``."""
-        names = list(self.tree.names)
-        n = len(self.keys)
-        keys = self.keys.reset_index(drop=True)
-        out = keys.iloc[np.tile(np.arange(n), len(names))].reset_index(drop=True)
-        out["node"] = np.repeat(names, n)
-        out["value"] = np.concatenate([self.arrays[name] for name in names])
-        out["owner"] = out["node"].map({k: self.tree.node(k).owner for k in names})
-        out["unit"] = out["node"].map({k: self.tree.node(k).unit for k in names})
-        return out
-
-    def _rows(self, label: object, param: str) -> npt.NDArray[np.bool_]:
-        if self.period is None:
-            msg = "These values have no period column: pass period= to evaluate()."
-            raise ParameterError(msg)
-        col = self.keys[self.period]
-        if (
-            np.ndim(cast("Any", label)) != 0
-            or isinstance(label, Mapping | set)
-            or not isinstance(label, str | numbers.Number | dt.date | np.datetime64 | pd.Period)
-        ):
-            msg = (
-                f"The {param!r} parameter of KPIValues.decompose must be one period label. "
-                f"Got {label!r} instead."
-            )
-            raise ParameterError(msg)
-        mask = (col == label).to_numpy(dtype=bool)
-        if not mask.any() and pd.api.types.is_datetime64_any_dtype(col.dtype):
-            with contextlib.suppress(ValueError):
-                mask = (col == pd.Timestamp(str(label))).to_numpy(dtype=bool)
-        if not mask.any():
-            shown = [str(v) for v in pd.unique(col)[:8]]
-            msg = (
-                f"The {param!r} parameter of KPIValues.decompose must be one of the periods "
-                f"{shown}. Got {label!r} instead."
-            )
-            raise ParameterError(msg)
-        return mask
-
-    def period_frame(self, label: object) -> pd.DataFrame:
-        """Leaf values of one period: segment columns and one column per leaf."""
-        mask = self._rows(label, "period")
-        frame = self.keys.loc[mask, list(self.segments)].reset_index(drop=True)
-        for leaf in self.tree.leaves:
-            frame[leaf] = self.arrays[leaf][mask]
-        return frame
-
-    @validate_params(method=METHOD)
-    def decompose(
-        self,
-        before: object,
-        after: object,
-        method: str | Decomposition = "lmdi",
-        **options: Any,
-    ) -> DecompositionResult:
-        """Decompose the change between two periods (labels of the period column)."""
-        self._rows(before, "before")
-        self._rows(after, "after")
-        f0, f1 = self.period_frame(before), self.period_frame(after)
-        segs = list(self.segments) or None
-        return self.tree.decompose(f0, f1, method, segments=segs, **options)
-
-    def summary(self) -> Summary:
-        """Periods and segments covered, and the root's total per period."""
-        root = self.tree.root
-        facts = [("rows", f"{len(self.keys):,}")]
-        if self.segments:
-            facts.append(("segments", ", ".join(self.segments)))
-        table = None
-        if self.period is not None:
-            totals = pd.Series(self.arrays[root]).groupby(self.keys[self.period].to_numpy()).sum()
-            table = pd.DataFrame(
-                {self.period: totals.index, root: totals.map(fmt_number).to_numpy()}
-            )
-        return Summary(
-            f"KPI tree values: {root}",
-            facts=tuple(facts),
-            table=table,
-            notes=tuple(self.provenance.lines()),
-        )
-
-    @validate_params(node=[None, NAME])
-    def plot(self, ax: Axes | None = None, *, node: str | None = None, **kwargs: Any) -> Axes:
-        """A node's value per period; one line per segment (the 8 largest)."""
-        node = node or self.tree.root
-        self.tree._check_name(node, owner="KPIValues.plot")
-        ax = get_axes(ax)
-        x = self.keys[self.period] if self.period else pd.Series(np.arange(len(self.keys)))
-        if self.segments:
-            label = self.keys[list(self.segments)].astype(str).agg(" / ".join, axis=1)
-            size = pd.Series(np.abs(self.arrays[node])).groupby(label.to_numpy()).sum()
-            for i, seg in enumerate(size.sort_values(ascending=False).index[:8]):
-                m = (label == seg).to_numpy()
-                ax.plot(
-                    x[m], self.arrays[node][m], marker="o", color=PALETTE[i], label=seg, **kwargs
-                )
-            ax.legend(frameon=False, fontsize=8)
-        else:
-            ax.plot(x, self.arrays[node], marker="o", color=PALETTE[0], **kwargs)
-        unit = self.tree.node(node).unit
-        ax.set_ylabel(f"{node} ({unit})" if unit else node)
-        return style_axes(ax, title=f"{node} by {self.period or 'row'}")
 
 
 def _supplied(values: ValueSource | None, tree: KPITree) -> dict[str, Any]:
@@ -261,25 +105,60 @@ def _broadcast(leaf: str, value: Any, periods: pd.Series | None, n: int) -> Floa
     return mapped.to_numpy(dtype=np.float64)
 
 
+def _without_frame(
+    supplied: Mapping[str, Any], from_frame: Sequence[str], period: str | None
+) -> tuple[pd.DataFrame, str | None, RowAccounting]:
+    """Keys when every leaf is supplied: one row per period named by the supplied values."""
+    if from_frame:
+        msg = (
+            f"No frame was given, but the leaves {list(from_frame)} are not supplied by "
+            "'values'.\nHint: pass a frame with a column per leaf."
+        )
+        raise ParameterError(msg)
+    labels = sorted({k for v in supplied.values() if np.ndim(v) or isinstance(v, Mapping)
+                     for k in (v.index if isinstance(v, pd.Series) else v)})  # fmt: skip
+    if not labels:
+        return pd.DataFrame(index=[0]), None, RowAccounting(rows_in=1)
+    name = period or "period"
+    return pd.DataFrame({name: labels}), name, RowAccounting(rows_in=len(labels))
+
+
+def _sorted(
+    keys: pd.DataFrame, values: Mapping[str, FloatArray]
+) -> tuple[pd.DataFrame, dict[str, FloatArray]]:
+    """Rows sorted by their keys (unorderable labels keep the engine's order)."""
+    if not keys.shape[1]:
+        return keys, dict(values)
+    try:
+        order = np.asarray(keys.sort_values(list(keys.columns), kind="stable").index)
+    except TypeError:  # unorderable labels
+        order = np.arange(len(keys))
+    return keys.iloc[order].reset_index(drop=True), {k: v[order] for k, v in values.items()}
+
+
 def evaluate(
     tree: KPITree,
     frame: object = None,
     *,
     period: str | None = None,
-    segments: str | Sequence[str] | None = None,
+    by: str | Sequence[str] | None = None,
     columns: Mapping[str, str] | None = None,
     values: ValueSource | None = None,
     zero_division: ZeroDivision = "raise",
-) -> KPIValues:
+) -> KPIValuesResult:
     """Values of every node of ``tree`` per period and segment.
 
     Parameters
     ----------
     frame
         One row per period and segment, one column per leaf (others are ignored). Rows
-        with a missing leaf value or key are dropped and counted in the provenance.
-    period, segments
-        Key columns. Two rows with the same keys are an error (aggregate first).
+        with a missing leaf value or key are dropped and counted in the provenance. An
+        engine table (Ibis table, DuckDB relation, Parquet path, Spark DataFrame,
+        :class:`~linkstar_funnel.sql.SQLTable`) may hold several rows per key: its leaves
+        are summed per period and segment in the engine.
+    period, by
+        Key columns: the period labels and the segment columns. Two rows of a pandas
+        frame with the same keys are an error (aggregate first).
     columns
         Leaf → column name, where they differ.
     values
@@ -300,56 +179,23 @@ def evaluate(
     0  2024-01  1000.0    1000.0  0.020    20.0  50.0
     1  2024-02  1440.0    1200.0  0.025    30.0  48.0
     """
-    seg = segment_tuple(segments, "KPITree.evaluate")
+    seg = by_tuple(by, "KPITree.evaluate")
     supplied = _supplied(values, tree)
     from_frame = [leaf for leaf in tree.leaves if leaf not in supplied]
     columns = dict(columns or {})
+    notes: tuple[str, ...] = ()
     if frame is None:
-        if from_frame:
-            msg = (
-                f"No frame was given, but the leaves {from_frame} are not supplied by "
-                "'values'.\nHint: pass a frame with a column per leaf."
-            )
-            raise ParameterError(msg)
-        labels = sorted({k for v in supplied.values() if np.ndim(v) or isinstance(v, Mapping)
-                         for k in (v.index if isinstance(v, pd.Series) else v)})  # fmt: skip
-        keys = pd.DataFrame({period or "period": labels}) if labels else pd.DataFrame(index=[0])
-        period = (period or "period") if labels else None
+        keys, period, accounting = _without_frame(supplied, from_frame, period)
         leaf_values: dict[str, FloatArray] = {}
-        accounting = RowAccounting(rows_in=len(keys))
     else:
-        cols = [Column("period", period, "category")] if period else []
-        cols += [Column(f"segment {s}", s, "category") for s in seg]
-        cols += [Column(leaf, columns.get(leaf, leaf), "number") for leaf in from_frame]
-        table = validate(frame, cols, frame_name="KPI")
-        key_roles = (["period"] if period else []) + [f"segment {s}" for s in seg]
-        names = ([period] if period else []) + list(seg)
-        keys = pd.DataFrame(
-            {n: table.labels[r].take(table.codes[r]) for n, r in zip(names, key_roles, strict=True)}
-        )
-        if len(keys) == 0 or keys.shape[1] == 0:
-            keys = pd.DataFrame(index=pd.RangeIndex(table.n_rows))
-        if keys.shape[1] and keys.duplicated().any():
-            dup = keys[keys.duplicated()].iloc[0].to_dict()
-            msg = (
-                f"The KPI frame has several rows for {dup}; one row per period and segment "
-                f"is expected.\nHint: aggregate first, e.g. df.groupby({names!r}, "
-                "as_index=False).sum() (for additive leaves)."
-            )
-            raise SchemaError(msg)
-        leaf_values = {leaf: table.numbers[leaf] for leaf in from_frame}
-        accounting = table.accounting
-    n = len(keys)
+        read = [(leaf, columns.get(leaf, leaf)) for leaf in from_frame]
+        sums = leaf_sums(frame, read, period=period, by=seg)
+        keys, leaf_values = sums.keys, dict(sums.sums)
+        accounting, notes = sums.accounting, sums.notes
     per = keys[period] if period else None
     for leaf, value in supplied.items():
-        leaf_values[leaf] = _broadcast(leaf, value, per, n)
-    if keys.shape[1]:
-        try:
-            order = np.asarray(keys.sort_values(list(keys.columns), kind="stable").index)
-        except TypeError:  # unorderable labels: keep the data's order
-            order = np.arange(n)
-        keys = keys.iloc[order].reset_index(drop=True)
-        leaf_values = {k: v[order] for k, v in leaf_values.items()}
+        leaf_values[leaf] = _broadcast(leaf, value, per, len(keys))
+    keys, leaf_values = _sorted(keys, leaf_values)
 
     def describe(i: int) -> str:
         return ", ".join(f"{k}={v!r}" for k, v in keys.iloc[i].items()) or f"row {i}"
@@ -357,11 +203,11 @@ def evaluate(
     node_values = compute_nodes(
         tree, leaf_values, zero_division=zero_division, describe_row=describe, overflow="warn"
     )
-    return KPIValues(
+    return KPIValuesResult(
         tree=tree,
         keys=keys,
         arrays=node_values,
-        provenance=Provenance(spec=tree, inputs={"frame": accounting}),
+        provenance=Provenance(spec=tree, inputs={"frame": accounting}, notes=notes),
         period=period,
-        segments=seg,
+        by=seg,
     )

@@ -1,6 +1,6 @@
 """Read the two periods a decomposition compares: mappings or frames of leaf values.
 
-Rows are segments. With ``segments=`` key columns, the two periods are matched on the keys
+Rows are segments. With ``by=`` key columns, the two periods are matched on the keys
 (a segment found in one period only is *absent* from the other: every node is 0 there);
 without keys, rows are matched by position and both periods must have as many rows. A
 row with a missing leaf value is dropped with its partner in the other period, and both
@@ -26,7 +26,7 @@ from ..errors import (
 )
 from ..schema import Column, RowAccounting, key_kind, validate
 
-__all__ = ["MissingOk", "Pair", "read_pair", "segment_tuple"]
+__all__ = ["MissingOk", "Pair", "by_tuple", "read_pair"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -34,17 +34,17 @@ BoolArray = npt.NDArray[np.bool_]
 MissingOk = Callable[[Mapping[str, FloatArray]], BoolArray]
 
 
-def segment_tuple(segments: str | Sequence[str] | None, owner: str) -> tuple[str, ...]:
-    """Normalise ``segments=`` to a tuple of column names."""
-    if segments is None:
+def by_tuple(by: str | Sequence[str] | None, owner: str) -> tuple[str, ...]:
+    """Normalise ``by=`` (segment key columns) to a tuple of column names."""
+    if by is None:
         return ()
-    if isinstance(segments, str):
-        return (segments,)
-    out = tuple(segments)
+    if isinstance(by, str):
+        return (by,)
+    out = tuple(by)
     if not all(isinstance(s, str) for s in out):
         msg = (
-            f"The 'segments' parameter of {owner} must be a column name or a list of "
-            f"column names. Got {segments!r} instead."
+            f"The 'by' parameter of {owner} must be a column name or a list of "
+            f"column names. Got {by!r} instead."
         )
         raise ParameterError(msg)
     return out
@@ -174,7 +174,7 @@ def read_pair(
     before: object,
     after: object,
     *,
-    segments: tuple[str, ...] = (),
+    by: tuple[str, ...] = (),
     columns: Mapping[str, str] | None = None,
     missing_ok: MissingOk | None = None,
 ) -> Pair:
@@ -190,16 +190,16 @@ def read_pair(
     accounting: dict[str, RowAccounting] = {}
     for name, data in (("before", before), ("after", after)):
         if isinstance(data, Mapping):
-            if segments:
+            if by:
                 msg = (
-                    f"The 'segments' parameter needs frames; {name!r} is a mapping.\nHint: "
+                    f"The 'by' parameter needs frames; {name!r} is a mapping.\nHint: "
                     "give pandas Series indexed by segment instead, or pass frames."
                 )
                 raise ParameterError(msg)
             keys, values = _table_from_mapping(leaves, data, name)
             acc = RowAccounting(rows_in=len(keys))
         elif isinstance(data, pd.DataFrame) or hasattr(data, "to_pandas"):
-            keys, values, acc = _table_from_frame(leaves, data, name, segments, columns)
+            keys, values, acc = _table_from_frame(leaves, data, name, by, columns)
         else:
             msg = (
                 f"The {name!r} parameter must be a mapping of leaf values or a DataFrame. "
@@ -214,7 +214,7 @@ def read_pair(
     if not keyed and len(k0) != len(k1):
         msg = (
             f"The 'before' and 'after' data have {len(k0)} and {len(k1)} rows.\nHint: "
-            "pass segments=[...] to match rows by segment key columns."
+            "pass by=[...] to match rows by segment key columns."
         )
         raise SchemaError(msg)
     if keyed:

@@ -23,12 +23,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import ColumnName, Columns, validate_params
 from ..errors import DataQualityWarning, ParameterError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
+from ..schema import RowAccounting
 from ._format import fmt_points, fmt_share
-from ._inputs import read_pair, segment_tuple
+from ._inputs import by_tuple, read_pair
 from ._specs import FRAME_OR_MAPPING
 
 if TYPE_CHECKING:
@@ -238,10 +240,30 @@ def _no_weight(values: Mapping[str, FloatArray]) -> npt.NDArray[np.bool_]:
     return np.asarray(values["weight"] == 0, dtype=bool)
 
 
+def _mix_rate_frames(
+    before: object,
+    after: object,
+    by: tuple[str, ...],
+    columns: Mapping[str, str],
+    name: str,
+    spec: object,
+    inputs: Mapping[str, RowAccounting] | None = None,
+) -> MixRateResult:
+    """The mix/rate split of two frames of weights and rates, built once."""
+    pair = read_pair(
+        ("weight", "rate"), before, after, by=by, columns=columns, missing_ok=_no_weight
+    )
+    r0 = np.where(pair.absent_before, np.nan, pair.before["rate"])
+    r1 = np.where(pair.absent_after, np.nan, pair.after["rate"])
+    provenance = Provenance(spec=spec, inputs=pair.accounting if inputs is None else inputs)
+    return _split(pair.keys, pair.before["weight"], pair.after["weight"], r0, r1, provenance, name)
+
+
+@renamed_params(segments="by")
 @validate_params(
     before=FRAME_OR_MAPPING,
     after=FRAME_OR_MAPPING,
-    segments=Columns(),
+    by=Columns(),
     weight=ColumnName(),
     rate=ColumnName(),
     name=ColumnName(),
@@ -250,7 +272,7 @@ def mix_rate(
     before: object,
     after: object,
     *,
-    segments: str | Sequence[str],
+    by: str | Sequence[str],
     weight: str = "weight",
     rate: str = "rate",
     name: str = "rate",
@@ -263,7 +285,7 @@ def mix_rate(
         Frames (or column → values mappings) with one row per segment: the segment
         columns, a ``weight`` column (counts or shares; normalised per period) and a
         ``rate`` column.
-    segments
+    by
         The segment key column(s).
     weight, rate
         Column names of the weights and the rates.
@@ -277,25 +299,17 @@ def mix_rate(
     ...                        "rate": [0.012, 0.030]})
     >>> after = pd.DataFrame({"device": ["mobile", "desktop"], "weight": [0.7, 0.3],
     ...                       "rate": [0.011, 0.031]})
-    >>> r = mix_rate(before, after, segments="device", name="cvr")
+    >>> r = mix_rate(before, after, by="device", name="cvr")
     >>> round(r.total * 100, 2), round(r.mix * 100, 2), round(r.rate * 100, 2)
     (-0.22, -0.19, -0.03)
     """
-    seg = segment_tuple(segments, "mix_rate")
+    seg = by_tuple(by, "mix_rate")
     if not seg:
-        msg = "The 'segments' parameter of mix_rate must name at least one column. Got none."
+        msg = "The 'by' parameter of mix_rate must name at least one column. Got none."
         raise ParameterError(msg)
     frames = [_frame(d, label) for d, label in ((before, "before"), (after, "after"))]
-    pair = read_pair(
-        ("weight", "rate"), frames[0], frames[1], segments=seg,
-        columns={"weight": weight, "rate": rate}, missing_ok=_no_weight,
-    )  # fmt: skip
-    r0 = np.where(pair.absent_before, np.nan, pair.before["rate"])
-    r1 = np.where(pair.absent_after, np.nan, pair.after["rate"])
-    return _split(
-        pair.keys, pair.before["weight"], pair.after["weight"], r0, r1,
-        Provenance(spec="mix_rate", inputs=pair.accounting), name,
-    )  # fmt: skip
+    columns = {"weight": weight, "rate": rate}
+    return _mix_rate_frames(frames[0], frames[1], seg, columns, name, "mix_rate")
 
 
 def tree_mix_rate(
@@ -304,7 +318,7 @@ def tree_mix_rate(
     after: object,
     *,
     node: str,
-    segments: str | Sequence[str],
+    by: str | Sequence[str],
     columns: Mapping[str, str] | None = None,
 ) -> MixRateResult:
     """Mix/rate split of a ratio node: weights are its denominator, rates its values."""
@@ -316,14 +330,14 @@ def tree_mix_rate(
             f"Got {node!r}, a {ratio.kind} node, instead."
         )
         raise ParameterError(msg)
-    seg = segment_tuple(segments, "KPITree.mix_rate")
+    seg = by_tuple(by, "KPITree.mix_rate")
     if not seg:
-        msg = "The 'segments' parameter of KPITree.mix_rate must name at least one column."
+        msg = "The 'by' parameter of KPITree.mix_rate must name at least one column."
         raise ParameterError(msg)
-    v0 = tree.evaluate(before, segments=seg, columns=columns, zero_division="nan")
-    v1 = tree.evaluate(after, segments=seg, columns=columns, zero_division="nan")
+    v0 = tree.evaluate(before, by=seg, columns=columns, zero_division="nan")
+    v1 = tree.evaluate(after, by=seg, columns=columns, zero_division="nan")
     den = ratio.inputs[1]
     frames = [v.keys.assign(weight=v.arrays[den], rate=v.arrays[node]) for v in (v0, v1)]
-    result = mix_rate(frames[0], frames[1], segments=seg, name=node)
     inputs = {"before": v0.provenance.inputs["frame"], "after": v1.provenance.inputs["frame"]}
-    return attrs.evolve(result, provenance=Provenance(spec=tree, inputs=inputs))
+    identity = {"weight": "weight", "rate": "rate"}
+    return _mix_rate_frames(frames[0], frames[1], seg, identity, node, tree, inputs)

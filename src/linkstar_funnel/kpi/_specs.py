@@ -10,12 +10,12 @@ from .._params import Columns, InstanceOf, Options, Satisfies, Spec
 
 __all__ = [
     "AT",
+    "BY",
     "COLUMNS",
     "FORMULA",
     "FRAME_OR_MAPPING",
     "METHOD",
     "NAME",
-    "SEGMENTS",
     "TEXT_MAP",
     "ZERO_DIVISION",
 ]
@@ -35,8 +35,8 @@ def _is_method(value: object) -> bool:
 
 #: A node's name.
 NAME = InstanceOf(str, description="a node name (a string)")
-#: Optional segment key columns.
-SEGMENTS: Spec = [None, Columns()]
+#: Optional segment key columns (``by=``).
+BY: Spec = [None, Columns()]
 #: Optional leaf -> column name.
 COLUMNS: Spec = [None, Satisfies(_text_map, "a mapping from leaf names to column names")]
 #: Optional node -> text (owners, units).

@@ -23,7 +23,7 @@ from ..errors import ParameterError
 from ..results import Provenance
 from ._compute import compute_nodes
 from ._decomposition import DecompositionResult, absent_notes, checked_contributions
-from ._inputs import read_pair, segment_tuple
+from ._inputs import by_tuple, read_pair
 from ._nodes import Leaf, Node, Product
 from ._protocol import Decomposition, get_decomposition
 
@@ -88,7 +88,7 @@ def decompose_structure(
     before: object,
     after: object,
     *,
-    segments: str | Sequence[str],
+    by: str | Sequence[str],
     activity: str,
     method: str | Decomposition = "lmdi",
     columns: Mapping[str, str] | None = None,
@@ -104,20 +104,20 @@ def decompose_structure(
     >>> b = pd.DataFrame({"country": ["UK", "DE"], "traffic": [800.0, 200.0],
     ...                   "cvr": [0.02, 0.03], "aov": [50.0, 60.0]})
     >>> a = b.assign(traffic=[700.0, 400.0])
-    >>> d = tree.decompose_structure(b, a, segments="country", activity="traffic")
+    >>> d = tree.decompose_structure(b, a, by="country", activity="traffic")
     >>> {k: round(v, 2) for k, v in d.contributions.items()}
     {'traffic_total': 120.88, 'traffic_share': 139.12, 'cvr': 0.0, 'aov': 0.0}
     >>> round(d.total, 2)
     260.0
     """
-    seg = segment_tuple(segments, "KPITree.decompose_structure")
+    seg = by_tuple(by, "KPITree.decompose_structure")
     if not seg:
-        msg = "The 'segments' parameter of KPITree.decompose_structure must name a column."
+        msg = "The 'by' parameter of KPITree.decompose_structure must name a column."
         raise ParameterError(msg)
     tree._check_name(activity, param="activity", owner="KPITree.decompose_structure")
     ext, total, share = _extended_tree(tree, activity)
     impl = get_decomposition(method, owner="KPITree.decompose_structure", **options)
-    pair = read_pair(tree.leaves, before, after, segments=seg, columns=columns)
+    pair = read_pair(tree.leaves, before, after, by=seg, columns=columns)
     # Intensities of a segment missing from a period: held at the other period's values.
     l0 = {k: np.where(pair.absent_before, pair.after[k], v) for k, v in pair.before.items()}
     l1 = {k: np.where(pair.absent_after, pair.before[k], v) for k, v in pair.after.items()}

@@ -1,40 +1,22 @@
-"""The :class:`KPITree`: nodes, structure checks, and the entry points of every analysis."""
+"""The :class:`KPITree`: nodes, construction from formulas, and structure.
+
+The analyses (evaluate, decompose...) are in :mod:`._analyses`, which the tree inherits.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
 
 import attrs
 
-from .._params import Columns, Real, Satisfies, validate_params
+from .._params import Satisfies, validate_params
 from .._validators import bad_parameter
 from ..errors import ParameterError, _close_names
+from ._analyses import TreeAnalyses
 from ._formula import parse_formula
 from ._graph import check_graph, edges_from, topological_order
 from ._nodes import Leaf, Node, Product, Ratio, Sum
-from ._specs import (
-    AT,
-    COLUMNS,
-    FORMULA,
-    FRAME_OR_MAPPING,
-    METHOD,
-    NAME,
-    SEGMENTS,
-    TEXT_MAP,
-    ZERO_DIVISION,
-)
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
-    from ._compute import ZeroDivision
-    from ._decomposition import DecompositionResult
-    from ._evaluate import KPIValues, ValueSource
-    from ._mix import MixRateResult
-    from ._protocol import Decomposition
-    from ._sensitivity import SensitivityResult
-    from ._targets import TargetResult
+from ._specs import FORMULA, NAME, TEXT_MAP
 
 __all__ = ["KPITree"]
 
@@ -67,7 +49,7 @@ def _first_name(tree: KPITree) -> str:
 
 
 @attrs.frozen
-class KPITree:
+class KPITree(TreeAnalyses):
     """A tree (or DAG) of KPIs: products, ratios and sums of other KPIs, down to leaves.
 
     Parameters
@@ -255,206 +237,3 @@ class KPITree:
             if close:
                 msg += "\nHint: did you mean " + " or ".join(map(repr, close)) + "?"
             raise ParameterError(msg)
-
-    # ----------------------------------------------------------------- analyses
-
-    @validate_params(
-        period=[None, NAME],
-        segments=SEGMENTS,
-        columns=COLUMNS,
-        zero_division=ZERO_DIVISION,
-    )
-    def evaluate(
-        self,
-        frame: object = None,
-        *,
-        period: str | None = None,
-        segments: str | Sequence[str] | None = None,
-        columns: Mapping[str, str] | None = None,
-        values: ValueSource | None = None,
-        zero_division: ZeroDivision = "raise",
-    ) -> KPIValues:
-        """Values of every node per period and segment; see :func:`evaluate`.
-
-        ``frame`` may also be an Ibis table, a DuckDB relation or a
-        :class:`linkstar_funnel.sql.SQLTable`: leaves are then column sums per period and
-        segment, aggregated in that engine.
-        """
-        from ..sql import is_engine_table
-
-        if is_engine_table(frame):
-            from ..engines.sql._kpi import evaluate_kpi
-
-            return evaluate_kpi(
-                self,
-                frame,
-                period=period,
-                segments=segments,
-                columns=columns,
-                values=values,
-                zero_division=zero_division,
-            )
-        from ._evaluate import evaluate
-
-        return evaluate(
-            self,
-            frame,
-            period=period,
-            segments=segments,
-            columns=columns,
-            values=values,
-            zero_division=zero_division,
-        )
-
-    @validate_params(
-        before=FRAME_OR_MAPPING,
-        after=FRAME_OR_MAPPING,
-        method=METHOD,
-        segments=SEGMENTS,
-        columns=COLUMNS,
-    )
-    def decompose(
-        self,
-        before: object,
-        after: object,
-        method: str | Decomposition = "lmdi",
-        *,
-        segments: str | Sequence[str] | None = None,
-        columns: Mapping[str, str] | None = None,
-        **options: Any,
-    ) -> DecompositionResult:
-        """Split the root's change from ``before`` to ``after`` among its drivers.
-
-        Parameters
-        ----------
-        before, after
-            Leaf values of the two periods: mappings (leaf → number, array or Series
-            indexed by segment) or frames (one column per leaf, one row per segment).
-        method
-            ``"lmdi"`` (default; additive LMDI-I, multiplicative factors alongside),
-            ``"shapley"``, ``"sequential"`` (needs ``order=[...]``), a registered name, or
-            a :class:`Decomposition` object.
-        segments
-            Key columns matching the rows of two frames; the root is then the sum over
-            segments and a segment present in one period only is 0 in the other.
-        columns
-            Leaf → column name, where they differ.
-        **options
-            Passed to the method's factory (``order=`` for ``"sequential"``).
-
-        Returns
-        -------
-        DecompositionResult
-            Contributions of every node at every level, in the root's units.
-
-        Examples
-        --------
-        >>> tree = KPITree.from_formula("gmv = traffic * cvr * aov")
-        >>> d = tree.decompose(
-        ...     {"traffic": 100_000, "cvr": 0.020, "aov": 50.0},
-        ...     {"traffic": 110_000, "cvr": 0.017, "aov": 53.0},
-        ... )
-        >>> d.to_frame()[["node", "before", "after", "contribution", "share"]].round(1)
-              node    before     after  contribution  share
-        0      gmv  100000.0   99110.0        -890.0    1.0
-        1  traffic  100000.0  110000.0        9488.5  -10.7
-        2      cvr       0.0       0.0      -16179.5   18.2
-        3      aov      50.0      53.0        5800.9   -6.5
-        """
-        from ._decomposition import decompose
-
-        return decompose(self, before, after, method, segments=segments, columns=columns, **options)
-
-    @validate_params(
-        before=FRAME_OR_MAPPING,
-        after=FRAME_OR_MAPPING,
-        segments=Columns(),
-        activity=NAME,
-        method=METHOD,
-        columns=COLUMNS,
-    )
-    def decompose_structure(
-        self,
-        before: object,
-        after: object,
-        *,
-        segments: str | Sequence[str],
-        activity: str,
-        method: str | Decomposition = "lmdi",
-        columns: Mapping[str, str] | None = None,
-        **options: Any,
-    ) -> DecompositionResult:
-        """Activity / structure / intensity decomposition across segments.
-
-        The root, a product with ``activity`` among its factors, is written per segment
-        as total activity * the segment's share of it * the other factors (intensities),
-        e.g. total traffic * country share * CVR * AOV, and decomposed with ``method``.
-        A segment present in one period only changes the structure effect only.
-        """
-        from ._structure import decompose_structure
-
-        return decompose_structure(
-            self,
-            before,
-            after,
-            segments=segments,
-            activity=activity,
-            method=method,
-            columns=columns,
-            **options,
-        )
-
-    @validate_params(
-        before=FRAME_OR_MAPPING,
-        after=FRAME_OR_MAPPING,
-        node=NAME,
-        segments=Columns(),
-        columns=COLUMNS,
-    )
-    def mix_rate(
-        self,
-        before: object,
-        after: object,
-        *,
-        node: str,
-        segments: str | Sequence[str],
-        columns: Mapping[str, str] | None = None,
-    ) -> MixRateResult:
-        """Split a ratio node's change across segments into mix and rate effects.
-
-        The ratio ``node = numerator / denominator`` is, overall, the
-        denominator-weighted mean of the segments' ratios; see :func:`mix_rate`.
-        """
-        from ._mix import tree_mix_rate
-
-        return tree_mix_rate(self, before, after, node=node, segments=segments, columns=columns)
-
-    @validate_params(value=Real(), driver=NAME, at=AT)
-    def target(self, value: float, *, driver: str, at: object) -> TargetResult:
-        """The value ``driver`` must reach for the root to hit ``value``, others held.
-
-        Parameters
-        ----------
-        value
-            The root's target.
-        driver
-            The node to solve for (leaf or inner node).
-        at
-            Current leaf values: a mapping of numbers or a one-row frame.
-        """
-        from ._targets import target
-
-        return target(self, value, driver=driver, at=at)
-
-    @validate_params(at=AT)
-    def sensitivity(self, at: object) -> SensitivityResult:
-        """Derivative and elasticity of the root with respect to every node at ``at``."""
-        from ._sensitivity import sensitivity
-
-        return sensitivity(self, at)
-
-    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
-        """Draw the tree: one box per node with its formula, owner and unit."""
-        from ._plot import plot_tree
-
-        return plot_tree(self, ax=ax, **kwargs)

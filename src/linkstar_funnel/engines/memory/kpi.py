@@ -27,7 +27,8 @@ def _groups(table: Table, roles: list[str], aggregate: bool) -> IntArray:
     if not roles:
         return np.zeros(n, dtype=np.int64)
     codes = pd.DataFrame({i: table.codes[r] for i, r in enumerate(roles)})
-    return codes.groupby(list(codes.columns), sort=False).ngroup().to_numpy(dtype=np.int64)
+    ids = codes.groupby(list(codes.columns), sort=False).ngroup()
+    return np.asarray(ids, dtype=np.int64)
 
 
 def kpi_leaf_sums(source: object, query: KPILeafSumsQuery) -> KPILeafSums:
@@ -54,7 +55,9 @@ def kpi_leaf_sums(source: object, query: KPILeafSumsQuery) -> KPILeafSums:
     )
     with np.errstate(over="ignore", invalid="ignore"):
         sums = {
-            leaf: np.bincount(group, weights=table.numbers[leaf], minlength=n_groups)
+            leaf: np.bincount(group, weights=table.numbers[leaf], minlength=n_groups).astype(
+                np.float64, copy=False
+            )
             for leaf, _ in query.leaves
         }
     rows = np.bincount(group, minlength=n_groups).astype(np.int64)

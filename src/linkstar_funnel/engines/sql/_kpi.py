@@ -1,114 +1,105 @@
-"""``KPITree.evaluate`` on an engine table: leaves summed per period and segment in SQL."""
+"""``kpi_leaf_sums`` in SQL: leaf columns summed per period and segment by the engine.
+
+Two queries: one aggregate counting the rows and the rows dropped for each missing column
+(in the order of :attr:`KPILeafSumsQuery.roles`, each row counted once), and the sums of
+the kept rows grouped by the key columns. Only the small aggregated frame is pulled.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import attrs
 import numpy as np
 import pandas as pd
 
-from ...errors import SchemaError
-from ...kpi._evaluate import _supplied, evaluate
-from ...kpi._inputs import segment_tuple
-from ...schema import RowAccounting
+from ..._accounting import RowAccounting
+from ...errors import EmptyFrameError, SchemaError
+from .._kpi import KPILeafSums, KPILeafSumsQuery
 from ._errors import backend_name, execute, to_sql
 from ._tables import check_columns, sql_table
 
-if TYPE_CHECKING:
-    from ...kpi._compute import ZeroDivision
-    from ...kpi._evaluate import KPIValues, ValueSource
-    from ...kpi._tree import KPITree
+__all__ = ["kpi_leaf_sums"]
 
-__all__ = ["evaluate_kpi"]
+_ROWS = "__lf_rows"
 
 
-def evaluate_kpi(
-    tree: KPITree,
-    source: object,
-    *,
-    period: str | None = None,
-    segments: str | Sequence[str] | None = None,
-    columns: Mapping[str, str] | None = None,
-    values: ValueSource | None = None,
-    zero_division: ZeroDivision = "raise",
-) -> KPIValues:
-    """Evaluate ``tree`` on an engine table whose leaves are column sums.
+def _checked_table(source: object, query: KPILeafSumsQuery) -> Any:
+    table = sql_table(source).table
+    check_columns(table, query.roles, query.frame_name)
+    for _, col in query.leaves:
+        dtype = table[col].type()
+        if not dtype.is_numeric() or dtype.is_boolean():
+            msg = (
+                f"Column {col!r} of the {query.frame_name} frame must hold numbers; found {dtype}."
+            )
+            raise SchemaError(msg)
+    return table
 
-    Rows with a missing key or leaf value are dropped and counted (as the pandas path
-    does); the remaining rows are summed per period and segment in the engine, and the
-    small aggregated frame is evaluated exactly as :meth:`KPITree.evaluate` evaluates a
-    pandas frame. On a table with one row per period and segment this is the pandas
-    result.
+
+def _accounting(table: Any, query: KPILeafSumsQuery) -> tuple[RowAccounting, Any]:
+    """Rows in and dropped per missing column, and the filter keeping the usable rows."""
+    import ibis
+
+    aggs: dict[str, Any] = {_ROWS: table.count()}
+    ok: Any = ibis.literal(True)
+    for i, (_, col) in enumerate(query.roles):
+        aggs[f"__lf_miss{i}"] = ibis.ifelse(ok & table[col].isnull(), 1, 0).sum()  # noqa: PD003 - Ibis expression
+        ok = ok & table[col].notnull()  # noqa: PD004 - Ibis expression
+    counts = execute(table.aggregate(**aggs), "KPI row accounting").iloc[0]
+    accounting = RowAccounting(rows_in=int(counts[_ROWS]))
+    for i, (role, col) in enumerate(query.roles):
+        value = counts[f"__lf_miss{i}"]
+        n = 0 if pd.isna(value) else int(value)
+        accounting = accounting.with_dropped(f"missing {role}", n, column=col)
+    return accounting, ok
+
+
+def _sums_expr(kept: Any, query: KPILeafSumsQuery) -> Any:
+    columns = list(dict.fromkeys(col for _, col in query.leaves))
+    keys = list(query.key_columns)
+    if not query.aggregate:
+        return kept.select(*keys, *columns).mutate(**{_ROWS: 1})
+    sums = {col: kept[col].sum() for col in columns}
+    if keys:
+        return kept.group_by(keys).aggregate(**sums, **{_ROWS: kept.count()})
+    return kept.aggregate(**sums, **{_ROWS: kept.count()})
+
+
+def kpi_leaf_sums(source: object, query: KPILeafSumsQuery) -> KPILeafSums:
+    """Sum the leaf columns of an engine table per key; see :class:`KPILeafSumsQuery`.
 
     Raises
     ------
     ColumnNotFoundError, SchemaError
-        A key or leaf column is missing, or a leaf column is not numeric.
+        A key or leaf column is missing, or a leaf column does not hold numbers.
+    EmptyFrameError
+        The table has no rows.
     EngineError
         The engine failed; the generated SQL is attached.
     """
-    table = sql_table(source).table
-    seg = segment_tuple(segments, "KPITree.evaluate")
-    supplied = _supplied(values, tree)
-    columns = dict(columns or {})
-    leaves = [leaf for leaf in tree.leaves if leaf not in supplied]
-    keys = ([("period", period)] if period else []) + [(f"segment {s}", s) for s in seg]
-    leaf_cols = [(leaf, columns.get(leaf, leaf)) for leaf in leaves]
-    check_columns(table, [*keys, *leaf_cols], "KPI")
-    for _, col in leaf_cols:
-        if not table[col].type().is_numeric():
-            msg = f"Column {col!r} of the KPI table must hold numbers; found {table[col].type()}."
-            raise SchemaError(msg)
-    import ibis
-
-    aggs: dict[str, Any] = {"__lf_rows": table.count()}
-    ok: Any = ibis.literal(True)
-    for i, (_, col) in enumerate([*keys, *leaf_cols]):
-        aggs[f"__lf_miss{i}"] = ibis.ifelse(ok & table[col].isnull(), 1, 0).sum()  # noqa: PD003 - Ibis expression
-        ok = ok & table[col].notnull()  # noqa: PD004 - Ibis expression
-    counts = execute(table.aggregate(**aggs), "KPI row accounting").iloc[0]
-    accounting = RowAccounting(rows_in=int(counts["__lf_rows"]))
-    for i, (role, col) in enumerate([*keys, *leaf_cols]):
-        value = counts[f"__lf_miss{i}"]
-        n = 0 if pd.isna(value) else int(value)
-        accounting = accounting.with_dropped(f"missing {role}", n, column=col)
-    kept = table.filter(ok)
-    sums = {col: kept[col].sum() for col in dict.fromkeys(c for _, c in leaf_cols)}
-    key_cols = [c for _, c in keys]
-    if key_cols:
-        expr = (
-            kept.group_by(key_cols).aggregate(**sums) if sums else kept.select(*key_cols).distinct()
-        )
-    else:
-        expr = kept.aggregate(**sums) if sums else kept.aggregate(__lf_rows=kept.count())
+    table = _checked_table(source, query)
+    accounting, ok = _accounting(table, query)
+    if accounting.rows_in == 0:
+        msg = f"The {query.frame_name} frame is empty: there is nothing to compute on."
+        raise EmptyFrameError(msg)
+    expr = _sums_expr(table.filter(ok), query)
     frame = execute(expr, "KPI leaf sums")
-    for col in sums:
-        summed = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64)
-        if np.isinf(summed).any():
-            msg = (
-                f"Column {col!r} of the KPI table sums to an infinite value per period and "
-                "segment: its values are infinite, or too large for float64 (about 1.8e308)."
-            )
-            raise SchemaError(msg)
-    result = evaluate(
-        tree,
-        frame,
-        period=period,
-        segments=segments,
-        columns=columns,
-        values=values,
-        zero_division=zero_division,
-    )
-    engine_note = (
+    rows = pd.to_numeric(frame[_ROWS]).to_numpy(dtype=np.int64)
+    present = rows > 0  # an aggregate without keys over no rows gives one empty row
+    frame = frame.loc[present].reset_index(drop=True)
+    sums = {
+        leaf: pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64)
+        for leaf, col in query.leaves
+    }
+    keys = frame[list(query.key_columns)].reset_index(drop=True)
+    note = (
         f"leaves summed per period and segment by the SQL engine ({backend_name(expr)} "
         "through Ibis)"
     )
-    notes = (engine_note, "SQL: " + to_sql(expr))
-    provenance = attrs.evolve(
-        result.provenance,
-        inputs={"frame": accounting},
-        notes=(*result.provenance.notes, *notes),
+    return KPILeafSums(
+        keys=keys,
+        sums=sums,
+        rows=rows[present],
+        accounting=accounting,
+        notes=(note, "SQL: " + to_sql(expr)),
     )
-    return attrs.evolve(result, provenance=provenance)
