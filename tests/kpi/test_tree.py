@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import attrs
+import pandas as pd
 import pytest
 
 import linkstar_funnel as lf
@@ -224,3 +225,55 @@ def test_the_decomposition_kit_reports_every_broken_rule() -> None:
     assert isinstance(info.value, AssertionError)
     assert "name is a non-empty string: name is ''" in text
     assert text.count("no contribution for the edges") == 3  # one per tree checked
+
+
+# --------------------------------------------------------------------------- old spellings
+
+
+def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    before = pd.DataFrame(
+        {"c": ["UK", "DE"], "traffic": [100.0, 50.0], "orders": [2.0, 1.0], "aov": [50.0, 60.0]}
+    )
+    return before, before.assign(traffic=[120.0, 40.0])
+
+
+def test_segments_is_the_deprecated_name_of_by() -> None:
+    from linkstar_funnel.kpi import mix_rate
+
+    tree = KPITree.from_formula("gmv = traffic * cvr * aov; cvr = orders / traffic")
+    b, a = _frames()
+    calls = [
+        (lambda **kw: tree.evaluate(b, **kw), "KPITree.evaluate"),
+        (lambda **kw: tree.decompose(b, a, **kw), "KPITree.decompose"),
+        (
+            lambda **kw: tree.decompose_structure(b, a, activity="traffic", **kw),
+            "KPITree.decompose_structure",
+        ),
+        (lambda **kw: tree.mix_rate(b, a, node="cvr", **kw), "KPITree.mix_rate"),
+    ]
+    for call, owner in calls:
+        with pytest.warns(DeprecationWarning, match=rf"'segments' parameter of {owner}.*'by'"):
+            old = call(segments="c")
+        new = call(by="c")
+        if hasattr(new, "total"):
+            assert old.total == new.total
+        else:
+            assert old.wide().equals(new.wide())
+        with pytest.raises(lf.ParameterError, match="pass only 'by'"):
+            call(segments="c", by="c")
+    w = pd.DataFrame({"c": ["UK", "DE"], "weight": [1.0, 2.0], "rate": [0.1, 0.2]})
+    with pytest.warns(DeprecationWarning, match="'by'"):
+        old_mix = mix_rate(w, w.assign(rate=[0.2, 0.2]), segments="c")
+    assert old_mix.total == mix_rate(w, w.assign(rate=[0.2, 0.2]), by="c").total
+
+
+def test_kpi_values_is_the_deprecated_name_of_kpi_values_result() -> None:
+    from linkstar_funnel import kpi
+
+    with pytest.warns(DeprecationWarning, match="'?KPIValuesResult"):
+        assert kpi.__getattr__("KPIValues") is kpi.KPIValuesResult
+    b, _ = _frames()
+    values = KPITree.from_formula("gmv = traffic * aov").evaluate(b, by="c")
+    assert values.by == ("c",)
+    with pytest.warns(DeprecationWarning, match="KPIValuesResult.by"):
+        assert values.segments == ("c",)
