@@ -35,7 +35,7 @@ monthly = orders.groupby(["month", "country"], as_index=False).agg(
     orders=("order_id", "nunique"),
     sales=("revenue", "sum"),
 )
-values = tree.evaluate(monthly, period="month", segments="country")
+values = tree.evaluate(monthly, period="month", by="country")
 print()
 print(values.summary())
 
@@ -80,12 +80,12 @@ print(drivers.loc[largest].round(0).to_string())
 
 # Customers, country mix and intensity: did customers move to countries that spend less?
 oct_, nov = values.period_frame("2011-10"), values.period_frame("2011-11")
-structure = tree.decompose_structure(oct_, nov, segments="country", activity="customers")
+structure = tree.decompose_structure(oct_, nov, by="country", activity="customers")
 print()
 print(structure.summary())
 
 # AOV fell: within countries (rate) or because orders moved between countries (mix)?
-mix = tree.mix_rate(oct_, nov, node="aov", segments="country")
+mix = tree.mix_rate(oct_, nov, node="aov", by="country")
 print(f"\nAOV {mix.before:,.2f} -> {mix.after:,.2f}: mix {mix.mix:+,.2f}, rate {mix.rate:+,.2f}")
 ax = mix.plot()
 ax.figure.savefig(out / "kpi_aov_mix_rate.png", dpi=110)
