@@ -21,8 +21,8 @@ Conventions shared by every backend:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Literal, Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, Protocol
 
 import attrs
 import numpy as np
@@ -39,8 +39,8 @@ IntArray = npt.NDArray[np.int64]
 Attribution = Literal["first_touch", "last_touch"] | int
 
 
-def _as_tuple(value: object) -> tuple[object, ...]:
-    return tuple(value)  # type: ignore[call-overload]
+def _as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(value)
 
 
 @attrs.frozen

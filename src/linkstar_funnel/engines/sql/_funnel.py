@@ -15,33 +15,30 @@ an event matching several stages serves each of them. Per entity:
   which stages occur; the level there is the longest prefix of stages all present.
 
 The entity's level is the largest stage with a value; counts are a group aggregate by
-level (and segment), pulled to the client as a small table.
+level (and segment), pulled to the client as a small table and returned as weighted
+records of a :class:`~linkstar_funnel.engines._funnel.FunnelLevels`. Entry counts for
+trends (per level, segment and entry quarter-hour) are a second query, run only when
+trends are asked for.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ...errors import DataQualityWarning, EmptyFrameError, ParameterError
-from ...funnel._engine import as_columns
-from ...funnel._entries import EntryCounts
-from ...funnel._result import OTHER, FunnelResult, tidy_counts
+from ...errors import EmptyFrameError, ParameterError
 from ...schema import RowAccounting
+from .._funnel import FunnelEntries, FunnelLevels, FunnelQuery
 from ._errors import backend_name, execute, to_sql
 from ._stages import stage_predicate
 from ._tables import check_columns, check_time, epoch_seconds, interval, sql_table
 
-if TYPE_CHECKING:
-    from ...funnel._spec import Funnel
-
-__all__ = ["compute_funnel"]
+__all__ = ["funnel_levels"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -60,18 +57,23 @@ def _seg(i: int) -> str:
     return f"__lf_b{i}"
 
 
-def _unsupported(spec: Funnel) -> None:
+#: Query fields -> the Funnel parameter users set.
+_PARAMS = {"step_gaps_ns": "step_windows"}
+
+
+def _unsupported(query: FunnelQuery) -> None:
     """Raise :class:`ParameterError` for options the SQL engine does not compile (yet)."""
     checks = [
-        (spec.step_windows is not None, "step_windows", "None"),
-        (spec.distinct_events, "distinct_events", "False"),
-        (bool(spec.exclusions), "exclusions", "no exclusions"),
-        (spec.counting == "totals", "counting", "'users' or 'sessions'"),
-        (spec.attribution != "first_touch", "attribution", "'first_touch'"),
+        (query.step_gaps_ns is not None, "step_gaps_ns", "None"),
+        (query.distinct_events, "distinct_events", "False"),
+        (bool(query.exclusions), "exclusions", "no exclusions"),
+        (query.counting == "totals", "counting", "'users' or 'sessions'"),
+        (query.attribution != "first_touch", "attribution", "'first_touch'"),
     ]
-    for bad, param, supported in checks:
+    for bad, field, supported in checks:
         if bad:
-            got = getattr(spec, param)
+            param = _PARAMS.get(field, field)
+            got = getattr(query, field)
             msg = (
                 f"The {param!r} parameter of Funnel must be {supported} on the SQL engine. "
                 f"Got {got!r} instead.\nHint: the SQL engine computes order='ordered', "
@@ -81,12 +83,12 @@ def _unsupported(spec: Funnel) -> None:
             raise ParameterError(msg)
 
 
-def _interval(spec: Funnel) -> Any:
-    ns = int(spec.window.value)
+def _interval(query: FunnelQuery) -> Any:
+    ns = int(query.window_ns)
     if ns % 1000:
         msg = (
             "The 'window' parameter of Funnel must be a whole number of microseconds on "
-            f"the SQL engine. Got {spec.window!r} instead."
+            f"the SQL engine. Got {pd.Timedelta(ns, unit='ns')!r} instead."
         )
         raise ParameterError(msg)
     return interval(ns)
@@ -122,7 +124,7 @@ def _accounting(
     return acc, [num(f"stage{k}") for k in range(len(preds))], end_ns
 
 
-def _check_rows(spec: Funnel, acc: RowAccounting, matched: list[int]) -> None:
+def _check_rows(acc: RowAccounting) -> None:
     if acc.rows_in == 0:
         msg = "The events frame is empty: there is nothing to compute on."
         raise EmptyFrameError(msg)
@@ -132,37 +134,23 @@ def _check_rows(spec: Funnel, acc: RowAccounting, matched: list[int]) -> None:
             "\nHint: check the column mapping and that ids and times are filled in."
         )
         raise EmptyFrameError(msg)
-    never = [name for name, n in zip(spec.stage_names, matched, strict=True) if n == 0]
-    if never:
-        warnings.warn(
-            f"Stage(s) {never} of the funnel match no event of the {acc.rows_used:,} rows "
-            "used; their counts are 0.\nHint: check the event names and 'where' filters.",
-            DataQualityWarning,
-            stacklevel=4,
-        )
-    if matched[0] == 0:
-        msg = (
-            f"No event matches the first stage {spec.stage_names[0]!r}: the funnel is "
-            "empty.\nHint: check the event names, 'where' filters and the event column."
-        )
-        raise EmptyFrameError(msg)
 
 
-def _levels(spec: Funnel, rows: Any, ent: list[str], time_type: Any) -> Any:
+def _levels(query: FunnelQuery, rows: Any, ent: list[str], time_type: Any) -> Any:
     """Per row of the stage-match union, the level of the chain it completes."""
     import ibis
 
-    k_n = len(spec.stages)
-    w = _interval(spec)
+    k_n = query.n_stages
+    w = _interval(query)
     null_t = ibis.null(time_type)
     entity = ibis.window(group_by=ent)
-    if spec.entry == "first":
+    if query.entry == "first":
         first = ibis.ifelse(rows[_K] == 1, rows[_T], null_t).min().over(entity)
         rows = rows.mutate(__lf_first=first)
-    if spec.order == "unordered":
+    if query.order == "unordered":
         frame = ibis.range_window(group_by=ent, order_by=rows[_T], preceding=0, following=w)
         present = [ibis.ifelse(rows[_K] == j, 1, 0).max().over(frame) for j in range(1, k_n + 1)]
-        if spec.entry == "first":
+        if query.entry == "first":
             f = rows["__lf_first"]
             present[0] = ibis.ifelse((f >= rows[_T]) & (f <= rows[_T] + w), 1, 0)
         level = present[-1]
@@ -170,14 +158,14 @@ def _levels(spec: Funnel, rows: Any, ent: list[str], time_type: Any) -> Any:
             level = p * (level + 1)
         return rows.mutate(**{_LV: level})
     start = rows[_K] == 1
-    if spec.entry == "first":
+    if query.entry == "first":
         start = start & (rows[_T] == rows["__lf_first"])
     rows = rows.mutate(**{_S: ibis.ifelse(start, rows[_T], null_t)})
-    strict_inc = spec.ties == "strict_increase"
-    if spec.order == "strict":
+    strict_inc = query.ties == "strict_increase"
+    if query.order == "strict":
         rows = rows.mutate(**{_G: ibis.dense_rank().over(group_by=ent, order_by=rows[_T])})
     for j in range(2, k_n + 1):
-        if spec.order == "strict":
+        if query.order == "strict":
             win = ibis.window(group_by=ent, order_by=rows[_G], range=(-1, -1 if strict_inc else 0))
         else:
             stage_key = ibis.desc(rows[_K]) if strict_inc else rows[_K]
@@ -189,18 +177,20 @@ def _levels(spec: Funnel, rows: Any, ent: list[str], time_type: Any) -> Any:
 
 
 def _counts_expr(
-    spec: Funnel,
+    query: FunnelQuery,
     table: Any,
     *,
     ent_cols: list[str],
-    time: str,
-    by_cols: tuple[str, ...],
     row_order: str | None,
     preds: list[Any],
     valid: Any,
+    entries: bool = False,
 ) -> Any:
-    """Ibis expression: entities per (level, segment), for levels ≥ 1."""
+    """Ibis expression: entities per (level, segment), for levels ≥ 1 (and per entry
+    quarter-hour with ``entries``)."""
     import ibis
+
+    time, by_cols = query.time, query.by
 
     base = table.filter(valid)
     ent = [_ent(i) for i in range(len(ent_cols))]
@@ -213,15 +203,19 @@ def _counts_expr(
         base.filter(pred).select(**keep, **{_K: ibis.literal(k + 1, "int16")}, **extra)
         for k, pred in enumerate(preds)
     ]
-    if spec.order == "strict" and spec.strict_scope == "all":
+    if query.order == "strict" and query.strict_scope == "all":
         parts.append(base.select(**keep, **{_K: ibis.literal(0, "int16")}, **extra))
     rows = parts[0].union(*parts[1:], distinct=False)
-    leveled = _levels(spec, rows, ent, base[time].type())
-    first_t = ibis.ifelse(leveled[_K] == 1, leveled[_T], ibis.null(base[time].type())).min()
-    per_ent = leveled.group_by(ent).aggregate(**{_LV: leveled[_LV].max(), _EN: first_t})
+    leveled = _levels(query, rows, ent, base[time].type())
+    aggs: dict[str, Any] = {_LV: leveled[_LV].max()}
+    if entries:
+        null_t = ibis.null(base[time].type())
+        aggs[_EN] = ibis.ifelse(leveled[_K] == 1, leveled[_T], null_t).min()
+    per_ent = leveled.group_by(ent).aggregate(**aggs)
     per_ent = per_ent.filter(per_ent[_LV] >= 1)
-    # Entry quarter-hour (seconds since the epoch // 900): trends in any time zone.
-    per_ent = per_ent.mutate(**{_Q: epoch_seconds(per_ent[_EN]) // _QUARTER_S})
+    if entries:
+        # Entry quarter-hour (seconds since the epoch // 900): trends in any time zone.
+        per_ent = per_ent.mutate(**{_Q: epoch_seconds(per_ent[_EN]) // _QUARTER_S})
     segs = [_seg(i) for i in range(len(by_cols))]
     if by_cols:
         firsts = rows.filter(rows[_K] == 1)
@@ -231,7 +225,8 @@ def _counts_expr(
         firsts = firsts.mutate(__lf_rank=rank)
         firsts = firsts.filter(firsts["__lf_rank"] == 0).select(*ent, *segs)
         per_ent = per_ent.join(firsts, ent)
-    return per_ent.group_by([_LV, *segs, _Q]).aggregate(__lf_n=per_ent.count())
+    keys = [_LV, *segs, _Q] if entries else [_LV, *segs]
+    return per_ent.group_by(keys).aggregate(__lf_n=per_ent.count())
 
 
 def _appearance(table: Any, by_cols: tuple[str, ...], row_order: str) -> list[dict[Any, int]]:
@@ -269,77 +264,92 @@ def _row_codes(rows: pd.DataFrame, labels: pd.DataFrame, by_cols: tuple[str, ...
     return np.asarray(pd.Index(key_labels).get_indexer(pd.Index(key_rows)), dtype=np.int64)
 
 
-def _assemble(
-    spec: Funnel,
-    frame: pd.DataFrame,
-    by_cols: tuple[str, ...],
-    appearance: list[dict[Any, int]] | None,
-) -> tuple[pd.DataFrame, IntArray, IntArray]:
-    """Segment labels, the (segments x stages) reach matrix and each frame row's segment
-    code, from per-level counts."""
-    k_n = len(spec.stages)
-    levels = frame[_LV].to_numpy(dtype=np.int64)
-    n = frame["__lf_n"].to_numpy(dtype=np.int64)
+def _segments(
+    frame: pd.DataFrame, by_cols: tuple[str, ...], appearance: list[dict[Any, int]] | None
+) -> tuple[pd.DataFrame, IntArray]:
+    """Segment labels (in the in-memory engine's order when a row order is known, else by
+    value) and each frame row's segment code."""
     if not by_cols:
-        reach = np.array([[int(n[levels >= k].sum()) for k in range(1, k_n + 1)]], np.int64)
-        return pd.DataFrame(index=range(1)), reach, np.zeros(len(frame), dtype=np.int64)
-    segs = frame[[_seg(i) for i in range(len(by_cols))]].astype(object)
-    segs = segs.where(segs.notna(), None)  # a missing value is a segment of its own
-    segs.columns = list(by_cols)
+        return pd.DataFrame(index=range(1)), np.zeros(len(frame), dtype=np.int64)
+    segs = _frame_segments(frame, by_cols)
     labels = segs.drop_duplicates()
     orders: list[dict[Any, int] | None] = [None] * len(by_cols)
     if appearance is not None:
         orders = list(appearance)
     keys = [_sort_key(labels[b], o) for b, o in reversed(list(zip(by_cols, orders, strict=True)))]
-    labels = labels.iloc[np.lexsort(keys)].reset_index(drop=True)
-    codes = _row_codes(segs, labels, by_cols)
-    reach = np.zeros((len(labels), k_n), dtype=np.int64)
-    for k in range(1, k_n + 1):
-        ok = levels >= k
-        reach[:, k - 1] = np.bincount(codes[ok], weights=n[ok], minlength=len(labels))
-    top_n = spec.top_n
-    if top_n is not None and len(labels) > top_n:
-        size = reach[:, 0]
-        ranked = np.lexsort((np.arange(len(labels)), -size))
-        keep = np.sort(ranked[:top_n])
-        rest = np.setdiff1d(np.arange(len(labels)), keep)
-        other = pd.DataFrame({b: [OTHER] for b in by_cols})
-        labels = pd.concat([labels.iloc[keep], other], ignore_index=True).astype(object)
-        reach = np.vstack([reach[keep], reach[rest].sum(axis=0, keepdims=True)])
-        remap = np.full(len(size), len(keep), dtype=np.int64)
-        remap[keep] = np.arange(len(keep))
-        codes = remap[codes]
-    return labels.astype(object), reach, codes
+    labels = labels.iloc[np.lexsort(keys)].reset_index(drop=True).astype(object)
+    return labels, _row_codes(segs, labels, by_cols)
 
 
-def compute_funnel(
-    spec: Funnel,
-    source: object,
-    *,
-    user: str = "user_id",
-    time: str = "timestamp",
-    event: str = "event",
-    by: str | Sequence[str] | None = None,
-    session: str | None = None,
-) -> FunnelResult:
-    """Compute ``spec`` in the SQL engine; see :meth:`Funnel.compute`.
+def _frame_segments(frame: pd.DataFrame, by_cols: tuple[str, ...]) -> pd.DataFrame:
+    """The segment columns of a result frame, missing values as ``None``."""
+    segs = frame[[_seg(i) for i in range(len(by_cols))]].astype(object)
+    segs = segs.where(segs.notna(), None)  # a missing value is a segment of its own
+    segs.columns = list(by_cols)
+    return segs
+
+
+@attrs.frozen(eq=False)
+class _Entries:
+    """The entry query, run when trends are first asked for."""
+
+    expr: Any
+    labels: pd.DataFrame
+    by_cols: tuple[str, ...]
+
+    def __call__(self) -> FunnelEntries:
+        frame = execute(self.expr, "funnel entries")
+        codes = np.zeros(len(frame), dtype=np.int64)
+        if self.by_cols:
+            codes = _row_codes(_frame_segments(frame, self.by_cols), self.labels, self.by_cols)
+        return FunnelEntries(
+            entry_ns=frame[_Q].to_numpy(dtype=np.int64) * (_QUARTER_S * 1_000_000_000),
+            level=frame[_LV].to_numpy(dtype=np.int64),
+            segment=codes,
+            weight=frame["__lf_n"].to_numpy(dtype=np.int64),
+            resolution_ns=_QUARTER_S * 1_000_000_000,
+        )
+
+
+def _empty_entries() -> FunnelEntries:
+    empty = np.zeros(0, dtype=np.int64)
+    return FunnelEntries(entry_ns=empty, level=empty, segment=empty, weight=empty)
+
+
+def _columns(query: FunnelQuery) -> tuple[list[tuple[str, str]], list[str]]:
+    """Required (role, column) pairs and the entity columns."""
+    required = [("user", query.user), ("time", query.time), ("event", query.event)]
+    ent_cols = [query.user]
+    if query.counting == "sessions":
+        if query.session is None:
+            msg = (
+                "The 'session' field of FunnelQuery must name the session column when "
+                "counting='sessions'. Got None instead."
+            )
+            raise ParameterError(msg)
+        required.append(("session", query.session))
+        ent_cols.append(query.session)
+    return required, ent_cols
+
+
+def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
+    """Levels of ``source`` computed in its SQL engine, as weighted records per (level,
+    segment); see :class:`~linkstar_funnel.engines._funnel.FunnelLevelsEngine`.
 
     Parameters
     ----------
-    spec
-        The funnel.
     source
-        An Ibis table, a DuckDB relation or an :class:`~linkstar_funnel.sql.SQLTable`.
-    user, time, event, by, session
-        As for :meth:`Funnel.compute`.
+        An Ibis table, a DuckDB relation, a Parquet path, a Spark DataFrame or an
+        :class:`~linkstar_funnel.sql.SQLTable`.
+    query
+        The funnel.
 
     Returns
     -------
-    FunnelResult
-        Counts per stage (and segment), as the in-memory engine gives them, and
-        ``trends()`` (entry times come back floored to quarter-hours, exact for every UTC
-        offset in use since 1972). The per-entity drill-down (``users()``, step times) is not available: those
-        methods raise the same error as on a :meth:`Funnel.from_counts` result.
+    FunnelLevels
+        No drill-down (entities, reach times); entries for trends come from a second
+        query, run when they are first asked for, floored to quarter-hours (exact for
+        every UTC offset in use since 1972).
 
     Raises
     ------
@@ -353,70 +363,75 @@ def compute_funnel(
     """
     src = sql_table(source)
     table = src.table
-    by_cols = as_columns(by)
-    _unsupported(spec)
-    required = [("user", user), ("time", time), ("event", event)]
-    ent_cols = [user]
-    if spec.counting == "sessions":
-        if session is None:
-            msg = (
-                "The 'session' parameter of Funnel.compute must name the session column "
-                "when counting='sessions'. Got None instead."
-            )
-            raise ParameterError(msg)
-        required.append(("session", session))
-        ent_cols.append(session)
-    optional = [("by", b) for b in by_cols]
+    _unsupported(query)
+    required, ent_cols = _columns(query)
+    optional = [("by", b) for b in query.by]
     if src.row_order is not None:
         optional.append(("row_order", src.row_order))
     check_columns(table, [*required, *optional], "events")
-    check_time(table, time, "events")
-    preds = [stage_predicate(s, table, event) for s in spec.stages]
+    check_time(table, query.time, "events")
+    preds = [stage_predicate(s, table, query.event) for s in query.stages]
     accounting, matched, end_ns = _accounting(table, required, preds)
-    _check_rows(spec, accounting, matched)
+    _check_rows(accounting)
+    never = tuple(s.name for s, n in zip(query.stages, matched, strict=True) if n == 0)
+    tz = table[query.time].type().timezone
+    if matched[0] == 0:  # nobody enters: no query to run
+        return FunnelLevels(
+            accounting=accounting,
+            level=np.zeros(0, dtype=np.int8),
+            segment=np.zeros(0, dtype=np.int64),
+            segment_labels=pd.DataFrame({b: [] for b in query.by}, dtype=object),
+            weight=np.zeros(0, dtype=np.int64),
+            entries=_empty_entries(),
+            never_matched=never,
+            tz=tz,
+            data_end_ns=end_ns,
+        )
     valid = table[required[0][1]].notnull()  # noqa: PD004 - Ibis expression
     for _, col in required[1:]:
         valid = valid & table[col].notnull()  # noqa: PD004 - Ibis expression
-    expr = _counts_expr(
-        spec,
-        table,
-        ent_cols=ent_cols,
-        time=time,
-        by_cols=by_cols,
-        row_order=src.row_order,
-        preds=preds,
-        valid=valid,
-    )
-    frame = execute(expr, "funnel levels")
+    exprs = [
+        _counts_expr(
+            query,
+            table,
+            ent_cols=ent_cols,
+            row_order=src.row_order,
+            preds=preds,
+            valid=valid,
+            entries=entries,
+        )
+        for entries in (False, True)
+    ]
+    frame = execute(exprs[0], "funnel levels")
     appearance = None
-    if by_cols and src.row_order is not None:
-        appearance = _appearance(table, by_cols, src.row_order)
-    labels, reach, codes = _assemble(spec, frame, by_cols, appearance)
-    counts = tidy_counts(spec.stage_names, labels, reach)
-    result = FunnelResult.build(
-        spec=spec, counts=counts, by=by_cols, attempts=None, accounting=accounting
-    )
-    entries = EntryCounts(
-        entry_ns=frame[_Q].to_numpy(dtype=np.int64) * (_QUARTER_S * 1_000_000_000),
+    if query.by and src.row_order is not None:
+        appearance = _appearance(table, query.by, src.row_order)
+    labels, codes = _segments(frame, query.by, appearance)
+    return FunnelLevels(
+        accounting=accounting,
+        level=frame[_LV].to_numpy(dtype=np.int8),
         segment=codes,
-        level=frame[_LV].to_numpy(dtype=np.int64),
-        n=frame["__lf_n"].to_numpy(dtype=np.int64),
         segment_labels=labels,
-        tz=table[time].type().timezone,
+        weight=frame["__lf_n"].to_numpy(dtype=np.int64),
+        entries=_Entries(exprs[1], labels, query.by),
+        never_matched=never,
+        tz=tz,
         data_end_ns=end_ns,
-        window_ns=int(spec.window.value),
+        notes=_notes(query, exprs[0], src.row_order),
     )
-    engine_note = (
-        f"computed by the SQL engine ({backend_name(expr)} through Ibis); trends() from "
-        "entry quarter-hours; no per-user drill-down (users(), step times)"
-    )
-    notes = [engine_note]
-    if by_cols and src.row_order is None:
+
+
+def _notes(query: FunnelQuery, expr: Any, row_order: str | None) -> tuple[str, ...]:
+    engine = backend_name(expr)
+    notes = [
+        f"computed by the SQL engine ({engine} through Ibis); trends() from entry "
+        + "quarter-hours; no per-user drill-down (users(), step times)"
+    ]
+    if query.by and row_order is None:
         notes.append(
             "segment ties (several first-stage events at the same time) go to the smallest "
             "segment value and segments are sorted by value; give sql_table(..., "
             "row_order=...) to follow a row order as the in-memory engine does"
         )
     notes.append("SQL: " + to_sql(expr))
-    provenance = attrs.evolve(result.provenance, notes=(*result.provenance.notes, *notes))
-    return attrs.evolve(result, provenance=provenance, entries=entries)
+    return tuple(notes)
