@@ -35,7 +35,7 @@ def test_builtins_pass_the_conformance_kit(model: lf.ltv.LTVModel) -> None:
 def test_conformance_kit_catches_a_broken_model() -> None:
     class Negative:
         def fit_orders(self, orders: pd.DataFrame, **kw: object) -> Negative:
-            self.ids = orders[orders["timestamp"] < kw["observed_until"]]["customer_id"].unique()
+            self.ids = orders[orders["timestamp"] < kw["observation_end"]]["customer_id"].unique()
             return self
 
         def expected_customer_revenue(self, until: object) -> pd.Series:  # noqa: ARG002
@@ -43,6 +43,29 @@ def test_conformance_kit_catches_a_broken_model() -> None:
 
     with pytest.raises(AssertionError, match="≥ 0"):
         lf.ltv.check_ltv_model(Negative())  # type: ignore[arg-type]
+
+
+def test_conformance_kit_lists_every_broken_rule() -> None:
+    class TwoFaults:
+        """Predicts for one customer too many, and less for a later ``until``."""
+
+        def fit_orders(self, orders: pd.DataFrame, **kw: object) -> TwoFaults:
+            seen = orders[orders["timestamp"] < kw["observation_end"]]["customer_id"].unique()
+            self.ids = [*seen, "stranger"]
+            self.cut = pd.Timestamp(kw["observation_end"])  # type: ignore[arg-type]
+            return self
+
+        def expected_customer_revenue(self, until: object) -> pd.Series:
+            days = (pd.Timestamp(until) - self.cut).days  # type: ignore[arg-type]
+            return pd.Series(1000.0 / days, index=self.ids)
+
+    with pytest.raises(lf.errors.ConformanceError) as caught:
+        lf.ltv.check_ltv_model(TwoFaults())  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert "2 of the LTVModel checks" in message
+    assert "customers seen before the cut" in message
+    assert "must not decrease with until" in message
+    assert isinstance(caught.value, AssertionError)
 
 
 def test_backtest_compares_models_per_cohort(store: lf.datasets.DemoStore) -> None:

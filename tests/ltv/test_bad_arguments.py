@@ -28,12 +28,12 @@ def orders(store: lf.datasets.DemoStore) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def fits(cdnow: pd.DataFrame) -> tuple[lf.ltv.BetaGeoFit, lf.ltv.GammaGammaFit]:
+def fits(cdnow: pd.DataFrame) -> tuple[lf.ltv.BetaGeoResult, lf.ltv.GammaGammaResult]:
     return lf.ltv.BetaGeo().fit(cdnow, unit="W"), lf.ltv.GammaGamma().fit(cdnow)
 
 
 Case = Callable[
-    [pd.DataFrame, pd.DataFrame, tuple[lf.ltv.BetaGeoFit, lf.ltv.GammaGammaFit]], object
+    [pd.DataFrame, pd.DataFrame, tuple[lf.ltv.BetaGeoResult, lf.ltv.GammaGammaResult]], object
 ]
 
 CASES: dict[str, tuple[Case, type[LinkstarError], str]] = {
@@ -114,14 +114,14 @@ CASES: dict[str, tuple[Case, type[LinkstarError], str]] = {
         ParameterError,
         "'purchases'",
     ),
-    "observed_until='soon'": (
-        lambda o, c, f: lf.ltv.ProbabilisticLTV().fit_orders(o, observed_until="soon"),
+    "fit_orders(observation_end='soon')": (
+        lambda o, c, f: lf.ltv.ProbabilisticLTV().fit_orders(o, observation_end="soon"),
         ParameterError,
-        "'observed_until'",
+        "'observation_end'",
     ),
     "fit_orders on a missing column": (
         lambda o, c, f: lf.ltv.ProbabilisticLTV().fit_orders(
-            o, time="nope", observed_until="2026-03-01"
+            o, time="nope", observation_end="2026-03-01"
         ),
         ColumnNotFoundError,
         "nope",
@@ -147,12 +147,12 @@ CASES: dict[str, tuple[Case, type[LinkstarError], str]] = {
         ParameterError,
         "'models'",
     ),
-    "backtest(cohort='Q')": (
+    "backtest(period='Q')": (
         lambda o, c, f: lf.ltv.backtest(
-            COHORT, o, cutoff="2026-03-01", end="2026-03-29", cohort="Q"
+            COHORT, o, cutoff="2026-03-01", end="2026-03-29", period="Q"
         ),
         ParameterError,
-        "'cohort' parameter of backtest",
+        "'period' parameter of backtest",
     ),
     "gini of text": (
         lambda o, c, f: lf.ltv.normalized_gini("ab", [1, 2]),
@@ -188,7 +188,7 @@ def test_bad_argument_is_a_typed_error(
     name: str,
     orders: pd.DataFrame,
     cdnow: pd.DataFrame,
-    fits: tuple[lf.ltv.BetaGeoFit, lf.ltv.GammaGammaFit],
+    fits: tuple[lf.ltv.BetaGeoResult, lf.ltv.GammaGammaResult],
 ) -> None:
     call, error, words = CASES[name]
     before = orders.copy()
@@ -198,7 +198,7 @@ def test_bad_argument_is_a_typed_error(
 
 
 def test_probabilistic_fit_without_a_cut_uses_every_order() -> None:
-    # observed_until=None was read as NaT and refused as "the orders frame is empty".
+    # observation_end=None was read as NaT and refused as "the orders frame is empty".
     orders = lf.datasets.online_retail_orders()
     orders = orders[orders["timestamp"] < pd.Timestamp("2011-04-01", tz="Europe/London")]
     model = lf.ltv.ProbabilisticLTV()
@@ -206,7 +206,7 @@ def test_probabilistic_fit_without_a_cut_uses_every_order() -> None:
         everything = model.fit_orders(orders)
     last = orders["timestamp"].max()
     with pytest.warns(lf.ConvergenceWarning):
-        explicit = model.fit_orders(orders, observed_until=(last + pd.Timedelta("1D")).floor("D"))
-    assert everything.observed_until == last + pd.Timedelta(1, "ns")
+        explicit = model.fit_orders(orders, observation_end=(last + pd.Timedelta("1D")).floor("D"))
+    assert everything.observation_end == last + pd.Timedelta(1, "ns")
     assert everything.purchases.params == pytest.approx(explicit.purchases.params, nan_ok=True)
     assert everything.spend.params == pytest.approx(explicit.spend.params)

@@ -130,28 +130,28 @@ def test_expected_while_alive_is_continuous_at_the_nbd_limit(B: float, A: float,
 
 
 def _fit_with(
-    fit: lf.ltv.BetaGeoFit, r: float, alpha: float, a: float, b: float
-) -> lf.ltv.BetaGeoFit:
+    fit: lf.ltv.BetaGeoResult, r: float, alpha: float, a: float, b: float
+) -> lf.ltv.BetaGeoResult:
     return attrs.evolve(fit, mle=attrs.evolve(fit.mle, values=(r, alpha, a, b)))
 
 
 @pytest.fixture(scope="module")
-def cdnow_fit(cdnow: pd.DataFrame) -> lf.ltv.BetaGeoFit:
+def cdnow_fit(cdnow: pd.DataFrame) -> lf.ltv.BetaGeoResult:
     return lf.ltv.BetaGeo().fit(cdnow, unit="W")
 
 
 @given(r=positive, alpha=positive, b=st.floats(0.05, 500.0))
 @settings(max_examples=40, deadline=None)
 def test_every_prediction_is_finite_and_continuous_as_a_goes_to_zero(
-    cdnow_fit: lf.ltv.BetaGeoFit, cdnow: pd.DataFrame, r: float, alpha: float, b: float
+    cdnow_fit: lf.ltv.BetaGeoResult, cdnow: pd.DataFrame, r: float, alpha: float, b: float
 ) -> None:
     limit = _fit_with(cdnow_fit, r, alpha, 0.0, float("nan"))
     gg = lf.ltv.GammaGamma().fit(cdnow)
     data = cdnow.iloc[::20]
 
-    def predictions(fit: lf.ltv.BetaGeoFit) -> list[np.ndarray]:
+    def predictions(fit: lf.ltv.BetaGeoResult) -> list[np.ndarray]:
         pred = fit.predict("39W", data)
-        clv = lf.ltv.customer_lifetime_value(fit, gg, data, horizon="12M", step="1M")
+        clv = lf.ltv.customer_lifetime_value(fit, gg, data, horizon="12M", period="1M")
         return [pred.to_numpy(), clv.to_numpy(), np.array([fit.expected_purchases("52W")])]
 
     at_limit = predictions(limit)
@@ -172,7 +172,7 @@ def test_every_prediction_is_finite_and_continuous_as_a_goes_to_zero(
 @given(a=st.floats(1e-6, 5.0), b=st.floats(0.05, 50.0), cust=customers())
 @settings(max_examples=100, deadline=None)
 def test_predictions_match_the_slow_reference(
-    cdnow_fit: lf.ltv.BetaGeoFit, a: float, b: float, cust: tuple[int, float, float]
+    cdnow_fit: lf.ltv.BetaGeoResult, a: float, b: float, cust: tuple[int, float, float]
 ) -> None:
     r, alpha = 0.5, 5.0
     fit = _fit_with(cdnow_fit, r, alpha, a, b)
@@ -185,17 +185,17 @@ def test_predictions_match_the_slow_reference(
 
 
 @pytest.fixture(scope="module")
-def no_dropout() -> lf.ltv.RFMSummary:
+def no_dropout() -> lf.ltv.RFMResult:
     """Online Retail to the end of June 2011: no drop-out the BG/NBD can use."""
     orders = lf.datasets.online_retail_orders()
-    return lf.ltv.rfm_summary(orders, freq="W", observation_end="2011-06-30")
+    return lf.ltv.rfm_summary(orders, period="W", observation_end="2011-06-30")
 
 
 @pytest.mark.parametrize("starts", [((1.0, 1.0),), ((0.01, 10.0),), ((3.0, 30.0),), ((0.5, 0.5),)])
 def test_the_choice_does_not_depend_on_where_the_optimiser_starts(
     monkeypatch: pytest.MonkeyPatch,
     cdnow: pd.DataFrame,
-    no_dropout: lf.ltv.RFMSummary,
+    no_dropout: lf.ltv.RFMResult,
     starts: tuple[tuple[float, float], ...],
 ) -> None:
     monkeypatch.setattr(_betageo, "_STARTS", starts)
@@ -214,7 +214,7 @@ def test_the_choice_does_not_depend_on_where_the_optimiser_starts(
     assert (nbd.p_alive() == 1.0).all()
 
 
-def test_nbd_limit_estimates_are_the_nbd_mle(no_dropout: lf.ltv.RFMSummary) -> None:
+def test_nbd_limit_estimates_are_the_nbd_mle(no_dropout: lf.ltv.RFMResult) -> None:
     rfm = no_dropout
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

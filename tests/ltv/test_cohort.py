@@ -28,10 +28,10 @@ def check_curves(frame: pd.DataFrame, keys: list[str]) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_curves_monotone_with_intervals_and_row_order_free(orders: pd.DataFrame) -> None:
     cut = "2025-04-01"
-    fit = FAST.fit(orders, by="channel", observed_until=cut)
+    fit = FAST.fit(orders, by="channel", observation_end=cut)
     frame = fit.predict(alpha=0.1).to_frame()
     check_curves(frame, ["cohort", "channel"])
-    again = FAST.fit(orders.iloc[::-1], by="channel", observed_until=cut).predict(alpha=0.1)
+    again = FAST.fit(orders.iloc[::-1], by="channel", observation_end=cut).predict(alpha=0.1)
     pd.testing.assert_frame_equal(frame, again.to_frame())
     rev = fit.expected_customer_revenue("2025-06-01")
     assert (rev >= 0).all()
@@ -42,7 +42,7 @@ def test_prophet_backed_fit_is_quiet_and_sane(
     store: lf.datasets.DemoStore, capfd: pytest.CaptureFixture[str]
 ) -> None:
     fit = lf.ltv.CohortLTV(horizon="180D", min_customers=10_000).fit(
-        store.orders, by="channel", observed_until="2026-03-16"
+        store.orders, by="channel", observation_end="2026-03-16"
     )
     out, err = capfd.readouterr()
     assert out == ""
@@ -57,7 +57,7 @@ def test_prophet_backed_fit_is_quiet_and_sane(
 
 
 def test_alpha_controls_interval_width(store: lf.datasets.DemoStore) -> None:
-    fit = FAST.fit(store.orders, by="channel", observed_until="2026-03-01")
+    fit = FAST.fit(store.orders, by="channel", observation_end="2026-03-01")
     wide = fit.predict(at="120D", alpha=0.01).to_frame()
     narrow = fit.predict(at="120D", alpha=0.3).to_frame()
     future = ~wide["observed"]
@@ -69,7 +69,7 @@ def test_alpha_controls_interval_width(store: lf.datasets.DemoStore) -> None:
 
 def test_small_segments_pooled_with_honest_intervals() -> None:
     orders = hierarchical_orders(seed=7)
-    fit = FAST.fit(orders, by=["channel", "campaign", "creative"], observed_until="2025-05-15")
+    fit = FAST.fit(orders, by=["channel", "campaign", "creative"], observation_end="2025-05-15")
     ltv = fit.predict(at="120D", alpha=0.1).ltv()
     rel_width = (ltv["upper"] - ltv["lower"]) / ltv["value"]
     small = ltv["customers"] < ltv["customers"].median()
@@ -87,7 +87,7 @@ def test_progress_callback_and_specs_validate() -> None:
     FAST.fit(
         orders,
         by="channel",
-        observed_until="2025-05-15",
+        observation_end="2025-05-15",
         progress=lambda d, t: calls.append((d, t)),
     )
     assert calls
@@ -101,7 +101,7 @@ def test_progress_callback_and_specs_validate() -> None:
 @pytest.mark.slow
 def test_parallel_fit_matches_serial() -> None:
     orders = hierarchical_orders(seed=3, leaves=6, per_leaf=(300, 400))
-    kw = {"by": "creative", "observed_until": "2025-05-15"}
+    kw = {"by": "creative", "observation_end": "2025-05-15"}
     serial = lf.ltv.CohortLTV(horizon="120D", min_customers=100).fit(orders, **kw)
     parallel = lf.ltv.CohortLTV(horizon="120D", min_customers=100, n_jobs=2).fit(orders, **kw)
     pd.testing.assert_frame_equal(serial.to_frame(), parallel.to_frame())

@@ -18,7 +18,7 @@ FAST = lf.ltv.CohortLTV(horizon="84D", use_prophet=False)
 
 
 @pytest.fixture(scope="module")
-def fit(store: lf.datasets.DemoStore) -> lf.ltv.CohortLTVFit:
+def fit(store: lf.datasets.DemoStore) -> lf.ltv.CohortLTVResult:
     return FAST.fit(store.orders, by="channel")
 
 
@@ -27,7 +27,7 @@ def _paid(store: lf.datasets.DemoStore) -> pd.DataFrame:
 
 
 def test_channels_without_spend_have_no_cac(
-    fit: lf.ltv.CohortLTVFit, store: lf.datasets.DemoStore
+    fit: lf.ltv.CohortLTVResult, store: lf.datasets.DemoStore
 ) -> None:
     spend = store.spend[store.spend["channel"] != "paid_social"]
     with pytest.warns(DataQualityWarning, match="no spend.*paid_social"):
@@ -41,7 +41,7 @@ def test_channels_without_spend_have_no_cac(
 
 
 def test_negative_spend_or_acquisitions_are_refused(
-    fit: lf.ltv.CohortLTVFit, store: lf.datasets.DemoStore
+    fit: lf.ltv.CohortLTVResult, store: lf.datasets.DemoStore
 ) -> None:
     spend = store.spend.assign(cost=-store.spend["cost"])
     with pytest.raises(SchemaError, match=r"'cost'.*≥ 0"):
@@ -53,7 +53,7 @@ def test_negative_spend_or_acquisitions_are_refused(
 
 
 def test_missing_spend_is_dropped_and_counted_never_read_as_zero(
-    fit: lf.ltv.CohortLTVFit, store: lf.datasets.DemoStore
+    fit: lf.ltv.CohortLTVResult, store: lf.datasets.DemoStore
 ) -> None:
     with pytest.raises(EmptyFrameError):
         lf.ltv.unit_economics(fit, store.spend.assign(cost=np.nan), at="84D")
@@ -76,7 +76,7 @@ def test_missing_spend_is_dropped_and_counted_never_read_as_zero(
     ],
 )
 def test_bad_parameters_are_parameter_errors(
-    fit: lf.ltv.CohortLTVFit, store: lf.datasets.DemoStore, kwargs: dict[str, object], param: str
+    fit: lf.ltv.CohortLTVResult, store: lf.datasets.DemoStore, kwargs: dict[str, object], param: str
 ) -> None:
     with pytest.raises(ParameterError, match=f"'{param}' parameter of unit_economics"):
         lf.ltv.unit_economics(fit, store.spend, **kwargs)  # type: ignore[arg-type]

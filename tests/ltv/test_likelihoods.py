@@ -109,11 +109,11 @@ def test_clv_units_and_discounting(cdnow: pd.DataFrame) -> None:
     gg = lf.ltv.GammaGamma().fit(cdnow)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        plain = lf.ltv.customer_lifetime_value(bg, gg, cdnow, horizon="12M", step="1M")
+        plain = lf.ltv.customer_lifetime_value(bg, gg, cdnow, horizon="12M", period="1M")
         disc = lf.ltv.customer_lifetime_value(
-            bg, gg, cdnow, horizon="12M", step="1M", annual_discount_rate=0.15
+            bg, gg, cdnow, horizon="12M", period="1M", annual_discount_rate=0.15
         )
-        weekly = lf.ltv.customer_lifetime_value(bg, gg, cdnow, horizon="52W", step="1W")
+        weekly = lf.ltv.customer_lifetime_value(bg, gg, cdnow, horizon="52W", period="1W")
     assert (disc <= plain + 1e-12).all()
     assert (disc < plain).any()
     # 12 months vs 52 weeks: close (52.18 vs 52 weeks), never off by a factor of 4.3.
@@ -176,7 +176,7 @@ def test_revenue_until_before_the_cut_is_refused() -> None:
     store = lf.datasets.make_demo_store(n_users=2000, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fit = lf.ltv.ProbabilisticLTV().fit_orders(store.orders, observed_until="2026-03-01")
+        fit = lf.ltv.ProbabilisticLTV().fit_orders(store.orders, observation_end="2026-03-01")
     with pytest.raises(ParameterError, match="after the cut"):
         fit.expected_customer_revenue("2026-02-01")  # was 0 for everyone
     assert (fit.expected_customer_revenue("2026-04-01") >= 0).all()

@@ -54,7 +54,7 @@ def test_rfm_summary_reproduces_published_summary(
 ) -> None:
     # CDNOW counts 8 free ($0) first purchases as transactions: zero_value="keep".
     rfm = lf.ltv.rfm_summary(
-        cdnow_transactions, freq="W", observation_end="1997-09-30", zero_value="keep"
+        cdnow_transactions, period="W", observation_end="1997-09-30", zero_value="keep"
     ).to_frame()
     assert len(rfm) == 2357
     ref = cdnow.copy()
@@ -67,7 +67,7 @@ def test_rfm_summary_reproduces_published_summary(
 
 
 def test_rfm_default_drops_free_orders_and_counts_them(cdnow_transactions: pd.DataFrame) -> None:
-    rfm = lf.ltv.rfm_summary(cdnow_transactions, freq="W", observation_end="1997-09-30")
+    rfm = lf.ltv.rfm_summary(cdnow_transactions, period="W", observation_end="1997-09-30")
     dropped = rfm.provenance.dropped_frame().set_index("reason")["rows"]
     assert dropped["zero or fully refunded purchase"] == 8
     assert dropped["after observation end"] == 1959

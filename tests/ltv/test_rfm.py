@@ -19,7 +19,7 @@ def orders(rows: list[tuple[object, str, float]]) -> pd.DataFrame:
     )
 
 
-def dropped(rfm: lf.ltv.RFMSummary) -> dict[str, int]:
+def dropped(rfm: lf.ltv.RFMResult) -> dict[str, int]:
     return dict(zip(*rfm.provenance.dropped_frame()[["reason", "rows"]].to_numpy().T, strict=True))
 
 
@@ -36,7 +36,7 @@ def test_refunds_net_against_latest_purchase() -> None:
             ("c", "2026-01-04", 15.0),
         ]
     )
-    rfm = lf.ltv.rfm_summary(df, freq="D", observation_end="2026-01-15")
+    rfm = lf.ltv.rfm_summary(df, period="D", observation_end="2026-01-15")
     f = rfm.to_frame()
     assert f.loc["a", "frequency"] == 1
     assert f.loc["a", "monetary_value"] == 20.0
@@ -49,14 +49,14 @@ def test_refunds_net_against_latest_purchase() -> None:
 
 def test_refunds_drop_rule() -> None:
     df = orders([("a", "2026-01-01", 50.0), ("a", "2026-01-08", 30.0), ("a", "2026-01-10", -30.0)])
-    f = lf.ltv.rfm_summary(df, freq="D", refunds="drop").to_frame()
+    f = lf.ltv.rfm_summary(df, period="D", refunds="drop").to_frame()
     assert f.loc["a", "monetary_value"] == 30.0
 
 
 def test_zero_value_orders_rule() -> None:
     df = orders([("a", "2026-01-01", 0.0), ("a", "2026-01-08", 30.0)])
-    dropped_rule = lf.ltv.rfm_summary(df, freq="D").to_frame()
-    kept_rule = lf.ltv.rfm_summary(df, freq="D", zero_value="keep").to_frame()
+    dropped_rule = lf.ltv.rfm_summary(df, period="D").to_frame()
+    kept_rule = lf.ltv.rfm_summary(df, period="D", zero_value="keep").to_frame()
     assert dropped_rule.loc["a", "frequency"] == 0
     assert kept_rule.loc["a", "frequency"] == 1
     assert kept_rule.loc["a", "recency"] == 7.0
@@ -64,7 +64,7 @@ def test_zero_value_orders_rule() -> None:
 
 def test_missing_ids_dropped_and_counted() -> None:
     df = orders([("a", "2026-01-01", 10.0), (None, "2026-01-02", 10.0), ("b", "2026-01-03", 5.0)])
-    rfm = lf.ltv.rfm_summary(df, freq="W")
+    rfm = lf.ltv.rfm_summary(df, period="W")
     assert len(rfm) == 2
     assert dropped(rfm) == {"missing customer": 1}
 
@@ -73,7 +73,7 @@ def test_status_exclusion() -> None:
     df = orders([("a", "2026-01-01", 10.0), ("a", "2026-01-05", 20.0)]).assign(
         status=["delivered", "refunded"]
     )
-    rfm = lf.ltv.rfm_summary(df, freq="D", status="status")
+    rfm = lf.ltv.rfm_summary(df, period="D", status="status")
     assert rfm.to_frame().loc["a", "frequency"] == 0
     assert dropped(rfm) == {"excluded status": 1}
 
@@ -86,8 +86,8 @@ def test_same_day_orders_are_one_transaction_and_units_scale() -> None:
             ("a", "2026-01-15 12:00", 7.0),
         ]
     )
-    days = lf.ltv.rfm_summary(df, freq="D", observation_end="2026-01-29").to_frame()
-    weeks = lf.ltv.rfm_summary(df, freq="W", observation_end="2026-01-29").to_frame()
+    days = lf.ltv.rfm_summary(df, period="D", observation_end="2026-01-29").to_frame()
+    weeks = lf.ltv.rfm_summary(df, period="W", observation_end="2026-01-29").to_frame()
     assert days.loc["a", "frequency"] == 1
     assert days.loc["a", "recency"] == 14.0
     assert weeks.loc["a", "recency"] == 2.0
@@ -108,8 +108,8 @@ def test_fitted_unit_travels_and_bare_numbers_are_refused(cdnow: pd.DataFrame) -
 
 def test_rfm_summary_in_days_converts_to_weekly_model(cdnow_transactions: pd.DataFrame) -> None:
     kw = {"observation_end": "1997-09-30", "zero_value": "keep"}
-    weekly = lf.ltv.rfm_summary(cdnow_transactions, freq="W", **kw)
-    daily = lf.ltv.rfm_summary(cdnow_transactions, freq="D", **kw)
+    weekly = lf.ltv.rfm_summary(cdnow_transactions, period="W", **kw)
+    daily = lf.ltv.rfm_summary(cdnow_transactions, period="D", **kw)
     fit = lf.ltv.BetaGeo().fit(weekly)
     # A daily summary given to a weekly model is converted, not misread.
     pd.testing.assert_series_equal(fit.p_alive(daily), fit.p_alive(weekly), rtol=1e-9)
@@ -154,9 +154,9 @@ def _lifetimes_orders() -> pd.DataFrame:
 
 def test_weekly_buckets_match_lifetimes() -> None:
     # lifetimes' test_summary_date_from_transaction_data_with_specific_non_daily_frequency:
-    # summary_data_from_transaction_data(..., observation_period_end="20150207", freq="W")
+    # summary_data_from_transaction_data(..., observation_period_end="20150207", period="W")
     rfm = lf.ltv.rfm_summary(
-        _lifetimes_orders(), freq="W", granularity="W", observation_end="2015-02-07"
+        _lifetimes_orders(), period="W", granularity="W", observation_end="2015-02-07"
     )
     got = rfm.to_frame()[["frequency", "recency", "T"]]
     expected = pd.DataFrame(
@@ -175,7 +175,7 @@ def test_weekly_buckets_in_calibration_holdout_match_lifetimes() -> None:
         _lifetimes_orders(),
         calibration_end="2015-01-25",
         observation_end="2015-02-07",
-        freq="W",
+        period="W",
         granularity="W",
     )
     cal = split.calibration.to_frame()
@@ -197,13 +197,13 @@ def test_monthly_buckets_count_months() -> None:
             ("b", "2026-02-14", 4.0),
         ]
     )
-    rfm = lf.ltv.rfm_summary(df, freq="M", granularity="M", observation_end="2026-04-30")
+    rfm = lf.ltv.rfm_summary(df, period="M", granularity="M", observation_end="2026-04-30")
     f = rfm.to_frame()
     assert f.loc["a", "frequency"] == 1
     assert f.loc["a", "recency"] == 2.0
     assert f.loc["a", "T"] == 3.0
     assert f.loc["b", "T"] == 2.0
-    weekly = lf.ltv.rfm_summary(df, freq="W", granularity="M", observation_end="2026-04-30")
+    weekly = lf.ltv.rfm_summary(df, period="W", granularity="M", observation_end="2026-04-30")
     assert weekly.to_frame().loc["a", "T"] == pytest.approx((31 + 28 + 31) / 7)
     split = lf.ltv.calibration_holdout(
         df, calibration_end="2026-02-28", observation_end="2026-04-30", granularity="M"
@@ -221,8 +221,8 @@ def test_huge_values_are_averaged_not_overflowed() -> None:
             ("b", "2026-01-02", 5.0),
         ]
     )
-    f = lf.ltv.rfm_summary(df, freq="D").to_frame()  # no numpy overflow warning
+    f = lf.ltv.rfm_summary(df, period="D").to_frame()  # no numpy overflow warning
     assert f.loc["a", "monetary_value"] == pytest.approx(1e308)
     same_day = orders([("a", "2026-01-01", 1e308), ("a", "2026-01-01", 1e308)])
     with pytest.raises(SchemaError, match=r"'revenue'.*largest number"):
-        lf.ltv.rfm_summary(same_day, freq="D")
+        lf.ltv.rfm_summary(same_day, period="D")

@@ -49,15 +49,15 @@ def _store_orders() -> pd.DataFrame:
     return orders.assign(timestamp=orders["timestamp"].dt.floor("s"))
 
 
-@pytest.mark.parametrize("cohort", ["W", "M"])
+@pytest.mark.parametrize("period", ["W", "M"])
 @pytest.mark.parametrize("tz", [None, "Asia/Kolkata"])
-def test_demo_store_by_channel_and_hierarchy(cohort: str, tz: str | None) -> None:
+def test_demo_store_by_channel_and_hierarchy(period: str, tz: str | None) -> None:
     orders = _store_orders()
     spec = lf.ltv.CohortLTV(
-        horizon="56D", use_prophet=False, min_customers=50, cohort=cohort, tz=tz
+        horizon="56D", use_prophet=False, min_customers=50, period=period, tz=tz
     )
     assert_parity(orders, spec, by="channel")
-    assert_parity(orders, spec, by=["country", "channel"], observed_until="2026-03-10")
+    assert_parity(orders, spec, by=["country", "channel"], observation_end="2026-03-10")
 
 
 @st.composite
@@ -95,25 +95,45 @@ def test_hypothesis_orders_match_in_memory(
 ) -> None:
     spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False, refunds=refunds)  # type: ignore[arg-type]
     try:
-        memory = spec.fit(orders, by=by, observed_until=cut)
+        memory = spec.fit(orders, by=by, observation_end=cut)
     except lf.LinkstarError as exc:
         with pytest.raises(type(exc)):
-            spec.fit(_table(orders), by=by, observed_until=cut)
+            spec.fit(_table(orders), by=by, observation_end=cut)
         return
-    engine = spec.fit(_table(orders), by=by, observed_until=cut)
+    engine = spec.fit(_table(orders), by=by, observation_end=cut)
     pd.testing.assert_frame_equal(
         engine.predict(at="28D").to_frame(), memory.predict(at="28D").to_frame(), check_dtype=False
     )
     assert str(engine.provenance.inputs["orders"]) == str(memory.provenance.inputs["orders"])
 
 
-def test_whole_seconds_and_columns_are_checked() -> None:
+def test_sub_second_cut_and_step_are_exact() -> None:
+    # Microsecond orders around sub-second period boundaries; a nanosecond cut (between
+    # two microseconds): both engines put every order in the same period.
+    cut = pd.Timestamp("2026-03-01 00:00:00.250000300")
+    step = pd.Timedelta("1500ms")
+    offsets = ["1500ms", "1500.001ms", "1499.999ms", "3s", "3000.0003ms", "0.0003ms", "4.5s"]
+    times = [cut - pd.Timedelta(o) for o in offsets] + [cut - pd.Timedelta("2D")]
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "a", "d", "b", "e", "f"],
+            "timestamp": pd.DatetimeIndex(times).floor("us"),
+            "revenue": [10.0, 20.0, 30.0, 5.0, 7.0, 3.0, 4.0, 8.0],
+        }
+    )
+    spec = lf.ltv.CohortLTV(horizon="6s", step=step, use_prophet=False, period="D")
+    engine = assert_parity(orders, spec, observation_end=cut)
+    memory = spec.fit(orders, observation_end=cut)
+    np.testing.assert_array_equal(engine.cells.acq, memory.cells.acq)
+    np.testing.assert_array_equal(engine.cells.n, memory.cells.n)
+    np.testing.assert_allclose(engine.cells.value, memory.cells.value)
+
+
+def test_step_and_columns_are_checked() -> None:
     orders = _store_orders()
     table = _table(orders)
     with pytest.raises(ParameterError, match="'step'"):
-        lf.ltv.CohortLTV(step="1500ms").fit(table)
-    with pytest.raises(ParameterError, match="'observed_until'"):
-        lf.ltv.CohortLTV().fit(table, observed_until="2026-03-10 00:00:00.5")
+        lf.ltv.CohortLTV(step="1500ns").fit(table)
     with pytest.raises(ColumnNotFoundError, match="'spend'"):
         lf.ltv.CohortLTV().fit(table, value="spend")
 
@@ -137,8 +157,8 @@ def test_orders_a_fraction_of_a_second_before_a_period_boundary() -> None:
             "revenue": [10.0, 20.0, 30.0, 5.0, 7.0],
         }
     )
-    spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False, cohort="D")
-    engine = assert_parity(orders, spec, observed_until=cut)
+    spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False, period="D")
+    engine = assert_parity(orders, spec, observation_end=cut)
     # a and c first ordered just before the boundary three weeks before the cut, b at it.
     cells = sorted(zip(engine.cells.acq.tolist(), engine.cells.n.tolist(), strict=True))
     assert cells == [(-4, 2), (-3, 1)]

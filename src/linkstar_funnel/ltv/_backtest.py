@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import (
     ColumnName,
     Columns,
@@ -160,6 +161,7 @@ class BacktestResult(ResultMixin):
         return plot_backtest(self, ax=ax, **kwargs)
 
 
+@renamed_params(cohort="period")
 @validate_params(
     models=Satisfies(
         lambda m: (
@@ -178,7 +180,7 @@ class BacktestResult(ResultMixin):
     time=ColumnName(),
     value=ColumnName(),
     by=[None, Columns()],
-    cohort=Options("D", "W", "M"),
+    period=Options("D", "W", "M"),
     tz=[None, InstanceOf(str, description="an IANA time zone name such as 'Europe/London'")],
 )
 def backtest(
@@ -191,13 +193,13 @@ def backtest(
     time: str = "timestamp",
     value: str = "revenue",
     by: str | Sequence[str] | None = None,
-    cohort: str = "M",
+    period: str = "M",
     tz: str | None = None,
 ) -> BacktestResult:
     """Fit each model on orders before ``cutoff``, forecast to ``end``, compare with the truth.
 
-    Cohorts are customers by the ``cohort`` period (``"D"``, ``"W"``, ``"M"``) of their
-    first order; segments are the ``by`` values of that order. Only customers seen before
+    Cohorts are customers by the calendar ``period`` (``"D"``, ``"W"``, ``"M"``; formerly
+    ``cohort``, deprecated) of their first order; segments are the ``by`` values of that order. Only customers seen before
     ``cutoff`` are scored (new customers after the cut are outside every model here).
 
     Examples
@@ -233,7 +235,7 @@ def backtest(
     actual = np.bincount(cust[hold], weights=val[hold], minlength=len(known))[cust[first]]
     labels = table.labels["customer"].take(cust[first])
     info = pd.DataFrame({"customer": labels, "actual": actual})
-    info["cohort"] = TimeValues(ns[first], tv.tz, tv.column).bucket(cohort, tz)
+    info["cohort"] = TimeValues(ns[first], tv.tz, tv.column).bucket(period, tz)
     for c in by_cols:
         code = table.codes[f"by:{c}"]
         lab = np.asarray(table.labels[f"by:{c}"].astype(str), dtype=object)
@@ -250,7 +252,7 @@ def backtest(
             customer=customer,
             time=time,
             value=value,
-            observed_until=cut_ts,
+            observation_end=cut_ts,
             by=list(by_cols) or None,
         )
         pred = fitted.expected_customer_revenue(end_ts)

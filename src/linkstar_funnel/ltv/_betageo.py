@@ -23,12 +23,12 @@ from ._bgnbd_math import (
     nbd_gradient,
     nbd_log_likelihood,
 )
-from ._count import CountModelFit, RFMData, read_rfm
+from ._count import CountModelResult, RFMData, read_rfm
 from ._mle import MLEFit, compress, emit, fit_mle
 from ._rfm_rules import UNIT_CODE
 from ._units import TimeUnit
 
-__all__ = ["NBD_GAIN", "BetaGeo", "BetaGeoFit", "bgnbd_log_likelihood"]
+__all__ = ["NBD_GAIN", "BetaGeo", "BetaGeoResult", "bgnbd_log_likelihood"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -50,13 +50,13 @@ UNIT = [None, UNIT_CODE]
 
 @attrs.frozen
 class BetaGeo:
-    """BG/NBD model spec; :meth:`fit` returns a :class:`BetaGeoFit`.
+    """BG/NBD model spec; :meth:`fit` returns a :class:`BetaGeoResult`.
 
     The drop-out probability's Beta(a, b) may collapse onto 0 (``a -> 0``: nobody drops
     out), the NBD model. The fit then lands on a boundary, and optimisers stop anywhere
     along it; so the NBD limit is fitted too, and BG/NBD is kept only when it raises the
     log-likelihood by more than :data:`NBD_GAIN` (0.01). Otherwise the result is the NBD
-    limit, flagged by :attr:`BetaGeoFit.at_boundary`, with ``a = 0``, ``b`` NaN (not
+    limit, flagged by :attr:`BetaGeoResult.at_boundary`, with ``a = 0``, ``b`` NaN (not
     identified), P(alive) 1, and one :class:`~linkstar_funnel.errors.ConvergenceWarning`.
     The choice depends on the data only, not on the platform.
 
@@ -74,7 +74,7 @@ class BetaGeo:
     >>> import warnings
     >>> import linkstar_funnel as lf
     >>> orders = lf.datasets.online_retail_orders()
-    >>> rfm = lf.ltv.rfm_summary(orders, freq="W")
+    >>> rfm = lf.ltv.rfm_summary(orders, period="W")
     >>> fit = lf.ltv.BetaGeo().fit(rfm)
     >>> fit.model, sorted(fit.params)
     ('BG/NBD', ['a', 'alpha', 'b', 'r'])
@@ -85,7 +85,7 @@ class BetaGeo:
 
     Cut at the end of June 2011, the data show no drop-out: the fit is the NBD limit.
 
-    >>> early = lf.ltv.rfm_summary(orders, freq="W", observation_end="2011-06-30")
+    >>> early = lf.ltv.rfm_summary(orders, period="W", observation_end="2011-06-30")
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     nbd = lf.ltv.BetaGeo().fit(early)
@@ -99,13 +99,13 @@ class BetaGeo:
     maxiter: int = attrs.field(default=2000, validator=MAXITER)
 
     @validate_params(unit=UNIT)
-    def fit(self, data: object, *, unit: TimeUnit | str | None = None) -> BetaGeoFit:
+    def fit(self, data: object, *, unit: TimeUnit | str | None = None) -> BetaGeoResult:
         """Fit by maximum likelihood.
 
         Parameters
         ----------
         data
-            An :class:`~linkstar_funnel.ltv.RFMSummary` or any frame with ``frequency``,
+            An :class:`~linkstar_funnel.ltv.RFMResult` or any frame with ``frequency``,
             ``recency`` and ``T`` columns.
         unit
             The unit of ``recency`` and ``T``: required for a plain frame; for an RFM
@@ -119,7 +119,7 @@ class BetaGeo:
         d = read_rfm(data, unit=unit, owner="BetaGeo.fit")
         mle = _fit_bgnbd(d, penalizer=self.penalizer, maxiter=self.maxiter)
         prov = Provenance(self, {"rfm": d.accounting}, (f"time unit: {d.unit}",))
-        return BetaGeoFit(self, mle, d.unit, d, prov)
+        return BetaGeoResult(self, mle, d.unit, d, prov)
 
 
 def _fit_bgnbd(d: RFMData, *, penalizer: float, maxiter: int) -> MLEFit:
@@ -195,7 +195,7 @@ def _penalised(mle: MLEFit, penalizer: float, time_scale: float) -> float:
 
 
 @attrs.frozen(eq=False)
-class BetaGeoFit(CountModelFit):
+class BetaGeoResult(CountModelResult):
     """A fitted BG/NBD model: parameters ``r``, ``alpha``, ``a``, ``b`` in :attr:`unit`."""
 
     _title: str = attrs.field(default="BG/NBD purchase model", init=False, repr=False)

@@ -7,34 +7,36 @@ import math
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import InstanceOf, Real, validate_params
 from .._validators import bad_parameter
-from ._count import CountModelFit
-from ._gammagamma import GammaGammaFit
+from ._count import CountModelResult
+from ._gammagamma import GammaGammaResult
 from ._units import SpanLike, as_span
 
 __all__ = ["customer_lifetime_value"]
 
 
+@renamed_params(step="period")
 @validate_params(
-    purchases=InstanceOf(CountModelFit, description="a fitted BetaGeo or ParetoNBD model"),
-    spend=InstanceOf(GammaGammaFit, description="a fitted GammaGamma model"),
+    purchases=InstanceOf(CountModelResult, description="a fitted BetaGeo or ParetoNBD model"),
+    spend=InstanceOf(GammaGammaResult, description="a fitted GammaGamma model"),
     annual_discount_rate=Real(0, 10, closed="left"),
     margin=Real(0, 1, closed="right"),
 )
 def customer_lifetime_value(
-    purchases: CountModelFit,
-    spend: GammaGammaFit,
+    purchases: CountModelResult,
+    spend: GammaGammaResult,
     data: object = None,
     *,
     horizon: SpanLike = "12M",
-    step: SpanLike = "1M",
+    period: SpanLike = "1M",
     annual_discount_rate: float = 0.0,
     margin: float = 1.0,
 ) -> pd.Series:
     """Expected discounted value of each customer's purchases over ``horizon``.
 
-    The horizon is cut into ``step`` periods; each period's expected purchases (from the
+    The horizon is cut into periods of length ``period``; each period's expected purchases (from the
     count model, given the customer's history) times their expected transaction value (from
     the spend model) times ``margin`` is discounted to the present at
     ``annual_discount_rate``, compounding by the period end's age in years. Both lengths
@@ -44,15 +46,16 @@ def customer_lifetime_value(
     Parameters
     ----------
     purchases
-        A fitted :class:`BetaGeoFit` or :class:`ParetoNBDFit`.
+        A fitted :class:`BetaGeoResult` or :class:`ParetoNBDResult`.
     spend
-        A fitted :class:`GammaGammaFit`.
+        A fitted :class:`GammaGammaResult`.
     data
-        An :class:`RFMSummary` (or frame with ``frequency``, ``recency``, ``T``,
+        An :class:`RFMResult` (or frame with ``frequency``, ``recency``, ``T``,
         ``monetary_value``); default: the count model's fitted data with the spend model's
         monetary values.
-    horizon, step
-        Lengths of time with their units (``"12M"``, ``"1M"``, ``"26W"``...).
+    horizon, period
+        Lengths of time with their units (``"12M"``, ``"1M"``, ``"26W"``...): the
+        horizon, and the periods it is cut into (``period`` was ``step``, deprecated).
     annual_discount_rate
         Yearly discount rate (0.1 for 10% a year), ≥ 0.
     margin
@@ -67,7 +70,7 @@ def customer_lifetime_value(
     --------
     >>> import linkstar_funnel as lf
     >>> orders = lf.datasets.online_retail_orders()
-    >>> rfm = lf.ltv.rfm_summary(orders, freq="W")
+    >>> rfm = lf.ltv.rfm_summary(orders, period="W")
     >>> bg = lf.ltv.BetaGeo().fit(rfm)
     >>> gg = lf.ltv.GammaGamma().fit(rfm)
     >>> clv = lf.ltv.customer_lifetime_value(bg, gg, rfm, horizon="12M",
@@ -77,9 +80,9 @@ def customer_lifetime_value(
     """
     owner = "customer_lifetime_value"
     h = as_span(horizon, owner=owner, param="horizon", model_unit=purchases.unit).to(purchases.unit)
-    s = as_span(step, owner=owner, param="step", model_unit=purchases.unit).to(purchases.unit)
+    s = as_span(period, owner=owner, param="period", model_unit=purchases.unit).to(purchases.unit)
     if s <= 0 or h <= 0:
-        raise bad_parameter(owner, "horizon", "positive lengths (horizon and step)", horizon)
+        raise bad_parameter(owner, "horizon", "positive lengths (horizon and period)", horizon)
     if data is None:
         d = purchases.data
         value = spend.conditional_expected_value(
@@ -104,7 +107,7 @@ def customer_lifetime_value(
 
 
 def _monetary(
-    spend: GammaGammaFit, index: pd.Index
+    spend: GammaGammaResult, index: pd.Index
 ) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
     money = spend.data.monetary_value
     assert money is not None

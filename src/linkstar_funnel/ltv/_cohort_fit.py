@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from .._params import Real, Timestamp, validate_params
 from .._validators import bad_parameter, to_timedelta
+from ..engines._cohort import CellTable
 from ..errors import SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ._mle import z_value
@@ -21,31 +23,18 @@ if TYPE_CHECKING:
 
     from ._cohort import CohortLTV
 
-__all__ = ["CellTable", "CohortForecast", "CohortLTVFit"]
+__all__ = ["CohortForecastResult", "CohortLTVResult"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
 @attrs.frozen(eq=False)
-class CellTable:
-    """Customers grouped by (leaf segment, cohort, acquisition step): the model's data."""
+class CohortLTVResult(ResultMixin):
+    """Cohort curves fitted up to ``observation_end``; :meth:`predict` forecasts them.
 
-    leaf: IntArray
-    cohort: IntArray
-    acq: IntArray
-    n: IntArray
-    k_obs: IntArray
-    revenue: FloatArray  # cells * observed ages: total value (0 where unobserved)
-    customer_cell: IntArray  # per customer (empty when fitted on an engine table)
-    customer_value: FloatArray
-    value_sum: FloatArray  # per cell: sum of its customers' observed value (floored at 0)
-    value_sq: FloatArray  # per cell: sum of the squares
-
-
-@attrs.frozen(eq=False)
-class CohortLTVFit(ResultMixin):
-    """Cohort curves fitted up to ``observed_until``; :meth:`predict` forecasts them."""
+    (Formerly ``CohortLTVResult``, a deprecated alias.)
+    """
 
     spec: CohortLTV
     cells: CellTable = attrs.field(repr=False)
@@ -65,10 +54,16 @@ class CohortLTVFit(ResultMixin):
     provenance: Provenance = attrs.field(repr=False)
 
     @property
-    def observed_until(self) -> pd.Timestamp:
+    def observation_end(self) -> pd.Timestamp:
         """End of the data used (exclusive), in the data's zone."""
         ts = pd.Timestamp(self.cut_ns)
         return ts.tz_localize("UTC").tz_convert(self.tz) if self.tz is not None else ts  # type: ignore[arg-type]
+
+    @property
+    def observed_until(self) -> pd.Timestamp:
+        """Deprecated name of :attr:`observation_end`."""
+        _renamed_attribute("CohortLTVResult", "observed_until", "observation_end")
+        return self.observation_end
 
     # ------------------------------------------------------------------ kernels
     def _cum(self) -> tuple[FloatArray, FloatArray]:
@@ -81,9 +76,9 @@ class CohortLTVFit(ResultMixin):
         """Per cell and age count: observed cumulative, forecast part, its shape-sd sum."""
         cells = self.cells
         cm, csd = self._cum()
-        k_max = cells.revenue.shape[1]
+        k_max = cells.value.shape[1]
         obs_cum = (
-            np.concatenate([np.zeros((len(cells.n), 1)), np.cumsum(cells.revenue, axis=1)], axis=1)
+            np.concatenate([np.zeros((len(cells.n), 1)), np.cumsum(cells.value, axis=1)], axis=1)
             / cells.n[:, None]
         )
         k_total = cm.shape[1] - 1
@@ -111,7 +106,7 @@ class CohortLTVFit(ResultMixin):
         return out
 
     # ------------------------------------------------------------------ public
-    def predict(self, at: object = None, *, alpha: float = 0.05) -> CohortForecast:
+    def predict(self, at: object = None, *, alpha: float = 0.05) -> CohortForecastResult:
         """Cumulative value per acquired customer at the given ages, with intervals.
 
         Parameters
@@ -122,18 +117,18 @@ class CohortLTVFit(ResultMixin):
         alpha
             The intervals cover ``1 - alpha``.
         """
-        z = z_value(alpha, owner="CohortLTVFit.predict")
+        z = z_value(alpha, owner="CohortLTVResult.predict")
         step = self.spec.step
         if at is None:
             steps = np.arange(1, int(np.ceil(self.spec.horizon / step)) + 1)
         else:
             items = at if isinstance(at, Sequence) and not isinstance(at, str) else [at]
             if not items:
-                err = bad_parameter("CohortLTVFit.predict", "at", "an age or a list of ages", at)
+                err = bad_parameter("CohortLTVResult.predict", "at", "an age or a list of ages", at)
                 raise err
-            ages = [to_timedelta(a, param="at", owner="CohortLTVFit.predict") for a in items]
+            ages = [to_timedelta(a, param="at", owner="CohortLTVResult.predict") for a in items]
             if any(a <= pd.Timedelta(0) for a in ages):
-                err = bad_parameter("CohortLTVFit.predict", "at", "positive ages", at)
+                err = bad_parameter("CohortLTVResult.predict", "at", "positive ages", at)
                 raise err
             steps = np.asarray([max(1, round(a / step)) for a in ages], dtype=np.int64)
         steps = np.asarray(steps, dtype=np.int64)
@@ -178,16 +173,16 @@ class CohortLTVFit(ResultMixin):
         frame["lower"] = lower.ravel()
         frame["upper"] = upper.ravel()
         frame["observed"] = np.tile(steps, len(ug)) <= np.repeat(min_k, n_ages)
-        return CohortForecast(frame, self.by, alpha, self.observed_until, self.provenance)
+        return CohortForecastResult(frame, self.by, alpha, self.observation_end, self.provenance)
 
     @validate_params(until=Timestamp(), alpha=Real(0, 1, closed="neither"))
     def expected_revenue(self, until: object, *, alpha: float = 0.05) -> pd.DataFrame:
-        """Expected value of each cohort's customers from ``observed_until`` to ``until``.
+        """Expected value of each cohort's customers from ``observation_end`` to ``until``.
 
         Returns one row per segment and cohort: ``customers``, ``expected``, ``lower``,
         ``upper`` (cohort totals, not per customer).
         """
-        z = z_value(alpha, owner="CohortLTVFit.expected_revenue")
+        z = z_value(alpha, owner="CohortLTVResult.expected_revenue")
         per_cell, shape = self._window(until)
         ug, inv = self._groups()
         n = self.cells.n.astype(np.float64)
@@ -208,7 +203,7 @@ class CohortLTVFit(ResultMixin):
 
     @validate_params(until=Timestamp())
     def expected_customer_revenue(self, until: object) -> pd.Series:
-        """Expected value per customer from ``observed_until`` to ``until``.
+        """Expected value per customer from ``observation_end`` to ``until``.
 
         Raises
         ------
@@ -228,13 +223,13 @@ class CohortLTVFit(ResultMixin):
 
     def _window(self, until: object) -> tuple[FloatArray, FloatArray]:
         end = pd.Timestamp(until)  # type: ignore[arg-type]
-        start = self.observed_until
+        start = self.observation_end
         if end.tz is None and start.tz is not None:
             end = end.tz_localize(start.tz)
         elif end.tz is not None and start.tz is None:
             end = end.tz_localize(None)
         if end <= start:
-            err = bad_parameter("CohortLTVFit", "until", f"a time after {start}", until)
+            err = bad_parameter("CohortLTVResult", "until", f"a time after {start}", until)
             raise err
         w = (end - start) / self.spec.step
         whole, frac = int(np.floor(w)), float(w - np.floor(w))
@@ -262,24 +257,33 @@ class CohortLTVFit(ResultMixin):
                 f"{len(self.leaf_paths):,}" + (f" ({' > '.join(self.by)})" if self.by else ""),
             ),
             ("horizon", f"{self.spec.horizon.days} days"),
-            ("observed until", str(self.observed_until)),
+            ("observed until", str(self.observation_end)),
         )
         return Summary("Cohort LTV model", facts=facts, notes=tuple(self.provenance.lines()))
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
-        """Cohort curves with forecast bands (see :meth:`CohortForecast.plot`)."""
+        """Cohort curves with forecast bands (see :meth:`CohortForecastResult.plot`)."""
         return self.predict().plot(ax=ax, **kwargs)
 
 
 @attrs.frozen(eq=False)
-class CohortForecast(ResultMixin):
-    """Cumulative value per acquired customer by cohort, segment and age, with intervals."""
+class CohortForecastResult(ResultMixin):
+    """Cumulative value per acquired customer by cohort, segment and age, with intervals.
+
+    (Formerly ``CohortForecastResult``, a deprecated alias.)
+    """
 
     frame: pd.DataFrame = attrs.field(repr=False)
     by: tuple[str, ...]
     alpha: float
-    observed_until: pd.Timestamp
+    observation_end: pd.Timestamp
     provenance: Provenance = attrs.field(repr=False)
+
+    @property
+    def observed_until(self) -> pd.Timestamp:
+        """Deprecated name of :attr:`observation_end`."""
+        _renamed_attribute("CohortForecastResult", "observed_until", "observation_end")
+        return self.observation_end
 
     def to_frame(self) -> pd.DataFrame:
         """``cohort``, segment columns, ``age``, ``customers``, ``value``, ``lower``,
@@ -314,7 +318,7 @@ class CohortForecast(ResultMixin):
         facts = (
             ("age", f"{last.days} days"),
             ("interval", f"{1 - self.alpha:.0%}"),
-            ("observed until", str(self.observed_until)),
+            ("observed until", str(self.observation_end)),
         )
         return Summary(
             "Cohort LTV forecast", facts=facts, table=table, notes=tuple(self.provenance.lines())
@@ -325,3 +329,12 @@ class CohortForecast(ResultMixin):
         from ._plot import plot_cohort_curves
 
         return plot_cohort_curves(self, ax=ax, **kwargs)
+
+
+def _renamed_attribute(owner: str, old: str, new: str) -> None:
+    warnings.warn(
+        f"{owner}.{old} is deprecated and will be removed in the next release; use "
+        f"{owner}.{new} instead (same meaning).",
+        DeprecationWarning,
+        stacklevel=3,
+    )

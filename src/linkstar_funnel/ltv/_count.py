@@ -14,13 +14,13 @@ from ..errors import ParameterError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import Column, RowAccounting, as_frame, validate
 from ._mle import MLEFit
-from ._rfm import RFMSummary
+from ._rfm import RFMResult
 from ._units import SpanLike, TimeUnit, as_span, as_unit
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["CountModelFit", "RFMData", "read_rfm"]
+__all__ = ["CountModelResult", "RFMData", "read_rfm"]
 
 FloatArray = npt.NDArray[np.float64]
 _TOL = 1e-9
@@ -48,13 +48,13 @@ def read_rfm(
     need_monetary: bool = False,
     default_unit: TimeUnit | None = None,
 ) -> RFMData:
-    """Read an :class:`RFMSummary` or a frame with ``frequency``/``recency``/``T`` columns.
+    """Read an :class:`RFMResult` or a frame with ``frequency``/``recency``/``T`` columns.
 
     A plain frame carries no unit: ``unit`` must then be given (or ``default_unit``, the
-    unit of an already-fitted model). An :class:`RFMSummary` in another unit than ``unit``
+    unit of an already-fitted model). An :class:`RFMResult` in another unit than ``unit``
     is converted.
     """
-    if isinstance(data, RFMSummary):
+    if isinstance(data, RFMResult):
         frame, data_unit = data.frame, data.unit
     else:
         frame = as_frame(data, frame_name=f"{owner} input")
@@ -64,7 +64,7 @@ def read_rfm(
         msg = (
             f"The 'unit' parameter of {owner} must be given for a plain frame: its recency "
             "and T carry no unit. Got None instead.\nHint: pass unit='W' if they are in "
-            "weeks, or build the frame with lf.ltv.rfm_summary(..., freq='W')."
+            "weeks, or build the frame with lf.ltv.rfm_summary(..., period='W')."
         )
         raise ParameterError(msg)
     target = target or TimeUnit("D")
@@ -107,7 +107,7 @@ def read_rfm(
 
 
 @attrs.frozen(eq=False)
-class CountModelFit(ResultMixin, abc.ABC):
+class CountModelResult(ResultMixin, abc.ABC):
     """A fitted purchase-count model (BG/NBD or Pareto/NBD) in a fixed time unit."""
 
     spec: object
@@ -133,7 +133,7 @@ class CountModelFit(ResultMixin, abc.ABC):
     # -- public surface -----------------------------------------------------------------
     @property
     def model(self) -> str:
-        """The model fitted (BG/NBD may be its NBD limit: see ``BetaGeoFit.at_boundary``)."""
+        """The model fitted (BG/NBD may be its NBD limit: see ``BetaGeoResult.at_boundary``)."""
         return self._title.split(" ")[0]
 
     @property
@@ -176,7 +176,7 @@ class CountModelFit(ResultMixin, abc.ABC):
         t
             Horizon with its unit (``"39W"``, ``"365D"``, ``Span(12, "M")``).
         data
-            An :class:`RFMSummary` (converted to this model's unit) or a frame with
+            An :class:`RFMResult` (converted to this model's unit) or a frame with
             ``frequency``, ``recency``, ``T`` in this model's unit; default: the fitted data.
         """
         d = self._arrays(data)

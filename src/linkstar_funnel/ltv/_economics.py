@@ -15,16 +15,16 @@ from .._validators import to_timedelta
 from ..errors import DataQualityWarning, ParameterError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import Column, validate
-from ._cohort_fit import CohortLTVFit
+from ._cohort_fit import CohortLTVResult
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["UnitEconomics", "unit_economics"]
+__all__ = ["UnitEconomicsResult", "unit_economics"]
 
 
 @attrs.frozen(eq=False)
-class UnitEconomics(ResultMixin):
+class UnitEconomicsResult(ResultMixin):
     """Per channel: customers, spend, CAC, LTV (with interval), LTV:CAC and payback."""
 
     frame: pd.DataFrame = attrs.field(repr=False)
@@ -69,7 +69,7 @@ def _acquisitions_ok(value: object) -> bool:
 
 
 @validate_params(
-    fit=InstanceOf(CohortLTVFit, description="a CohortLTVFit (CohortLTV(...).fit(...))"),
+    fit=InstanceOf(CohortLTVResult, description="a CohortLTVResult (CohortLTV(...).fit(...))"),
     channel=ColumnName(),
     cost=ColumnName(),
     acquisitions=[
@@ -84,7 +84,7 @@ def _acquisitions_ok(value: object) -> bool:
     alpha=Real(0, 1, closed="neither"),
 )
 def unit_economics(
-    fit: CohortLTVFit,
+    fit: CohortLTVResult,
     spend: pd.DataFrame,
     *,
     channel: str = "channel",
@@ -93,13 +93,13 @@ def unit_economics(
     at: object = "365D",
     margin: float = 1.0,
     alpha: float = 0.05,
-) -> UnitEconomics:
+) -> UnitEconomicsResult:
     """LTV:CAC and payback per channel.
 
     Parameters
     ----------
     fit
-        A :class:`CohortLTVFit` whose ``by`` includes ``channel``.
+        A :class:`CohortLTVResult` whose ``by`` includes ``channel``.
     spend
         Ad spend with ``channel`` and ``cost`` columns (e.g. ``make_demo_store().spend``),
         covering the same acquisition period as the fit's cohorts. Costs must be ≥ 0; rows
@@ -116,7 +116,7 @@ def unit_economics(
 
     Returns
     -------
-    UnitEconomics
+    UnitEconomicsResult
         A channel without spend in ``spend`` (organic, direct), or without acquired
         customers, has no CAC: ``spend``/``cac``/``ltv_cac`` NaN and ``payback`` NaT, with a
         :class:`~linkstar_funnel.errors.DataQualityWarning` naming those channels.
@@ -193,7 +193,7 @@ def unit_economics(
         )
         notes.append(reason)
         warnings.warn(f"unit_economics: {reason}.", DataQualityWarning, stacklevel=2)
-    return UnitEconomics(
+    return UnitEconomicsResult(
         out, read_age, margin, Provenance(fit.spec, {"spend": table.accounting}, tuple(notes))
     )
 

@@ -25,7 +25,7 @@ from ._mle import MLEFit, compress, fit_mle
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["GammaGamma", "GammaGammaFit", "gamma_gamma_log_likelihood"]
+__all__ = ["GammaGamma", "GammaGammaResult", "gamma_gamma_log_likelihood"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -57,7 +57,7 @@ def gamma_gamma_log_likelihood(params: FloatArray, x: FloatArray, m: FloatArray)
 
 @attrs.frozen
 class GammaGamma:
-    """Gamma-Gamma spend model spec; :meth:`fit` returns a :class:`GammaGammaFit`.
+    """Gamma-Gamma spend model spec; :meth:`fit` returns a :class:`GammaGammaResult`.
 
     Parameters
     ----------
@@ -71,7 +71,7 @@ class GammaGamma:
     penalizer: float = attrs.field(default=0.0, validator=PENALIZER)
     maxiter: int = attrs.field(default=2000, validator=MAXITER)
 
-    def fit(self, data: object) -> GammaGammaFit:
+    def fit(self, data: object) -> GammaGammaResult:
         """Fit on the customers with ``frequency > 0`` and ``monetary_value > 0``.
 
         Others are left out and counted in the provenance (they carry no spend information
@@ -102,11 +102,11 @@ class GammaGamma:
             # pounds or in pence give the same fit
             penalty_scale=(1.0, 1.0, 1.0 / mean_m),
         )
-        return GammaGammaFit(self, mle, d, Provenance(self, {"rfm": acc}))
+        return GammaGammaResult(self, mle, d, Provenance(self, {"rfm": acc}))
 
 
 @attrs.frozen(eq=False)
-class GammaGammaFit(ResultMixin):
+class GammaGammaResult(ResultMixin):
     """A fitted Gamma-Gamma model: parameters ``p``, ``q``, ``v``."""
 
     spec: GammaGamma
@@ -148,13 +148,13 @@ class GammaGammaFit(ResultMixin):
             self.data
             if data is None
             else read_rfm(
-                data, unit=None, owner="GammaGammaFit", need_time=False, need_monetary=True
+                data, unit=None, owner="GammaGammaResult", need_time=False, need_monetary=True
             )
         )
         assert d.monetary_value is not None
         if np.any((d.frequency > 0) & (d.monetary_value < 0)):
             msg = (
-                "Column 'monetary_value' of the GammaGammaFit input must be ≥ 0 for customers "
+                "Column 'monetary_value' of the GammaGammaResult input must be ≥ 0 for customers "
                 "with repeat purchases (the mean value of those purchases)."
             )
             raise SchemaError(msg)
@@ -165,7 +165,7 @@ class GammaGammaFit(ResultMixin):
         undefined = denominator <= 0
         if undefined.any():  # q <= 1: the spend distribution has no mean for them
             warnings.warn(
-                f"GammaGammaFit: q = {q:.3g} ≤ 1, so the mean transaction value is infinite for "
+                f"GammaGammaResult: q = {q:.3g} ≤ 1, so the mean transaction value is infinite for "
                 f"customers with too few repeat purchases; their expected value is NaN "
                 f"({int(undefined.sum()):,} of {len(x):,} customers).",
                 DataQualityWarning,

@@ -16,11 +16,11 @@ from scipy.special import expit, gammaln, hyp2f1
 from .._params import validate_params
 from ..results import Provenance
 from ._betageo import MAXITER, PENALIZER, UNIT
-from ._count import CountModelFit, read_rfm
+from ._count import CountModelResult, read_rfm
 from ._mle import compress, fit_mle
 from ._units import TimeUnit
 
-__all__ = ["ParetoNBD", "ParetoNBDFit", "pareto_log_likelihood"]
+__all__ = ["ParetoNBD", "ParetoNBDResult", "pareto_log_likelihood"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -63,7 +63,7 @@ def pareto_log_likelihood(
 
 @attrs.frozen
 class ParetoNBD:
-    """Pareto/NBD model spec; :meth:`fit` returns a :class:`ParetoNBDFit`.
+    """Pareto/NBD model spec; :meth:`fit` returns a :class:`ParetoNBDResult`.
 
     Parameters
     ----------
@@ -79,7 +79,7 @@ class ParetoNBD:
     maxiter: int = attrs.field(default=2000, validator=MAXITER)
 
     @validate_params(unit=UNIT)
-    def fit(self, data: object, *, unit: TimeUnit | str | None = None) -> ParetoNBDFit:
+    def fit(self, data: object, *, unit: TimeUnit | str | None = None) -> ParetoNBDResult:
         """Fit by maximum likelihood (see :meth:`BetaGeo.fit` for the parameters)."""
         d = read_rfm(data, unit=unit, owner="ParetoNBD.fit")
         (x, tx, T), w = compress(d.frequency, d.recency, d.T)
@@ -107,11 +107,11 @@ class ParetoNBD:
             ),
         )
         prov = Provenance(self, {"rfm": d.accounting}, (f"time unit: {d.unit}",))
-        return ParetoNBDFit(self, mle, d.unit, d, prov)
+        return ParetoNBDResult(self, mle, d.unit, d, prov)
 
 
 @attrs.frozen(eq=False)
-class ParetoNBDFit(CountModelFit):
+class ParetoNBDResult(CountModelResult):
     """A fitted Pareto/NBD model: parameters ``r``, ``alpha``, ``s``, ``beta`` in :attr:`unit`."""
 
     _title: str = attrs.field(default="Pareto/NBD purchase model", init=False, repr=False)

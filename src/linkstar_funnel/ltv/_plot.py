@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from ._backtest import BacktestResult
-    from ._cohort_fit import CohortForecast
-    from ._count import CountModelFit
-    from ._gammagamma import GammaGammaFit
+    from ._cohort_fit import CohortForecastResult
+    from ._count import CountModelResult
+    from ._gammagamma import GammaGammaResult
 
 __all__ = [
     "plot_backtest",
@@ -60,7 +60,7 @@ def plot_holdout_by_frequency(
 
 
 def plot_p_alive_matrix(
-    fit: CountModelFit, ax: Axes | None = None, max_frequency: int | None = None
+    fit: CountModelResult, ax: Axes | None = None, max_frequency: int | None = None
 ) -> Axes:
     """Heat map of P(alive) by frequency and recency, at the largest observed age T."""
     ax = get_axes(ax, figsize=(7.0, 5.0))
@@ -86,7 +86,7 @@ def plot_p_alive_matrix(
     return ax
 
 
-def plot_spend_fit(fit: GammaGammaFit, ax: Axes | None = None) -> Axes:
+def plot_spend_fit(fit: GammaGammaResult, ax: Axes | None = None) -> Axes:
     """Histogram of mean repeat values with the fitted population mean marked."""
     ax = get_axes(ax)
     d = fit.data
@@ -101,7 +101,7 @@ def plot_spend_fit(fit: GammaGammaFit, ax: Axes | None = None) -> Axes:
 
 
 def plot_cohort_curves(
-    forecast: CohortForecast,
+    forecast: CohortForecastResult,
     ax: Axes | None = None,
     max_lines: int = 6,
     segment: dict[str, str] | None = None,

@@ -13,6 +13,8 @@ interval as wide as the segments' real spread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 import numpy as np
 import numpy.typing as npt
@@ -51,7 +53,7 @@ class Hierarchy:
         return out
 
     @classmethod
-    def from_leaf_paths(cls, paths: list[tuple[str, ...]]) -> Hierarchy:
+    def from_leaf_paths(cls, paths: Sequence[tuple[str, ...]]) -> Hierarchy:
         """Build the tree whose leaves are ``paths`` (tuples of segment values, root first)."""
         index: dict[tuple[str, ...], int] = {(): 0}
         parent = [-1]

@@ -7,12 +7,15 @@ Any object with ``fit_orders(...)`` returning something with
 
 from __future__ import annotations
 
+import warnings
 from typing import Protocol, runtime_checkable
 
 import attrs
 import numpy as np
 import pandas as pd
 
+from .._conformance import ConformanceKit
+from .._deprecation import renamed_params
 from .._params import (
     ColumnName,
     Columns,
@@ -22,12 +25,12 @@ from .._params import (
     Timestamp,
     validate_params,
 )
+from ..engines._cohort import cut_ns
 from ..errors import EmptyFrameError, ParameterError
 from ..schema import Column, validate
 from ._betageo import BetaGeo
-from ._cohort_cells import cut_ns
-from ._count import CountModelFit
-from ._gammagamma import GammaGamma, GammaGammaFit
+from ._count import CountModelResult
+from ._gammagamma import GammaGamma, GammaGammaResult
 from ._pareto import ParetoNBD
 from ._rfm import rfm_summary
 from ._units import Span, TimeUnit, as_unit
@@ -36,7 +39,7 @@ __all__ = [
     "FittedLTV",
     "LTVModel",
     "ProbabilisticLTV",
-    "ProbabilisticLTVFit",
+    "ProbabilisticLTVResult",
     "check_ltv_model",
 ]
 
@@ -61,17 +64,18 @@ class LTVModel(Protocol):
         customer: str,
         time: str,
         value: str,
-        observed_until: object,
+        observation_end: object,
         by: str | list[str] | None = None,
     ) -> FittedLTV:
-        """Fit on the orders strictly before ``observed_until``."""
+        """Fit on the orders strictly before ``observation_end``."""
         ...
 
 
 def _unit(value: object) -> TimeUnit:
-    return as_unit(value, owner="ProbabilisticLTV", param="freq")
+    return as_unit(value, owner="ProbabilisticLTV", param="period")
 
 
+@renamed_params(freq="period")
 @attrs.frozen
 class ProbabilisticLTV:
     """BG/NBD (or Pareto/NBD) purchases * Gamma-Gamma spend, as an :class:`LTVModel`.
@@ -82,8 +86,8 @@ class ProbabilisticLTV:
         The count model spec (``BetaGeo()`` or ``ParetoNBD()``).
     spend
         The spend model spec.
-    freq
-        Time unit of the RFM summary.
+    period
+        Time unit of the RFM summary (formerly ``freq``, deprecated).
     """
 
     purchases: BetaGeo | ParetoNBD = attrs.field(
@@ -93,13 +97,14 @@ class ProbabilisticLTV:
     spend: GammaGamma = attrs.field(
         factory=GammaGamma, validator=InstanceOf(GammaGamma, description="a GammaGamma() spec")
     )
-    freq: TimeUnit = attrs.field(default=TimeUnit("W"), converter=_unit)
+    period: TimeUnit = attrs.field(default=TimeUnit("W"), converter=_unit)
 
+    @renamed_params(observed_until="observation_end")
     @validate_params(
         customer=ColumnName(),
         time=ColumnName(),
         value=ColumnName(),
-        observed_until=Timestamp(),
+        observation_end=Timestamp(),
         by=[None, Columns()],
     )
     def fit_orders(
@@ -109,12 +114,12 @@ class ProbabilisticLTV:
         customer: str = "customer_id",
         time: str = "timestamp",
         value: str = "revenue",
-        observed_until: object = None,
+        observation_end: object = None,
         by: str | list[str] | None = None,  # noqa: ARG002 - one model for all segments
-    ) -> ProbabilisticLTVFit:
-        """Summarise orders before ``observed_until`` and fit both models.
+    ) -> ProbabilisticLTVResult:
+        """Summarise orders before ``observation_end`` and fit both models.
 
-        ``observed_until=None`` uses every order (the cut falls just after the last one), as
+        ``observation_end=None`` uses every order (the cut falls just after the last one), as
         :meth:`CohortLTV.fit` does.
         """
         table = validate(
@@ -123,13 +128,15 @@ class ProbabilisticLTV:
             frame_name="orders",
         )
         tv = table.times["time"]
-        cut_at = cut_ns(observed_until, tv)
+        end = None if observation_end is None else pd.Timestamp(observation_end)  # type: ignore[arg-type]
+        last = int(tv.ns.max()) if len(tv.ns) else 0
+        cut_at = cut_ns(end, tv.tz, last, owner="ProbabilisticLTV.fit_orders")
         cut = pd.Timestamp(cut_at)
         if tv.tz is not None:
             cut = cut.tz_localize("UTC").tz_convert(tv.tz)
         before = tv.ns < cut_at
         if not before.any():
-            msg = f"No orders fall before observed_until={observed_until!r}."
+            msg = f"No orders fall before observation_end={observation_end!r}."
             raise EmptyFrameError(msg)
         last_day = (cut - pd.Timedelta(1, "ns")).floor("D")
         # rows without a customer or time stay in: rfm_summary drops and counts them
@@ -141,35 +148,49 @@ class ProbabilisticLTV:
             customer=customer,
             time=time,
             value=value,
-            freq=self.freq,
+            period=self.period,
             observation_end=last_day.tz_localize(None) if last_day.tz is not None else last_day,
         )
         count_fit = self.purchases.fit(rfm)
         spend_fit = self.spend.fit(rfm)
-        return ProbabilisticLTVFit(count_fit, spend_fit, pd.Timestamp(rfm.observation_end), cut)
+        return ProbabilisticLTVResult(count_fit, spend_fit, pd.Timestamp(rfm.observation_end), cut)
 
 
 @attrs.frozen(eq=False)
-class ProbabilisticLTVFit:
-    """Fitted count and spend models; expected value = purchases * value per purchase."""
+class ProbabilisticLTVResult:
+    """Fitted count and spend models; expected value = purchases * value per purchase.
 
-    purchases: CountModelFit
-    spend: GammaGammaFit
+    (Formerly ``ProbabilisticLTVFit``, a deprecated alias.)
+    """
+
+    purchases: CountModelResult
+    spend: GammaGammaResult
     origin: pd.Timestamp
-    observed_until: pd.Timestamp
+    observation_end: pd.Timestamp
+
+    @property
+    def observed_until(self) -> pd.Timestamp:
+        """Deprecated name of :attr:`observation_end`."""
+        warnings.warn(
+            "ProbabilisticLTVResult.observed_until is deprecated and will be removed in the "
+            "next release; use ProbabilisticLTVResult.observation_end instead (same meaning).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.observation_end
 
     @validate_params(until=Timestamp())
     def expected_customer_revenue(self, until: object) -> pd.Series:
         """Expected purchases from the calibration end to ``until`` times expected spend."""
         end = pd.Timestamp(until)  # type: ignore[arg-type]
-        cut = self.observed_until
+        cut = self.observation_end
         if cut.tz is not None:
             end = end.tz_localize(cut.tz) if end.tz is None else end.tz_convert(cut.tz)
         elif end.tz is not None:
             end = end.tz_localize(None)
         if end <= cut:
             msg = (
-                "The 'until' parameter of ProbabilisticLTVFit.expected_customer_revenue must "
+                "The 'until' parameter of ProbabilisticLTVResult.expected_customer_revenue must "
                 f"be a time after the cut ({cut}). Got {until!r} instead."
             )
             raise ParameterError(msg)
@@ -188,7 +209,9 @@ class ProbabilisticLTVFit:
         return (n * spend).rename("expected")
 
 
-def _money(spend: GammaGammaFit, index: pd.Index) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
+def _money(
+    spend: GammaGammaResult, index: pd.Index
+) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
     m = spend.data.monetary_value
     assert m is not None
     out = pd.Series(m, index=spend.data.index).reindex(index).fillna(0.0)
@@ -202,18 +225,62 @@ def _money(spend: GammaGammaFit, index: pd.Index) -> np.ndarray[tuple[int], np.d
     seed=Integer(0),
 )
 def check_ltv_model(model: LTVModel, *, seed: int = 0) -> None:
-    """Check an :class:`LTVModel` keeps the contract; raise ``AssertionError`` if not.
+    """Check that an :class:`LTVModel` keeps the contract; list every rule it breaks.
 
     On a small seeded order table it checks that the fitted object follows
-    :class:`FittedLTV`; that predictions are finite, ≥ 0 and indexed by the customers seen
-    before the cut; that they do not decrease as ``until`` moves later; and that they do
-    not depend on the order of the rows.
+    :class:`FittedLTV`; that predictions are a pandas Series, finite, ≥ 0 and indexed by
+    the customers seen before the cut; that they do not decrease as ``until`` moves later;
+    and that they do not depend on the order of the rows. Every check runs, whatever the
+    others found.
+
+    Raises
+    ------
+    ConformanceError
+        Listing every failed check (it is also an ``AssertionError``).
 
     Examples
     --------
     >>> import linkstar_funnel as lf
     >>> lf.ltv.check_ltv_model(lf.ltv.CohortLTV(horizon="120D", use_prophet=False))
     """
+    kit = ConformanceKit(type(model).__name__, "LTVModel")
+    orders, cut = _contract_orders(seed)
+    kw = {"customer": "customer_id", "time": "timestamp", "value": "revenue"}
+    fitted: object = None
+    fitted_ok = False
+    near = far = None
+    with kit.check("fit_orders"):
+        fitted = model.fit_orders(orders, observation_end=cut, **kw)
+        fitted_ok = True
+    if fitted_ok and kit.require(
+        isinstance(fitted, FittedLTV),
+        "fit_orders must return an object with expected_customer_revenue; got "
+        f"{type(fitted).__name__}",
+    ):
+        assert isinstance(fitted, FittedLTV)  # for the type checker
+        with kit.check("expected_customer_revenue"):
+            near = fitted.expected_customer_revenue(cut + pd.Timedelta("30D"))
+            far = fitted.expected_customer_revenue(cut + pd.Timedelta("120D"))
+    if near is not None and far is not None:
+        _check_predictions(
+            kit, near, far, set(orders.loc[orders["timestamp"] < cut, "customer_id"])
+        )
+        with kit.check("row order"):
+            shuffled = orders.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+            again = model.fit_orders(shuffled, observation_end=cut, **kw)
+            moved = again.expected_customer_revenue(cut + pd.Timedelta("30D"))
+            if isinstance(near, pd.Series) and isinstance(moved, pd.Series):
+                np.testing.assert_allclose(
+                    moved.reindex(near.index).to_numpy(dtype=np.float64),
+                    near.to_numpy(dtype=np.float64),
+                    rtol=1e-6,
+                    err_msg="predictions must not depend on the order of the rows",
+                )
+    kit.finish()
+
+
+def _contract_orders(seed: int) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """A seeded order table (300 customers over a year) and the cut."""
     rng = np.random.default_rng(seed)
     n = 300
     first = rng.integers(0, 90, n)
@@ -224,29 +291,25 @@ def check_ltv_model(model: LTVModel, *, seed: int = 0) -> None:
         rows += [(f"c{i}", d, float(rng.gamma(2.0, 15.0))) for d in days]
     orders = pd.DataFrame(rows, columns=["customer_id", "day", "revenue"])
     orders["timestamp"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(orders.pop("day"), unit="D")
-    cut = pd.Timestamp("2025-04-01")
-    kw = {"customer": "customer_id", "time": "timestamp", "value": "revenue", "observed_until": cut}
-    fitted = model.fit_orders(orders, **kw)  # type: ignore[arg-type]
-    _require(
-        isinstance(fitted, FittedLTV),
-        "fit_orders must return an object with expected_customer_revenue",
-    )
-    near = fitted.expected_customer_revenue(cut + pd.Timedelta("30D"))
-    far = fitted.expected_customer_revenue(cut + pd.Timedelta("120D"))
-    seen = set(orders.loc[orders["timestamp"] < cut, "customer_id"])
-    _require(isinstance(near, pd.Series), "expected_customer_revenue must return a pandas Series")
-    _require(set(near.index) == seen, "predictions must cover the customers seen before the cut")
-    _require(bool(np.isfinite(near.to_numpy()).all()), "predictions must be finite")
-    _require(bool((near >= 0).all()), "predictions must be ≥ 0")
-    _require(
-        (far.reindex(near.index) >= near - 1e-9).all(), "predictions must not decrease with until"
-    )
-    shuffled = orders.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-    again = model.fit_orders(shuffled, **kw).expected_customer_revenue(cut + pd.Timedelta("30D"))  # type: ignore[arg-type]
-    np.testing.assert_allclose(again.reindex(near.index).to_numpy(), near.to_numpy(), rtol=1e-6)
+    return orders, pd.Timestamp("2025-04-01")
 
 
-def _require(condition: object, message: str) -> None:
-    """Raise AssertionError (kept under ``python -O``, unlike ``assert``)."""
-    if not condition:
-        raise AssertionError(message)
+def _check_predictions(kit: ConformanceKit, near: object, far: object, seen: set[object]) -> None:
+    """Each rule on the predictions is one check: all of them run."""
+    if not kit.require(
+        isinstance(near, pd.Series) and isinstance(far, pd.Series),
+        f"expected_customer_revenue must return a pandas Series; got {type(near).__name__}",
+    ):
+        return
+    assert isinstance(near, pd.Series)
+    assert isinstance(far, pd.Series)
+    values = pd.to_numeric(near, errors="coerce").to_numpy(dtype=np.float64)
+    kit.require(
+        set(near.index) == seen,
+        f"predictions must cover the {len(seen)} customers seen before the cut (got "
+        f"{len(set(near.index) & seen)} of them and {len(set(near.index) - seen)} others)",
+    )
+    kit.require(bool(np.isfinite(values).all()), "predictions must be finite")
+    kit.require(bool((values[~np.isnan(values)] >= 0).all()), "predictions must be ≥ 0")
+    later = pd.to_numeric(far.reindex(near.index), errors="coerce").to_numpy(dtype=np.float64)
+    kit.require(bool((later >= values - 1e-9).all()), "predictions must not decrease with until")

@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import validate_params
 from ..results import Provenance, ResultMixin, Summary
 from ._rfm_rules import (
@@ -34,13 +35,13 @@ from ._units import TimeUnit
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["RFMRules", "RFMSummary", "per_customer", "rfm_summary"]
+__all__ = ["RFMResult", "RFMRules", "per_customer", "rfm_summary"]
 
 RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
 
 @attrs.frozen(eq=False)
-class RFMSummary(ResultMixin):
+class RFMResult(ResultMixin):
     """Per-customer frequency, recency, age ``T`` and monetary value, in :attr:`unit`.
 
     Pass it to ``BetaGeo().fit``, ``ParetoNBD().fit`` or ``GammaGamma().fit``: the fitted
@@ -108,6 +109,7 @@ def per_customer(tx: Transactions, unit: TimeUnit, end_day: int) -> pd.DataFrame
     )
 
 
+@renamed_params(freq="period")
 @validate_params(exclude_status=STATUS_VALUES, **RFM_PARAMS)
 def rfm_summary(
     orders: object,
@@ -115,7 +117,7 @@ def rfm_summary(
     customer: str = "customer_id",
     time: str = "timestamp",
     value: str = "revenue",
-    freq: str | TimeUnit = "W",
+    period: str | TimeUnit = "W",
     observation_end: object = None,
     status: str | None = None,
     refunds: Literal["net", "drop"] = "net",
@@ -123,7 +125,7 @@ def rfm_summary(
     granularity: Literal["D", "W", "M"] = "D",
     tz: str | None = None,
     exclude_status: tuple[str, ...] = ("refunded", "cancelled", "canceled", "returned"),
-) -> RFMSummary:
+) -> RFMResult:
     """Summarise orders per customer: frequency, recency, age ``T``, monetary value.
 
     Parameters
@@ -133,9 +135,9 @@ def rfm_summary(
     customer, time, value
         Column names. Rows with a missing customer id, time or value are dropped and
         counted in ``provenance``.
-    freq
+    period
         Unit of ``recency`` and ``T``: ``"D"``, ``"W"``, ``"M"`` or ``"Y"``. Fitted models
-        remember it.
+        remember it. (Formerly ``freq``, deprecated.)
     observation_end
         End of the observation period (a date: orders on that day count); default: the
         day of the last order. ``T`` is measured to it.
@@ -157,7 +159,7 @@ def rfm_summary(
 
     Returns
     -------
-    RFMSummary
+    RFMResult
 
     Examples
     --------
@@ -169,7 +171,7 @@ def rfm_summary(
     ...                                  "2026-01-08", "2026-01-09"]),
     ...     "revenue": [20.0, 30.0, 50.0, 10.0, 5.0],
     ... })
-    >>> rfm = lf.ltv.rfm_summary(orders, freq="W", observation_end="2026-02-05")
+    >>> rfm = lf.ltv.rfm_summary(orders, period="W", observation_end="2026-02-05")
     >>> rfm.to_frame()
               frequency  recency    T  monetary_value
     customer
@@ -179,7 +181,7 @@ def rfm_summary(
     1
     """
     rules = RFMRules(
-        freq=freq,
+        period=period,
         refunds=refunds,
         zero_value=zero_value,
         granularity=granularity,
@@ -196,6 +198,6 @@ def rfm_summary(
         rules=rules,
         owner="rfm_summary",
     )
-    frame = per_customer(tx, rules.freq, tx.end_day)
+    frame = per_customer(tx, rules.period, tx.end_day)
     end = pd.Timestamp(tx.end_day * DAY_NS)
-    return RFMSummary(frame, rules.freq, end, Provenance(rules, {"orders": tx.accounting}))
+    return RFMResult(frame, rules.period, end, Provenance(rules, {"orders": tx.accounting}))

@@ -8,11 +8,12 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import Timestamp, validate_params
 from .._validators import bad_parameter
 from ..errors import EmptyFrameError
 from ..results import Provenance, ResultMixin, Summary
-from ._rfm import RFMSummary, per_customer
+from ._rfm import RFMResult, per_customer
 from ._rfm_rules import (
     DAY_NS,
     RFM_PARAMS,
@@ -27,11 +28,11 @@ from ._units import TimeUnit
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["CalibrationHoldout", "calibration_holdout"]
+__all__ = ["CalibrationHoldoutResult", "calibration_holdout"]
 
 
 @attrs.frozen(eq=False)
-class CalibrationHoldout(ResultMixin):
+class CalibrationHoldoutResult(ResultMixin):
     """An RFM summary of a calibration period plus what each customer did afterwards.
 
     ``holdout`` is indexed like ``calibration``: ``frequency_holdout`` (transactions in the
@@ -39,7 +40,7 @@ class CalibrationHoldout(ResultMixin):
     holdout length in the calibration's unit).
     """
 
-    calibration: RFMSummary
+    calibration: RFMResult
     holdout: pd.DataFrame = attrs.field(repr=False)
     calibration_end: pd.Timestamp
     observation_end: pd.Timestamp
@@ -72,6 +73,7 @@ class CalibrationHoldout(ResultMixin):
         return plot_holdout_by_frequency(self.to_frame(), ax=ax, **kwargs)
 
 
+@renamed_params(freq="period")
 @validate_params(calibration_end=Timestamp(), **RFM_PARAMS)
 def calibration_holdout(
     orders: object,
@@ -81,13 +83,13 @@ def calibration_holdout(
     customer: str = "customer_id",
     time: str = "timestamp",
     value: str = "revenue",
-    freq: str | TimeUnit = "W",
+    period: str | TimeUnit = "W",
     status: str | None = None,
     refunds: Literal["net", "drop"] = "net",
     zero_value: Literal["drop", "keep"] = "drop",
     granularity: Literal["D", "W", "M"] = "D",
     tz: str | None = None,
-) -> CalibrationHoldout:
+) -> CalibrationHoldoutResult:
     """Split orders at ``calibration_end``: an RFM summary before, purchases after.
 
     Customers whose first purchase falls after ``calibration_end`` are not in the result
@@ -112,7 +114,7 @@ def calibration_holdout(
     2                         0            0.0               4.0
     """
     rules = RFMRules(
-        freq=freq, refunds=refunds, zero_value=zero_value, granularity=granularity, tz=tz
+        period=period, refunds=refunds, zero_value=zero_value, granularity=granularity, tz=tz
     )
     tx = read_orders(
         orders,
@@ -152,7 +154,7 @@ def calibration_holdout(
     cal_tx = attrs.evolve(
         tx, customer=tx.customer[in_cal], day=tx.day[in_cal], value=tx.value[in_cal]
     )
-    cal = per_customer(cal_tx, rules.freq, cal_day)
+    cal = per_customer(cal_tx, rules.period, cal_day)
     known = np.zeros(len(tx.labels), dtype=bool)
     known[cal_tx.customer] = True
     later = ~in_cal & known[tx.customer]
@@ -166,7 +168,7 @@ def calibration_holdout(
             "value_holdout": hold_v[codes],
             "duration_holdout": np.full(
                 len(codes),
-                float(elapsed(tx.end_day, np.array(cal_day), rules.freq, rules.granularity)),
+                float(elapsed(tx.end_day, np.array(cal_day), rules.period, rules.granularity)),
             ),
         },
         index=cal.index,
@@ -174,7 +176,7 @@ def calibration_holdout(
     new_later = int(np.unique(tx.customer[~in_cal & ~known[tx.customer]]).size)
     notes = (f"{new_later:,} customers first bought after the calibration end (left out)",)
     cal_end = pd.Timestamp(cal_day * DAY_NS)
-    summary = RFMSummary(
-        cal, rules.freq, cal_end, Provenance(rules, {"orders": tx.accounting}, notes)
+    summary = RFMResult(
+        cal, rules.period, cal_end, Provenance(rules, {"orders": tx.accounting}, notes)
     )
-    return CalibrationHoldout(summary, holdout, cal_end, pd.Timestamp(tx.end_day * DAY_NS))
+    return CalibrationHoldoutResult(summary, holdout, cal_end, pd.Timestamp(tx.end_day * DAY_NS))

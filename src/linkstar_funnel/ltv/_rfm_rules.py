@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import (
     ColumnName,
     Constraint,
@@ -70,7 +71,7 @@ RFM_PARAMS: dict[str, Constraint | list[Constraint | None]] = {
     "customer": ColumnName(),
     "time": ColumnName(),
     "value": ColumnName(),
-    "freq": UNIT_CODE,
+    "period": UNIT_CODE,
     "observation_end": [None, Timestamp()],
     "status": [None, ColumnName()],
     "refunds": Options("net", "drop"),
@@ -82,14 +83,15 @@ RFM_PARAMS: dict[str, Constraint | list[Constraint | None]] = {
 
 
 def _to_unit(value: object) -> TimeUnit:
-    return as_unit(value, owner="RFMRules", param="freq")
+    return as_unit(value, owner="RFMRules", param="period")
 
 
+@renamed_params(freq="period")
 @attrs.frozen
 class RFMRules:
     """The settings of an RFM summary (its spec): units and data-cleaning rules."""
 
-    freq: TimeUnit = attrs.field(converter=_to_unit, default=TimeUnit("W"))
+    period: TimeUnit = attrs.field(converter=_to_unit, default=TimeUnit("W"))
     refunds: Literal["net", "drop"] = attrs.field(
         default="net", validator=in_choices({"net", "drop"})
     )
