@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ...schema import Column, Table, validate
@@ -43,16 +44,14 @@ def kpi_leaf_sums(source: object, query: KPILeafSumsQuery) -> KPILeafSums:
     """
     table = validate(source, _columns(query), frame_name=query.frame_name)
     key_roles = [role for role, _ in query.roles[: len(query.key_columns)]]
+    if not query.aggregate:  # rows as given: no grouping
+        rows = np.ones(table.n_rows, dtype=np.int64)
+        keys = _keys(table, key_roles, query, None, table.n_rows)
+        sums = {leaf: table.numbers[leaf] for leaf, _ in query.leaves}
+        return KPILeafSums(keys=keys, sums=sums, rows=rows, accounting=table.accounting)
     group = _groups(table, key_roles, query.aggregate)
     n_groups = int(group.max()) + 1 if group.size else 0
     first = np.unique(group, return_index=True)[1]
-    keys = pd.DataFrame(
-        {
-            col: table.labels[role].take(table.codes[role][first])
-            for role, col in zip(key_roles, query.key_columns, strict=True)
-        },
-        index=pd.RangeIndex(n_groups),
-    )
     with np.errstate(over="ignore", invalid="ignore"):
         sums = {
             leaf: np.bincount(group, weights=table.numbers[leaf], minlength=n_groups).astype(
@@ -61,4 +60,24 @@ def kpi_leaf_sums(source: object, query: KPILeafSumsQuery) -> KPILeafSums:
             for leaf, _ in query.leaves
         }
     rows = np.bincount(group, minlength=n_groups).astype(np.int64)
+    keys = _keys(table, key_roles, query, first, n_groups)
     return KPILeafSums(keys=keys, sums=sums, rows=rows, accounting=table.accounting)
+
+
+def _keys(
+    table: Table,
+    roles: list[str],
+    query: KPILeafSumsQuery,
+    first: npt.NDArray[np.intp] | None,
+    n: int,
+) -> pd.DataFrame:
+    """Key labels of each output row (``first``: the kept row each one starts at)."""
+    return pd.DataFrame(
+        {
+            col: table.labels[role].take(
+                table.codes[role] if first is None else table.codes[role][first]
+            )
+            for role, col in zip(roles, query.key_columns, strict=True)
+        },
+        index=pd.RangeIndex(n),
+    )
