@@ -25,10 +25,12 @@ The 'segments' parameter of total is deprecated and will be removed in the next 
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from ._params import _reemit
 from .errors import ParameterError
 
 __all__ = ["renamed_attributes", "renamed_params"]
@@ -59,6 +61,17 @@ def _remap(owner: str, mapping: Mapping[str, str], kwargs: dict[str, Any]) -> No
         kwargs[new] = kwargs.pop(old)
 
 
+def _call(func: Callable[..., Any], caller: Any, *args: Any, **kwargs: Any) -> Any:
+    """``func(*args, **kwargs)``, its warnings re-pointed at the caller's line (as
+    ``validate_params`` does): this wrapper is the outermost frame of a public call."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            return func(*args, **kwargs)
+    finally:
+        _reemit(caught, caller)
+
+
 def renamed_params(**old_to_new: str) -> Callable[[F], F]:
     """Decorator: accept each old keyword name for one release, as its new name.
 
@@ -74,7 +87,7 @@ def renamed_params(**old_to_new: str) -> Callable[[F], F]:
             @functools.wraps(init)
             def new_init(self: Any, *args: Any, **kwargs: Any) -> None:
                 _remap(owner, old_to_new, kwargs)
-                init(self, *args, **kwargs)
+                _call(init, sys._getframe(1), self, *args, **kwargs)
 
             func.__init__ = new_init  # type: ignore[misc]
             return func
@@ -83,7 +96,7 @@ def renamed_params(**old_to_new: str) -> Callable[[F], F]:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             _remap(owner, old_to_new, kwargs)
-            return func(*args, **kwargs)
+            return _call(func, sys._getframe(1), *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
