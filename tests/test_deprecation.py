@@ -25,7 +25,7 @@ class _Spec:
 
 def test_old_name_works_with_a_warning_naming_the_new_one() -> None:
     with (
-        pytest.warns(DeprecationWarning, match="'segments'.*use 'by'"),
+        pytest.warns(DeprecationWarning, match=r"'segments'.*use 'by'"),
         pytest.warns(DataQualityWarning),
     ):
         assert _total(segments="channel") == "channel"
@@ -39,7 +39,7 @@ def test_warnings_point_at_the_callers_line() -> None:
 
 
 def test_old_and_new_name_together_is_an_error() -> None:
-    with pytest.raises(ParameterError, match="'segments'.*'by'"):
+    with pytest.raises(ParameterError, match=r"'segments'.*'by'"):
         _total(segments="a", by="b")
 
 
