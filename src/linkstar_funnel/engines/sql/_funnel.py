@@ -283,10 +283,12 @@ def _segments(
 
 def _frame_segments(frame: pd.DataFrame, by_cols: tuple[str, ...]) -> pd.DataFrame:
     """The segment columns of a result frame, missing values as ``None``."""
-    segs = frame[[_seg(i) for i in range(len(by_cols))]].astype(object)
-    segs = segs.where(segs.notna(), None)  # a missing value is a segment of its own
-    segs.columns = list(by_cols)
-    return segs
+    # A missing value is a segment of its own, labelled None (as in the in-memory engine).
+    columns = {
+        b: np.array([None if pd.isna(v) else v for v in frame[_seg(i)]], dtype=object)
+        for i, b in enumerate(by_cols)
+    }
+    return pd.DataFrame(columns, index=frame.index)
 
 
 @attrs.frozen(eq=False)
