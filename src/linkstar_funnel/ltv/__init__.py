@@ -17,6 +17,7 @@ Results are named ``*Result``; the former names (``CohortLTVFit``, ``RFMSummary`
 from __future__ import annotations
 
 import sys
+from types import FrameType
 from typing import Any
 
 from .._deprecation import renamed_attributes
@@ -98,7 +99,8 @@ def __getattr__(name: str) -> Any:
 
 
 def _imported_by_library() -> bool:
-    frame = sys._getframe(2)  # the caller of __getattr__
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("importlib"):
+    frame: FrameType | None = sys._getframe(2)  # the caller of __getattr__
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("importlib"):
         frame = frame.f_back
-    return frame is not None and frame.f_globals.get("__name__", "").startswith("linkstar_funnel.")
+    name = "" if frame is None else str(frame.f_globals.get("__name__", ""))
+    return name.startswith("linkstar_funnel.")
