@@ -5,8 +5,8 @@ and query, and compares every field of the outputs: the cells (leaf, cohort, acq
 step, customers, ages observed, value by age, value sums and squares), the segment paths,
 the cohort starts, the cut, the zone, the row accounting and, where the backend returns
 them, the per-customer values; for bad input, the error type. Cases cover segment
-hierarchies, every cohort calendar in another zone, refunds netted and dropped, missing
-values, and orders a fraction of a second either side of a period boundary with a
+hierarchies, every cohort calendar in another zone, zone-aware times, refunds netted and
+dropped, missing values, and orders a fraction of a second either side of a period boundary with a
 sub-second step and a cut between two microseconds. Every difference is recorded.
 """
 
@@ -88,6 +88,13 @@ _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], CohortQuery], ...] = (
             tz="Asia/Kolkata",
             observation_end=_START + pd.Timedelta("60D"),
         ),
+    ),
+    (
+        "zone-aware times, weekly cohorts in the data's zone, a cut",
+        lambda: _orders(6, 500).assign(
+            timestamp=lambda f: f["timestamp"].dt.tz_localize("America/New_York")
+        ),
+        _query(by=("channel",), period="W", observation_end=pd.Timestamp("2026-02-15")),
     ),
     (
         "daily cohorts, refunds dropped",
