@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import attrs
 import matplotlib as mpl
 import numpy as np
@@ -11,6 +14,7 @@ import pytest
 import linkstar_funnel.attribution as la
 from linkstar_funnel.errors import (
     ColumnNotFoundError,
+    ConformanceError,
     DataQualityWarning,
     ParameterError,
     SchemaError,
@@ -236,12 +240,57 @@ def test_conformance_kit_catches_a_broken_model() -> None:
                 provenance=Provenance(spec=self),
             )
 
-    with pytest.raises(AssertionError) as info:
-        la.check_attribution_model(AllToFirstChannel())
+    with pytest.raises(ConformanceError) as info:
+        la.check_attribution_model(AllToFirstChannel(), from_paths(paths()))
+    assert isinstance(info.value, AssertionError)  # what the kit raised before
     text = str(info.value)
-    assert "conversions credit sums to" in text
-    assert "value credit sums to" in text
-    assert "reordering the channel codes" in text
-    assert "without conversions received credit" in text
-    with pytest.raises(AssertionError, match="does not implement"):
+    assert text.startswith("AllToFirstChannel fails 8 of the AttributionModel checks")
+    for label in ("sample journeys", "given journeys"):
+        assert f"{label}: conversions credit sums to" in text
+        assert f"{label}: value credit sums to 0.0, not the total" in text
+        assert f"{label}: reordering the channel codes" in text
+        assert f"{label}: journeys without conversions received credit" in text
+    with pytest.raises(ConformanceError, match="does not implement"):
         la.check_attribution_model(object())
+
+
+def test_conformance_kit_reports_crashes_and_mutation_together() -> None:
+    class Mutating:  # not frozen, so not hashable either
+        name = "mutating"
+        __hash__ = None  # type: ignore[assignment]
+
+        def attribute(self, journeys: la.Journeys) -> la.AttributionResult:
+            journeys.nulls.flags.writeable = True
+            journeys.nulls[0] += 1.0
+            msg = "boom"
+            raise RuntimeError(msg)
+
+    with pytest.raises(ConformanceError) as info:
+        la.check_attribution_model(Mutating())
+    assert list(info.value.failures) == [
+        "the model is not hashable (use @attrs.frozen)",
+        "sample journeys: attribute(): raised RuntimeError: boom",
+        "sample journeys: attribute() modified its input journeys",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("AttributionComparison", "AttributionComparisonResult"),
+        ("ChannelEconomics", "ChannelEconomicsResult"),
+    ],
+)
+def test_renamed_results_keep_their_old_names_one_release(old: str, new: str) -> None:
+    with pytest.warns(DeprecationWarning, match=f"use linkstar_funnel.attribution.{new} "):
+        cls = getattr(la, old)
+    assert cls is getattr(la, new)
+    assert new in la.__all__
+    assert old not in la.__all__
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = la.Nope  # type: ignore[attr-defined]
+
+
+def test_the_library_imports_without_deprecation_warnings() -> None:
+    code = "import linkstar_funnel, linkstar_funnel.report"
+    subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code], check=True)

@@ -19,10 +19,10 @@ from ._specs import ECONOMICS_PARAMS
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ._economics import ChannelEconomics
+    from ._economics import ChannelEconomicsResult
     from ._protocol import AttributionModel
 
-__all__ = ["AttributionComparison", "compare_attribution"]
+__all__ = ["AttributionComparisonResult", "compare_attribution"]
 
 
 def _results(value: Iterable[AttributionResult]) -> tuple[AttributionResult, ...]:
@@ -34,7 +34,7 @@ def _labels(value: Iterable[str]) -> tuple[str, ...]:
 
 
 @attrs.frozen(eq=False)
-class AttributionComparison(ResultMixin):
+class AttributionComparisonResult(ResultMixin):
     """Results of several models on the same journeys.
 
     Attributes
@@ -116,7 +116,7 @@ class AttributionComparison(ResultMixin):
         channel: str = "channel",
         cost: str = "cost",
         channel_map: dict[str, str] | None = None,
-    ) -> ChannelEconomics:
+    ) -> ChannelEconomicsResult:
         """CPA and ROAS per channel for every model; see ``channel_economics``."""
         from ._economics import channel_economics
 
@@ -132,7 +132,7 @@ class AttributionComparison(ResultMixin):
 )
 def compare_attribution(
     models: Iterable[AttributionModel], journeys: Journeys
-) -> AttributionComparison:
+) -> AttributionComparisonResult:
     """Run each model on ``journeys`` and gather the results in one table.
 
     Examples
@@ -170,4 +170,4 @@ def compare_attribution(
             label, k = f"{name} #{k}", k + 1
         labels.append(label)
     prov = Provenance(spec=tuple(models), inputs=journeys.inputs, notes=journeys.notes)
-    return AttributionComparison(results=results, labels=labels, provenance=prov)
+    return AttributionComparisonResult(results=results, labels=labels, provenance=prov)

@@ -16,7 +16,7 @@ from ..errors import DataQualityWarning, ParameterError, SchemaError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import Column, RowAccounting, validate
-from ._compare import AttributionComparison
+from ._compare import AttributionComparisonResult
 from ._journeys import check_total, weighted_bincount
 from ._result import AttributionResult
 from ._specs import ECONOMICS_PARAMS
@@ -24,11 +24,11 @@ from ._specs import ECONOMICS_PARAMS
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ChannelEconomics", "channel_economics"]
+__all__ = ["ChannelEconomicsResult", "channel_economics"]
 
 
 @attrs.frozen(eq=False)
-class ChannelEconomics(ResultMixin):
+class ChannelEconomicsResult(ResultMixin):
     """Spend, attributed conversions and value, CPA and ROAS per model and channel.
 
     ``cpa = spend / conversions`` (the CAC when conversions are first purchases; NaN when
@@ -84,25 +84,25 @@ class ChannelEconomics(ResultMixin):
 @validate_params(
     attribution=InstanceOf(
         AttributionResult,
-        AttributionComparison,
-        description="an AttributionResult or an AttributionComparison",
+        AttributionComparisonResult,
+        description="an AttributionResult or an AttributionComparisonResult",
     ),
     **ECONOMICS_PARAMS,
 )
 def channel_economics(
-    attribution: AttributionResult | AttributionComparison,
+    attribution: AttributionResult | AttributionComparisonResult,
     spend: object,
     *,
     channel: str = "channel",
     cost: str = "cost",
     channel_map: Mapping[str, str] | None = None,
-) -> ChannelEconomics:
+) -> ChannelEconomicsResult:
     """CPA and ROAS per channel for one result or every model of a comparison.
 
     Parameters
     ----------
     attribution
-        An :class:`AttributionResult` or an :class:`AttributionComparison`.
+        An :class:`AttributionResult` or an :class:`AttributionComparisonResult`.
     spend
         A frame with a channel column and a cost column (any extra columns, such as date or
         campaign, are summed over: filter the frame to the journeys' period first), or a
@@ -125,7 +125,7 @@ def channel_economics(
     0  Last touch     ads   30.0          2.0   60.0 15.0   2.0
     1  Last touch   email   10.0          2.0  100.0  5.0  10.0
     """
-    if isinstance(attribution, AttributionComparison):
+    if isinstance(attribution, AttributionComparisonResult):
         pairs = list(zip(attribution.labels, attribution.results, strict=True))
         base_inputs = dict(attribution.provenance.inputs)
     else:
@@ -173,7 +173,7 @@ def channel_economics(
     if accounting is not None:
         base_inputs["spend"] = accounting
     prov = Provenance(spec=tuple(r.model for _, r in pairs), inputs=base_inputs, notes=tuple(notes))
-    return ChannelEconomics(table=table, provenance=prov)
+    return ChannelEconomicsResult(table=table, provenance=prov)
 
 
 def _nan_reasons(table: pd.DataFrame) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from .._conformance import ConformanceKit
 from .._params import InstanceOf, Real, validate_params
 from ._journeys import Journeys
 from ._result import AttributionResult, Metric
@@ -57,37 +58,40 @@ def check_attribution_model(
     Runs on :func:`sample_journeys` and, if given, on ``journeys``: the model is a frozen,
     hashable :class:`AttributionModel`; ``attribute`` returns an :class:`AttributionResult`
     over the journeys' channels with finite credit summing to the totals (conversions and
-    value, to ``rtol``); it neither mutates its input nor depends on how channels are coded (the
-    same names in another order get the same credit) or on anything but its input (two calls agree); journeys
-    without conversions get no credit.
+    value, to ``rtol``); it neither mutates its input nor depends on how channels are coded
+    (the same names in another order get the same credit) or on anything but its input
+    (two calls agree); journeys without conversions get no credit.
+
+    Every check runs, whatever fails before it; a crash of ``attribute`` is recorded as a
+    failure too.
 
     Raises
     ------
-    AssertionError
-        Listing every failed check.
+    ConformanceError
+        Listing every failed check (an :class:`AssertionError` too, as before).
 
     Examples
     --------
     >>> import linkstar_funnel.attribution as la
     >>> la.check_attribution_model(la.Markov())
     """
-    failures: list[str] = []
-    if not isinstance(model, AttributionModel):
-        msg = f"{type(model).__name__} does not implement AttributionModel (name, attribute)."
-        raise AssertionError(msg)  # noqa: TRY004 - the kit reports failures as assertions
+    kit = ConformanceKit(type(model).__name__, "AttributionModel")
+    if not kit.require(
+        isinstance(model, AttributionModel),
+        "does not implement AttributionModel (a name and attribute(journeys))",
+    ):
+        kit.finish()
+    assert isinstance(model, AttributionModel)  # for the type checker: finish() raised
     try:
         hash(model)
     except TypeError:
-        failures.append("the model is not hashable (use @attrs.frozen)")
+        kit.fail("the model is not hashable (use @attrs.frozen)")
     cases = [("sample journeys", sample_journeys())]
     if journeys is not None:
         cases.append(("given journeys", journeys))
     for label, j in cases:
-        failures += [f"{label}: {f}" for f in _check_on(model, j, rtol)]
-    if failures:
-        raise AssertionError(
-            f"{type(model).__name__} fails the AttributionModel checks:\n- " + "\n- ".join(failures)
-        )
+        _check_on(kit, label, model, j, rtol)
+    kit.finish()
 
 
 def _snapshot(j: Journeys) -> list[npt.NDArray[np.float64]]:
@@ -97,33 +101,71 @@ def _snapshot(j: Journeys) -> list[npt.NDArray[np.float64]]:
     return [np.array(a, dtype=np.float64) for a in arrays]
 
 
-def _check_on(model: AttributionModel, j: Journeys, rtol: float) -> list[str]:
-    out: list[str] = []
+def _check_on(
+    kit: ConformanceKit, label: str, model: AttributionModel, j: Journeys, rtol: float
+) -> None:
+    """Every check on one set of journeys, each failure recorded as ``label: reason``."""
     before = _snapshot(j)
-    res = model.attribute(j)
-    if not isinstance(res, AttributionResult):
-        return [f"attribute() returned {type(res).__name__}, not AttributionResult"]
-    if any(not np.array_equal(a, b) for a, b in zip(before, _snapshot(j), strict=True)):
-        out.append("attribute() modified its input journeys")
-    if set(res.channels) != set(j.channels) or len(res.channels) != len(j.channels):
-        out.append(f"result channels {res.channels} differ from the journeys' {j.channels}")
-        return out
+    res: AttributionResult | None = None
+    with kit.check(f"{label}: attribute()"):
+        got = model.attribute(j)
+        if not isinstance(got, AttributionResult):
+            msg = f"returned {type(got).__name__}, not AttributionResult"
+            raise AssertionError(msg)  # noqa: TRY004 - the kit reports failures as assertions
+        res = got
+    kit.require(
+        all(np.array_equal(a, b) for a, b in zip(before, _snapshot(j), strict=True)),
+        f"{label}: attribute() modified its input journeys",
+    )
+    if res is None:
+        return
+    if not kit.require(
+        set(res.channels) == set(j.channels) and len(res.channels) == len(j.channels),
+        f"{label}: result channels {res.channels} differ from the journeys' {j.channels}",
+    ):
+        return
+    _check_totals(kit, label, res, j, rtol)
+    with kit.check(f"{label}: attribute() called again"):
+        again = model.attribute(j)
+        kit.require(
+            res.credit().equals(again.credit())
+            and res.credit("value").equals(again.credit("value")),
+            f"{label}: two calls on the same journeys disagree",
+        )
+    with kit.check(f"{label}: attribute() on channels coded in another order"):
+        kit.require(
+            _same_credit_recoded(model, res, j),
+            f"{label}: reordering the channel codes changed the credit per channel",
+        )
+    with kit.check(f"{label}: attribute() on journeys without conversions"):
+        res0 = model.attribute(_without_conversions(j))
+        kit.require(
+            not (np.abs(res0.conversions).sum() > 0 or np.abs(res0.value).sum() > 0),
+            f"{label}: journeys without conversions received credit",
+        )
+
+
+def _check_totals(
+    kit: ConformanceKit, label: str, res: AttributionResult, j: Journeys, rtol: float
+) -> None:
     metrics: tuple[tuple[Metric, float], ...] = (
         ("conversions", j.total_conversions),
         ("value", j.total_value),
     )
     for metric, total in metrics:
         credit = res.credit(metric).to_numpy()
-        if not np.isfinite(credit).all():
-            out.append(f"{metric} credit is not finite: {credit}")
-        elif not np.isclose(credit.sum(), total, rtol=rtol, atol=1e-9 * max(1.0, abs(total))):
-            out.append(f"{metric} credit sums to {credit.sum()!r}, not the total {total!r}")
-    again = model.attribute(j)
-    if not (
-        res.credit().equals(again.credit()) and res.credit("value").equals(again.credit("value"))
-    ):
-        out.append("two calls on the same journeys disagree")
-    # Recode channels in reverse order: the credit per name must not move.
+        if not kit.require(
+            bool(np.isfinite(credit).all()), f"{label}: {metric} credit is not finite: {credit}"
+        ):
+            continue
+        kit.require(
+            bool(np.isclose(credit.sum(), total, rtol=rtol, atol=1e-9 * max(1.0, abs(total)))),
+            f"{label}: {metric} credit sums to {float(credit.sum())!r}, not the total {total!r}",
+        )
+
+
+def _same_credit_recoded(model: AttributionModel, res: AttributionResult, j: Journeys) -> bool:
+    """Whether channels coded in reverse order get the same credit per name."""
     k = j.n_channels
     recoded = Journeys(
         channels=tuple(reversed(j.channels)),
@@ -135,12 +177,14 @@ def _check_on(model: AttributionModel, j: Journeys, rtol: float) -> list[str]:
         ages=j.ages,
         sep=j.sep,
     )
-    got = model.attribute(recoded).credit().reindex(list(j.channels)).to_numpy()
-    if not np.allclose(
-        got, res.credit().reindex(list(j.channels)).to_numpy(), rtol=1e-9, atol=1e-9
-    ):
-        out.append("reordering the channel codes changed the credit per channel")
-    zero = Journeys(
+    names = list(j.channels)
+    got = model.attribute(recoded).credit().reindex(names).to_numpy()
+    want = res.credit().reindex(names).to_numpy()
+    return bool(np.allclose(got, want, rtol=1e-9, atol=1e-9))
+
+
+def _without_conversions(j: Journeys) -> Journeys:
+    return Journeys(
         channels=j.channels,
         offsets=j.offsets,
         touches=j.touches,
@@ -150,7 +194,3 @@ def _check_on(model: AttributionModel, j: Journeys, rtol: float) -> list[str]:
         ages=j.ages,
         sep=j.sep,
     )
-    res0 = model.attribute(zero)
-    if np.abs(res0.conversions).sum() > 0 or np.abs(res0.value).sum() > 0:
-        out.append("journeys without conversions received credit")
-    return out

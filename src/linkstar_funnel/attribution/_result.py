@@ -18,7 +18,7 @@ from ._specs import ECONOMICS_PARAMS
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ._economics import ChannelEconomics
+    from ._economics import ChannelEconomicsResult
     from ._journeys import Journeys
 
 __all__ = ["METRIC", "AttributionResult", "MarkovResult", "Metric", "make_result", "model_name"]
@@ -147,7 +147,7 @@ class AttributionResult(ResultMixin):
         channel: str = "channel",
         cost: str = "cost",
         channel_map: dict[str, str] | None = None,
-    ) -> ChannelEconomics:
+    ) -> ChannelEconomicsResult:
         """CPA (CAC when conversions are first purchases) and ROAS per channel, given spend.
 
         See :func:`linkstar_funnel.attribution.channel_economics`.
