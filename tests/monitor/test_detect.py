@@ -1,6 +1,6 @@
 """Monitor: recall on injected anomalies, false alarms on clean series, modes, errors.
 
-Measured at the default thresholds (alpha=0.001, window=28, seasonality="weekend",
+Measured at the default thresholds (alpha=0.001, window="28D", seasonality="weekend",
 Laney-corrected p-chart), on 300 seeded 90-day series (weekdays 30% of ~1,000, weekends
 27% of ~700), every day after the first four weeks judged:
 

@@ -1,7 +1,8 @@
-"""Judging days against their expected range, and the :class:`Alerts` result."""
+"""Judging days against their expected range, and the :class:`AlertsResult` result."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -14,16 +15,17 @@ from ..errors import ParameterError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ..stats import z_value
-from ._kernels import DailySeries, IntArray, pchart, robust
+from ._kernels import DailySeries, FloatArray, IntArray
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from ._methods import MonitorMethod
     from ._spec import Monitor
 
-__all__ = ["ALERT_COLUMNS", "Alerts", "judge_series"]
+__all__ = ["ALERT_COLUMNS", "AlertsResult", "judge_series"]
 
-#: Columns of ``Alerts.to_frame()`` after the segment columns.
+#: Columns of ``AlertsResult.to_frame()`` after the segment columns.
 ALERT_COLUMNS: tuple[str, ...] = (
     "lower",
     "upper",
@@ -45,31 +47,39 @@ def _same(column: pd.Series[Any], value: object) -> npt.NDArray[np.bool_]:
     return np.asarray(column == value, dtype=bool)
 
 
+def expectations(
+    method: MonitorMethod, s: DailySeries, judge: IntArray, spec: Monitor
+) -> tuple[FloatArray, FloatArray]:
+    """``method.expect`` on ``judge``, its output checked: two float arrays of its length."""
+    if not len(judge):
+        return np.full(0, np.nan), np.full(0, np.nan)
+    out = method.expect(s, judge, spec)
+    try:
+        expected, scale = (np.asarray(a, dtype=np.float64) for a in out)
+    except (TypeError, ValueError):
+        expected = scale = np.full(0, np.nan)
+    if expected.shape != judge.shape or scale.shape != judge.shape:
+        msg = (
+            f"The 'method' parameter of Monitor must return (expected, scale), two float "
+            f"arrays of the {len(judge)} judged days. Method {spec.method_name!r} returned "
+            f"{type(out).__name__} {out!r:.120} instead.\nHint: run "
+            "linkstar_funnel.monitor.check_monitor_method on it."
+        )
+        raise ParameterError(msg)
+    return expected, scale
+
+
 def judge_series(
-    s: DailySeries, judge: IntArray, labels: Mapping[str, object], spec: Monitor
+    s: DailySeries,
+    judge: IntArray,
+    labels: Mapping[str, object],
+    spec: Monitor,
+    method: MonitorMethod,
 ) -> pd.DataFrame:
     """One row per judged day with a value: expected range, score, status and severity."""
     judge = judge[np.isfinite(s.y[judge])]
     ok = judge[s.usable[judge]]
-    expected = np.full(len(ok), np.nan)
-    scale = np.full(len(ok), np.nan)
-    if len(ok):
-        if spec.method == "robust":
-            expected, scale = robust(s, ok, window=spec.window, min_history=spec.min_history)
-        elif spec.method == "pchart":
-            expected, scale = pchart(
-                s, ok, window=spec.window, min_history=spec.min_history, laney=spec.laney
-            )
-        else:
-            from ._prophet import prophet_kernel
-
-            expected, scale = prophet_kernel(
-                s,
-                ok,
-                min_history=max(spec.min_history, 14),
-                refit_days=spec.refit_days,
-                seed=spec.seed,
-            )
+    expected, scale = expectations(method, s, ok, spec)
     z = z_value(spec.alpha)
     y = s.y[ok]
     score = (y - expected) / scale
@@ -127,7 +137,7 @@ def judge_series(
         rows = pd.concat([rows, low_volume], ignore_index=True).sort_values("date")
     for i, (key, val) in enumerate(labels.items()):
         rows.insert(1 + i, key, [val] * len(rows))
-    rows["method"] = spec.method
+    rows["method"] = spec.method_name
     rows["weekday"] = pd.DatetimeIndex(rows["date"]).day_of_week
     return rows.reset_index(drop=True)
 
@@ -140,7 +150,7 @@ def _only(mask: npt.NDArray[np.bool_], values: npt.NDArray[Any]) -> npt.NDArray[
 
 
 @attrs.frozen(eq=False)
-class Alerts(ResultMixin):
+class AlertsResult(ResultMixin):
     """Days whose value falls outside what earlier days lead to expect.
 
     Attributes
@@ -149,7 +159,7 @@ class Alerts(ResultMixin):
         Every judged day (see :meth:`checks`).
     spec
         The :class:`Monitor` used.
-    segments
+    by
         Segment columns.
     has_counts
         Whether the series were rates with counts.
@@ -159,7 +169,7 @@ class Alerts(ResultMixin):
 
     table: pd.DataFrame
     spec: Monitor
-    segments: tuple[str, ...]
+    by: tuple[str, ...]
     has_counts: bool
     provenance: Provenance
 
@@ -168,12 +178,23 @@ class Alerts(ResultMixin):
         cls,
         table: pd.DataFrame,
         spec: Monitor,
-        segments: tuple[str, ...],
+        by: tuple[str, ...],
         has_counts: bool,
         provenance: Provenance,
-    ) -> Alerts:
+    ) -> AlertsResult:
         """Assemble the result from the per-series check tables."""
-        return cls(table, spec, segments, has_counts, provenance)
+        return cls(table, spec, by, has_counts, provenance)
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """Deprecated name of :attr:`by`."""
+        warnings.warn(
+            "AlertsResult.segments is deprecated and will be removed in the next release; "
+            "use 'by' instead (same meaning).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.by
 
     def to_frame(self) -> pd.DataFrame:
         """One row per alert: ``date``, ``metric``, [segments], ``lower``, ``upper``
@@ -181,7 +202,7 @@ class Alerts(ResultMixin):
         "critical"), ``direction`` ("drop" or "rise"), ``score`` (standardised deviation),
         ``n`` (trials, for rates), ``rule`` ("range" or "threshold"), ``method``."""
         alerts = self.table.loc[self.table["status"] == "alert"]
-        cols = ["date", "metric", *self.segments, *ALERT_COLUMNS]
+        cols = ["date", "metric", *self.by, *ALERT_COLUMNS]
         return alerts[cols].sort_values(["date", "metric"], kind="stable").reset_index(drop=True)
 
     def checks(self) -> pd.DataFrame:
@@ -195,10 +216,10 @@ class Alerts(ResultMixin):
         t = self.table
         judged = int(t["status"].isin(["ok", "alert"]).sum())
         facts = (
-            ("method", self.spec.method),
+            ("method", self.spec.method_name),
             (
                 "series",
-                f"{t.groupby(['metric', *self.segments], observed=True, dropna=False).ngroups:,}",
+                f"{t.groupby(['metric', *self.by], observed=True, dropna=False).ngroups:,}",
             ),
             ("days judged", f"{judged:,}"),
             (
@@ -208,7 +229,7 @@ class Alerts(ResultMixin):
             ("alpha", f"{self.spec.alpha:g}"),
         )
         recent = alerts.sort_values("date", ascending=False).head(8)
-        cols = ["date", "metric", *self.segments, "observed", "lower", "upper", "severity"]
+        cols = ["date", "metric", *self.by, "observed", "lower", "upper", "severity"]
         recent = recent[cols].assign(date=recent["date"].dt.date)
         notes = tuple(self.provenance.lines()[1:])
         skipped = t["status"].value_counts()
@@ -224,11 +245,12 @@ class Alerts(ResultMixin):
         one with the most alerts).
         """
         t = self.table
-        keys = ["metric", *self.segments]
+        keys = ["metric", *self.by]
         unknown = set(kwargs) - set(keys)
         if unknown:
             msg = (
-                f"Alerts.plot picks a series by {keys}. Got unknown argument(s) {sorted(unknown)}."
+                f"AlertsResult.plot picks a series by {keys}. Got unknown argument(s) "
+                f"{sorted(unknown)}."
             )
             raise ParameterError(msg)
         mask = np.ones(len(t), dtype=bool)
@@ -248,7 +270,7 @@ class Alerts(ResultMixin):
         return _plot_series(self, part, keys, get_axes(ax, figsize=(9.0, 4.0)))
 
 
-def _plot_series(result: Alerts, part: pd.DataFrame, keys: list[str], ax: Axes) -> Axes:
+def _plot_series(result: AlertsResult, part: pd.DataFrame, keys: list[str], ax: Axes) -> Axes:
     import matplotlib.dates as mdates
 
     days = pd.DatetimeIndex(part["date"])
@@ -289,6 +311,6 @@ def _plot_series(result: Alerts, part: pd.DataFrame, keys: list[str], ax: Axes) 
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     first = part.iloc[0]
     name = " · ".join(str(first[k]) for k in keys)
-    style_axes(ax, title=f"{name} ({result.spec.method})")
+    style_axes(ax, title=f"{name} ({result.spec.method_name})")
     ax.legend(frameon=False, fontsize=8, loc="lower left", ncols=5, bbox_to_anchor=(0.0, -0.3))
     return ax

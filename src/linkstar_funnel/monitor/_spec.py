@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -14,6 +16,7 @@ from .._params import (
     Boolean,
     ColumnName,
     Columns,
+    Duration,
     InstanceOf,
     Integer,
     Options,
@@ -25,13 +28,19 @@ from .._params import (
 )
 from ..errors import ColumnNotFoundError, DataQualityWarning, ParameterError
 from ..results import Provenance
-from ._alerts import Alerts, judge_series
+from ._alerts import AlertsResult, judge_series
+from ._methods import METHOD, MonitorMethod, method_name, resolve_method
 from ._read import read_daily_kpis, to_series
 
 __all__ = ["Monitor", "Threshold", "detect"]
 
-Method = Literal["robust", "pchart", "prophet"]
-_METHODS = Options("robust", "pchart", "prophet")
+#: A registered method's name (built-ins: "robust", "pchart", "prophet") or a method object.
+Method = str | MonitorMethod
+_DAYS = re.compile(r"^[1-9]\d*D$")
+_WINDOW = Satisfies(
+    lambda v: isinstance(v, str) and bool(_DAYS.match(v)),
+    'a positive whole number of days as a duration such as "28D"',
+)
 _PROBABILITY = Real(0, 1, closed="neither")
 _OPTIONAL_NUMBER = attrs.validators.optional(Real())
 #: ``by`` of the monitor: a column name, a list of them, or none (``()`` or ``[]``).
@@ -75,6 +84,23 @@ class Threshold:
             check_param("Threshold", "below", None, Real())
 
 
+def _window(value: object) -> object:
+    """A window as ``"<n>D"``; a bare number of days is still read, with a warning."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 1:
+        warnings.warn(
+            f"Monitor(window={value}) as a number of days is deprecated and will be removed "
+            f"in the next release; use a duration string: window='{int(value)}D'.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return f"{int(value)}D"
+    if isinstance(value, str | dt.timedelta | np.timedelta64) and Duration().accepts(value):
+        span = pd.Timedelta(value)
+        if span % pd.Timedelta(days=1) == pd.Timedelta(0):
+            return f"{span.days}D"
+    return value  # refused by the validator, with the standard message
+
+
 def _thresholds(value: object) -> tuple[Threshold, ...]:
     if isinstance(value, Threshold):
         return (value,)
@@ -98,8 +124,11 @@ class Monitor:
     ----------
     method
         ``"robust"`` (rolling median and MAD), ``"pchart"`` (binomial control limits for
-        rates, varying denominators, Laney-corrected by default) or ``"prophet"`` (weekly
-        seasonality and trend, refitted every ``refit_days`` on earlier days only).
+        rates, varying denominators, Laney-corrected by default), ``"prophet"`` (weekly
+        seasonality and trend, refitted every ``refit_days`` on earlier days only), the
+        name of a method added with
+        :func:`~linkstar_funnel.monitor.register_monitor_method`, or a
+        :class:`~linkstar_funnel.monitor.MonitorMethod` object.
     alpha
         Two-sided probability of a normal day falling outside its expected range; the
         range is ``expected ± z(alpha) * scale``. The default 0.001 keeps false alarms
@@ -110,7 +139,9 @@ class Monitor:
     direction
         Alert on ``"both"`` sides, only on a ``"drop"``, or only on a ``"rise"``.
     window
-        Days of history (before the judged day) used by robust and pchart.
+        History (before the judged day) used by robust and pchart: a whole number of days
+        as a duration string (``"28D"``; a ``timedelta`` is read too). A bare number of
+        days (``28``) still works for one release, with a :class:`DeprecationWarning`.
     min_history
         Usable history days needed to judge a day (per day type).
     seasonality
@@ -132,7 +163,7 @@ class Monitor:
         Seed for prophet's interval sampling.
     """
 
-    method: Method = attrs.field(default="robust", validator=_METHODS)
+    method: Method = attrs.field(default="robust", validator=METHOD)
     alpha: float = attrs.field(default=0.001, validator=_PROBABILITY)
     critical_alpha: float | None = attrs.field(
         default=None, validator=attrs.validators.optional(_PROBABILITY)
@@ -140,7 +171,7 @@ class Monitor:
     direction: Literal["both", "drop", "rise"] = attrs.field(
         default="both", validator=Options("both", "drop", "rise")
     )
-    window: int = attrs.field(default=28, validator=Integer(1))
+    window: str = attrs.field(default="28D", converter=_window, validator=_WINDOW)
     min_history: int = attrs.field(default=6, validator=Integer(1))
     seasonality: Literal["weekend", "weekday", "none"] = attrs.field(
         default="weekend", validator=Options("weekend", "weekday", "none")
@@ -151,6 +182,16 @@ class Monitor:
     refit_days: int = attrs.field(default=7, validator=Integer(1))
     thresholds: tuple[Threshold, ...] = attrs.field(default=(), converter=_thresholds)
     seed: int = attrs.field(default=0, validator=Integer(0, 2**32 - 1))
+
+    @property
+    def window_days(self) -> int:
+        """:attr:`window` as a number of days."""
+        return int(self.window[:-1])
+
+    @property
+    def method_name(self) -> str:
+        """The method's registered name (its class name for an unregistered object)."""
+        return method_name(self.method)
 
     @property
     def critical(self) -> float:
@@ -171,7 +212,7 @@ class Monitor:
         successes: str = "successes",
         trials: str = "trials",
         tz: str | None = None,
-    ) -> Alerts:
+    ) -> AlertsResult:
         """Judge each day (``"backfill"``, from ``since``) or the last day (``"latest"``).
 
         See :func:`detect` for the parameters.
@@ -196,12 +237,13 @@ class Monitor:
             trials=trials,
             tz=tz,
         )
-        if self.method == "pchart" and not kpis.has_counts:
+        method = resolve_method(self.method)
+        if method.needs_counts and not kpis.has_counts:
             missing = successes if successes not in kpis.columns else trials
             raise ColumnNotFoundError(
                 missing,
                 kpis.columns,
-                role="count (method='pchart' needs successes and trials)",
+                role=f"count (method={self.method_name!r} needs successes and trials)",
                 frame_name="daily_kpis",
             )
         start = None if since is None else _naive(pd.Timestamp(since))  # type: ignore[arg-type]
@@ -219,7 +261,7 @@ class Monitor:
                 if start is not None:
                     judge = judge[series.days[judge] >= start.to_datetime64()]
             labels = dict(zip(["metric", *keys], label, strict=True))
-            checks.append(judge_series(series, judge, labels, self))
+            checks.append(judge_series(series, judge, labels, self, method))
         table = pd.concat(checks, ignore_index=True)
         unranged = int(((table["status"] == "alert") & table["expected"].isna()).sum())
         if unranged:
@@ -230,7 +272,7 @@ class Monitor:
                 stacklevel=3,
             )
         provenance = Provenance(self, {"daily_kpis": kpis.accounting})
-        return Alerts.build(table, self, tuple(keys), kpis.has_counts, provenance)
+        return AlertsResult.build(table, self, tuple(keys), kpis.has_counts, provenance)
 
 
 def _naive(ts: pd.Timestamp) -> pd.Timestamp:
@@ -238,7 +280,7 @@ def _naive(ts: pd.Timestamp) -> pd.Timestamp:
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 
-@validate_params(method=_METHODS, **_DETECT_PARAMS)
+@validate_params(method=METHOD, **_DETECT_PARAMS)
 def detect(
     daily_kpis: object,
     method: Method = "robust",
@@ -253,7 +295,7 @@ def detect(
     trials: str = "trials",
     tz: str | None = None,
     **options: Any,
-) -> Alerts:
+) -> AlertsResult:
     """Alerts on daily KPI series: each day judged against what earlier days lead to expect.
 
     Parameters
@@ -264,7 +306,8 @@ def detect(
         ``metric`` and segment columns ``by``. Never modified. Dates may be times: they
         are bucketed into days in ``tz``, summing counts (see :func:`daily_rate`).
     method
-        ``"robust"``, ``"pchart"`` or ``"prophet"`` (see :class:`Monitor`).
+        ``"robust"``, ``"pchart"``, ``"prophet"``, a registered method's name or a
+        :class:`~linkstar_funnel.monitor.MonitorMethod` object (see :class:`Monitor`).
     mode
         ``"backfill"``: judge every day (from ``since``); ``"latest"``: only the last day,
         for a daily script.
@@ -278,7 +321,7 @@ def detect(
 
     Returns
     -------
-    Alerts
+    AlertsResult
         ``to_frame()``: one row per alert; ``checks()``: every judged day.
 
     Examples
