@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from linkstar_funnel.engines.memory import funnel as _engine
 from linkstar_funnel.errors import (
     ColumnNotFoundError,
     DataQualityWarning,
@@ -16,7 +17,6 @@ from linkstar_funnel.errors import (
     ParameterError,
     SchemaError,
 )
-from linkstar_funnel.engines.memory import funnel as _engine
 from linkstar_funnel.funnel import Exclusion, Funnel, FunnelResult
 from linkstar_funnel.results import Result
 from linkstar_funnel.stages import Stage
@@ -292,3 +292,40 @@ def test_a_misspelt_stage_event_gets_a_did_you_mean() -> None:
     events = lf.datasets.make_demo_store(n_users=500, seed=4).events
     with pytest.warns(lf.DataQualityWarning, match=r"looks for 'paymnt': did you mean 'payment'"):
         Funnel(["visit", "paymnt"]).compute(events)
+
+
+@pytest.mark.filterwarnings("ignore::linkstar_funnel.errors.DataQualityWarning")
+def test_freq_is_the_deprecated_name_of_period() -> None:
+    import matplotlib.pyplot as plt  # MPLBACKEND=Agg in the test sessions
+
+    result = Funnel(STAGES, window="3D").compute(log(), time="ts")
+    want = result.trends(period="D")
+    with pytest.warns(DeprecationWarning, match="'period'"):
+        pd.testing.assert_frame_equal(result.trends(freq="D"), want)
+    with pytest.warns(DeprecationWarning, match="'period'"):
+        old = result.bottleneck(freq="D", min_entrants=1)
+    pd.testing.assert_frame_equal(old, result.bottleneck(period="D", min_entrants=1))
+    with pytest.warns(DeprecationWarning, match="'period'"):
+        old = result.trend_observations(freq="D", complete_only=False)
+    pd.testing.assert_frame_equal(old, result.trend_observations(period="D", complete_only=False))
+    with pytest.warns(DeprecationWarning, match="'period'"):
+        ax = result.plot(kind="trends", freq="D")
+    assert "by entry day" in ax.get_title(loc="left")
+    plt.close("all")
+    with pytest.raises(ParameterError, match="Got both"):
+        result.trends(freq="D", period="W")
+
+
+def test_the_result_is_built_once_from_the_engine_levels() -> None:
+    """The drill-down, trends and counts of one compute agree (one FunnelLevels)."""
+    spec = Funnel(STAGES, window="3D", top_n=2)
+    result = spec.compute(log(), time="ts", by="country")
+    users = result.users()
+    counts = result.to_frame()
+    for (country, step), n in counts.groupby(["country", "step"])["users"].sum().items():
+        assert int((users.loc[users["country"] == country, "level"] >= step).sum()) == n
+    trends = result.trends("M")
+    pd.testing.assert_series_equal(
+        trends.groupby(["country", "step"])["users"].sum(),
+        counts.groupby(["country", "step"])["users"].sum(),
+    )

@@ -197,16 +197,16 @@ def test_core_import_does_not_load_ibis() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def _trends(result: Any, freq: str, tz: str | None) -> pd.DataFrame:
-    frame = result.trends(freq, tz)
+def _trends(result: Any, period: str, tz: str | None) -> pd.DataFrame:
+    frame = result.trends(period, tz)
     by = [c for c in frame.columns if c not in (*_COUNT_COLS, "period", "complete")]
     frame[by] = frame[by].astype(str)
     return frame.sort_values(["period", *by, "step"]).reset_index(drop=True)
 
 
 @pytest.mark.parametrize("aware", [False, True])
-@pytest.mark.parametrize("freq", ["D", "W", "M"])
-def test_trends_match_in_memory(aware: bool, freq: str) -> None:
+@pytest.mark.parametrize("period", ["D", "W", "M"])
+def test_trends_match_in_memory(aware: bool, period: str) -> None:
     r = pd.Series(range(4000))
     start = pd.Timestamp("2026-01-01", tz="UTC" if aware else None)
     events = pd.DataFrame(
@@ -224,6 +224,29 @@ def test_trends_match_in_memory(aware: bool, freq: str) -> None:
     ]:
         memory, engine = spec.compute(events, by=by), spec.compute(table, by=by)
         for tz in (None, "Asia/Kolkata", "America/New_York"):
-            want, got = _trends(memory, freq, tz), _trends(engine, freq, tz)
+            want, got = _trends(memory, period, tz), _trends(engine, period, tz)
             assert len(want) >= 3 * len(spec.stages)  # several periods
             pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+def test_the_entries_query_runs_only_when_trends_are_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from linkstar_funnel.engines.sql import _funnel
+
+    ran: list[str] = []
+    execute = _funnel.execute
+
+    def counting(expr: Any, what: str) -> pd.DataFrame:
+        ran.append(what)
+        return execute(expr, what)
+
+    monkeypatch.setattr(_funnel, "execute", counting)
+    result = Funnel(["visit", "cart", "order"]).compute(ibis.memtable(_small()))
+    assert result.to_frame()["users"].tolist() == [2, 1, 1]
+    assert "funnel entries" not in ran
+    weekly = result.trends("W")
+    assert ran.count("funnel entries") == 1
+    pd.testing.assert_frame_equal(result.trends("W"), weekly)  # kept, not run again
+    assert ran.count("funnel entries") == 1
+    assert weekly.groupby("step")["users"].sum().tolist() == [2, 1, 1]
