@@ -28,7 +28,7 @@ cols = {"customer": "customer_id", "time": "timestamp", "value": "revenue"}
 
 # 1. RFM -> BG/NBD + Gamma-Gamma -> CLV. The summary is in weeks; the model remembers it, so
 #    "12M" below means 52.18 weeks, never 12.
-rfm = lf.ltv.rfm_summary(orders, freq="W", **cols)
+rfm = lf.ltv.rfm_summary(orders, period="W", **cols)
 print(rfm.summary())
 bg = lf.ltv.BetaGeo().fit(rfm)
 gg = lf.ltv.GammaGamma().fit(rfm)
@@ -50,7 +50,7 @@ plt.close(ax.figure)
 first = orders.sort_values("timestamp").groupby("customer_id")["country"].first()
 top = first.value_counts().index[:3]
 orders["segment"] = orders["country"].where(orders["country"].isin(top), "other countries")
-fit = lf.ltv.CohortLTV(horizon="365D", cohort="M").fit(orders, by="segment", **cols)
+fit = lf.ltv.CohortLTV(horizon="365D", period="M").fit(orders, by="segment", **cols)
 print(fit.summary())
 at_12m = fit.predict(at="365D", alpha=0.10)  # 52 weekly steps: 364 days
 table = at_12m.ltv()

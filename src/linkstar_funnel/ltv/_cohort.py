@@ -234,7 +234,7 @@ class CohortLTV:
         est = estimate(cohort.cells, hier, len(cohort.cohort_labels), settings, progress, spark)
         cut = pd.Timestamp(cohort.cut_ns, tz="UTC") if cohort.tz else pd.Timestamp(cohort.cut_ns)
         notes = (
-            f"observed until {cut}",
+            f"observation end {cut}",
             f"pooling strength κ = {est.kappa:,.0f} customers; customer value CV² = {est.cv2:.2f}",
             "age curves: " + ", ".join(f"{v} {k}" for k, v in sorted(est.methods.items())),
         )

@@ -257,7 +257,7 @@ class CohortLTVResult(ResultMixin):
                 f"{len(self.leaf_paths):,}" + (f" ({' > '.join(self.by)})" if self.by else ""),
             ),
             ("horizon", f"{self.spec.horizon.days} days"),
-            ("observed until", str(self.observation_end)),
+            ("observation end", str(self.observation_end)),
         )
         return Summary("Cohort LTV model", facts=facts, notes=tuple(self.provenance.lines()))
 
@@ -318,7 +318,7 @@ class CohortForecastResult(ResultMixin):
         facts = (
             ("age", f"{last.days} days"),
             ("interval", f"{1 - self.alpha:.0%}"),
-            ("observed until", str(self.observation_end)),
+            ("observation end", str(self.observation_end)),
         )
         return Summary(
             "Cohort LTV forecast", facts=facts, table=table, notes=tuple(self.provenance.lines())
