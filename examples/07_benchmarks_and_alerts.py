@@ -13,7 +13,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import linkstar_funnel as lf
-from linkstar_funnel.benchmark import Benchmark, get_benchmark, observations_from_counts
+from linkstar_funnel.benchmark import (
+    Benchmark,
+    check_benchmark_set,
+    get_benchmark,
+    observations_from_counts,
+)
 
 out = Path(os.environ.get("LINKSTAR_EXAMPLES_OUT", "."))
 
@@ -29,6 +34,7 @@ aov = float(store.orders.loc[store.orders["status"] != "refunded", "revenue"].me
 #    checkout completion (Littledata) and cart-to-order (Baymard). Per-session rates
 #    (add-to-cart per session, orders per session) are left out on purpose.
 industry = get_benchmark("industry")
+check_benchmark_set("industry")  # dated, sourced, defined: raises ConformanceError otherwise
 comparable = Benchmark(
     "comparable industry figures",
     [r for r in industry.references if r.base in ("checkout", "add_to_cart")],
@@ -39,7 +45,7 @@ obs = observations_from_counts(
     by_platform.to_frame(), stages=stages, by=["platform"], value_per_order=aov
 )
 cmp = comparable.compare(obs)
-cols = ["platform", "base", "stage", "observed", "reference", "q_value", "verdict", "impact"]
+cols = [*cmp.by, "base", "stage", "observed", "reference", "q_value", "verdict", "impact"]
 print(cmp.to_frame()[cols].round(4).to_string(index=False))
 print(cmp.needs_action()[cols].round(4).to_string(index=False))
 
@@ -61,7 +67,7 @@ daily = lf.monitor.daily_rate(
     events, "payment", "checkout", metric="checkout→payment", tz=zones, market="country"
 )
 daily = daily[daily["date"] <= "2026-03-29"]  # the last local days are partial
-alerts = lf.monitor.detect(daily, method="pchart", by=["country"], direction="drop")
+alerts = lf.monitor.detect(daily, method="pchart", by=["country"], direction="drop", window="28D")
 print(alerts.to_frame()[["date", "country", "observed", "lower", "upper", "severity", "n"]])
 found = set(alerts.to_frame().query("country == 'DE'")["date"].dt.strftime("%Y-%m-%d"))
 print("injected drop days found:", sorted(found & {"2026-03-10", "2026-03-11", "2026-03-12"}))
