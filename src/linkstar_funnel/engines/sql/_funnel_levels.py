@@ -89,9 +89,8 @@ class ChainOptions:
 
     def gap_us(self, k: int) -> int | None:
         """The gap before stage ``k`` (from 2), in microseconds, or None."""
-        if not self.gaps_ns or self.gaps_ns[k - 2] is None:
-            return None
-        return -(-int(self.gaps_ns[k - 2]) // _NS_PER_US)  # type: ignore[operator]
+        gap = self.gaps_ns[k - 2] if self.gaps_ns else None
+        return None if gap is None else int(gap) // _NS_PER_US  # times are whole µs
 
     @property
     def window_us(self) -> int:
@@ -157,7 +156,7 @@ def _starts(rows: Any, ent: list[str], opts: ChainOptions) -> Any:
     if opts.entry_first:
         first = firsts[T].min().over(ibis.window(group_by=ent))
         firsts = firsts.filter(firsts[T] == first)
-    return firsts.mutate(**{S: firsts[T]})
+    return firsts.select(*[c for c in firsts.columns if c != S], **{S: firsts[T]})
 
 
 def _best(pair: Any, ent: list[str], k: int, opts: ChainOptions) -> Any:
@@ -202,13 +201,13 @@ def stage_chains(rows: Any, ent: list[str], opts: ChainOptions) -> list[Any]:
         best = _best(pair, ent, k, opts)
         pair = pair.mutate(__lf_best=best)
         ends = pair.filter((pair[K] == k) & (pair[T] - pair["__lf_best"] <= w))
-        out.append(ends.mutate(**{S: ends["__lf_best"]}).drop("__lf_best"))
+        out.append(ends.select(*cols, **{S: ends["__lf_best"]}))
     return out
 
 
-def chain_union(chains: list[Any], ent: list[str], carry: Sequence[str] = ()) -> Any:
-    """The chain ends of every stage in one table: ``ent.., __lf_k, __lf_t, __lf_s`` and
-    the ``carry`` columns."""
-    cols = [*ent, K, T, S, *carry]
-    parts = [c.select(*cols) for c in chains]
-    return union_all(parts)
+def chain_union(chains: list[Any]) -> Any:
+    """The chain ends of every stage in one table (the columns of the union, and
+    ``__lf_s``). The tables are unioned as they are: selecting columns of each first
+    trips Ibis 12's compiler ("Compilation rule for 'Project'") on these shared
+    subexpressions."""
+    return union_all(chains)

@@ -32,7 +32,7 @@ def ordered_entities(chains: list[Any], ent: list[str], k_n: int, *, reach: bool
     """One row per entity with a chain: level, completion and (``reach``) R_k, starts."""
     import ibis
 
-    ends = chain_union(chains, ent)
+    ends = chain_union(chains)
     null = ibis.null("int64")
     if not reach:  # level and R_1 (entries) only: one group-by
         aggs: dict[str, Any] = {
