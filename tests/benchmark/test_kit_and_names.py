@@ -116,3 +116,9 @@ def test_from_history_time_column_was_called_period() -> None:
     with pytest.raises(ParameterError, match="Got both period="):
         Benchmark.from_history(hist, period="week_of", time="week_of")
     assert isinstance(pd.Timestamp(new.references[0].as_of), pd.Timestamp)
+
+
+def test_comparison_keeps_the_result_conventions() -> None:
+    from linkstar_funnel.results import check_result
+
+    check_result(BENCH.compare(obs_frame()))

@@ -167,3 +167,10 @@ def test_alerts_result_is_named_like_every_result_and_says_by() -> None:
 def test_old_result_name_is_a_deprecated_alias() -> None:
     with pytest.warns(DeprecationWarning, match="AlertsResult"):
         assert mon.__getattr__("Alerts") is AlertsResult
+
+
+def test_alerts_keep_the_result_conventions() -> None:
+    from linkstar_funnel.results import check_result
+
+    data, _ = rate_series(2, seed=3, drop=0.5)
+    check_result(detect(data, by=["series"]))
