@@ -10,15 +10,9 @@ from linkstar_funnel.benchmark import observations_from_counts
 from linkstar_funnel.datasets import make_demo_store
 from linkstar_funnel.monitor import daily_rate, detect
 from linkstar_funnel.report import ReportContext, ReportData
-from linkstar_funnel.report._action_section import (
-    ActionView,
-    action_table,
-    action_view,
-    industry_benchmark,
-    recent_alerts,
-    render_action,
-)
-from linkstar_funnel.report._funnel_section import DEMO_STAGES
+from linkstar_funnel.report._action_section import action_table, recent_alerts, render_action
+from linkstar_funnel.report._action_view import ActionView, action_view, industry_benchmark
+from linkstar_funnel.report._funnel_view import DEMO_STAGES
 from linkstar_funnel.report._io import DEMO_DROP, DEMO_SEED, DEMO_USERS
 
 from .conftest import HOSTILE

@@ -12,13 +12,9 @@ import linkstar_funnel as lf
 from linkstar_funnel.attribution import DIRECT_NONE
 from linkstar_funnel.datasets import DemoStore, make_demo_store
 from linkstar_funnel.report import REGISTRY, ReportContext, ReportData, build_report
-from linkstar_funnel.report._attribution_section import (
-    MODELS,
-    AttributionView,
-    attribution_view,
-    render_attribution,
-)
+from linkstar_funnel.report._attribution_section import render_attribution
 from linkstar_funnel.report._attribution_truth import expected_shares, total_variation
+from linkstar_funnel.report._attribution_view import MODELS, AttributionView, attribution_view
 
 from .conftest import HOSTILE
 

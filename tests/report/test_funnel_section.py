@@ -10,14 +10,13 @@ import pytest
 from linkstar_funnel import Funnel
 from linkstar_funnel.datasets import make_demo_store
 from linkstar_funnel.report import ReportContext, ReportData, fmt_number
-from linkstar_funnel.report._funnel_section import (
+from linkstar_funnel.report._funnel_section import render_funnel, segment_table
+from linkstar_funnel.report._funnel_view import (
     DEMO_STAGES,
     FUNNEL_STAGES_EXTRA,
     FunnelView,
     duration_text,
     funnel_view,
-    render_funnel,
-    segment_table,
 )
 from linkstar_funnel.report.cli import main
 

@@ -28,7 +28,7 @@ from .._version import __version__
 from ..errors import LinkstarError
 from ..schema import check_time_zone
 from ._build import DEFAULT_TITLE, write_report
-from ._funnel_section import FUNNEL_STAGES_EXTRA
+from ._funnel_view import FUNNEL_STAGES_EXTRA
 from ._io import DEMO_SEED, DEMO_USERS, load_demo, read_table
 from ._progress import Progress
 from ._sections import REGISTRY, ReportData
