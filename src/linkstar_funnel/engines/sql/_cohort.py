@@ -37,7 +37,7 @@ from .._cohort import (
     no_purchases_error,
     value_by_age,
 )
-from ._errors import execute
+from ._errors import backend_name, execute
 from ._tables import check_columns, check_numbers, check_time, epoch_seconds, sql_table
 
 __all__ = ["cohort_cells"]
@@ -100,7 +100,22 @@ def _clock(column: Any, unit: int) -> Any:
         return seconds
     if unit == 1_000_000:
         return seconds * 1_000 + column.millisecond().cast("int64")
+    if backend_name(column) == "pyspark":  # Ibis extracts no microseconds on Spark
+        return _unix_micros(column)
     return seconds * 1_000_000 + column.microsecond().cast("int64")
+
+
+def _unix_micros(column: Any) -> Any:
+    """Spark's ``unix_micros`` (exact microseconds since the epoch), as an Ibis builtin."""
+    import ibis
+    import ibis.expr.datatypes as dt
+
+    def unix_micros(value: Any) -> Any:
+        """Microseconds since the epoch."""
+
+    # Real types, not the strings this module's annotations are: Ibis reads them.
+    unix_micros.__annotations__ = {"value": dt.timestamp, "return": dt.int64}
+    return ibis.udf.scalar.builtin(name="unix_micros")(unix_micros)(column)
 
 
 def _accounting(t: Any, query: CohortQuery) -> tuple[RowAccounting, Any, int]:
