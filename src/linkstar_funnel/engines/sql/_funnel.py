@@ -237,14 +237,19 @@ def _appearance(table: Any, by_cols: tuple[str, ...], row_order: str) -> list[di
         first = execute(
             table.group_by(b).aggregate(__lf_first=table[row_order].min()), "segment order"
         )
-        values = first[b].astype(object).where(first[b].notna(), None)
+        values = _none_for_missing(first[b])
         out.append(dict(zip(values, first["__lf_first"], strict=True)))
     return out
 
 
+def _none_for_missing(values: pd.Series) -> npt.NDArray[np.object_]:
+    """The values as objects, missing ones (NaN, NA, None) as ``None``."""
+    return np.array([None if pd.isna(v) else v for v in values], dtype=object)
+
+
 def _sort_key(column: pd.Series, first: dict[Any, int] | None) -> IntArray:
     if first is not None:  # missing values first, as the in-memory engine's code -1
-        return np.array([-1 if v is None else first[v] for v in column], dtype=np.int64)
+        return np.array([-1 if pd.isna(v) else first[v] for v in column], dtype=np.int64)
     try:
         codes, _ = pd.factorize(column, sort=True)
     except TypeError:  # unorderable mix of types: keep the engine's order
@@ -284,11 +289,8 @@ def _segments(
 def _frame_segments(frame: pd.DataFrame, by_cols: tuple[str, ...]) -> pd.DataFrame:
     """The segment columns of a result frame, missing values as ``None``."""
     # A missing value is a segment of its own, labelled None (as in the in-memory engine).
-    columns = {
-        b: np.array([None if pd.isna(v) else v for v in frame[_seg(i)]], dtype=object)
-        for i, b in enumerate(by_cols)
-    }
-    return pd.DataFrame(columns, index=frame.index)
+    columns = {b: _none_for_missing(frame[_seg(i)]) for i, b in enumerate(by_cols)}
+    return pd.DataFrame(columns, index=frame.index, dtype=object)
 
 
 @attrs.frozen(eq=False)
