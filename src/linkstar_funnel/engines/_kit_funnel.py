@@ -123,7 +123,7 @@ def _label(levels: FunnelLevels, code: int) -> tuple[str, ...]:
     return tuple("(missing)" if _missing(v) else str(v) for v in row)
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:
     """None, NaN, NA or NaT (the in-memory engine says None; a SQL engine may say NaN)."""
     return value is None or (np.ndim(value) == 0 and bool(pd.isna(value)))
 
@@ -205,8 +205,8 @@ def _compare(kit: ConformanceKit, case: str, got: Any, want: FunnelLevels) -> No
         resolution = max(got.entry_counts().resolution_ns, want.entry_counts().resolution_ns)
         ge, we = _entries(got, resolution), _entries(want, resolution)
         if ge != we:
-            diff = sorted(set(ge.items()) ^ set(we.items()))[:4]
-            kit.fail(f"{case}: entries per (time, segment, level) differ (first: {diff})")
+            entry_diff = sorted(set(ge.items()) ^ set(we.items()))[:4]
+            kit.fail(f"{case}: entries per (time, segment, level) differ (first: {entry_diff})")
     if got.has_drill_down:
         with kit.check(f"{case}: drill-down"):
             kit.require(
