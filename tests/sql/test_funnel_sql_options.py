@@ -92,6 +92,8 @@ def compiled_counts(out: OptionOutcome, by: tuple[str, ...], k_n: int) -> dict[A
     got: dict[Any, int] = {}
     for rec in frame.to_dict("records"):
         seg = _key(rec[s] for s in segs)
+        if rec.get("__lf_not_reached") == 1:
+            seg = tuple("(not reached)" for _ in segs)
         for k in range(1, int(rec["__lf_level"]) + 1):
             got[(*seg, k)] = got.get((*seg, k), 0) + int(rec["__lf_n"])
     assert all(1 <= k[-1] <= k_n for k in got)

@@ -40,6 +40,7 @@ __all__ = [
     "chain_union",
     "int_time",
     "stage_chains",
+    "stage_parts",
     "stage_union",
     "union_all",
 ]
@@ -105,7 +106,7 @@ def int_time(column: Any) -> Any:
     return column.delta(ibis.timestamp("1970-01-01 00:00:00"), unit="microsecond").cast("int64")
 
 
-def stage_union(
+def stage_parts(
     base: Any,
     *,
     ent_cols: Sequence[str],
@@ -113,12 +114,14 @@ def stage_union(
     preds: Sequence[Any],
     carry: dict[str, Any] | None = None,
     all_events: bool = False,
-) -> Any:
-    """One row per (event, stage) match of ``base`` (already filtered to usable rows).
+) -> list[Any]:
+    """Per stage, the rows of ``base`` (already filtered to usable rows) matching it: the
+    pieces of the stage-match union, each a filtered scan of its own (an ordered funnel
+    never needs the union itself, which engines would materialize).
 
     ``carry`` maps union column names to expressions on ``base`` kept on every row
-    (segments ``__lf_b*``, row order ``__lf_r``). With ``all_events``, every event also
-    comes once with stage 0 (strict chains broken by any event).
+    (segments ``__lf_b*``, row order ``__lf_r``). With ``all_events``, a last piece holds
+    every event with stage 0 (strict chains broken by any event).
     """
     import ibis
 
@@ -131,7 +134,12 @@ def stage_union(
     ]
     if all_events:
         parts.append(base.select(**keep, **{K: ibis.literal(0, "int16")}, **extra))
-    return union_all(parts)
+    return parts
+
+
+def stage_union(base: Any, **kwargs: Any) -> Any:
+    """The stage-match union: :func:`stage_parts` in one table."""
+    return union_all(stage_parts(base, **kwargs))
 
 
 def union_all(parts: Sequence[Any]) -> Any:
@@ -182,21 +190,25 @@ def _best(pair: Any, ent: list[str], k: int, opts: ChainOptions) -> Any:
     return prev_s.max().over(frame)
 
 
-def stage_chains(rows: Any, ent: list[str], opts: ChainOptions) -> list[Any]:
+def stage_chains(parts: Sequence[Any], ent: list[str], opts: ChainOptions) -> list[Any]:
     """Per stage k = 1..K, the stage-k rows ending a chain, with ``__lf_s`` (see the
-    module documentation). Carried columns of ``rows`` are kept on stage rows."""
+    module documentation). ``parts`` are the per-stage pieces of the union
+    (:func:`stage_parts`), and with ``strict_scope="all"`` the stage-0 piece last; carried
+    columns are kept on stage rows."""
     import ibis
 
     if opts.order == "unordered":
-        msg = "stage_chains compiles the ordered and strict funnels; see unordered_levels"
+        msg = "stage_chains compiles the ordered and strict funnels; see unordered_entities"
         raise ValueError(msg)
-    rows = _numbered(rows, ent, opts)
-    cols = [c for c in rows.columns if c != S]
-    out = [_starts(rows, ent, opts)]
+    if opts.order == "strict":  # numbered over every row: one union
+        rows = _numbered(union_all(parts), ent, opts)
+        parts = [rows.filter(rows[K] == k) for k in range(1, opts.n_stages + 1)]
+    cols = [c for c in parts[0].columns if c != S]
+    out = [_starts(parts[0], ent, opts)]
     w = opts.window_us
     for k in range(2, opts.n_stages + 1):
         prev = out[-1].select(*cols, S)
-        cur = rows.filter(rows[K] == k).mutate(**{S: ibis.null("int64")}).select(*cols, S)
+        cur = parts[k - 1].mutate(**{S: ibis.null("int64")}).select(*cols, S)
         pair = prev.union(cur, distinct=False)
         best = _best(pair, ent, k, opts)
         pair = pair.mutate(__lf_best=best)

@@ -44,7 +44,7 @@ import pandas as pd
 
 from ...errors import ParameterError
 from ._errors import execute
-from ._funnel_levels import ChainOptions, K, R, T, int_time, stage_chains, stage_union, union_all
+from ._funnel_levels import ChainOptions, K, R, T, int_time, stage_chains, stage_parts, union_all
 from ._funnel_reach import LV, C, ordered_entities, reach_col, start_col, unordered_entities
 
 __all__ = ["FunnelOptions", "OptionOutcome", "funnel_outcome"]
@@ -54,6 +54,8 @@ IntArray = npt.NDArray[np.int64]
 #: Entry times are returned floored to quarter-hours (as microseconds // this).
 _QUARTER_US = 900_000_000
 _Q, _N, _FLOOR = "__lf_q", "__lf_n", "__lf_floor"
+#: Counts column: 1 where the attributed step was not reached ("(not reached)" segment).
+NOT_REACHED = "__lf_not_reached"
 
 
 @attrs.frozen
@@ -97,8 +99,14 @@ class OptionOutcome:
     Attributes
     ----------
     counts
-        Columns ``__lf_level`` (≥ 1), ``__lf_b<i>`` (segments), ``__lf_q`` (entry
-        quarter-hour: seconds since the epoch // 900) and ``__lf_n`` (entities or attempts).
+        Columns ``__lf_level`` (≥ 1), ``__lf_b<i>`` (segments) and ``__lf_n`` (entities or
+        attempts); with segments attributed to a step after the first,
+        ``__lf_not_reached`` (1: the entity did not reach that step; its segment is
+        "(not reached)", not a value).
+    entries
+        An Ibis table expression, not run: the counts also by entry quarter-hour
+        (``__lf_q``: seconds since the epoch // 900), for ``trends()``. Run it with
+        ``execute(entries, "funnel entries")`` only when trends are asked for.
     excluded
         Entities (attempts) dropped by exclusions.
     to_convert, between_steps
@@ -108,6 +116,7 @@ class OptionOutcome:
 
     counts: pd.DataFrame
     excluded: int
+    entries: Any
     to_convert: tuple[IntArray, ...] = ()
     between_steps: tuple[IntArray, ...] = ()
 
@@ -131,11 +140,13 @@ def _check_distinct(base: Any, preds: Sequence[Any], opts: FunnelOptions) -> Non
         raise ParameterError(msg)
 
 
-def _entities(rows: Any, ent: list[str], opts: FunnelOptions) -> Any:
+def _entities(
+    parts: list[Any], chains: list[Any] | None, ent: list[str], opts: FunnelOptions
+) -> Any:
     """Per entity with a chain: level, completion, reach times (as needed)."""
-    if opts.chains.order == "unordered":
+    if chains is None:
+        rows = union_all(parts[: opts.chains.n_stages])
         return unordered_entities(rows, ent, opts.chains, reach=opts.needs_reach)
-    chains = stage_chains(rows, ent, opts.chains)
     return ordered_entities(chains, ent, opts.chains.n_stages, reach=opts.needs_reach)
 
 
@@ -176,7 +187,7 @@ def _target(per: Any, opts: FunnelOptions) -> tuple[Any, Any]:
 
 
 def _with_segments(
-    per: Any, rows: Any, ent: list[str], segs: list[str], opts: FunnelOptions, ordered: bool
+    per: Any, parts: list[Any], ent: list[str], segs: list[str], opts: FunnelOptions, ordered: bool
 ) -> Any:
     """``per`` with the segment columns of the event serving the attributed step."""
     import ibis
@@ -185,19 +196,57 @@ def _with_segments(
         return per
     step, when = _target(per, opts)
     targets = per.select(*ent, __lf_j=step, __lf_rj=when)
-    cand = rows.filter(rows[K] >= 1).join(targets, ent)
+    k_n = opts.chains.n_stages
+    rows = parts[opts.attribution - 1] if opts.attribution >= 1 else union_all(parts[:k_n])
+    cand = rows.join(targets, ent)
     cand = cand.filter((cand[K] == cand["__lf_j"]) & (cand[T] == cand["__lf_rj"]))
     tie = [cand[R]] if ordered else [cand[s] for s in segs]
     rank = ibis.row_number().over(group_by=ent, order_by=tie)
     cand = cand.mutate(__lf_rank=rank)
     picked = cand.filter(cand["__lf_rank"] == 0).select(*ent, *segs)
-    return _drop_right(per.left_join(picked, ent))
+    out = _drop_right(per.left_join(picked, ent))
+    if opts.attribution > 1:  # the step may not be reached: a segment of its own
+        out = out.mutate(**{NOT_REACHED: out[reach_col(opts.attribution)].isnull().cast("int8")})  # noqa: PD003
+    return out
+
+
+def _group_cols(per: Any, segs: list[str]) -> list[str]:
+    return [*segs, NOT_REACHED] if NOT_REACHED in per.columns else list(segs)
 
 
 def _counts(per: Any, segs: list[str]) -> Any:
+    """Entities per (level, segment); levels -1 (excluded) too."""
     per = per.filter(per[LV] != 0)
+    return per.group_by([LV, *_group_cols(per, segs)]).aggregate(**{_N: per.count()})
+
+
+def _entries(per: Any, segs: list[str]) -> Any:
+    """Entities per (level, segment, entry quarter-hour): for trends()."""
+    per = per.filter(per[LV] >= 1)
     per = per.mutate(**{_Q: (per[reach_col(1)] // _QUARTER_US).cast("int64")})
-    return per.group_by([LV, *segs, _Q]).aggregate(**{_N: per.count()})
+    return per.group_by([LV, *_group_cols(per, segs), _Q]).aggregate(**{_N: per.count()})
+
+
+def _reach_counts(chains: list[Any], ent: list[str]) -> Any:
+    """Without segments or exclusions: entities per level, from the entities with a chain
+    end at each stage (reaching k implies reaching k - 1), with no per-entity table."""
+    import ibis
+
+    counts = []
+    for k, ends in enumerate(chains, start=1):
+        n = ends.select(*ent).distinct().count()
+        counts.append(ibis.literal(0).name("z").as_table().select(__lf_k=k, __lf_reach=n))
+    return union_all(counts)
+
+
+def _levels_from_reach(frame: pd.DataFrame, k_n: int) -> pd.DataFrame:
+    reach = np.zeros(k_n + 1, dtype=np.int64)
+    for k, n in zip(frame["__lf_k"], frame["__lf_reach"], strict=True):
+        reach[int(k) - 1] = int(n)
+    n_at = reach[:-1] - reach[1:]
+    levels = np.arange(1, k_n + 1)
+    keep = n_at > 0
+    return pd.DataFrame({LV: levels[keep], _N: n_at[keep]})
 
 
 def _durations(per: Any, k_n: int, starts: bool) -> Any:
@@ -216,20 +265,40 @@ def _durations(per: Any, k_n: int, starts: bool) -> Any:
     return both.group_by(["__lf_kind", "__lf_step", "__lf_d"]).aggregate(**{_N: both.count()})
 
 
+@attrs.frozen
+class _Round:
+    """One attempt of every entity: what to count, and who completed."""
+
+    counts: Any  # an Ibis table: (level, segments, n), or per-stage reach counts
+    fast: bool  # counts are per-stage reach counts (_reach_counts)
+    entries: Any  # an Ibis table: (level, segments, quarter-hour, n), run lazily
+    per: Any  # the per-entity table (levels, reach times)
+    completed: Any  # (entity, completion time) of entities reaching the last stage
+
+
 def _round(
-    rows: Any,
+    parts: list[Any],
     xrows: Any,
     ent: list[str],
     segs: list[str],
     opts: FunnelOptions,
     ordered: bool,
-) -> tuple[Any, Any]:
-    """One attempt of every entity in ``rows``: (per-entity table, completions)."""
-    per = _entities(rows, ent, opts)
-    completed = per.filter(per[LV] == opts.chains.n_stages).select(*ent, **{_FLOOR: per[C]})
-    per = _with_segments(per, rows, ent, segs, opts, ordered)  # before levels become -1
+) -> _Round:
+    """One attempt of every entity in ``parts``."""
+    chains = None
+    if opts.chains.order != "unordered":
+        chains = stage_chains(parts, ent, opts.chains)
+    per = _entities(parts, chains, ent, opts)
+    if chains is not None:
+        last = chains[-1]
+        completed = last.group_by(ent).aggregate(**{_FLOOR: last[T].min()})
+    else:
+        completed = per.filter(per[LV] == opts.chains.n_stages).select(*ent, **{_FLOOR: per[C]})
+    per = _with_segments(per, parts, ent, segs, opts, ordered)  # before levels become -1
     per = _excluded(per, xrows, ent, opts)
-    return per, completed
+    fast = chains is not None and not segs and not opts.exclusions
+    counts = _reach_counts(chains, ent) if fast and chains is not None else _counts(per, segs)
+    return _Round(counts, fast, _entries(per, segs), per, completed)
 
 
 def _split(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
@@ -303,7 +372,7 @@ def funnel_outcome(
     if row_order is not None and segs:
         carry[R] = base[row_order]
     strict_all = opts.chains.order == "strict" and opts.strict_all
-    rows = stage_union(
+    parts = stage_parts(
         base, ent_cols=ent_cols, time=time, preds=preds, carry=carry, all_events=strict_all
     )
     xrows = None
@@ -315,30 +384,34 @@ def funnel_outcome(
         ]
         xrows = union_all(xparts)
     k_n = opts.chains.n_stages
-    counts: list[pd.DataFrame] = []
     durations: list[pd.DataFrame] = []
     floors = None
+    frames: list[pd.DataFrame] = []
+    entries: list[Any] = []
     while True:
-        part = rows
+        these = parts
         if floors is not None:
-            part = rows.join(floors, ent)
-            part = part.filter(part[T] > part[_FLOOR]).drop(_FLOOR)
-        per, completed = _round(part, xrows, ent, segs, opts, row_order is not None)
-        attempt = "" if floors is None else f" (attempts {len(counts) + 1})"
-        counts.append(execute(_counts(per, segs), "funnel levels" + attempt))
+            these = []
+            for p in parts:
+                joined = p.join(floors, ent)
+                these.append(joined.filter(joined[T] > joined[_FLOOR]).drop(_FLOOR))
+        got = _round(these, xrows, ent, segs, opts, row_order is not None)
+        attempt = "" if floors is None else f" (attempts {len(frames) + 1})"
+        frame = execute(got.counts, "funnel levels" + attempt)
+        frames.append(_levels_from_reach(frame, k_n) if got.fast else frame)
+        entries.append(got.entries)
         if opts.durations:
             starts = opts.chains.order != "unordered"
-            durations.append(execute(_durations(per, k_n, starts), "funnel durations" + attempt))
+            frame = execute(_durations(got.per, k_n, starts), "funnel durations" + attempt)
+            durations.append(frame)
         if not opts.totals:
             break
         # Completions go through the client: materializing them in the engine (Ibis'
         # cache()) is not portable enough (and fails on some Ibis / DuckDB pairs).
-        done = execute(completed, "funnel completions" + attempt)
+        done = execute(got.completed, "funnel completions" + attempt)
         if done.empty:
             break
         floors = ibis.memtable(done)
-    frame, excluded = _split(counts)
-    if not opts.durations:
-        return OptionOutcome(frame, excluded)
-    ttc, tbs = _duration_arrays(durations, k_n)
-    return OptionOutcome(frame, excluded, ttc, tbs)
+    counts, excluded = _split(frames)
+    ttc, tbs = _duration_arrays(durations, k_n) if opts.durations else ((), ())
+    return OptionOutcome(counts, excluded, union_all(entries), ttc, tbs)
