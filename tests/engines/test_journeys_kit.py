@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import attrs
@@ -11,7 +13,7 @@ import pytest
 
 from linkstar_funnel.engines import Backend, check_backend
 from linkstar_funnel.engines._journeys import JourneyArrays, JourneyQuery
-from linkstar_funnel.engines._kit_journeys import canonical, cases, shape_problems
+from linkstar_funnel.engines._kit_journey import canonical, cases, shape_problems
 from linkstar_funnel.engines.memory.journeys import journey_arrays
 from linkstar_funnel.errors import ConformanceError, EmptyFrameError, TimeZoneError
 from linkstar_funnel.schema import RowAccounting
@@ -159,3 +161,11 @@ def test_memory_engine_keeps_empty_conversion_journeys_and_drops_emptied_null_on
     assert out.touches.tolist() == [1]
     assert out.conversions.tolist() == [1.0, 1.0, 0.0]
     assert out.touch_accounting.rows_dropped == 1
+
+
+def test_check_backend_finds_the_cases_in_a_fresh_process() -> None:
+    code = (
+        "import linkstar_funnel as lf; "
+        "lf.engines.check_backend('pandas', capabilities=['journey_arrays'])"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

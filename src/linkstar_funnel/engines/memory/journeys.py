@@ -47,9 +47,11 @@ def journey_arrays(source: object, query: JourneyQuery) -> JourneyArrays:
     t_user, c_user, n_unseen = _user_codes(t, c)
     t_time, c_time = t.times["time"].ns, c.times["time"].ns
     c_order = np.lexsort((c_time, c_user))  # conversion journeys 0..n_conv-1
-    journey, end_time, pos = _journey_of_touch(
+    # Touches in merged (user, time, kind, channel name) order from here on.
+    touch_id, journey, end_time = _journey_of_touch(
         t_user, t_time, rank[touch_ch], c_user[c_order], c_time[c_order]
     )
+    t_user, t_time, touch_ch = t_user[touch_id], t_time[touch_id], touch_ch[touch_id]
     n_conv = len(c_order)
     n_lead = _trailing_journeys(journey, end_time, t_user, t_time, n_conv)
     age_ns = end_time - t_time
@@ -57,8 +59,7 @@ def journey_arrays(source: object, query: JourneyQuery) -> JourneyArrays:
     # (a span beyond 292 years): far outside any lookback.
     inside = (age_ns >= 0) & (age_ns <= query.lookback.value)
     kept = np.flatnonzero(inside)
-    # Within a journey (one user): by position in the (time, kind, channel name) order.
-    kept = kept[np.lexsort((pos[kept], journey[kept]))]
+    kept = kept[np.argsort(journey[kept], kind="stable")]  # merged order within a journey
     counts = np.bincount(journey[kept], minlength=n_conv + n_lead)
     # Null journeys emptied by the lookback go; converting ones stay (possibly empty).
     is_conv = np.arange(len(counts)) < n_conv
@@ -163,9 +164,9 @@ def _user_codes(t: Table, c: Table) -> tuple[IntArray, IntArray, int]:
 def _journey_of_touch(
     t_user: IntArray, t_time: IntArray, t_tie: IntArray, c_user: IntArray, c_time: IntArray
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """For each touch: the index of the conversion ending its journey (-1: none), that
-    conversion's time, and the touch's position in the merged order. Conversions are given
-    sorted by (user, time)."""
+    """Touches and conversions (given sorted by user, time) merged in (user, time, kind,
+    tie) order: the touches' indices in that order, and for each the index of the
+    conversion ending its journey (-1: none) and that conversion's time."""
     n_t, n_conv = len(t_user), len(c_user)
     user_all = np.concatenate([t_user, c_user])
     time_all = np.concatenate([t_time, c_time])
@@ -181,11 +182,6 @@ def _journey_of_touch(
     nxt = next_conv[tpos]
     nxt_c = np.minimum(nxt, n_all - 1)
     same_user = (nxt < n_all) & (u_s[nxt_c] == u_s[tpos])
-    journey = np.full(n_t, -1, dtype=np.int64)
-    end_time = np.zeros(n_t, dtype=np.int64)
-    touch_id = id_s[tpos]
-    journey[touch_id] = np.where(same_user, id_s[nxt_c], -1)
-    end_time[touch_id] = np.where(same_user, tm_s[nxt_c], 0)
-    pos = np.empty(n_t, dtype=np.int64)
-    pos[touch_id] = tpos
-    return journey, end_time, pos
+    journey = np.where(same_user, id_s[nxt_c], -1)
+    end_time = np.where(same_user, tm_s[nxt_c], 0)
+    return id_s[tpos], journey, end_time
