@@ -89,3 +89,34 @@ def test_backtest_cohort_is_period(store: lf.datasets.DemoStore) -> None:
     with pytest.warns(DeprecationWarning, match="'period'"):
         old = lf.ltv.backtest({"c": FAST}, store.orders, cohort="W", **kw)
     pd.testing.assert_frame_equal(old.cohorts, new.cohorts)
+
+
+class _OldModel:
+    """A third-party LTVModel written for the former protocol (``observed_until``)."""
+
+    def fit_orders(
+        self,
+        orders: pd.DataFrame,
+        *,
+        customer: str,
+        time: str,
+        value: str,  # noqa: ARG002 - the protocol's signature
+        observed_until: object,
+        by: object = None,  # noqa: ARG002 - the protocol's signature
+    ) -> _OldModel:
+        cut = pd.Timestamp(observed_until)  # type: ignore[arg-type]
+        self.ids = orders.loc[orders[time] < cut, customer].unique()
+        self.cut = cut
+        return self
+
+    def expected_customer_revenue(self, until: object) -> pd.Series:
+        days = (pd.Timestamp(until) - self.cut).days  # type: ignore[arg-type]
+        return pd.Series(float(days), index=self.ids)
+
+
+def test_models_of_the_former_protocol_still_run(store: lf.datasets.DemoStore) -> None:
+    with pytest.warns(DeprecationWarning, match="'observation_end'"):
+        lf.ltv.check_ltv_model(_OldModel())  # type: ignore[arg-type]
+    with pytest.warns(DeprecationWarning, match="'observation_end'"):
+        res = lf.ltv.backtest(_OldModel(), store.orders, cutoff="2026-03-01", end="2026-03-29")  # type: ignore[arg-type]
+    assert (res.customers["predicted"] == 28.0).all()

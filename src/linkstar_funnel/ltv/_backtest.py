@@ -32,7 +32,7 @@ from .._validators import bad_parameter
 from ..errors import DataQualityWarning, ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ..schema import Column, TimeValues, validate
-from ._protocol import LTVModel
+from ._protocol import LTVModel, fit_model
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -247,7 +247,8 @@ def backtest(
     end_ts = _as_ts(end_ns, tv)
     parts, metrics, per_customer = [], [], []
     for name, model in named.items():
-        fitted = model.fit_orders(
+        fitted = fit_model(
+            model,
             orders,
             customer=customer,
             time=time,

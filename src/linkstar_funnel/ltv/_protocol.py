@@ -7,8 +7,10 @@ Any object with ``fit_orders(...)`` returning something with
 
 from __future__ import annotations
 
+import inspect
 import warnings
-from typing import Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 import numpy as np
@@ -41,6 +43,7 @@ __all__ = [
     "ProbabilisticLTV",
     "ProbabilisticLTVResult",
     "check_ltv_model",
+    "fit_model",
 ]
 
 
@@ -69,6 +72,25 @@ class LTVModel(Protocol):
     ) -> FittedLTV:
         """Fit on the orders strictly before ``observation_end``."""
         ...
+
+
+def fit_model(model: LTVModel, orders: object, *, observation_end: object, **kw: Any) -> Any:
+    """``model.fit_orders(orders, observation_end=..., **kw)``; a model whose ``fit_orders``
+    still takes the former name ``observed_until`` gets that, with a DeprecationWarning."""
+    try:
+        params = inspect.signature(model.fit_orders).parameters
+    except (TypeError, ValueError):  # no signature to read: pass the new name
+        params = MappingProxyType({})
+    if "observed_until" in params and "observation_end" not in params:
+        warnings.warn(
+            f"{type(model).__name__}.fit_orders takes 'observed_until', the former name of "
+            "'observation_end' in the LTVModel protocol; it will be passed "
+            "'observation_end' from the next release.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return model.fit_orders(orders, observed_until=observation_end, **kw)  # type: ignore[call-arg]
+    return model.fit_orders(orders, observation_end=observation_end, **kw)  # type: ignore[arg-type]
 
 
 def _unit(value: object) -> TimeUnit:
@@ -250,7 +272,7 @@ def check_ltv_model(model: LTVModel, *, seed: int = 0) -> None:
     fitted_ok = False
     near = far = None
     with kit.check("fit_orders"):
-        fitted = model.fit_orders(orders, observation_end=cut, **kw)
+        fitted = fit_model(model, orders, observation_end=cut, **kw)
         fitted_ok = True
     if fitted_ok and kit.require(
         isinstance(fitted, FittedLTV),
@@ -267,7 +289,7 @@ def check_ltv_model(model: LTVModel, *, seed: int = 0) -> None:
         )
         with kit.check("row order"):
             shuffled = orders.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-            again = model.fit_orders(shuffled, observation_end=cut, **kw)
+            again = fit_model(model, shuffled, observation_end=cut, **kw)
             moved = again.expected_customer_revenue(cut + pd.Timedelta("30D"))
             if isinstance(near, pd.Series) and isinstance(moved, pd.Series):
                 np.testing.assert_allclose(
