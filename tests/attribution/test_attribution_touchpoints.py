@@ -9,7 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linkstar_funnel.attribution as la
+from linkstar_funnel.attribution._touchpoints import journeys_from_arrays
+from linkstar_funnel.engines._journeys import JourneyArrays, JourneyQuery
 from linkstar_funnel.errors import DataQualityWarning, SchemaError, TimeZoneError
+from linkstar_funnel.schema import RowAccounting
 
 T0 = pd.Timestamp("2026-03-01", tz="UTC")
 DAY = pd.Timedelta(days=1)
@@ -202,3 +205,54 @@ def test_demo_store() -> None:
     with pytest.warns(DataQualityWarning, match=r"no spend \(no CAC\): organic, direct"):
         econ = cmp.economics(store.spend)
     assert {"cpa", "roas"} <= set(econ.to_frame().columns)
+
+
+def _arrays(**changes: object) -> JourneyArrays:
+    acc = RowAccounting(rows_in=2)
+    base: dict[str, object] = {
+        "channels": ("seo", "ads"),
+        "offsets": [0, 2, 2, 3],  # the second conversion had no touch
+        "touches": [1, 0, 1],
+        "ages": [60.0, 0.0, 0.0],
+        "conversions": [1.0, 1.0, 0.0],
+        "value": [5.0, 7.0, 0.0],
+        "nulls": [0.0, 0.0, 1.0],
+        "touch_accounting": acc,
+        "conversion_accounting": acc,
+        "unseen_conversions": 1,
+        "notes": ("computed by a test engine",),
+    }
+    base.update(changes)
+    return JourneyArrays(**base)  # type: ignore[arg-type]
+
+
+_QUERY = JourneyQuery(pd.DataFrame(), "u", "t", "source", "u", "t", "revenue", pd.Timedelta("30D"))
+
+
+def test_journeys_are_built_once_from_any_engines_arrays() -> None:
+    j = journeys_from_arrays(_arrays(), _QUERY, sep=">")
+    assert j.path_strings() == ["ads > seo", "(direct/none)", "ads"]
+    assert j.channels == ("seo", "ads", "(direct/none)")
+    assert j.ages is not None
+    assert j.ages.tolist() == [60.0, 0.0, 0.0, 0.0]
+    assert j.value.tolist() == [5.0, 7.0, 0.0]
+    assert "1 conversions without a touch credited to '(direct/none)'" in j.notes
+    assert "1 conversions by users with no touchpoint at all" in j.notes
+    assert j.notes[-1] == "computed by a test engine"
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"channels": ("seo", "a > b")}, r"'source' of the touchpoints.*separator '>'.*'a > b'"),
+        ({"channels": ("seo", " ")}, r"non-empty channel names"),
+        ({"value": [5.0, -7.0, 0.0]}, r"'revenue' of the conversions.*≥ 0.*-7.0 \(1 negative"),
+        ({"value": [np.inf, 7.0, 0.0]}, r"'revenue'.*infinite"),
+        ({"value": [1e308, 1e308, 0.0]}, r"'revenue'.*largest float64"),
+    ],
+)
+def test_checks_on_engine_output_live_once_above_the_dispatch(
+    changes: dict[str, object], match: str
+) -> None:
+    with pytest.raises(SchemaError, match=match):
+        journeys_from_arrays(_arrays(**changes), _QUERY, sep=">")
