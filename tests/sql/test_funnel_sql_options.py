@@ -3,6 +3,7 @@ engine: counts per segment and step, exclusions, totals, attribution, durations.
 
 from __future__ import annotations
 
+import gc
 import warnings
 from typing import Any
 
@@ -22,13 +23,16 @@ from ..strategies import T0, event_logs, funnels
 ibis = pytest.importorskip("ibis", reason="the SQL engine needs ibis-framework (extra [sql])")
 pytest.importorskip("duckdb", reason="the SQL engine's default backend is DuckDB")
 
+from linkstar_funnel.engines.sql._errors import execute
 from linkstar_funnel.engines.sql._funnel_levels import ChainOptions
 from linkstar_funnel.engines.sql._funnel_options import (
     FunnelOptions,
     OptionOutcome,
     funnel_outcome,
 )
+from linkstar_funnel.engines.sql._progress import progress
 from linkstar_funnel.engines.sql._stages import stage_predicate
+from linkstar_funnel.sql import sql_table
 
 # ibis.memtable reads pandas' deprecated 'future.infer_string' option under pandas 3.
 pytestmark = pytest.mark.filterwarnings("ignore:The 'future.infer_string' option")
@@ -284,3 +288,72 @@ def test_durations_are_the_in_memory_ones() -> None:
         got = [pd.Timedelta(int(v), unit="ns") for v in q]
         assert got == [row["q10"], row["q50"], row["q90"]]
     assert_parity(spec, events, ("seg",))
+
+
+def test_entry_quarter_hours_are_a_lazy_second_query() -> None:
+    rng = np.random.default_rng(11)
+    events = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 50, 300).astype(str),
+            "timestamp": T0 + pd.to_timedelta(rng.integers(0, 5 * 86_400, 300), unit="s"),
+            "event": rng.choice(["a", "b", "c"], 300),
+            "session": 1,
+            "seg": rng.choice(["s1", "s2"], 300),
+        }
+    )
+    for spec, by in [
+        (Funnel(["a", "b", "c"], window="1D"), ()),
+        (Funnel(["a", "b", "c"], window="1D", counting="totals", order="strict"), ("seg",)),
+    ]:
+        seen: list[Any] = []
+        with progress(seen.append):
+            out = compiled(spec, events, by)
+        assert "funnel entries" not in {r.what for r in seen}
+        entries = execute(out.entries, "funnel entries")
+        att = spec.compute(events).attempts
+        assert att is not None
+        first = att.reach_ns[att.offsets[:-1][np.diff(att.offsets) > 0]] // (900 * 10**9)
+        level = att.level[np.diff(att.offsets) > 0]
+        want = sorted(zip(level[level >= 1].tolist(), first[level >= 1].tolist(), strict=True))
+        got = sorted(
+            (int(lv), int(q))
+            for lv, q, n in zip(
+                entries["__lf_level"], entries["__lf_q"], entries["__lf_n"], strict=True
+            )
+            for _ in range(int(n))
+        )
+        assert got == want
+
+
+def _views(con: Any, prefix: str) -> int:
+    query = f"SELECT count(*) FROM duckdb_views() WHERE view_name LIKE '{prefix}%'"
+    return int(con.execute(query).fetchall()[0][0])
+
+
+def test_views_are_dropped_when_nothing_uses_them(tmp_path: Any) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    rel = con.sql(
+        "SELECT 'a' AS user_id, TIMESTAMP '2026-01-01' AS timestamp, 'v' AS event "
+        "UNION ALL SELECT 'a', TIMESTAMP '2026-01-02', 'c'"
+    )
+    spec = Funnel(["v", "c"])
+    table = sql_table(rel, con=con)
+    derived = table.table.mutate(extra=1)  # an expression built on the view keeps it
+    assert spec.compute(table).to_frame()["users"].tolist() == [1, 1]
+    del table
+    gc.collect()
+    assert _views(con, "lf_relation_") == 1
+    del derived
+    gc.collect()
+    assert _views(con, "lf_relation_") == 0
+
+    path = tmp_path / "events.parquet"
+    rel.write_parquet(str(path))
+    backend = ibis.duckdb.connect()
+    table = sql_table(path, con=backend)
+    assert spec.compute(table).to_frame()["users"].tolist() == [1, 1]
+    assert _views(backend.con, "ibis_read_parquet") == 1
+    del table
+    gc.collect()
+    assert _views(backend.con, "ibis_read_parquet") == 0

@@ -1,11 +1,21 @@
-"""Inputs of the SQL engine: Ibis tables, Parquet paths and DuckDB relations, wrapped."""
+"""Inputs of the SQL engine: Ibis tables, Parquet paths and DuckDB relations, wrapped.
+
+A Parquet path, a DuckDB relation and a Spark DataFrame are read through a view the
+engine names (Ibis' ``read_parquet`` view, ``lf_relation_*``, ``lf_frame_*``). Each view is
+dropped when the last Ibis expression built on it is gone (a weakref finalizer on the
+table's operation node, which every derived expression and any result holding one keeps
+alive), so computing on many sources does not leave views behind.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import glob
 import os
 import uuid
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +34,7 @@ __all__ = [
     "SQLTable",
     "check_columns",
     "check_numbers",
+    "drop_when_unused",
     "epoch_seconds",
     "interval",
     "is_spark_frame",
@@ -143,7 +154,7 @@ def _read_parquet(paths: str | list[str], con: Any) -> Any:
         raise ParameterError(msg)
     backend = con if con is not None else _default_duckdb()
     try:
-        return backend.read_parquet(paths)
+        table = backend.read_parquet(paths)
     except Exception as exc:
         msg = (
             f"DuckDB could not read the Parquet source {paths!r}: {type(exc).__name__}: {exc}"
@@ -151,6 +162,38 @@ def _read_parquet(paths: str | list[str], con: Any) -> Any:
         )
         sql = f"SELECT * FROM read_parquet({paths!r})"
         raise EngineError(msg, sql=sql, backend="duckdb") from exc
+    return drop_when_unused(table, functools.partial(_drop_ibis_view, backend, table.op().name))
+
+
+def drop_when_unused(table: Any, drop: Callable[[], None]) -> Any:
+    """Call ``drop`` once no expression built on ``table`` is left; returns ``table``.
+
+    Failures of ``drop`` are ignored: the connection may be closed by then, and a view
+    left behind is harmless.
+    """
+    weakref.finalize(table.op(), _quietly, drop)
+    return table
+
+
+def _quietly(drop: Callable[[], None]) -> None:
+    with contextlib.suppress(Exception):
+        drop()
+
+
+def _drop_duckdb_view(raw: Any, name: str) -> None:
+    raw.execute(f'DROP VIEW IF EXISTS "{name}"')
+
+
+def _drop_ibis_view(backend: Any, name: str) -> None:
+    """Drop a view an Ibis backend made (on DuckDB through its own connection: Ibis'
+    ``drop_view`` depends on its SQL generator's version)."""
+    import duckdb
+
+    raw = getattr(backend, "con", None)
+    if isinstance(raw, duckdb.DuckDBPyConnection):
+        _drop_duckdb_view(raw, name)
+    else:
+        backend.drop_view(name, force=True)
 
 
 def _relation_table(relation: Any, con: Any) -> Any:
@@ -191,7 +234,8 @@ def _relation_table(relation: Any, con: Any) -> Any:
             "sql_table(relation, con=con)."
         )
         raise ParameterError(msg)
-    return ibis.duckdb.from_connection(raw).table(view)
+    table = ibis.duckdb.from_connection(raw).table(view)
+    return drop_when_unused(table, functools.partial(_drop_duckdb_view, raw, view))
 
 
 #: Default connections, shared so that tables read without ``con=`` can be joined (one
@@ -238,7 +282,8 @@ def _spark_table(frame: Any, con: Any) -> Any:
     view = f"lf_frame_{uuid.uuid4().hex}"
     frame.createOrReplaceTempView(view)
     backend = con if con is not None else _spark_backend(frame.sparkSession)
-    return backend.table(view)
+    drop = functools.partial(frame.sparkSession.catalog.dropTempView, view)
+    return drop_when_unused(backend.table(view), drop)
 
 
 def check_columns(table: Any, roles: Sequence[tuple[str, str]], frame_name: str) -> None:
