@@ -32,6 +32,7 @@ from linkstar_funnel.engines.sql._funnel_options import (
 )
 from linkstar_funnel.engines.sql._progress import progress
 from linkstar_funnel.engines.sql._stages import stage_predicate
+from linkstar_funnel.engines.sql._tables import drop_pending
 from linkstar_funnel.sql import sql_table
 
 # ibis.memtable reads pandas' deprecated 'future.infer_string' option under pandas 3.
@@ -343,9 +344,12 @@ def test_views_are_dropped_when_nothing_uses_them(tmp_path: Any) -> None:
     assert spec.compute(table).to_frame()["users"].tolist() == [1, 1]
     del table
     gc.collect()
+    drop_pending()
     assert _views(con, "lf_relation_") == 1
     del derived
     gc.collect()
+    assert _views(con, "lf_relation_") == 1  # queued, not dropped inside the collector
+    assert drop_pending() >= 1
     assert _views(con, "lf_relation_") == 0
 
     path = tmp_path / "events.parquet"
@@ -356,4 +360,5 @@ def test_views_are_dropped_when_nothing_uses_them(tmp_path: Any) -> None:
     assert _views(backend.con, "ibis_read_parquet") == 1
     del table
     gc.collect()
+    sql_table(ibis.memtable(pd.DataFrame({"a": [1]})))  # sql_table drops queued views
     assert _views(backend.con, "ibis_read_parquet") == 0

@@ -2,13 +2,17 @@
 
 A Parquet path, a DuckDB relation and a Spark DataFrame are read through a view the
 engine names (Ibis' ``read_parquet`` view, ``lf_relation_*``, ``lf_frame_*``). Each view is
-dropped when the last Ibis expression built on it is gone (a weakref finalizer on the
+dropped once the last Ibis expression built on it is gone (a weakref finalizer on the
 table's operation node, which every derived expression and any result holding one keeps
-alive), so computing on many sources does not leave views behind.
+alive), so computing on many sources does not leave views behind. The finalizer only
+queues the drop: it runs at the next safe point (:func:`drop_pending`, called by
+:func:`sql_table`), never inside whatever the garbage collector interrupted (DuckDB
+refuses a statement on a connection in the middle of binding another).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import glob
@@ -34,6 +38,7 @@ __all__ = [
     "SQLTable",
     "check_columns",
     "check_numbers",
+    "drop_pending",
     "drop_when_unused",
     "epoch_seconds",
     "interval",
@@ -106,6 +111,7 @@ def sql_table(source: object, *, row_order: str | None = None, con: Any = None) 
     EngineError
         DuckDB cannot read the Parquet files, or the relation's query fails.
     """
+    drop_pending()  # views of sources no longer used (a safe point: no query running)
     if isinstance(source, SQLTable):
         return attrs.evolve(source, row_order=row_order or source.row_order)
     import ibis
@@ -168,16 +174,30 @@ def _read_parquet(paths: str | list[str], con: Any) -> Any:
 def drop_when_unused(table: Any, drop: Callable[[], None]) -> Any:
     """Call ``drop`` once no expression built on ``table`` is left; returns ``table``.
 
+    The drop is queued when the table is collected and run by :func:`drop_pending`.
     Failures of ``drop`` are ignored: the connection may be closed by then, and a view
     left behind is harmless.
     """
-    weakref.finalize(table.op(), _quietly, drop)
+    weakref.finalize(table.op(), _PENDING.append, drop)
     return table
 
 
-def _quietly(drop: Callable[[], None]) -> None:
-    with contextlib.suppress(Exception):
-        drop()
+#: Drops of views no expression uses any more, waiting for a safe point.
+_PENDING: collections.deque[Callable[[], None]] = collections.deque()
+
+
+def drop_pending() -> int:
+    """Drop the views queued by :func:`drop_when_unused`; returns how many were tried."""
+    n = 0
+    while _PENDING:
+        try:
+            drop = _PENDING.popleft()
+        except IndexError:  # pragma: no cover - emptied by another thread
+            break
+        with contextlib.suppress(Exception):
+            drop()
+        n += 1
+    return n
 
 
 def _drop_duckdb_view(raw: Any, name: str) -> None:
