@@ -9,7 +9,10 @@ fills ``reach_pos[s]`` (sorted position of the row serving stage ``s`` when the 
 first reached it, -1 if never) and ``reach_start[s]`` (start time of the chain with the
 latest start among those reaching ``s`` first). The semantics are documented in
 ``linkstar_funnel.funnel``'s ``Funnel``; ``tests/funnel/reference.py`` states them as plain
-Python. The options come as one :class:`PassOptions` record (a NamedTuple, which numba passes as one struct).
+Python. The options come as one :class:`PassOptions` record (a NamedTuple, which numba
+passes as one struct). The per-attempt helpers are inlined into the entity loop at numba's
+IR level (``inline="always"``): as calls, the arrays they take were reference-counted on
+every attempt.
 """
 
 from __future__ import annotations
@@ -153,7 +156,7 @@ def funnel_pass(
     return out_ent[:o], out_level[:o], out_seg[:o], out_off[: o + 1], r_t[:w], r_s[:w]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _in_funnel(ms: Any, lo: int, hi: int) -> bool:  # pragma: no cover
     """Whether any of the rows [lo, hi) matches a stage."""
     for r in range(lo, hi):  # noqa: SIM110 - numba compiles the loop, not a generator
@@ -162,12 +165,28 @@ def _in_funnel(ms: Any, lo: int, hi: int) -> bool:  # pragma: no cover
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _attempt(
-    p: int, hi: int, ts: Any, ms: Any, opts: PassOptions, scratch: Any
+    p: int,
+    hi: int,
+    ts: Any,
+    ms: Any,
+    opts: PassOptions,
+    sc: Any,
+    best: Any,
+    prev_s: Any,
+    new: Any,
+    mm: Any,
+    head: Any,
+    tail: Any,
+    dq_t: Any,
+    dq_s: Any,
+    reach_pos: Any,
+    reach_start: Any,
 ) -> tuple[int, int]:  # pragma: no cover
-    """One attempt over rows [p, hi), by the mode's kernel: (level, end position)."""
-    sc, best, prev_s, new, mm, head, tail, dq_t, dq_s, reach_pos, reach_start = scratch
+    """One attempt over rows [p, hi), by the mode's kernel: (level, end position); the
+    scratch arrays come unpacked (unpacking a tuple of arrays per attempt costs a
+    reference count per array)."""
     k_n, window, entry_first, distinct = opts.k_n, opts.window, opts.entry_first, opts.distinct
     if opts.mode == ORDERED and not (opts.has_gaps or distinct or opts.strict_inc):
         return _ordered_fast_attempt(
@@ -217,14 +236,14 @@ def _attempt(
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _excluded(
-    p: int, end: int, ts: Any, xs: Any, opts: PassOptions, reach_pos: Any
+    p: int, end: int, ts: Any, xs: Any, ex_from: Any, ex_to: Any, reach_pos: Any
 ) -> bool:  # pragma: no cover
     """Whether an excluded event of rows [p, end) falls strictly between the first reach
     of its exclusion's two steps (both reached)."""
-    for x in range(opts.ex_from.shape[0]):
-        fi, tj = opts.ex_from[x], opts.ex_to[x]
+    for x in range(ex_from.shape[0]):
+        fi, tj = ex_from[x], ex_to[x]
         if reach_pos[tj] < 0:
             continue
         t_lo, t_hi = ts[reach_pos[fi]], ts[reach_pos[tj]]
@@ -234,7 +253,7 @@ def _excluded(
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _serving_pos(attribution: int, level: int, reach_pos: Any) -> int:  # pragma: no cover
     """The row whose segment the attempt takes (-1: the attribution step was not reached)."""
     if attribution == -1:
@@ -263,9 +282,11 @@ def _entity_loop(
 
     Returns the next entity to do and the record and reach counts written so far.
     """
-    reach_pos, reach_start = scratch[9], scratch[10]
+    sc, best, prev_s, new, mm, head, tail, dq_t, dq_s, reach_pos, reach_start = scratch
     out_ent, out_level, out_seg, out_off, r_t, r_s = out
-    k_n, totals = opts.k_n, opts.totals
+    k_n, totals, attribution = opts.k_n, opts.totals, opts.attribution
+    ex_from, ex_to = opts.ex_from, opts.ex_to  # read once: array fields are ref-counted
+    has_ex = ex_from.shape[0] > 0
     n_ent = starts.shape[0] - 1
     has_seg = seg.shape[0] > 0
     write_seg = has_seg or not dense
@@ -286,14 +307,32 @@ def _entity_loop(
         a = 0
         p = lo
         while in_funnel and p < hi:
-            level, end = _attempt(p, hi, ts, ms, opts, scratch)
+            level, end = _attempt(
+                p,
+                hi,
+                ts,
+                ms,
+                opts,
+                sc,
+                best,
+                prev_s,
+                new,
+                mm,
+                head,
+                tail,
+                dq_t,
+                dq_s,
+                reach_pos,
+                reach_start,
+            )
             if level == 0 and a > 0:
                 break
             if not dense:
                 out_ent[o] = e
-            out_level[o] = -1 if _excluded(p, end, ts, xs, opts, reach_pos) else level
+            excluded = has_ex and _excluded(p, end, ts, xs, ex_from, ex_to, reach_pos)
+            out_level[o] = -1 if excluded else level
             if write_seg:
-                pos = _serving_pos(opts.attribution, level, reach_pos)
+                pos = _serving_pos(attribution, level, reach_pos)
                 out_seg[o] = (seg[pos] if has_seg else 0) if pos >= 0 else -1
             for s in range(level):
                 r_t[w] = ts[reach_pos[s]]
