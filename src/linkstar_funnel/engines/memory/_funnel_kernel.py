@@ -157,15 +157,6 @@ def funnel_pass(
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _in_funnel(ms: Any, lo: int, hi: int) -> bool:  # pragma: no cover
-    """Whether any of the rows [lo, hi) matches a stage."""
-    for r in range(lo, hi):  # noqa: SIM110 - numba compiles the loop, not a generator
-        if ms[r] != 0:
-            return True
-    return False
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _attempt(
     p: int,
     hi: int,
@@ -184,14 +175,11 @@ def _attempt(
     reach_pos: Any,
     reach_start: Any,
 ) -> tuple[int, int]:  # pragma: no cover
-    """One attempt over rows [p, hi), by the mode's kernel: (level, end position); the
+    """One attempt over rows [p, hi) by the unordered or the general ordered kernel
+    (the plain ordered mode calls its fast kernel directly): (level, end position); the
     scratch arrays come unpacked (unpacking a tuple of arrays per attempt costs a
     reference count per array)."""
     k_n, window, entry_first, distinct = opts.k_n, opts.window, opts.entry_first, opts.distinct
-    if opts.mode == ORDERED and not (opts.has_gaps or distinct or opts.strict_inc):
-        return _ordered_fast_attempt(
-            p, hi, ts, ms, k_n, window, entry_first, best, reach_pos, reach_start
-        )
     if opts.mode == UNORDERED:
         return _unordered_attempt(
             p,
@@ -255,12 +243,16 @@ def _excluded(
 
 @njit(cache=True, nogil=True, inline="always")
 def _serving_pos(attribution: int, level: int, reach_pos: Any) -> int:  # pragma: no cover
-    """The row whose segment the attempt takes (-1: the attribution step was not reached)."""
+    """The row whose segment the attempt takes (-1: the attribution step was not reached).
+
+    One return: numba inlines a function with several returns into awkward control flow
+    (an early-returning helper inlined into the entity loop made the pass 2x slower)."""
+    step = attribution
     if attribution == -1:
-        return int(reach_pos[0])
-    if attribution == -2:
-        return int(reach_pos[max(level, 1) - 1])
-    return int(reach_pos[attribution])
+        step = 0
+    elif attribution == -2:
+        step = max(level, 1) - 1
+    return int(reach_pos[step])
 
 
 @njit(cache=True, nogil=True)
@@ -287,6 +279,8 @@ def _entity_loop(
     k_n, totals, attribution = opts.k_n, opts.totals, opts.attribution
     ex_from, ex_to = opts.ex_from, opts.ex_to  # read once: array fields are ref-counted
     has_ex = ex_from.shape[0] > 0
+    fast = opts.mode == ORDERED and not (opts.has_gaps or opts.distinct or opts.strict_inc)
+    window, entry_first = opts.window, opts.entry_first
     n_ent = starts.shape[0] - 1
     has_seg = seg.shape[0] > 0
     write_seg = has_seg or not dense
@@ -296,7 +290,11 @@ def _entity_loop(
         need = _attempts_bound(starts, e, ms, k_n) if totals else 1
         if o + need > out_level.shape[0] or w + k_n * need > r_t.shape[0]:
             return e, o, w
-        in_funnel = _in_funnel(ms, lo, hi)
+        in_funnel = False  # any row matching a stage (a loop here: see _serving_pos)
+        for r in range(lo, hi):
+            if ms[r] != 0:
+                in_funnel = True
+                break
         if dense and not in_funnel:
             out_level[o] = -2
             if write_seg:
@@ -307,24 +305,29 @@ def _entity_loop(
         a = 0
         p = lo
         while in_funnel and p < hi:
-            level, end = _attempt(
-                p,
-                hi,
-                ts,
-                ms,
-                opts,
-                sc,
-                best,
-                prev_s,
-                new,
-                mm,
-                head,
-                tail,
-                dq_t,
-                dq_s,
-                reach_pos,
-                reach_start,
-            )
+            if fast:  # the default mode: ClickHouse's, no bookkeeping
+                level, end = _ordered_fast_attempt(
+                    p, hi, ts, ms, k_n, window, entry_first, best, reach_pos, reach_start
+                )
+            else:
+                level, end = _attempt(
+                    p,
+                    hi,
+                    ts,
+                    ms,
+                    opts,
+                    sc,
+                    best,
+                    prev_s,
+                    new,
+                    mm,
+                    head,
+                    tail,
+                    dq_t,
+                    dq_s,
+                    reach_pos,
+                    reach_start,
+                )
             if level == 0 and a > 0:
                 break
             if not dense:
