@@ -23,12 +23,13 @@ from ..strategies import T0, event_logs, funnels
 ibis = pytest.importorskip("ibis", reason="the SQL engine needs ibis-framework (extra [sql])")
 pytest.importorskip("duckdb", reason="the SQL engine's default backend is DuckDB")
 
+from linkstar_funnel.engines._funnel import FunnelQuery
 from linkstar_funnel.engines.sql._errors import execute
-from linkstar_funnel.engines.sql._funnel_levels import ChainOptions
 from linkstar_funnel.engines.sql._funnel_options import (
     FunnelOptions,
     OptionOutcome,
     funnel_outcome,
+    options_from_query,
 )
 from linkstar_funnel.engines.sql._progress import progress
 from linkstar_funnel.engines.sql._stages import stage_predicate
@@ -40,31 +41,29 @@ pytestmark = pytest.mark.filterwarnings("ignore:The 'future.infer_string' option
 
 
 def options(spec: Funnel, *, durations: bool = False) -> FunnelOptions:
-    """The compiler's options for ``spec`` (what the SQL funnel passes)."""
-    attribution = {"first_touch": 1, "last_touch": 0}.get(str(spec.attribution))
-    if attribution is None:
-        attribution = spec.step_number(spec.attribution)
-    gaps = tuple(None if g is None else int(g.value) for g in spec.step_windows or ())
-    chains = ChainOptions(
-        n_stages=len(spec.stages),
+    """The compiler's options for ``spec``, through the ``funnel_levels`` query record."""
+    attribution: Any = spec.attribution
+    if attribution not in ("first_touch", "last_touch"):
+        attribution = spec.step_number(attribution)
+    query = FunnelQuery(
+        stages=spec.stages,
         window_ns=int(spec.window.value),
-        gaps_ns=gaps,
+        step_gaps_ns=None
+        if spec.step_windows is None
+        else tuple(None if g is None else int(g.value) for g in spec.step_windows),
         order=spec.order,
-        strict_increase=spec.ties == "strict_increase",
-        entry_first=spec.entry == "first",
-    )
-    steps = tuple(
-        (spec.step_number(x.between[0]), spec.step_number(x.between[1])) for x in spec.exclusions
-    )
-    return FunnelOptions(
-        chains=chains,
-        strict_all=spec.strict_scope == "all",
+        strict_scope=spec.strict_scope,
+        entry=spec.entry,
+        ties=spec.ties,
         distinct_events=spec.distinct_events,
-        totals=spec.counting == "totals",
-        exclusions=steps,
+        exclusions=tuple(
+            (x.stage, spec.step_number(x.between[0]), spec.step_number(x.between[1]))
+            for x in spec.exclusions
+        ),
+        counting=spec.counting,
         attribution=attribution,
-        durations=durations,
     )
+    return options_from_query(query, durations=durations)
 
 
 def compiled(
@@ -152,8 +151,7 @@ def assert_parity(spec: Funnel, events: pd.DataFrame, by: tuple[str, ...] = ()) 
     assert out.excluded == result.excluded
     ttc, tbs = memory_durations(result, k_n)
     assert [a.tolist() for a in out.between_steps] == tbs
-    if spec.order != "unordered":  # unordered chain starts are not compiled
-        assert [a.tolist() for a in out.to_convert] == ttc
+    assert [a.tolist() for a in out.to_convert] == ttc
 
 
 @st.composite

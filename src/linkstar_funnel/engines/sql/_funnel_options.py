@@ -43,11 +43,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from ...errors import ParameterError
+from .._funnel import FunnelQuery
 from ._errors import execute
 from ._funnel_levels import ChainOptions, K, R, T, int_time, stage_chains, stage_parts, union_all
 from ._funnel_reach import LV, C, ordered_entities, reach_col, start_col, unordered_entities
 
-__all__ = ["FunnelOptions", "OptionOutcome", "funnel_outcome"]
+__all__ = ["FunnelOptions", "OptionOutcome", "funnel_outcome", "options_from_query"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -90,6 +91,40 @@ class FunnelOptions:
     def needs_reach(self) -> bool:
         """Whether reach times beyond ``R_1`` are needed."""
         return bool(self.exclusions) or self.attribution != 1 or self.durations
+
+
+def options_from_query(query: FunnelQuery, *, durations: bool = False) -> FunnelOptions:
+    """The compiler's options for a ``funnel_levels`` query.
+
+    Examples
+    --------
+    >>> from linkstar_funnel.stages import Stage
+    >>> q = FunnelQuery(stages=(Stage("v"), Stage("o")), window_ns=10**9, attribution=2)
+    >>> opts = options_from_query(q)
+    >>> opts.attribution, opts.chains.n_stages, opts.chains.window_us
+    (2, 2, 1000000)
+    """
+    chains = ChainOptions(
+        n_stages=query.n_stages,
+        window_ns=int(query.window_ns),
+        gaps_ns=tuple(query.step_gaps_ns or ()),
+        order=query.order,
+        strict_increase=query.ties == "strict_increase",
+        entry_first=query.entry == "first",
+    )
+    touch = {"first_touch": 1, "last_touch": 0}
+    attribution = (
+        touch[query.attribution] if isinstance(query.attribution, str) else int(query.attribution)
+    )
+    return FunnelOptions(
+        chains=chains,
+        strict_all=query.strict_scope == "all",
+        distinct_events=query.distinct_events,
+        totals=query.counting == "totals",
+        exclusions=tuple((int(i), int(j)) for _, i, j in query.exclusions),
+        attribution=attribution,
+        durations=durations,
+    )
 
 
 @attrs.frozen
@@ -249,7 +284,7 @@ def _levels_from_reach(frame: pd.DataFrame, k_n: int) -> pd.DataFrame:
     return pd.DataFrame({LV: levels[keep], _N: n_at[keep]})
 
 
-def _durations(per: Any, k_n: int, starts: bool) -> Any:
+def _durations(per: Any, k_n: int) -> Any:
     """Per (kind, step, duration in µs): how many entities."""
     import ibis
 
@@ -258,9 +293,8 @@ def _durations(per: Any, k_n: int, starts: bool) -> Any:
         reached = per.filter(per[LV] >= k)
         gaps = reached[reach_col(k)] - reached[reach_col(k - 1)]
         parts.append(reached.select(__lf_kind=ibis.literal(1, "int8"), __lf_step=k, __lf_d=gaps))
-        if starts:
-            dur = reached[reach_col(k)] - reached[start_col(k)]
-            parts.append(reached.select(__lf_kind=ibis.literal(0, "int8"), __lf_step=k, __lf_d=dur))
+        dur = reached[reach_col(k)] - reached[start_col(k)]
+        parts.append(reached.select(__lf_kind=ibis.literal(0, "int8"), __lf_step=k, __lf_d=dur))
     both = union_all(parts)
     return both.group_by(["__lf_kind", "__lf_step", "__lf_d"]).aggregate(**{_N: both.count()})
 
@@ -401,8 +435,7 @@ def funnel_outcome(
         frames.append(_levels_from_reach(frame, k_n) if got.fast else frame)
         entries.append(got.entries)
         if opts.durations:
-            starts = opts.chains.order != "unordered"
-            frame = execute(_durations(got.per, k_n, starts), "funnel durations" + attempt)
+            frame = execute(_durations(got.per, k_n), "funnel durations" + attempt)
             durations.append(frame)
         if not opts.totals:
             break

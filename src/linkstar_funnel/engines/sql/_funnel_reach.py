@@ -60,8 +60,8 @@ def unordered_entities(rows: Any, ent: list[str], opts: ChainOptions, *, reach: 
     which stages occur; the row's level is the longest prefix of stages all present. The
     entity's level is the largest; step j is complete at the first time a frame holds
     stages 1..j (``done_j``), and ``R_j`` is then the latest stage-j time up to
-    ``done_j``, as the in-memory engine records it. Chain starts are not computed (the
-    in-memory engine's are the earliest of those latest times, a K x K table here)."""
+    ``done_j``, as the in-memory engine records it; the start for step k is the earliest
+    of the latest stage-q times (q <= k) up to ``done_k`` (K (K + 1) / 2 aggregates)."""
     import ibis
 
     k_n = opts.n_stages
@@ -93,13 +93,16 @@ def unordered_entities(rows: Any, ent: list[str], opts: ChainOptions, *, reach: 
         return per
     joined = rows.join(per, ent)
     got: dict[str, Any] = {}
-    for j in range(1, k_n + 1):
-        ok = (joined[K] == j) & (joined[T] <= joined[f"__lf_done{j}"])
-        if opts.entry_first and j == 1:
-            ok = ok & (joined[T] == joined[reach_col(1)])
-        got[f"__lf_u{j}"] = ibis.ifelse(ok, joined[T], null).max()
+    for k in range(1, k_n + 1):  # latest stage-q time up to done_k, q <= k
+        for q in range(1, k + 1):
+            ok = (joined[K] == q) & (joined[T] <= joined[f"__lf_done{k}"])
+            if opts.entry_first and q == 1:
+                ok = ok & (joined[T] == joined[reach_col(1)])
+            got[f"__lf_u{q}_{k}"] = ibis.ifelse(ok, joined[T], null).max()
     latest = joined.group_by(ent).aggregate(**got)
     per = per.join(latest, ent)
-    return per.mutate(**{reach_col(j): per[f"__lf_u{j}"] for j in range(1, k_n + 1)}).drop(
-        *(f"__lf_u{j}" for j in range(1, k_n + 1)), *(f"__lf_done{j}" for j in range(1, k_n + 1))
-    )
+    cols: dict[str, Any] = {}
+    for k in range(1, k_n + 1):
+        cols[reach_col(k)] = per[f"__lf_u{k}_{k}"]
+        cols[start_col(k)] = ibis.least(*(per[f"__lf_u{q}_{k}"] for q in range(1, k + 1)))
+    return per.select(*ent, LV, C, **cols)
