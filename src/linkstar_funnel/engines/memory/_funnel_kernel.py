@@ -181,7 +181,7 @@ def _attempt(
     reference count per array)."""
     k_n, window, entry_first, distinct = opts.k_n, opts.window, opts.entry_first, opts.distinct
     if opts.mode == UNORDERED:
-        return _unordered_attempt(
+        level, end = _unordered_attempt(
             p,
             hi,
             ts,
@@ -196,32 +196,34 @@ def _attempt(
             reach_pos,
             reach_start,
         )
-    return _ordered_attempt(
-        p,
-        hi,
-        ts,
-        ms,
-        k_n,
-        window,
-        opts.gaps,
-        opts.has_gaps,
-        opts.mode == STRICT,
-        entry_first,
-        opts.strict_inc,
-        distinct,
-        opts.noise_breaks,
-        best,
-        prev_s,
-        new,
-        mm,
-        head,
-        tail,
-        sc,
-        dq_t,
-        dq_s,
-        reach_pos,
-        reach_start,
-    )
+    else:
+        level, end = _ordered_attempt(
+            p,
+            hi,
+            ts,
+            ms,
+            k_n,
+            window,
+            opts.gaps,
+            opts.has_gaps,
+            opts.mode == STRICT,
+            entry_first,
+            opts.strict_inc,
+            distinct,
+            opts.noise_breaks,
+            best,
+            prev_s,
+            new,
+            mm,
+            head,
+            tail,
+            sc,
+            dq_t,
+            dq_s,
+            reach_pos,
+            reach_start,
+        )
+    return level, end  # one return: see _serving_pos
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -230,15 +232,17 @@ def _excluded(
 ) -> bool:  # pragma: no cover
     """Whether an excluded event of rows [p, end) falls strictly between the first reach
     of its exclusion's two steps (both reached)."""
+    excluded = False  # one return: see _serving_pos
     for x in range(ex_from.shape[0]):
         fi, tj = ex_from[x], ex_to[x]
-        if reach_pos[tj] < 0:
+        if excluded or reach_pos[tj] < 0:
             continue
         t_lo, t_hi = ts[reach_pos[fi]], ts[reach_pos[tj]]
         for r in range(p, end):
             if (xs[r] >> x) & 1 and t_lo < ts[r] < t_hi:
-                return True
-    return False
+                excluded = True
+                break
+    return excluded
 
 
 @njit(cache=True, nogil=True, inline="always")
