@@ -2,19 +2,22 @@
 breakdown attribution and duration quantiles, over the stage-match union.
 
 :func:`funnel_outcome` runs the queries and returns an :class:`OptionOutcome`: counts of
-entities (attempts) per level, segment and entry quarter-hour (the frame the SQL funnel
-assembles its result from), the number dropped by exclusions, and on request the
-per-entity durations behind ``time_to_convert()`` / ``time_between_steps()``.
+entities (attempts) per level and segment (the frame the SQL funnel assembles its result
+from), the number dropped by exclusions, the entries by quarter-hour as an expression run
+only for ``trends()``, and on request the per-entity durations behind
+``time_to_convert()`` / ``time_between_steps()``.
 
-* Chains (ordered, strict) and levels come from :mod:`._funnel_levels` /
-  :mod:`._funnel_reach`.
+* Chains (ordered, strict) come from :mod:`._funnel_levels`, per-entity levels and reach
+  times from :mod:`._funnel_reach`, counts and the rest from :mod:`._funnel_tables`.
+  Without segments or exclusions the counts are the distinct entities among each
+  stage's chain ends: no per-entity table at all.
 * ``exclusions``: the excluded events are joined to the entities' reach times and an
   entity is dropped when one lies strictly between ``R_i`` and ``R_j`` (a join and a
   group aggregate).
 * ``counting="totals"``: attempt a is the funnel on the entity's events strictly after
-  the completion time of attempt a - 1. A chain of attempt a is a chain that starts after
-  that time, which a running maximum cannot tell apart from earlier ones in one pass (and
-  with ``entry="first"`` the allowed starts depend on the completions themselves), so
+  the completion time of attempt a - 1. Each completion depends on the previous one (a
+  recurrence over the last stage's chain ends, and with ``entry="first"`` the allowed
+  starts depend on the completions too), which no window function expresses, so
   attempts are computed in rounds: one query per round on the entities that completed the
   previous one (their completion times come back to the client and go in again as a
   memtable: only entities that completed the whole funnel). The number of rounds is the
@@ -45,18 +48,25 @@ import pandas as pd
 from ...errors import ParameterError
 from .._funnel import FunnelQuery
 from ._errors import execute
-from ._funnel_levels import ChainOptions, K, R, T, int_time, stage_chains, stage_parts, union_all
-from ._funnel_reach import LV, C, ordered_entities, reach_col, start_col, unordered_entities
+from ._funnel_levels import ChainOptions, R, T, int_time, stage_chains, stage_parts, union_all
+from ._funnel_reach import LV, C, ordered_entities, unordered_entities
+from ._funnel_tables import (
+    duration_arrays,
+    duration_counts,
+    entry_counts,
+    excluded,
+    level_counts,
+    levels_from_reach,
+    reach_counts,
+    split_excluded,
+    with_segments,
+)
 
 __all__ = ["FunnelOptions", "OptionOutcome", "funnel_outcome", "options_from_query"]
 
 IntArray = npt.NDArray[np.int64]
 
-#: Entry times are returned floored to quarter-hours (as microseconds // this).
-_QUARTER_US = 900_000_000
-_Q, _N, _FLOOR = "__lf_q", "__lf_n", "__lf_floor"
-#: Counts column: 1 where the attributed step was not reached ("(not reached)" segment).
-NOT_REACHED = "__lf_not_reached"
+_FLOOR = "__lf_floor"
 
 
 @attrs.frozen
@@ -185,120 +195,6 @@ def _entities(
     return ordered_entities(chains, ent, opts.chains.n_stages, reach=opts.needs_reach)
 
 
-def _drop_right(table: Any) -> Any:
-    extra = [c for c in table.columns if c.endswith("_right")]
-    return table.drop(*extra) if extra else table
-
-
-def _excluded(per: Any, xrows: Any, ent: list[str], opts: FunnelOptions) -> Any:
-    """``per`` with level -1 where an excluded event lies between ``R_i`` and ``R_j``."""
-    import ibis
-
-    if xrows is None or not opts.exclusions:
-        return per
-    hit = xrows.join(per, ent)
-    cond = ibis.literal(False)
-    for x, (i, j) in enumerate(opts.exclusions):
-        between = (hit[T] > hit[reach_col(i)]) & (hit[T] < hit[reach_col(j)])
-        cond = cond | ((hit["__lf_x"] == x) & between.fill_null(False))
-    dropped = hit.filter(cond).select(*ent).distinct().mutate(__lf_drop=ibis.literal(1))
-    out = _drop_right(per.left_join(dropped, ent))
-    kept = out["__lf_drop"].isnull()  # noqa: PD003 - Ibis expression
-    return out.mutate(**{LV: ibis.ifelse(kept, out[LV], -1)}).drop("__lf_drop")
-
-
-def _target(per: Any, opts: FunnelOptions) -> tuple[Any, Any]:
-    """Per entity: the attributed step and its reach time."""
-    import ibis
-
-    k_n = opts.chains.n_stages
-    if opts.attribution >= 1:
-        return ibis.literal(opts.attribution, "int16"), per[reach_col(opts.attribution)]
-    step = per[LV]
-    when = ibis.null("int64")
-    for k in range(k_n, 0, -1):
-        when = ibis.ifelse(step == k, per[reach_col(k)], when)
-    return step.cast("int16"), when
-
-
-def _with_segments(
-    per: Any, parts: list[Any], ent: list[str], segs: list[str], opts: FunnelOptions, ordered: bool
-) -> Any:
-    """``per`` with the segment columns of the event serving the attributed step."""
-    import ibis
-
-    if not segs:
-        return per
-    step, when = _target(per, opts)
-    targets = per.select(*ent, __lf_j=step, __lf_rj=when)
-    k_n = opts.chains.n_stages
-    rows = parts[opts.attribution - 1] if opts.attribution >= 1 else union_all(parts[:k_n])
-    cand = rows.join(targets, ent)
-    cand = cand.filter((cand[K] == cand["__lf_j"]) & (cand[T] == cand["__lf_rj"]))
-    tie = [cand[R]] if ordered else [cand[s] for s in segs]
-    rank = ibis.row_number().over(group_by=ent, order_by=tie)
-    cand = cand.mutate(__lf_rank=rank)
-    picked = cand.filter(cand["__lf_rank"] == 0).select(*ent, *segs)
-    out = _drop_right(per.left_join(picked, ent))
-    if opts.attribution > 1:  # the step may not be reached: a segment of its own
-        out = out.mutate(**{NOT_REACHED: out[reach_col(opts.attribution)].isnull().cast("int8")})  # noqa: PD003
-    return out
-
-
-def _group_cols(per: Any, segs: list[str]) -> list[str]:
-    return [*segs, NOT_REACHED] if NOT_REACHED in per.columns else list(segs)
-
-
-def _counts(per: Any, segs: list[str]) -> Any:
-    """Entities per (level, segment); levels -1 (excluded) too."""
-    per = per.filter(per[LV] != 0)
-    return per.group_by([LV, *_group_cols(per, segs)]).aggregate(**{_N: per.count()})
-
-
-def _entries(per: Any, segs: list[str]) -> Any:
-    """Entities per (level, segment, entry quarter-hour): for trends()."""
-    per = per.filter(per[LV] >= 1)
-    per = per.mutate(**{_Q: (per[reach_col(1)] // _QUARTER_US).cast("int64")})
-    return per.group_by([LV, *_group_cols(per, segs), _Q]).aggregate(**{_N: per.count()})
-
-
-def _reach_counts(chains: list[Any], ent: list[str]) -> Any:
-    """Without segments or exclusions: entities per level, from the entities with a chain
-    end at each stage (reaching k implies reaching k - 1), with no per-entity table."""
-    import ibis
-
-    counts = []
-    for k, ends in enumerate(chains, start=1):
-        n = ends.select(*ent).distinct().count()
-        counts.append(ibis.literal(0).name("z").as_table().select(__lf_k=k, __lf_reach=n))
-    return union_all(counts)
-
-
-def _levels_from_reach(frame: pd.DataFrame, k_n: int) -> pd.DataFrame:
-    reach = np.zeros(k_n + 1, dtype=np.int64)
-    for k, n in zip(frame["__lf_k"], frame["__lf_reach"], strict=True):
-        reach[int(k) - 1] = int(n)
-    n_at = reach[:-1] - reach[1:]
-    levels = np.arange(1, k_n + 1)
-    keep = n_at > 0
-    return pd.DataFrame({LV: levels[keep], _N: n_at[keep]})
-
-
-def _durations(per: Any, k_n: int) -> Any:
-    """Per (kind, step, duration in µs): how many entities."""
-    import ibis
-
-    parts = []
-    for k in range(2, k_n + 1):
-        reached = per.filter(per[LV] >= k)
-        gaps = reached[reach_col(k)] - reached[reach_col(k - 1)]
-        parts.append(reached.select(__lf_kind=ibis.literal(1, "int8"), __lf_step=k, __lf_d=gaps))
-        dur = reached[reach_col(k)] - reached[start_col(k)]
-        parts.append(reached.select(__lf_kind=ibis.literal(0, "int8"), __lf_step=k, __lf_d=dur))
-    both = union_all(parts)
-    return both.group_by(["__lf_kind", "__lf_step", "__lf_d"]).aggregate(**{_N: both.count()})
-
-
 @attrs.frozen
 class _Round:
     """One attempt of every entity: what to count, and who completed."""
@@ -328,33 +224,14 @@ def _round(
         completed = last.group_by(ent).aggregate(**{_FLOOR: last[T].min()})
     else:
         completed = per.filter(per[LV] == opts.chains.n_stages).select(*ent, **{_FLOOR: per[C]})
-    per = _with_segments(per, parts, ent, segs, opts, ordered)  # before levels become -1
-    per = _excluded(per, xrows, ent, opts)
+    k_n = opts.chains.n_stages  # segments before levels become -1:
+    per = with_segments(
+        per, parts, ent, segs, attribution=opts.attribution, k_n=k_n, ordered=ordered
+    )
+    per = excluded(per, xrows, ent, opts.exclusions)
     fast = chains is not None and not segs and not opts.exclusions
-    counts = _reach_counts(chains, ent) if fast and chains is not None else _counts(per, segs)
-    return _Round(counts, fast, _entries(per, segs), per, completed)
-
-
-def _split(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    levels = frame[LV].to_numpy(dtype=np.int64)
-    excluded = int(frame[_N].to_numpy(dtype=np.int64)[levels < 0].sum())
-    return frame.loc[levels >= 1].reset_index(drop=True), excluded
-
-
-def _duration_arrays(
-    frames: list[pd.DataFrame], k_n: int
-) -> tuple[tuple[IntArray, ...], tuple[IntArray, ...]]:
-    frame = pd.concat(frames, ignore_index=True)
-    out: list[list[IntArray]] = [[], []]
-    for kind in (0, 1):
-        for k in range(2, k_n + 1):
-            sel = frame.loc[(frame["__lf_kind"] == kind) & (frame["__lf_step"] == k)]
-            values = sel["__lf_d"].to_numpy(dtype=np.int64) * 1000
-            counts = sel[_N].to_numpy(dtype=np.int64)
-            order = np.argsort(values, kind="stable")
-            out[kind].append(np.repeat(values[order], counts[order]))
-    return tuple(out[0]), tuple(out[1])
+    counts = reach_counts(chains, ent) if fast and chains is not None else level_counts(per, segs)
+    return _Round(counts, fast, entry_counts(per, segs), per, completed)
 
 
 def funnel_outcome(
@@ -432,10 +309,10 @@ def funnel_outcome(
         got = _round(these, xrows, ent, segs, opts, row_order is not None)
         attempt = "" if floors is None else f" (attempts {len(frames) + 1})"
         frame = execute(got.counts, "funnel levels" + attempt)
-        frames.append(_levels_from_reach(frame, k_n) if got.fast else frame)
+        frames.append(levels_from_reach(frame, k_n) if got.fast else frame)
         entries.append(got.entries)
         if opts.durations:
-            frame = execute(_durations(got.per, k_n), "funnel durations" + attempt)
+            frame = execute(duration_counts(got.per, k_n), "funnel durations" + attempt)
             durations.append(frame)
         if not opts.totals:
             break
@@ -445,6 +322,6 @@ def funnel_outcome(
         if done.empty:
             break
         floors = ibis.memtable(done)
-    counts, excluded = _split(frames)
-    ttc, tbs = _duration_arrays(durations, k_n) if opts.durations else ((), ())
-    return OptionOutcome(counts, excluded, union_all(entries), ttc, tbs)
+    counts, n_excluded = split_excluded(frames)
+    ttc, tbs = duration_arrays(durations, k_n) if opts.durations else ((), ())
+    return OptionOutcome(counts, n_excluded, union_all(entries), ttc, tbs)
