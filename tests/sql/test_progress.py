@@ -78,3 +78,34 @@ def test_a_failed_query_is_reported_as_failed_and_its_error_kept() -> None:
         raise KeyError(error)
     assert seen[-1].done
     assert seen[-1].failed
+
+
+def test_funnel_option_rounds_report_each_query() -> None:
+    from linkstar_funnel.engines.sql._funnel_levels import ChainOptions
+    from linkstar_funnel.engines.sql._funnel_options import FunnelOptions, funnel_outcome
+    from linkstar_funnel.engines.sql._stages import stage_predicate
+    from linkstar_funnel.engines.sql._tables import sql_table
+    from linkstar_funnel.stages import Stage
+
+    table = sql_table(duckdb.sql(EVENTS_SQL)).table
+    preds = [stage_predicate(Stage(name), table, "event") for name in ("visit", "order")]
+    opts = FunnelOptions(ChainOptions(2, 3600 * 10**9), totals=True, durations=True)
+    seen: list[QueryProgress] = []
+    with progress(seen.append):
+        out = funnel_outcome(
+            table,
+            ent_cols=["user_id"],
+            time="timestamp",
+            by_cols=[],
+            row_order=None,
+            preds=preds,
+            xpreds=[],
+            valid=table["user_id"].notnull(),
+            opts=opts,
+        )
+    done = [r.what for r in seen if r.done]
+    assert done[:3] == ["funnel levels", "funnel durations", "funnel completions"]
+    assert "funnel levels (attempts 2)" in done
+    assert done[-1].startswith("funnel completions (attempts")  # the last round: nobody
+    assert "funnel entries" not in done  # trends() runs that one
+    assert int(out.counts["__lf_n"].sum()) >= 7
