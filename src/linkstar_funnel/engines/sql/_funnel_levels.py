@@ -1,7 +1,7 @@
 """Chains of the ordered and strict funnels, one stage at a time, over integer times.
 
-The input is the stage-match union (:func:`stage_union`): one row per (event, stage)
-match, with the entity columns ``__lf_e0..``, the time ``__lf_t`` as whole microseconds
+The input is the stage-match union, in per-stage pieces (:func:`stage_parts`): one row per
+(event, stage) match, with the entity columns ``__lf_e0..``, the time ``__lf_t`` as whole microseconds
 since the epoch (int64), the stage number ``__lf_k`` (from 1; 0 for the other events that
 break a strict chain with ``strict_scope="all"``), and carried columns (segments, row
 order).
