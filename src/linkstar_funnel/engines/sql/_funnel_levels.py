@@ -41,7 +41,6 @@ __all__ = [
     "int_time",
     "stage_chains",
     "stage_parts",
-    "stage_union",
     "union_all",
 ]
 
@@ -135,11 +134,6 @@ def stage_parts(
     if all_events:
         parts.append(base.select(**keep, **{K: ibis.literal(0, "int16")}, **extra))
     return parts
-
-
-def stage_union(base: Any, **kwargs: Any) -> Any:
-    """The stage-match union: :func:`stage_parts` in one table."""
-    return union_all(stage_parts(base, **kwargs))
 
 
 def union_all(parts: Sequence[Any]) -> Any:
