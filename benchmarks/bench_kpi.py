@@ -71,9 +71,7 @@ def main() -> None:
 
     t_arrays, d = median_time(lambda: tree.decompose(before, after, method="lmdi"))
     t_frames, _ = median_time(lambda: tree.decompose(frame0, frame1, method="lmdi"))
-    t_keyed, _ = median_time(
-        lambda: tree.decompose(keyed0, keyed1, method="lmdi", segments="segment")
-    )
+    t_keyed, _ = median_time(lambda: tree.decompose(keyed0, keyed1, method="lmdi", by="segment"))
     t_peer, peer = median_time(lambda: peer_per_row(before, after))
 
     got = list(d.contributions.values())  # type: ignore[attr-defined]

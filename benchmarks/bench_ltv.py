@@ -107,7 +107,7 @@ def bench_segments(n_jobs: int = 2) -> None:
     orders = many_segments()
     model = ltv.CohortLTV(horizon="365D", n_jobs=n_jobs)
     start = time.perf_counter()
-    fit = model.fit(orders, by=["channel", "campaign", "creative"], observed_until="2024-12-01")
+    fit = model.fit(orders, by=["channel", "campaign", "creative"], observation_end="2024-12-01")
     frame = fit.predict().to_frame()
     elapsed = time.perf_counter() - start
     n_seg = frame["creative"].nunique()

@@ -16,7 +16,7 @@ orders = lf.schema.validate_orders(
     order="InvoiceNo",
     customer="CustomerID",
     time="InvoiceDate",
-    revenue="revenue",
+    value="revenue",
 )
 print("Rows:", orders.accounting)
 print(orders.accounting.to_frame().to_string(index=False))
@@ -34,7 +34,7 @@ print(f"\nLines with negative revenue (cancellations, adjustments): {refunds.sum
 # A typo in a column name fails with a hint, not a bare KeyError.
 try:
     lf.schema.validate_orders(
-        lines, order="InvoiceNo", customer="CustomerId", time="InvoiceDate", revenue="revenue"
+        lines, order="InvoiceNo", customer="CustomerId", time="InvoiceDate", value="revenue"
     )
 except lf.ColumnNotFoundError as err:
     print("\nWhat a typo looks like:\n" + str(err))

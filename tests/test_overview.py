@@ -245,8 +245,8 @@ def test_orders_bad_arguments_are_parameter_errors() -> None:
     )
     with pytest.raises(ParameterError, match="'order' parameter of describe_orders"):
         describe_orders(orders, order=5, by=())  # type: ignore[arg-type]
-    with pytest.raises(ParameterError, match="'revenue' parameter of describe_orders"):
-        describe_orders(orders, revenue=None, by=())  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'value' parameter of describe_orders"):
+        describe_orders(orders, value=None, by=())  # type: ignore[arg-type]
 
 
 def test_revenue_beyond_float64_is_refused_not_inf() -> None:

@@ -206,11 +206,11 @@ FACTORIES: tuple[Callable[[], object], ...] = (
     lambda: lf.Markov(order=1).attribute(_journeys()),
     lambda: lf.compare_attribution([lf.LastTouch(), lf.Linear()], _journeys()),
     lambda: lf.channel_economics(lf.LastTouch().attribute(_journeys()), _store().spend),
-    lambda: _tree().evaluate(_kpi_frame(), period="month", segments="country"),
-    lambda: _tree().decompose(_BEFORE, _AFTER, method="lmdi", segments="country"),
+    lambda: _tree().evaluate(_kpi_frame(), period="month", by="country"),
+    lambda: _tree().decompose(_BEFORE, _AFTER, method="lmdi", by="country"),
     lambda: _tree().target(value=60_000.0, driver="cvr", at=_LEAVES),
     lambda: _tree().sensitivity(at=_LEAVES),
-    lambda: _tree().mix_rate(_BEFORE, _AFTER, node="cvr", segments="country"),
+    lambda: _tree().mix_rate(_BEFORE, _AFTER, node="cvr", by="country"),
     _rfm,
     lambda: lf.ltv.calibration_holdout(
         _retail(), calibration_end="2011-06-30", observation_end="2011-09-30"
@@ -218,7 +218,7 @@ FACTORIES: tuple[Callable[[], object], ...] = (
     lambda: lf.ltv.BetaGeo().fit(_rfm()),
     lambda: lf.ltv.ParetoNBD().fit(_rfm()),
     lambda: lf.ltv.GammaGamma().fit(_rfm()),
-    lambda: lf.ltv.ProbabilisticLTV().fit_orders(_retail(), observed_until="2011-09-30"),
+    lambda: lf.ltv.ProbabilisticLTV().fit_orders(_retail(), observation_end="2011-09-30"),
     _cohort_fit,
     lambda: _cohort_fit().predict("90D"),  # type: ignore[attr-defined]
     lambda: lf.ltv.unit_economics(
@@ -287,14 +287,7 @@ RESULT_CLASSES = _result_classes()
 #: Conventions a result class is known to break, by its names (old and new), with the
 #: reason: the test is a strict xfail for them, so it fails once the class is fixed and
 #: the entry must go.
-KNOWN_BROKEN: dict[tuple[str, ...], str] = {
-    ("UnitEconomics", "UnitEconomicsResult"): (
-        "ltv: summary() calls round() on a timedelta column (pandas UserWarning)"
-    ),
-    ("CalibrationHoldout", "CalibrationHoldoutResult"): (
-        "ltv: to_frame() columns share memory with the frame the result holds"
-    ),
-}
+KNOWN_BROKEN: dict[tuple[str, ...], str] = {}
 
 
 def _param(cls: type) -> object:

@@ -26,12 +26,13 @@ from . import (
     stages,
     stats,
 )
+from ._deprecation import renamed_attributes
 from ._version import __version__
 from .attribution import (
-    AttributionComparison,
+    AttributionComparisonResult,
     AttributionModel,
     AttributionResult,
-    ChannelEconomics,
+    ChannelEconomicsResult,
     FirstTouch,
     Journeys,
     LastNonDirect,
@@ -46,7 +47,7 @@ from .attribution import (
     check_attribution_model,
     compare_attribution,
 )
-from .benchmark import Benchmark, BenchmarkComparison, RateSource, Reference
+from .benchmark import Benchmark, BenchmarkComparisonResult, RateSource, Reference
 from .errors import (
     ColumnNotFoundError,
     ConformanceError,
@@ -69,13 +70,13 @@ from .kpi import (
     Decomposition,
     DecompositionResult,
     KPITree,
-    KPIValues,
+    KPIValuesResult,
     MixRateResult,
     SensitivityResult,
     TargetResult,
 )
-from .overview import DataOverview, describe_events, describe_orders
-from .results import Provenance, Result, Summary
+from .overview import OverviewResult, describe_events, describe_orders
+from .results import Provenance, Result, Summary, check_result
 from .schema import RowAccounting
 from .stages import (
     Stage,
@@ -87,17 +88,16 @@ from .stages import (
 )
 
 __all__ = [
-    "AttributionComparison",
+    "AttributionComparisonResult",
     "AttributionModel",
     "AttributionResult",
     "Benchmark",
-    "BenchmarkComparison",
-    "ChannelEconomics",
+    "BenchmarkComparisonResult",
+    "ChannelEconomicsResult",
     "ColumnNotFoundError",
     "ConformanceError",
     "ConvergenceError",
     "ConvergenceWarning",
-    "DataOverview",
     "DataQualityWarning",
     "DatasetError",
     "Decomposition",
@@ -110,7 +110,7 @@ __all__ = [
     "FunnelResult",
     "Journeys",
     "KPITree",
-    "KPIValues",
+    "KPIValuesResult",
     "LastNonDirect",
     "LastTouch",
     "Linear",
@@ -119,6 +119,7 @@ __all__ = [
     "Markov",
     "MarkovResult",
     "MixRateResult",
+    "OverviewResult",
     "ParameterError",
     "PositionBased",
     "Provenance",
@@ -142,6 +143,7 @@ __all__ = [
     "benchmark",
     "channel_economics",
     "check_attribution_model",
+    "check_result",
     "check_stage_matcher",
     "compare_attribution",
     "datasets",
@@ -165,6 +167,19 @@ __all__ = [
     "stages",
     "stats",
 ]
+
+
+#: Names renamed for uniform ``*Result`` naming; the old ones work for one release.
+__getattr__ = renamed_attributes(
+    "linkstar_funnel",
+    {
+        "AttributionComparison": ("AttributionComparisonResult", AttributionComparisonResult),
+        "BenchmarkComparison": ("BenchmarkComparisonResult", BenchmarkComparisonResult),
+        "ChannelEconomics": ("ChannelEconomicsResult", ChannelEconomicsResult),
+        "DataOverview": ("OverviewResult", OverviewResult),
+        "KPIValues": ("KPIValuesResult", KPIValuesResult),
+    },
+)
 
 
 def __dir__() -> list[str]:

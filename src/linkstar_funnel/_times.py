@@ -17,7 +17,7 @@ import pandas as pd
 from ._params import Options, check_param
 from .errors import TimeColumnError, TimeZoneError
 
-__all__ = ["NAT", "TimeValues", "check_time_zone", "read_times"]
+__all__ = ["NAT", "TimeValues", "check_time_zone", "cut_ns", "read_times"]
 
 IntArray = npt.NDArray[np.int64]
 #: The int64 value of NaT.
@@ -239,3 +239,21 @@ def _unparseable(values: pd.Series[Any], where: str) -> TimeColumnError:
 def _tz_label(tz: dt.tzinfo) -> str | dt.tzinfo:
     key = getattr(tz, "key", None) or getattr(tz, "zone", None)
     return str(key) if key else tz
+
+
+def cut_ns(end: pd.Timestamp | None, tz: object, last_ns: int, *, owner: str) -> int:
+    """The cut as int64 nanoseconds in the data's convention (the convention of ``linkstar_funnel.engines.CohortCells.cut_ns``).
+
+    ``end=None`` cuts just after the last order (``last_ns + 1``); a naive ``end`` is read
+    in the data's zone ``tz``.
+    """
+    if end is None:
+        return last_ns + 1
+    if pd.isna(end):
+        from ._validators import bad_parameter
+
+        raise bad_parameter(owner, "observation_end", "a date or time, not NaT", end)
+    if tz is not None:
+        ts = end.tz_localize(tz) if end.tz is None else end  # type: ignore[call-overload]
+        return int(ts.tz_convert("UTC").as_unit("ns").value)
+    return int((end.tz_localize(None) if end.tz is not None else end).as_unit("ns").value)

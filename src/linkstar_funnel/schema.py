@@ -40,6 +40,7 @@ import pandas as pd
 
 from ._accounting import DroppedRows, RowAccounting
 from ._dense_keys import dense_factorize
+from ._deprecation import renamed_params
 from ._params import ColumnName, Satisfies, validate_params
 from ._times import NAT, TimeValues, check_time_zone, read_times
 from .errors import ColumnNotFoundError, EmptyFrameError, ParameterError, SchemaError
@@ -448,8 +449,9 @@ def validate_events(
     )
 
 
+@renamed_params(revenue="value")
 @validate_params(
-    order=[None, ColumnName()], customer=ColumnName(), time=ColumnName(), revenue=ColumnName()
+    order=[None, ColumnName()], customer=ColumnName(), time=ColumnName(), value=ColumnName()
 )
 def validate_orders(
     data: object,
@@ -457,18 +459,20 @@ def validate_orders(
     order: str | None = ORDER_COLUMNS["order"],
     customer: str = ORDER_COLUMNS["customer"],
     time: str = ORDER_COLUMNS["time"],
-    revenue: str = ORDER_COLUMNS["revenue"],
+    value: str = ORDER_COLUMNS["revenue"],
     frame_name: str = "orders",
 ) -> Table:
-    """Validate an order table: a customer, a time and a revenue per row (order id optional).
+    """Validate an order table: a customer, a time and a value per row (order id optional).
 
-    Rows with a missing customer, time or revenue are dropped and counted. Negative
-    revenue (refunds) is kept: what to do with it is each analysis's documented rule.
+    ``value`` names the order's value (revenue) column; ``revenue=`` is its deprecated
+    name. Rows with a missing customer, time or value are dropped and counted. Negative
+    values (refunds) are kept: what to do with them is each analysis's documented rule.
     """
     cols = [
         Column("customer", customer, "key"),
         Column("time", time, "time"),
-        Column("revenue", revenue, "number"),
+        # The role keeps its name: Table.numbers["revenue"] is what callers read.
+        Column("revenue", value, "number"),
     ]
     if order is not None:
         cols.insert(0, Column("order", order, "key", required=False))

@@ -144,7 +144,7 @@ def mix_frames() -> Frames:
 
 
 @functools.cache
-def rfm() -> lf.ltv.RFMSummary:
+def rfm() -> lf.ltv.RFMResult:
     return lf.ltv.rfm_summary(retail(), observation_end="2011-09-30")
 
 
@@ -162,7 +162,7 @@ COHORT = lf.ltv.CohortLTV(horizon="180D", step="7D", use_prophet=False, min_cust
 
 
 @functools.cache
-def cohort_fit() -> lf.ltv.CohortLTVFit:
+def cohort_fit() -> lf.ltv.CohortLTVResult:
     data = retail().assign(channel=np.where(retail()["customer_id"] % 2 == 0, "ads", "seo"))
     return COHORT.fit(data, by="channel")
 
@@ -312,13 +312,13 @@ CASES: list[Case] = [
         "FunnelResult.bottleneck",
         _method(funnel_result, "bottleneck"),
         (lf.FunnelResult.bottleneck,),
-        params={"reference": None, "freq": "W", "min_entrants": 30},
+        params={"reference": None, "period": "W", "min_entrants": 30},
     ),
     Case(
         "FunnelResult.trends",
         _method(funnel_result, "trends"),
         (lf.FunnelResult.trends,),
-        params={"freq": "W", "tz": "UTC"},
+        params={"period": "W", "tz": "UTC"},
     ),
     Case(
         "FunnelResult.time_between_steps",
@@ -347,7 +347,7 @@ CASES: list[Case] = [
             lf.FunnelResult.rate_observations,
             lf.FunnelResult.kpi_values,
         ),
-        params={"freq": "W", "tz": None, "complete_only": True, "value_per_order": 50.0},
+        params={"period": "W", "tz": None, "complete_only": True, "value_per_order": 50.0},
     ),
     Case(
         "FunnelResult.compare",
@@ -471,14 +471,14 @@ CASES: list[Case] = [
         lambda frame, **kw: tree().evaluate(frame, **kw),
         (lf.KPITree.evaluate,),
         kpi_frame,
-        {"period": "month", "segments": "country", "columns": None, "zero_division": "raise"},
+        {"period": "month", "by": "country", "columns": None, "zero_division": "raise"},
     ),
     Case(
         "KPITree.decompose",
         lambda before, after, **kw: tree().decompose(before, after, **kw),
-        (lf.KPITree.decompose, lf.KPIValues.decompose),
+        (lf.KPITree.decompose, lf.KPIValuesResult.decompose),
         before_after,
-        {"method": "lmdi", "segments": "country"},
+        {"method": "lmdi", "by": "country"},
     ),
     Case(
         "KPITree.target",
@@ -495,14 +495,14 @@ CASES: list[Case] = [
         lambda before, after, **kw: tree().mix_rate(before, after, **kw),
         (lf.KPITree.mix_rate,),
         before_after,
-        {"node": "cvr", "segments": "country"},
+        {"node": "cvr", "by": "country"},
     ),
     Case(
         "kpi.mix_rate",
         lf.kpi.mix_rate,
         (lf.kpi.mix_rate,),
         mix_frames,
-        {"segments": "seg", "weight": "weight", "rate": "rate"},
+        {"by": "seg", "weight": "weight", "rate": "rate"},
     ),
     # ------------------------------------------------------------------ LTV
     Case(
@@ -514,7 +514,7 @@ CASES: list[Case] = [
             "customer": "customer_id",
             "time": "timestamp",
             "value": "revenue",
-            "freq": "W",
+            "period": "W",
             "observation_end": "2011-09-30",
             "refunds": "net",
             "zero_value": "drop",
@@ -528,7 +528,7 @@ CASES: list[Case] = [
         lf.ltv.calibration_holdout,
         (lf.ltv.calibration_holdout,),
         orders,
-        {"calibration_end": "2011-06-30", "observation_end": "2011-09-30", "freq": "W"},
+        {"calibration_end": "2011-06-30", "observation_end": "2011-09-30", "period": "W"},
         columns={"orders": ("customer_id", "timestamp", "revenue")},
     ),
     Case(
@@ -544,12 +544,12 @@ CASES: list[Case] = [
         params={"penalizer": 0.0, "maxiter": 2000},
     ),
     Case(
-        "BetaGeoFit.predict",
+        "BetaGeoResult.predict",
         _method(betageo_fit, "predict"),
         (
-            lf.ltv.BetaGeoFit.predict,
-            lf.ltv.BetaGeoFit.conditional_expected_purchases,
-            lf.ltv.BetaGeoFit.p_alive,
+            lf.ltv.BetaGeoResult.predict,
+            lf.ltv.BetaGeoResult.conditional_expected_purchases,
+            lf.ltv.BetaGeoResult.p_alive,
         ),
         params={"t": "4W"},
     ),
@@ -557,7 +557,7 @@ CASES: list[Case] = [
         "ltv.customer_lifetime_value",
         lambda **kw: lf.ltv.customer_lifetime_value(betageo_fit(), gammagamma_fit(), **kw),
         (lf.ltv.customer_lifetime_value,),
-        params={"horizon": "12M", "step": "1M", "annual_discount_rate": 0.1, "margin": 0.4},
+        params={"horizon": "12M", "period": "1M", "annual_discount_rate": 0.1, "margin": 0.4},
     ),
     Case(
         "ltv.ProbabilisticLTV.fit_orders",
@@ -568,7 +568,7 @@ CASES: list[Case] = [
             "customer": "customer_id",
             "time": "timestamp",
             "value": "revenue",
-            "observed_until": "2011-09-30",
+            "observation_end": "2011-09-30",
         },
         columns={"orders": ("customer_id", "timestamp", "revenue")},
     ),
@@ -580,16 +580,16 @@ CASES: list[Case] = [
         {
             "horizon": "180D",
             "step": "7D",
-            "cohort": "M",
+            "period": "M",
             "pooling_strength": "auto",
             "min_customers": 20,
         },
         columns={"orders": ("customer_id", "timestamp", "revenue")},
     ),
     Case(
-        "CohortLTVFit.predict",
+        "CohortLTVResult.predict",
         _method(cohort_fit, "predict"),
-        (lf.ltv.CohortLTVFit.predict, lf.ltv.CohortLTVFit.expected_revenue),
+        (lf.ltv.CohortLTVResult.predict, lf.ltv.CohortLTVResult.expected_revenue),
         params={"at": "90D", "alpha": 0.1},
     ),
     Case(
@@ -604,7 +604,7 @@ CASES: list[Case] = [
         lambda orders, **kw: lf.ltv.backtest(COHORT, orders, **kw),
         (lf.ltv.backtest,),
         orders,
-        {"cutoff": "2011-06-30", "end": "2011-09-30", "cohort": "M"},
+        {"cutoff": "2011-06-30", "end": "2011-09-30", "period": "M"},
         columns={"orders": ("customer_id", "timestamp", "revenue")},
     ),
     Case(
@@ -728,11 +728,11 @@ CASES += [
     *(_model_case(m) for m in (lf.FirstTouch, lf.LastTouch, lf.LastNonDirect, lf.Linear)),
     *(_model_case(m) for m in (lf.TimeDecay, lf.Shapley)),
     Case(
-        "AttributionComparison.economics",
+        "AttributionComparisonResult.economics",
         lambda spend, **kw: lf.compare_attribution([lf.LastTouch()], journeys()).economics(
             spend, **kw
         ),
-        (lf.AttributionComparison.economics, lf.AttributionComparison.wide),
+        (lf.AttributionComparisonResult.economics, lf.AttributionComparisonResult.wide),
         spend,
         {"channel": "channel", "cost": "cost"},
     ),
@@ -758,9 +758,9 @@ CASES += [
         params={"name": "bad-input-test-template"},
     ),
     Case(
-        "DataOverview.segments",
+        "OverviewResult.segments",
         lambda events, **kw: lf.describe_events(events, by="country").segments(**kw),
-        (lf.DataOverview.segments,),
+        (lf.OverviewResult.segments,),
         events,
         {"dimension": "country"},
     ),
@@ -798,7 +798,7 @@ CASES += [
         lambda before, after, **kw: tree().decompose_structure(before, after, **kw),
         (lf.KPITree.decompose_structure,),
         before_after,
-        {"segments": "country", "activity": "sessions"},
+        {"by": "country", "activity": "sessions"},
     ),
     Case(
         "DecompositionResult.contribution",
@@ -814,11 +814,9 @@ CASES += [
         params={"node": "cvr"},
     ),
     Case(
-        "KPIValues.period_frame",
-        lambda frame, **kw: (
-            tree().evaluate(frame, period="month", segments="country").period_frame(**kw)
-        ),
-        (lf.KPIValues.period_frame,),
+        "KPIValuesResult.period_frame",
+        lambda frame, **kw: tree().evaluate(frame, period="month", by="country").period_frame(**kw),
+        (lf.KPIValuesResult.period_frame,),
         kpi_frame,
         {"label": "2024-01"},
     ),
@@ -853,24 +851,24 @@ CASES += [
         params={"unit": "W"},
     ),
     Case(
-        "BetaGeoFit.expected_purchases",
+        "BetaGeoResult.expected_purchases",
         _method(betageo_fit, "expected_purchases"),
-        (lf.ltv.BetaGeoFit.expected_purchases,),
+        (lf.ltv.BetaGeoResult.expected_purchases,),
         params={"t": "8W"},
     ),
     Case(
-        "GammaGammaFit.conditional_expected_value",
+        "GammaGammaResult.conditional_expected_value",
         lambda orders, **kw: gammagamma_fit().conditional_expected_value(
             lf.ltv.rfm_summary(orders, observation_end="2011-09-30"), **kw
         ),
-        (lf.ltv.GammaGammaFit.conditional_expected_value,),
+        (lf.ltv.GammaGammaResult.conditional_expected_value,),
         orders,
         columns={"orders": ("customer_id", "timestamp", "revenue")},
     ),
     Case(
-        "CohortLTVFit.expected_customer_revenue",
+        "CohortLTVResult.expected_customer_revenue",
         _method(cohort_fit, "expected_customer_revenue"),
-        (lf.ltv.CohortLTVFit.expected_customer_revenue,),
+        (lf.ltv.CohortLTVResult.expected_customer_revenue,),
         params={"until": "2012-03-31"},
     ),
     Case(
@@ -882,13 +880,13 @@ CASES += [
         columns={"orders": ("customer_id", "timestamp", "revenue")},
     ),
     Case(
-        "ProbabilisticLTVFit.expected_customer_revenue",
+        "ProbabilisticLTVResult.expected_customer_revenue",
         lambda **kw: (
             lf.ltv.ProbabilisticLTV()
-            .fit_orders(retail(), observed_until="2011-09-30")
+            .fit_orders(retail(), observation_end="2011-09-30")
             .expected_customer_revenue(**kw)
         ),
-        (lf.ltv.ProbabilisticLTVFit.expected_customer_revenue,),
+        (lf.ltv.ProbabilisticLTVResult.expected_customer_revenue,),
         params={"until": "2012-03-31"},
     ),
     Case(
@@ -1008,6 +1006,7 @@ def _register_backend(**kw: Any) -> object:
         return (
             lf.engines.backend_for(pd.DataFrame({"a": [1]})).name,
             backend.implementation("funnel_levels"),
+            lf.engines.implementation(pd.DataFrame({"a": [1]}), "kpi_leaf_sums"),
         )
     finally:
         from linkstar_funnel.engines._backends import BACKENDS
@@ -1031,12 +1030,40 @@ CASES += [
     Case(
         "engines.register_backend",
         _register_backend,
-        (lf.engines.Backend, lf.engines.register_backend, lf.engines.Backend.implementation),
+        (
+            lf.engines.Backend,
+            lf.engines.register_backend,
+            lf.engines.Backend.implementation,
+            lf.engines.implementation,
+        ),
         params={
             "name": "bad_input_backend",
             "accepts": lambda _source: False,
             "capabilities": {"funnel_levels": "linkstar_funnel.engines.memory:__doc__"},
         },
         fixed=("accepts",),
+    ),
+]
+
+
+def _register_monitor_method(**kw: Any) -> object:
+    """Register a method under a throw-away name, use it, and remove it again."""
+    from linkstar_funnel.monitor._methods import MONITOR_METHODS
+
+    name = kw["name"]
+    lf.monitor.register_monitor_method(**kw)
+    try:
+        return lf.monitor.monitor_methods()
+    finally:
+        if name in MONITOR_METHODS:
+            MONITOR_METHODS.unregister(name)
+
+
+CASES += [
+    Case(
+        "monitor.register_monitor_method",
+        _register_monitor_method,
+        (lf.monitor.register_monitor_method,),
+        params={"name": "bad_input_method", "method": lf.monitor.RobustMethod(), "replace": False},
     ),
 ]

@@ -17,7 +17,7 @@ from scipy.stats.contingency import odds_ratio
 import linkstar_funnel as lf
 from linkstar_funnel.benchmark import (
     Benchmark,
-    BenchmarkComparison,
+    BenchmarkComparisonResult,
     RateSource,
     get_benchmark,
     observations_from_counts,
@@ -311,7 +311,7 @@ def test_rate_observations_are_a_rate_source(result: FunnelResult) -> None:
 
 def test_compare_with_shipped_benchmark_end_to_end(result: FunnelResult) -> None:
     cmp = result.compare(get_benchmark("littledata-2019-10"), value_per_order=50.0)
-    assert isinstance(cmp, BenchmarkComparison)
+    assert isinstance(cmp, BenchmarkComparisonResult)
     frame = cmp.to_frame()
     assert set(frame["country"]) == set(result.to_frame()["country"])
     assert set(zip(frame["stage"], frame["base"], strict=True)) == {

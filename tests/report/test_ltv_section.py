@@ -69,18 +69,20 @@ def test_segments_are_the_top_countries_and_the_pooled_rest(
 
 
 def test_cohort_numbers_are_the_librarys(labelled: pd.DataFrame, view: LTVView) -> None:
-    fit = ltv.CohortLTV(horizon="365D", cohort="M", use_prophet=False).fit(
+    fit = ltv.CohortLTV(horizon="365D", period="M", use_prophet=False).fit(
         labelled, by="country", **COLS
     )
     direct = fit.predict(at="365D", alpha=ALPHA)
     pd.testing.assert_frame_equal(view.at_12m.to_frame(), direct.to_frame())
-    # Per country, customer-weighted: the section's helper is CohortForecast.ltv().
+    # Per country, customer-weighted: the section's helper is CohortForecastResult.ltv().
     mine = weighted(view.at_12m.frame, ["country", "age"]).drop(columns="observed")
     pd.testing.assert_frame_equal(mine, direct.ltv(), check_exact=False, rtol=1e-12)
     # The headline: customers acquired in 2011, as the library's ltv() on those cohorts.
     frame = direct.to_frame()
     in_2011 = frame[frame["cohort"].dt.year == 2011].assign(country="all")
-    sub = ltv.CohortForecast(in_2011, ("country",), ALPHA, direct.observed_until, fit.provenance)
+    sub = ltv.CohortForecastResult(
+        in_2011, ("country",), ALPHA, direct.observation_end, fit.provenance
+    )
     row = sub.ltv().iloc[0]
     html = ltv_section.render_ltv(view, money=ltv_section.Money("GBP", "£"))
     assert f"A customer acquired in 2011 is worth £{row['value']:,.0f} over" in html
@@ -88,7 +90,7 @@ def test_cohort_numbers_are_the_librarys(labelled: pd.DataFrame, view: LTVView) 
 
 
 def test_bgnbd_view_is_the_librarys(retail: pd.DataFrame, view: LTVView) -> None:
-    rfm = ltv.rfm_summary(retail, freq="W", **COLS)
+    rfm = ltv.rfm_summary(retail, period="W", **COLS)
     bg, gg = ltv.BetaGeo().fit(rfm), ltv.GammaGamma().fit(rfm)
     assert view.bg.params == pytest.approx(bg.params, rel=1e-12)
     assert view.gg.params == pytest.approx(gg.params, rel=1e-12)

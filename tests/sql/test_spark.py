@@ -185,8 +185,8 @@ def test_kpi_tree_on_spark(spark: Any) -> None:
     summed = df.groupby(["month", "country"], as_index=False)[
         ["sessions", "orders", "revenue"]
     ].sum()
-    memory = tree.evaluate(summed, period="month", segments="country")
-    engine = tree.evaluate(spark.createDataFrame(df), period="month", segments="country")
+    memory = tree.evaluate(summed, period="month", by="country")
+    engine = tree.evaluate(spark.createDataFrame(df), period="month", by="country")
     pd.testing.assert_frame_equal(engine.wide(), memory.wide(), check_dtype=False)
 
 
@@ -235,7 +235,7 @@ def test_cohort_series_aggregated_on_spark(spark: Any) -> None:
     orders = orders[["customer_id", "timestamp", "revenue", "channel"]].assign(
         channel=lambda f: f["channel"].astype(str)
     )
-    spec = lf.ltv.CohortLTV(horizon="56D", use_prophet=False, min_customers=50, cohort="W")
+    spec = lf.ltv.CohortLTV(horizon="56D", use_prophet=False, min_customers=50, period="W")
     memory = spec.fit(orders, by="channel")
     frame = spark.createDataFrame(orders.assign(row=np.arange(len(orders))))
     engine = spec.fit(sql_table(frame, row_order="row"), by="channel")

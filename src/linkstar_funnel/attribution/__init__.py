@@ -34,10 +34,7 @@ social          0.0     0.5    1.11
 
 from __future__ import annotations
 
-import sys
-import warnings
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._deprecation import renamed_attributes
 from ._compare import AttributionComparisonResult, compare_attribution
@@ -77,31 +74,8 @@ _RENAMED: dict[str, tuple[str, object]] = {
     "AttributionComparison": ("AttributionComparisonResult", AttributionComparisonResult),
     "ChannelEconomics": ("ChannelEconomicsResult", ChannelEconomicsResult),
 }
-_deprecated = renamed_attributes(__name__, _RENAMED)
+__getattr__ = renamed_attributes(__name__, _RENAMED)
 
 if TYPE_CHECKING:  # the old names, typed; at run time __getattr__ serves them with a warning
     AttributionComparison = AttributionComparisonResult
     ChannelEconomics = ChannelEconomicsResult
-
-
-def __getattr__(name: str) -> Any:
-    """Old names of renamed classes, with a :class:`DeprecationWarning` naming the new one."""
-    if name in _RENAMED and _asked_by_the_library():
-        # TEMPORARY, until linkstar_funnel/__init__.py and report/ import the new names:
-        # the library's own imports stay silent (a warning at `import linkstar_funnel`).
-        return _RENAMED[name][1]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        obj = _deprecated(name)
-    for w in caught:  # said again from here, so that it points at the caller's line
-        warnings.warn(w.message, w.category, stacklevel=2)
-    return obj
-
-
-def _asked_by_the_library() -> bool:
-    """Whether the attribute is read by a linkstar_funnel module (import machinery skipped)."""
-    frame: FrameType | None = sys._getframe(2)  # who asked (0: here, 1: __getattr__)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("importlib"):
-        frame = frame.f_back
-    name = "" if frame is None else str(frame.f_globals.get("__name__", ""))
-    return name == "linkstar_funnel" or name.startswith("linkstar_funnel.")

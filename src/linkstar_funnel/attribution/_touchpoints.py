@@ -33,8 +33,7 @@ import numpy.typing as npt
 
 from .._params import validate_params
 from .._validators import format_duration, to_timedelta
-from ..engines import Backend, backend_for
-from ..engines._journeys import JourneyArrays, JourneyQuery
+from ..engines import Backend, JourneyArrays, JourneyQuery, backend_for
 from ..errors import SchemaError
 from ._journeys import DIRECT_NONE, Journeys, check_total
 from ._specs import TOUCHPOINT_PARAMS

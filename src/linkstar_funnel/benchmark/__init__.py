@@ -73,7 +73,3 @@ _RENAMED: dict[str, tuple[str, object]] = {
     "BenchmarkComparison": ("BenchmarkComparisonResult", BenchmarkComparisonResult)
 }
 __getattr__ = renamed_attributes(__name__, _RENAMED)
-# Transition: the old name stays bound (no warning) until the library's own call sites
-# (linkstar_funnel/__init__.py, funnel/_exports.py, report/_action_section.py) use the new
-# one; a warning at their import would fail every test run. Delete this line then.
-BenchmarkComparison = BenchmarkComparisonResult

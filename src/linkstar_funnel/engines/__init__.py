@@ -11,6 +11,12 @@ backends:
   and :class:`linkstar_funnel.sql.SQLTable` (extra ``[sql]``);
 * ``"pyspark"``: PySpark DataFrames through Ibis' PySpark backend (extra ``[spark]``).
 
+Capabilities, each a Protocol with a typed query record and a backend-independent output
+record: ``funnel_levels`` (:class:`FunnelQuery` -> :class:`FunnelLevels`), ``kpi_leaf_sums``
+(:class:`KPILeafSumsQuery` -> :class:`KPILeafSums`), ``cohort_cells`` (:class:`CohortQuery`
+-> :class:`CohortCells`) and ``journey_arrays`` (:class:`JourneyQuery` ->
+:class:`JourneyArrays`).
+
 A new backend is a :class:`Backend` given to :func:`register_backend`; :func:`check_backend`
 holds it to the in-memory engine and lists every difference.
 
@@ -29,15 +35,43 @@ Examples
 
 from __future__ import annotations
 
-from ._backends import BACKENDS, CAPABILITIES, Backend, backend_for, register_backend
+from ._backends import (
+    BACKENDS,
+    CAPABILITIES,
+    DEFAULT_BACKEND,
+    Backend,
+    backend_for,
+    implementation,
+    register_backend,
+)
+from ._cohort import CellTable, CohortCells, CohortCellsEngine, CohortQuery
+from ._funnel import FunnelEntries, FunnelLevels, FunnelLevelsEngine, FunnelQuery
+from ._journeys import JourneyArrays, JourneyArraysEngine, JourneyQuery
 from ._kit import check_backend
+from ._kpi import KPILeafSums, KPILeafSumsEngine, KPILeafSumsQuery
 
 __all__ = [
     "CAPABILITIES",
+    "DEFAULT_BACKEND",
     "Backend",
+    "CellTable",
+    "CohortCells",
+    "CohortCellsEngine",
+    "CohortQuery",
+    "FunnelEntries",
+    "FunnelLevels",
+    "FunnelLevelsEngine",
+    "FunnelQuery",
+    "JourneyArrays",
+    "JourneyArraysEngine",
+    "JourneyQuery",
+    "KPILeafSums",
+    "KPILeafSumsEngine",
+    "KPILeafSumsQuery",
     "backend_for",
     "backends",
     "check_backend",
+    "implementation",
     "register_backend",
 ]
 

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._accounting import RowAccounting
-from .._validators import bad_parameter
+from .._times import cut_ns
 from ..errors import EmptyFrameError
 
 __all__ = [
@@ -160,22 +160,6 @@ class CohortCellsEngine(Protocol):
     """A backend's ``cohort_cells(source, query) -> CohortCells``."""
 
     def __call__(self, source: Any, query: CohortQuery, /) -> CohortCells: ...
-
-
-def cut_ns(end: pd.Timestamp | None, tz: object, last_ns: int, *, owner: str) -> int:
-    """The cut as int64 nanoseconds in the data's convention (see :attr:`CohortCells.cut_ns`).
-
-    ``end=None`` cuts just after the last order (``last_ns + 1``); a naive ``end`` is read
-    in the data's zone ``tz``.
-    """
-    if end is None:
-        return last_ns + 1
-    if pd.isna(end):
-        raise bad_parameter(owner, "observation_end", "a date or time, not NaT", end)
-    if tz is not None:
-        ts = end.tz_localize(tz) if end.tz is None else end  # type: ignore[call-overload]
-        return int(ts.tz_convert("UTC").as_unit("ns").value)
-    return int((end.tz_localize(None) if end.tz is not None else end).as_unit("ns").value)
 
 
 def factorize_paths(

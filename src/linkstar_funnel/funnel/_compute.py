@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..engines._backends import implementation
-from ..engines._funnel import FunnelLevels, FunnelQuery
+from ..engines import FunnelLevels, FunnelQuery, implementation
 from ..errors import DataQualityWarning, EmptyFrameError, ParameterError
 from ._checks import as_columns, check_segment_names
 from ._entries import EntryCounts, LazyEntries

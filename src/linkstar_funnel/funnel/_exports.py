@@ -17,7 +17,7 @@ from ..errors import EmptyFrameError
 from ._checks import PERIOD, TZ, VALUE_PER_ORDER, result_method
 
 if TYPE_CHECKING:
-    from ..benchmark import Benchmark, BenchmarkComparison
+    from ..benchmark import Benchmark, BenchmarkComparisonResult
     from ._result import FunnelResult
 
 __all__ = ["FunnelExports", "kpi_names"]
@@ -155,7 +155,7 @@ class FunnelExports:
 
     @validate_params(bench=Satisfies(_is_benchmark, "a Benchmark"))
     @result_method
-    def compare(self, bench: Benchmark, **kwargs: Any) -> BenchmarkComparison:
+    def compare(self, bench: Benchmark, **kwargs: Any) -> BenchmarkComparisonResult:
         """Compare this funnel's rates with a benchmark: ``bench.compare(self, **kwargs)``.
 
         Parameters

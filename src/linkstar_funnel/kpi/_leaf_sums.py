@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..engines._backends import DEFAULT_BACKEND, implementation
-from ..engines._kpi import KPILeafSums, KPILeafSumsQuery
+from ..engines import DEFAULT_BACKEND, KPILeafSums, KPILeafSumsQuery, implementation
 from ..errors import EmptyFrameError, SchemaError
 
 __all__ = ["leaf_sums"]

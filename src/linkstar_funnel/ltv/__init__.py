@@ -16,10 +16,6 @@ Results are named ``*Result``; the former names (``CohortLTVFit``, ``RFMSummary`
 
 from __future__ import annotations
 
-import sys
-from types import FrameType
-from typing import Any
-
 from .._deprecation import renamed_attributes
 from ._backtest import BacktestResult, backtest, decile_mape, normalized_gini
 from ._betageo import BetaGeo, BetaGeoResult
@@ -86,21 +82,4 @@ _RENAMED: dict[str, tuple[str, object]] = {
     "RFMSummary": ("RFMResult", RFMResult),
     "UnitEconomics": ("UnitEconomicsResult", UnitEconomicsResult),
 }
-_warn_renamed = renamed_attributes(__name__, _RENAMED)
-
-
-def __getattr__(name: str) -> Any:
-    # Modules of this library that still import a former name (report/, until its call
-    # sites move) get it without the warning: raised at import time, it would make
-    # every `import linkstar_funnel` an error under `-W error`.
-    if name in _RENAMED and _imported_by_library():
-        return _RENAMED[name][1]
-    return _warn_renamed(name)
-
-
-def _imported_by_library() -> bool:
-    frame: FrameType | None = sys._getframe(2)  # the caller of __getattr__
-    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("importlib"):
-        frame = frame.f_back
-    name = "" if frame is None else str(frame.f_globals.get("__name__", ""))
-    return name.startswith("linkstar_funnel.")
+__getattr__ = renamed_attributes(__name__, _RENAMED)

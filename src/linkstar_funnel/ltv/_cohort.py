@@ -40,8 +40,7 @@ from .._params import (
     validate_params,
 )
 from .._validators import bad_parameter, in_choices, positive_duration, positive_int, to_timedelta
-from ..engines import backend_for
-from ..engines._cohort import CohortCells, CohortQuery
+from ..engines import CohortCells, CohortQuery, backend_for
 from ..results import Provenance
 from ..schema import check_time_zone
 from ._cohort_fit import CohortLTVResult

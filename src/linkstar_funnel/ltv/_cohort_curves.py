@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ..engines._cohort import CellTable
+from ..engines import CellTable
 from ._pooling import Hierarchy, shrink_level
 from ._prophet import IncrementForecast
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .._params import Real, Timestamp, validate_params
 from .._validators import bad_parameter, to_timedelta
-from ..engines._cohort import CellTable
+from ..engines import CellTable
 from ..errors import SchemaError
 from ..results import Provenance, ResultMixin, Summary
 from ._mle import z_value

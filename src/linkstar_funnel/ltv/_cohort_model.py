@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..engines._cohort import CellTable
+from ..engines import CellTable
 from ._cohort_curves import ancestor_at, customer_cv2, pooled_curves, ratio
 from ._pooling import Hierarchy, auto_kappa, clip_cv2, group_sum, shrink_level
 from ._prophet import MIN_AGES, IncrementForecast, forecast_increments, tail_forecast

@@ -41,10 +41,14 @@ class UnitEconomicsResult(ResultMixin):
     def summary(self) -> Summary:
         """The table, with the LTV age and margin."""
         facts = (("LTV age", f"{self.at.days} days"), ("margin", f"{self.margin:.0%}"))
+        table = self.frame.copy()
+        # Payback periods are timedeltas, which pandas counts as numbers but cannot round.
+        numbers = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
+        table[numbers] = table[numbers].round(2)
         return Summary(
             "LTV:CAC by channel",
             facts=facts,
-            table=self.frame.round(2),
+            table=table,
             notes=tuple(self.provenance.lines()),
         )
 

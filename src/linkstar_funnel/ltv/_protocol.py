@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 import numpy as np
@@ -27,8 +27,9 @@ from .._params import (
     Timestamp,
     validate_params,
 )
-from ..engines._cohort import cut_ns
+from .._times import cut_ns
 from ..errors import EmptyFrameError, ParameterError
+from ..results import Provenance, ResultMixin, Summary
 from ..schema import Column, validate
 from ._betageo import BetaGeo
 from ._count import CountModelResult
@@ -36,6 +37,9 @@ from ._gammagamma import GammaGamma, GammaGammaResult
 from ._pareto import ParetoNBD
 from ._rfm import rfm_summary
 from ._units import Span, TimeUnit, as_unit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "FittedLTV",
@@ -89,7 +93,7 @@ def fit_model(model: LTVModel, orders: object, *, observation_end: object, **kw:
             DeprecationWarning,
             stacklevel=3,
         )
-        return model.fit_orders(orders, observed_until=observation_end, **kw)  # type: ignore[call-arg]
+        return model.fit_orders(orders, observed_until=observation_end, **kw)  # type: ignore[call-arg, arg-type]
     return model.fit_orders(orders, observation_end=observation_end, **kw)  # type: ignore[arg-type]
 
 
@@ -179,16 +183,53 @@ class ProbabilisticLTV:
 
 
 @attrs.frozen(eq=False)
-class ProbabilisticLTVResult:
+class ProbabilisticLTVResult(ResultMixin):
     """Fitted count and spend models; expected value = purchases * value per purchase.
 
-    (Formerly ``ProbabilisticLTVFit``, a deprecated alias.)
+    ``to_frame()`` holds both models' parameters (a ``model`` column says which);
+    ``summary()`` and ``plot()`` show them; the provenance is the count model's (the orders
+    and the RFM summary both models were fitted on). (Formerly ``ProbabilisticLTVFit``, a
+    deprecated alias.)
     """
 
     purchases: CountModelResult
     spend: GammaGammaResult
     origin: pd.Timestamp
     observation_end: pd.Timestamp
+
+    @property
+    def provenance(self) -> Provenance:
+        """Where the fit came from: the orders, the RFM summary's rows and the models."""
+        base = self.purchases.provenance
+        notes = (*base.notes, f"spend model: {self.spend.summary().title}")
+        return attrs.evolve(base, notes=notes)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Both models' parameters: ``model``, ``parameter``, ``estimate``, ``std_error``,
+        ``lower``, ``upper``."""
+        parts = [
+            self.purchases.to_frame().assign(model=self.purchases.model),
+            self.spend.to_frame().assign(model="Gamma-Gamma"),
+        ]
+        out = pd.concat(parts, ignore_index=True)
+        return out[["model", *[c for c in out.columns if c != "model"]]]
+
+    def summary(self) -> Summary:
+        """Both models' parameters, the customers and the cut."""
+        table = self.to_frame().round(4)
+        facts = (
+            ("purchases", self.purchases.model),
+            ("spend", "Gamma-Gamma"),
+            ("customers", f"{len(self.purchases.data.frequency):,}"),
+            ("observation end", str(self.observation_end)),
+        )
+        return Summary(
+            "Probabilistic LTV", facts=facts, table=table, notes=tuple(self.provenance.lines())
+        )
+
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """The count model's fit: customers by number of repeat purchases (see its plot)."""
+        return self.purchases.plot(ax=ax, **kwargs)
 
     @property
     def observed_until(self) -> pd.Timestamp:

@@ -52,7 +52,7 @@ class CalibrationHoldoutResult(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         """Calibration columns joined with the holdout columns."""
-        return self.calibration.frame.join(self.holdout)
+        return self.calibration.frame.join(self.holdout).copy(deep=True)
 
     def summary(self) -> Summary:
         """Both periods in numbers."""

@@ -52,7 +52,3 @@ __all__ = [
 #: Old names served for one release with a DeprecationWarning naming the new one.
 _RENAMED: dict[str, tuple[str, object]] = {"Alerts": ("AlertsResult", AlertsResult)}
 __getattr__ = renamed_attributes(__name__, _RENAMED)
-# Transition: the old name stays bound (no warning) until the library's own call site
-# (report/_action_section.py) uses the new one; a warning at its import would fail every
-# test run. Delete this line then.
-Alerts = AlertsResult

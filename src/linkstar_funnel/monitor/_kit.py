@@ -129,7 +129,9 @@ def _check_sound(
         e, sc = _run(method, dropped, np.array([at], dtype=np.int64), spec)
         with np.errstate(divide="ignore", invalid="ignore"):
             drop_score = float((dropped.y[at] - e[0]) / sc[0])
-        assert drop_score < -z, f"a day at half the usual level scored {drop_score:.2f}, not below {-z:.2f}"
+        assert drop_score < -z, (
+            f"a day at half the usual level scored {drop_score:.2f}, not below {-z:.2f}"
+        )
 
 
 @validate_params(method=METHOD, seed=Integer(0, 2**32 - 1))

@@ -46,7 +46,3 @@ __all__ = [
 #: Old names served for one release with a DeprecationWarning naming the new one.
 _RENAMED: dict[str, tuple[str, object]] = {"DataOverview": ("OverviewResult", OverviewResult)}
 __getattr__ = renamed_attributes(__name__, _RENAMED)
-# Transition: the old name stays bound (no warning) until linkstar_funnel/__init__.py
-# imports the new one; a warning at its import would fail every test run. Delete this
-# line then.
-DataOverview = OverviewResult

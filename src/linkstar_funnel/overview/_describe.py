@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._deprecation import renamed_params
 from .._params import ColumnName, Columns, InstanceOf, Satisfies, validate_params
 from ..errors import ColumnNotFoundError, SchemaError
 from ..results import Provenance
@@ -107,11 +108,12 @@ def describe_events(
     return _describe(table, spec, entity="users", dims=("event", *by_cols))
 
 
+@renamed_params(revenue="value")
 @validate_params(
     order=[None, ColumnName()],
     customer=ColumnName(),
     time=ColumnName(),
-    revenue=ColumnName(),
+    value=ColumnName(),
     by=_BY,
     tz=_TZ,
 )
@@ -121,7 +123,7 @@ def describe_orders(
     order: str | None = ORDER_COLUMNS["order"],
     customer: str = ORDER_COLUMNS["customer"],
     time: str = ORDER_COLUMNS["time"],
-    revenue: str = ORDER_COLUMNS["revenue"],
+    value: str = ORDER_COLUMNS["revenue"],
     by: str | Sequence[str] = _DEFAULT_BY,
     tz: str | dt.tzinfo | None = None,
 ) -> OverviewResult:
@@ -133,8 +135,9 @@ def describe_orders(
         One row per order (or order line); never modified.
     order
         Order id column, used to count distinct orders; ``None`` if there is none.
-    customer, time, revenue
-        Column names for the customer id, the order time and the revenue.
+    customer, time, value
+        Column names for the customer id, the order time and the order's value (revenue;
+        ``revenue=`` is the deprecated name of ``value=``).
     by
         Segment columns to count (each must exist), e.g. ``("status", "country")``.
     tz
@@ -176,9 +179,9 @@ def describe_orders(
     cols = [
         Column("customer", customer, "key"),
         Column("time", time, "time"),
-        Column("revenue", revenue, "number"),
+        Column("value", value, "number"),
     ]
-    mapping = [("customer", customer), ("time", time), ("revenue", revenue)]
+    mapping = [("customer", customer), ("time", time), ("value", value)]
     if order is not None:
         cols.insert(0, Column("order", order, "key", required=False))
         mapping.insert(0, ("order", order))
@@ -218,9 +221,9 @@ def _describe(
     person_role = "user" if spec.kind == "events" else "customer"
     people = table.codes[person_role]
     n_people_codes = len(table.labels[person_role])
-    revenue = table.numbers.get("revenue")
+    revenue = table.numbers.get("value")
     if revenue is not None:
-        _check_finite_revenue(revenue, table.columns["revenue"])
+        _check_finite_revenue(revenue, table.columns["value"])
     n = table.n_rows
 
     seg_parts = []

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..benchmark import BenchmarkComparison
+from ..benchmark import BenchmarkComparisonResult
 from ..plotting import figure_to_data_uri, percent_axis
 from ._action_view import (
     ALERT_METHOD,
@@ -72,7 +72,7 @@ def action_table(v: ActionView) -> pd.DataFrame:
             rows.append(
                 {
                     "against": label if label != "industry" else _short(str(row["source"])),
-                    "segment": _segment_text(row, cmp.segments, short=True),
+                    "segment": _segment_text(row, cmp.by, short=True),
                     "step": f"{row['base']} {_ARROW} {row['stage']}",
                     "rate": row["observed"],
                     "reference": row["reference"],
@@ -99,11 +99,11 @@ def action_table(v: ActionView) -> pd.DataFrame:
     return out.sort_values("orders lost", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _comparison_table(cmp: BenchmarkComparison) -> pd.DataFrame:
+def _comparison_table(cmp: BenchmarkComparisonResult) -> pd.DataFrame:
     t = cmp.to_frame()
     return pd.DataFrame(
         {
-            "segment": [_segment_text(r, cmp.segments) for r in t.to_dict("records")],
+            "segment": [_segment_text(r, cmp.by) for r in t.to_dict("records")],
             "step": [f"{b} {_ARROW} {s}" for b, s in zip(t["base"], t["stage"], strict=True)],
             "rate": t["observed"],
             "95% interval": [
@@ -118,7 +118,7 @@ def _comparison_table(cmp: BenchmarkComparison) -> pd.DataFrame:
 
 
 def recent_alerts(v: ActionView) -> pd.DataFrame:
-    """Alerts of the last :data:`RECENT_DAYS` days of data, latest first."""
+    """AlertsResult of the last :data:`RECENT_DAYS` days of data, latest first."""
     if v.alerts is None:
         return pd.DataFrame()
     a = v.alerts.to_frame()
@@ -126,7 +126,7 @@ def recent_alerts(v: ActionView) -> pd.DataFrame:
     a = a.loc[a["date"] > last - pd.Timedelta(days=RECENT_DAYS)]
     a = a.sort_values(["date", "score"], ascending=[False, True], kind="stable")
     out = pd.DataFrame({"date": pd.DatetimeIndex(a["date"]).strftime("%Y-%m-%d (%a)")})
-    for s in v.alerts.segments:
+    for s in v.alerts.by:
         out[s] = a[s].astype(str).to_numpy()
     out["rate"] = a["observed"].to_numpy()
     out["expected"] = a["expected"].to_numpy()
@@ -141,7 +141,7 @@ def recent_alerts(v: ActionView) -> pd.DataFrame:
 def _alert_chart(v: ActionView, recent: pd.DataFrame) -> str:
     if v.alerts is None or recent.empty:
         return ""
-    pick = {s: recent[s].iloc[0] for s in v.alerts.segments}
+    pick = {s: recent[s].iloc[0] for s in v.alerts.by}
     ax = v.alerts.plot(metric=v.alert_metric, **pick)
     fig: Any = ax.get_figure()
     fig.set_size_inches(9.0, 3.6)
@@ -201,7 +201,7 @@ def render_action(data: ReportData, v: ActionView) -> str:
     ]
     if len(recent):
         top = recent.iloc[0]
-        seg = ", ".join(str(top[s]) for s in (v.alerts.segments if v.alerts else ()))
+        seg = ", ".join(str(top[s]) for s in (v.alerts.by if v.alerts else ()))
         facts.append(("latest alert", f"{top['date'][:10]} {seg}".strip()))
     parts = [_truth_note(data, v), facts_grid(facts), "<h3>Recent alerts</h3>"]
     parts.append(

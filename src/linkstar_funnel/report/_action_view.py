@@ -16,9 +16,9 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from ..benchmark import Benchmark, BenchmarkComparison, get_benchmark
+from ..benchmark import Benchmark, BenchmarkComparisonResult, get_benchmark
 from ..errors import EmptyFrameError
-from ..monitor import Alerts, daily_rate, detect
+from ..monitor import AlertsResult, daily_rate, detect
 from ._funnel_view import FunnelView, funnel_view
 from ._sections import ReportContext, ReportData
 
@@ -53,10 +53,10 @@ _EXCLUDED = frozenset({"refunded", "cancelled", "canceled", "returned"})
 class ActionView:
     """What the section shows: comparisons, their rows needing action, and the alerts."""
 
-    industry: BenchmarkComparison | None
-    history: BenchmarkComparison | None
+    industry: BenchmarkComparisonResult | None
+    history: BenchmarkComparisonResult | None
     judged_week: pd.Timestamp | None
-    alerts: Alerts | None
+    alerts: AlertsResult | None
     alert_metric: str
     value_per_order: float | None
     notes: tuple[str, ...] = ()
@@ -84,7 +84,7 @@ def _aov(data: ReportData) -> float | None:
     return value if np.isfinite(value) and value > 0 else None
 
 
-def _industry(view: FunnelView, aov: float | None) -> BenchmarkComparison | None:
+def _industry(view: FunnelView, aov: float | None) -> BenchmarkComparisonResult | None:
     bench = industry_benchmark(view.stages)
     if bench is None:
         return None
@@ -98,7 +98,7 @@ def _industry(view: FunnelView, aov: float | None) -> BenchmarkComparison | None
 
 def _history(
     view: FunnelView, aov: float | None
-) -> tuple[BenchmarkComparison | None, pd.Timestamp | None]:
+) -> tuple[BenchmarkComparisonResult | None, pd.Timestamp | None]:
     result = view.by_segment.get("country", view.overall)
     trends = result.trends("W")
     closed = trends.loc[trends["complete"], "period"]
@@ -127,7 +127,7 @@ def market_zones(data: ReportData) -> Mapping[str, str] | None:
     return None
 
 
-def _alerts(data: ReportData, view: FunnelView) -> tuple[Alerts | None, str]:
+def _alerts(data: ReportData, view: FunnelView) -> tuple[AlertsResult | None, str]:
     events = data.events
     den, num = view.stages[-2], view.stages[-1]
     metric = f"{den}{_ARROW}{num}"

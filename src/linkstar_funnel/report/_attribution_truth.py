@@ -28,7 +28,7 @@ from ..attribution import DIRECT_NONE
 from ._html import fmt_number, note, table
 
 if TYPE_CHECKING:
-    from ..attribution import AttributionComparison
+    from ..attribution import AttributionComparisonResult
     from ..datasets import DemoStore
 
 __all__ = ["TruthCheck", "expected_shares", "render_truth", "total_variation", "truth_check"]
@@ -107,7 +107,7 @@ class TruthCheck:
 
 
 def truth_check(
-    store: DemoStore, orders: pd.DataFrame, comparison: AttributionComparison
+    store: DemoStore, orders: pd.DataFrame, comparison: AttributionComparisonResult
 ) -> TruthCheck:
     """Compare ``comparison`` (on ``orders``, rows of ``store.orders``) with the true credit."""
     channel = orders["channel"].astype(str)

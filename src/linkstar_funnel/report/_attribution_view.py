@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..attribution import (
-    AttributionComparison,
+    AttributionComparisonResult,
     AttributionModel,
-    ChannelEconomics,
+    ChannelEconomicsResult,
     FirstTouch,
     Journeys,
     LastNonDirect,
@@ -86,10 +86,10 @@ class AttributionView:
     """
 
     journeys: Journeys
-    comparison: AttributionComparison
+    comparison: AttributionComparisonResult
     orders_in: int
     orders_excluded: int
-    economics: ChannelEconomics | None
+    economics: ChannelEconomicsResult | None
     truth: TruthCheck | None
 
     def shares(self, metric: str = "conversions") -> pd.DataFrame:

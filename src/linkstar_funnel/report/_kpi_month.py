@@ -155,15 +155,15 @@ def month_over_month(
         method = "shapley" if signed else "lmdi"
         s0 = seg[seg["month"] == before].drop(columns="month")
         s1 = seg[seg["month"] == after].drop(columns="month")
-        by_segment = TREE.decompose(s0, s1, method, segments="segment")
+        by_segment = TREE.decompose(s0, s1, method, by="segment")
         structure = TREE.decompose_structure(
-            s0, s1, segments="segment", activity="customers", method=method
+            s0, s1, by="segment", activity="customers", method=method
         )
         # Segments with orders in one month only have no AOV in the other: the library
         # warns, and the result flags them (one_period), which the section shows.
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always", DataQualityWarning)
-            aov_mix = mix_rate(s0, s1, segments="segment", weight="orders", rate="aov", name="aov")
+            aov_mix = mix_rate(s0, s1, by="segment", weight="orders", rate="aov", name="aov")
     method = "shapley" if signed else "lmdi"  # LMDI needs values >= 0 (net refunds: Shapley)
     by_driver = TREE.decompose(
         {k: float(b[k]) for k in DRIVERS}, {k: float(a[k]) for k in DRIVERS}, method

@@ -28,14 +28,14 @@ from ..errors import LinkstarError, LinkstarWarning
 from ..ltv import (
     BacktestResult,
     BetaGeo,
-    BetaGeoFit,
-    CohortForecast,
+    BetaGeoResult,
+    CohortForecastResult,
     CohortLTV,
-    CohortLTVFit,
+    CohortLTVResult,
     GammaGamma,
-    GammaGammaFit,
+    GammaGammaResult,
     ProbabilisticLTV,
-    RFMSummary,
+    RFMResult,
     backtest,
     customer_lifetime_value,
     rfm_summary,
@@ -106,15 +106,15 @@ class LTVView:
         Warnings of the library, as text.
     """
 
-    fit: CohortLTVFit
-    curves: CohortForecast
-    at_12m: CohortForecast
+    fit: CohortLTVResult
+    curves: CohortForecastResult
+    at_12m: CohortForecastResult
     segment: str | None
     pooled: tuple[str, ...]
     other: str | None
-    rfm: RFMSummary
-    bg: BetaGeoFit
-    gg: GammaGammaFit
+    rfm: RFMResult
+    bg: BetaGeoResult
+    gg: GammaGammaResult
     clv: pd.Series
     expected_purchases: pd.Series
     p_alive: pd.Series
@@ -220,15 +220,15 @@ def ltv_view(
             orders, customer=customer, time=time, segment=segment, top=top
         )
         frame = orders.assign(**{segment: labels.to_numpy()})
-    cohort_spec = CohortLTV(horizon=HORIZON, cohort="M", use_prophet=use_prophet, tz=tz)
+    cohort_spec = CohortLTV(horizon=HORIZON, period="M", use_prophet=use_prophet, tz=tz)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LinkstarWarning)
         fit = cohort_spec.fit(frame, customer=customer, time=time, value=value, by=segment)
-        rfm = rfm_summary(frame, customer=customer, time=time, value=value, freq="W", tz=tz)
+        rfm = rfm_summary(frame, customer=customer, time=time, value=value, period="W", tz=tz)
         bg = BetaGeo().fit(rfm)
         gg = GammaGamma().fit(rfm)
         clv = customer_lifetime_value(
-            bg, gg, rfm, horizon="12M", step="1M", annual_discount_rate=DISCOUNT_RATE
+            bg, gg, rfm, horizon="12M", period="1M", annual_discount_rate=DISCOUNT_RATE
         )
         result, failed = None, ""
         if run_backtest:
@@ -303,7 +303,7 @@ def _notes(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
 
 
 def weighted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Customer-weighted ``value``, ``lower``, ``upper`` by ``keys`` (as ``CohortForecast.ltv``)."""
+    """Customer-weighted ``value``, ``lower``, ``upper`` by ``keys`` (as ``CohortForecastResult.ltv``)."""
     w = frame["customers"].to_numpy(dtype=np.float64)
     parts = (
         frame.assign(

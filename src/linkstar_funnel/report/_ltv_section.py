@@ -272,7 +272,7 @@ def render_ltv(view: LTVView, *, money: Money | None = None, source: str = "") -
     """The section's HTML for a computed :class:`LTVView` (all text escaped)."""
     money = money or Money()
     fit = view.fit
-    until = _day(fit.observed_until - pd.Timedelta(1, "ns"))
+    until = _day(fit.observation_end - pd.Timedelta(1, "ns"))
     cohorts = fit.cohort_labels
     seg = ""
     if view.segment is not None and view.pooled:

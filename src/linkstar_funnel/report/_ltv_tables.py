@@ -75,7 +75,7 @@ def segment_frame(view: LTVView, unit: str) -> pd.DataFrame:
 def cohort_frame(view: LTVView, unit: str) -> pd.DataFrame:
     """Predicted 12-month value per customer by first-purchase month."""
     rows = weighted(view.at_12m.frame, ["cohort", "age"])
-    until = view.fit.observed_until
+    until = view.fit.observation_end
     cohorts = rows["cohort"]
     if cohorts.dt.tz is None and until.tz is not None:
         until = until.tz_localize(None)

@@ -59,7 +59,7 @@ def orders_overview(ctx: ReportContext) -> OverviewResult | None:
             order=data.order,
             customer=data.customer,
             time=data.order_time,
-            revenue=data.revenue,
+            value=data.revenue,
             by=by,
             tz=data.tz,
         ),
