@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import linkstar_funnel as lf
 from linkstar_funnel.funnel import Funnel
 from linkstar_funnel.kpi import KPITree
 from linkstar_funnel.stages import Stage
@@ -242,3 +243,9 @@ def test_cohort_series_aggregated_on_spark(spark: Any) -> None:
     pd.testing.assert_frame_equal(
         engine.predict(at="56D").to_frame(), memory.predict(at="56D").to_frame(), check_dtype=False
     )
+
+
+def test_the_conformance_kit_passes_on_spark(spark: Any) -> None:
+    """The backend conformance kit, every capability, on this Spark session."""
+    assert spark is not None
+    lf.engines.check_backend("pyspark")

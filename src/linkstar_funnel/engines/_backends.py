@@ -85,6 +85,10 @@ class Backend:
         and the in-memory one on the same frames.
     description
         One line for messages and provenance.
+    time_zones
+        Whether this backend's inputs keep a time zone per column. Spark's do not (a
+        timestamp is an instant read in the session's zone): the conformance kit then gives
+        both engines the times as UTC wall clock, the data such a backend actually holds.
     """
 
     name: str
@@ -94,6 +98,7 @@ class Backend:
     )
     from_pandas: Callable[[Any], object] | None = None
     description: str = ""
+    time_zones: bool = True
 
     def implementation(self, capability: str) -> Callable[..., Any]:
         """The function computing ``capability`` on this backend.

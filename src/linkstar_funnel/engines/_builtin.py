@@ -65,11 +65,43 @@ def _duckdb_from_pandas(frame: Any) -> object:
     return ibis.memtable(frame)
 
 
-def _spark_from_pandas(frame: Any) -> object:
-    from pyspark.sql import SparkSession
+def utc_wall_clock(frame: Any) -> Any:
+    """A copy of ``frame`` with zone-aware time columns as naive UTC wall clock."""
+    import pandas as pd
 
+    out = frame.copy()
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.DatetimeTZDtype):
+            out[name] = out[name].dt.tz_convert("UTC").dt.tz_localize(None)
+    return out
+
+
+def _spark_from_pandas(frame: Any) -> object:
+    """The frame as a Spark DataFrame on the active session (on a copy).
+
+    Missing values in text columns become Spark NULLs (Spark reads NaN there as the string
+    ``"NaN"``); zone-aware times become UTC instants (Spark keeps no zone per column); an
+    empty frame gets its schema from the column types (Spark cannot infer it from no rows).
+    """
+    import pandas as pd
+    import pyarrow as pa
+    from pyspark.sql import SparkSession
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    out = utc_wall_clock(frame)
+    text = [
+        name
+        for name in out.columns
+        if pd.api.types.is_object_dtype(out[name]) or pd.api.types.is_string_dtype(out[name])
+    ]
+    for name in text:
+        out[name] = out[name].astype(object).where(out[name].notna(), None)
     spark = SparkSession.builder.getOrCreate()
-    return spark.createDataFrame(frame)
+    if len(out):
+        return spark.createDataFrame(out)
+    typed = out.astype(dict.fromkeys(text, str))
+    schema = from_arrow_schema(pa.Schema.from_pandas(typed, preserve_index=False))
+    return spark.createDataFrame(out, schema=schema)
 
 
 register_backend(
@@ -102,5 +134,6 @@ register_backend(
         capabilities=_SQL_CAPABILITIES,
         from_pandas=_spark_from_pandas,
         description="Spark DataFrames, through Ibis' PySpark backend",
+        time_zones=False,
     )
 )

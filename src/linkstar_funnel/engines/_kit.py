@@ -13,6 +13,9 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+import attrs
+import pandas as pd
+
 from .._conformance import ConformanceKit
 from .._registry import Registry
 from ..errors import ParameterError
@@ -48,11 +51,31 @@ def _load_cases() -> None:
 CASES: Registry[CapabilityCases] = Registry("conformance case set", load=_load_cases)
 
 
-def _runner(backend: Backend, capability: str) -> Runner:
+def _runner(backend: Backend, capability: str, *, as_held_by: Backend | None = None) -> Runner:
+    """Run ``capability`` on ``backend``, frames converted by its ``from_pandas``.
+
+    ``as_held_by``: the backend under test, when ``backend`` is the reference: frames are
+    first given the form that backend can hold (UTC wall clock where it keeps no zones).
+    """
     impl = backend.implementation(capability)
-    convert: Callable[[Any], object] = backend.from_pandas or (lambda f: f)
+    given: Callable[[Any], object] = backend.from_pandas or (lambda f: f)
+    convert = given
+    if as_held_by is not None and not as_held_by.time_zones:
+        from ._builtin import utc_wall_clock
+
+        def convert(frame: Any) -> object:
+            return given(utc_wall_clock(frame))
 
     def run(frame: Any, query: Any) -> Any:
+        # Frames inside the query (a second input, such as the conversions of journeys)
+        # are given to the backend in its own form too.
+        if attrs.has(type(query)):
+            inner = {
+                f.name: convert(getattr(query, f.name))
+                for f in attrs.fields(type(query))
+                if isinstance(getattr(query, f.name), pd.DataFrame)
+            }
+            query = attrs.evolve(query, **inner) if inner else query
         return impl(convert(frame), query)
 
     return run
@@ -115,6 +138,7 @@ def check_backend(backend: Backend | str, *, capabilities: Sequence[str] | None 
         sub = ConformanceKit(kit.subject, capability)
         with sub.check(f"{capability} cases"):
             cases = CASES.get(capability)
-            cases(sub, _runner(backend, capability), _runner(reference, capability))
+            run = _runner(backend, capability)
+            cases(sub, run, _runner(reference, capability, as_held_by=backend))
         kit.failures += [f"{capability}: {f}" for f in sub.failures]
     kit.finish()
