@@ -83,11 +83,13 @@ def odds_ratio_table(
     """
     from scipy import stats
 
+    from ..stats import z_value
+
     zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
     aa, bb, cc, dd = (x + np.where(zero, 0.5, 0.0) for x in (a, b, c, d))
     log_or = np.log(aa) + np.log(dd) - np.log(bb) - np.log(cc)
     se = np.sqrt(1 / aa + 1 / bb + 1 / cc + 1 / dd)
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    z = z_value(alpha)
     n = a + b + c + d
     rows = np.stack([a + b, c + d])
     cols = np.stack([a + c, b + d])

@@ -22,9 +22,10 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from ..errors import ConvergenceError, ConvergenceWarning, ParameterError
+from ..stats import z_value as shared_z_value
 
 __all__ = ["MLEFit", "emit", "fit_mle", "z_value"]
 
@@ -36,11 +37,12 @@ _GRAD_OK = 1e-4
 
 
 def z_value(alpha: float, *, owner: str = "this call") -> float:
-    """Two-sided normal quantile for a ``1 - alpha`` interval."""
+    """Two-sided normal quantile for a ``1 - alpha`` interval, from
+    :func:`linkstar_funnel.stats.z_value`; a bad ``alpha`` error names ``owner``."""
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
         msg = f"The 'alpha' parameter of {owner} must be a number in (0, 1). Got {alpha!r} instead."
         raise ParameterError(msg)
-    return float(stats.norm.ppf(1.0 - alpha / 2.0))
+    return shared_z_value(alpha)
 
 
 @attrs.frozen(eq=False)
