@@ -104,5 +104,7 @@ def unordered_entities(rows: Any, ent: list[str], opts: ChainOptions, *, reach: 
     cols: dict[str, Any] = {}
     for k in range(1, k_n + 1):
         cols[reach_col(k)] = per[f"__lf_u{k}_{k}"]
-        cols[start_col(k)] = ibis.least(*(per[f"__lf_u{q}_{k}"] for q in range(1, k + 1)))
+        latest = [per[f"__lf_u{q}_{k}"] for q in range(1, k + 1)]
+        # least() of one value is refused by Spark
+        cols[start_col(k)] = ibis.least(*latest) if k > 1 else latest[0]
     return per.select(*ent, LV, C, **cols)
