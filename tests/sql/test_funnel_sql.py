@@ -145,6 +145,7 @@ def test_result_and_provenance() -> None:
     assert str(result.provenance.inputs["events"]).startswith("6 rows in, 5 used")
     with pytest.raises(SchemaError, match="needs the event log"):
         result.users()
+    assert result.time_to_convert()["n"].tolist() == [1, 1]  # a, a (b never got to cart)
 
 
 def test_parquet_path_and_duckdb_relation(tmp_path: Path) -> None:
@@ -163,10 +164,11 @@ def test_uncompilable_stages_and_options_are_clear() -> None:
     table = ibis.memtable(_small())
     with pytest.raises(ParameterError, match="callable, which cannot be compiled to SQL"):
         Funnel([Stage("visit", where=lambda df: df["event"] == "visit"), "cart"]).compute(table)
+    both = [Stage("V", event=["visit", "cart"]), Stage("C", event="cart")]
     with pytest.raises(ParameterError, match=r"'distinct_events' parameter .* SQL engine"):
-        Funnel(["visit", "cart"], distinct_events=True).compute(table)
-    with pytest.raises(ParameterError, match="exclusions"):
-        Funnel(["visit", "cart"], exclusions=[Exclusion("x", between=(1, 2))]).compute(table)
+        Funnel(both, distinct_events=True).compute(table)
+    with pytest.raises(ParameterError, match=r"'window' parameter .* whole number of micro"):
+        Funnel(["visit", "cart"], window=pd.Timedelta(1500, "ns")).compute(table)
     with pytest.raises(ColumnNotFoundError, match="user_idd"):
         Funnel(["visit", "cart"]).compute(table, user="user_idd")
     with (
@@ -174,6 +176,49 @@ def test_uncompilable_stages_and_options_are_clear() -> None:
         pytest.warns(DataQualityWarning),
     ):
         Funnel(["nope", "cart"]).compute(table)
+
+
+def _options_log() -> pd.DataFrame:
+    r = pd.Series(range(1500))
+    return pd.DataFrame(
+        {
+            "user_id": (r * 7919 % 97).astype(str),
+            "timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(r * 4099 % 7200, "s"),
+            "event": pd.Series(["a", "b", "c", "x"]).take(r * 31 % 4).to_numpy(),
+            "seg": pd.Series(["s1", "s2", None]).take(r * 7919 % 97 % 3).to_numpy(),
+        }
+    )
+
+
+_OPTION_SPECS = [
+    Funnel(["a", "b", "c"], window="20min", step_windows=["5min", None]),
+    Funnel(["a", "b", "c"], window="20min", exclusions=[Exclusion("x", between=(2, 3))]),
+    Funnel(["a", "b", "c"], window="10min", counting="totals"),
+    Funnel(["a", "b", "c"], window="20min", attribution="last_touch"),
+    Funnel(["a", "b", "c"], window="20min", attribution="b", top_n=2),
+    Funnel(
+        [Stage("A", event=["a", "b"]), "b", "c"],
+        window="20min",
+        distinct_events=True,
+        ties="strict_increase",
+    ),
+]
+
+
+@pytest.mark.parametrize("spec", _OPTION_SPECS, ids=lambda f: repr(f)[:60])
+def test_every_option_compiles_with_in_memory_results(spec: Funnel) -> None:
+    events = _options_log()
+    assert_parity(events, spec)
+    assert_parity(events, spec, by="seg")
+    table = sql_table(ibis.memtable(events))
+    memory, engine = spec.compute(events), spec.compute(table)
+    assert engine.excluded == memory.excluded
+    for method in ("time_to_convert", "time_between_steps"):
+        want = getattr(memory, method)(quantiles=[0.1, 0.5, 0.9])
+        pd.testing.assert_frame_equal(getattr(engine, method)(quantiles=[0.1, 0.5, 0.9]), want)
+    want_hist = memory.time_to_convert_histogram(bins=["0s", "1min", "5min", "1h"])
+    got_hist = engine.time_to_convert_histogram(bins=["0s", "1min", "5min", "1h"])
+    pd.testing.assert_frame_equal(got_hist, want_hist)
 
 
 def test_engine_failures_carry_the_sql() -> None:

@@ -32,7 +32,13 @@ import pandas as pd
 from ..schema import RowAccounting
 from ..stages import StageMatcher
 
-__all__ = ["FunnelEntries", "FunnelLevels", "FunnelLevelsEngine", "FunnelQuery"]
+__all__ = [
+    "FunnelDurations",
+    "FunnelEntries",
+    "FunnelLevels",
+    "FunnelLevelsEngine",
+    "FunnelQuery",
+]
 
 IntArray = npt.NDArray[np.int64]
 #: Where a breakdown takes an entity's segment: a touch, or a step number (from 1).
@@ -125,6 +131,20 @@ class FunnelEntries:
 
 
 @attrs.frozen(eq=False)
+class FunnelDurations:
+    """Durations behind ``time_to_convert()`` and ``time_between_steps()``: element
+    ``k - 2`` is for step k = 2..K, in nanoseconds, one value per record reaching k
+    (exclusions left out), in any order.
+
+    ``to_convert``: first reach of k minus the start of the latest chain reaching k then;
+    ``between_steps``: first reach of k minus first reach of k - 1.
+    """
+
+    to_convert: tuple[IntArray, ...]
+    between_steps: tuple[IntArray, ...]
+
+
+@attrs.frozen(eq=False)
 class FunnelLevels:
     """What a backend computes for a funnel: levels and segments per record, and accounting.
 
@@ -160,6 +180,9 @@ class FunnelLevels:
         offsets[i]``) first at ``reach_ns[offsets[i]:offsets[i+1]]``; ``start_ns`` the start
         of the latest chain reaching the step then. ``None`` when the backend does not keep
         per-entity detail.
+    durations
+        Without a drill-down: :class:`FunnelDurations`, or a function computing them (run
+        only when durations are asked for); ``None`` otherwise (a drill-down has them).
     notes
         Lines for the result's provenance (what computed it, what is approximate).
     """
@@ -178,6 +201,7 @@ class FunnelLevels:
     offsets: IntArray | None = None
     reach_ns: IntArray | None = None
     start_ns: IntArray | None = None
+    durations: FunnelDurations | Callable[[], FunnelDurations] | None = None
     notes: tuple[str, ...] = ()
 
     @property
@@ -196,6 +220,23 @@ class FunnelLevels:
     def entry_counts(self) -> FunnelEntries:
         """The entries, computed now if the backend deferred them."""
         return self.entries if isinstance(self.entries, FunnelEntries) else self.entries()
+
+    def step_durations(self, n_stages: int) -> FunnelDurations | None:
+        """The durations of steps 2..``n_stages``, from the drill-down or the backend
+        (computed now if it deferred them); ``None`` when the backend returned neither."""
+        if self.durations is not None:
+            d = self.durations
+            return d if isinstance(d, FunnelDurations) else d()
+        if self.offsets is None or self.reach_ns is None or self.start_ns is None:
+            return None
+        sizes = np.diff(self.offsets)
+        firsts = self.offsets[:-1]
+        to_convert, between = [], []
+        for s in range(1, n_stages):
+            at = firsts[(sizes > s) & (self.level >= 0)] + s
+            to_convert.append(self.reach_ns[at] - self.start_ns[at])
+            between.append(self.reach_ns[at] - self.reach_ns[at - 1])
+        return FunnelDurations(tuple(to_convert), tuple(between))
 
 
 class FunnelLevelsEngine(Protocol):

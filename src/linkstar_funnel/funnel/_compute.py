@@ -7,6 +7,7 @@ column with ``counting="sessions"``, segment column names, stages matching nothi
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -133,6 +134,7 @@ def from_levels(spec: Funnel, query: FunnelQuery, levels: FunnelLevels) -> Funne
         accounting=levels.accounting,
         excluded=levels.excluded,
         entries=LazyEntries(lambda: _entries(query, levels, segments)),
+        durations=functools.cache(lambda: levels.step_durations(query.n_stages)),
         notes=levels.notes,
     )
 

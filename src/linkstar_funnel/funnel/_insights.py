@@ -129,7 +129,12 @@ def conversion_durations(result: FunnelResult, from_step: int, to_step: int) -> 
     From step 1 it is the chain's duration (as in ``time_to_convert``); from a later step,
     the time between first reaching the two steps (as in ``time_between_steps``).
     """
-    att = result._need_events("time_to_convert_histogram()")
+    what = "time_to_convert_histogram()"
+    if result.attempts is None and (from_step == 1 or to_step == from_step + 1):
+        durations = result.step_durations(what)  # an engine without a drill-down
+        steps = durations.to_convert if from_step == 1 else durations.between_steps
+        return np.asarray(steps[to_step - 2], dtype=np.int64)
+    att = result._need_events(what)
     ok, reach = att.step(att.reach_ns, to_step - 1)
     if from_step == 1:
         _, start = att.step(att.start_ns, to_step - 1)

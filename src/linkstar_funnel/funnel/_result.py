@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import numpy as np
@@ -24,7 +24,7 @@ from ._insights import FunnelInsights
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["Attempts", "FunnelResult", "Segments", "counts_frame"]
+__all__ = ["Attempts", "FunnelResult", "Segments", "StepDurations", "counts_frame"]
 
 IntArray = npt.NDArray[np.int64]
 NOT_REACHED = "(not reached)"
@@ -187,6 +187,18 @@ class Attempts:
         return pd.Series(idx)
 
 
+class StepDurations(Protocol):
+    """Per step k = 2..K (element ``k - 2``), nanoseconds for each entity reaching k:
+    chain duration (``to_convert``) and time since first reaching k - 1
+    (``between_steps``)."""
+
+    @property
+    def to_convert(self) -> Sequence[IntArray]: ...
+
+    @property
+    def between_steps(self) -> Sequence[IntArray]: ...
+
+
 @attrs.frozen(eq=False)
 class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
     """Users (or sessions, or attempts) reaching each stage, with rates, per segment.
@@ -205,6 +217,9 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
     excluded: int = 0
     #: Entry counts for :meth:`trends` (computed on first use); None without events.
     entries: Callable[[], EntryCounts] | None = None
+    #: Durations for :meth:`time_to_convert` and :meth:`time_between_steps` (computed on
+    #: first use; None: not available, e.g. without events).
+    durations: Callable[[], StepDurations | None] | None = None
 
     @classmethod
     def build(
@@ -217,6 +232,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
         accounting: RowAccounting | None,
         excluded: int = 0,
         entries: Callable[[], EntryCounts] | None = None,
+        durations: Callable[[], StepDurations | None] | None = None,
         notes: Sequence[str] = (),
     ) -> FunnelResult:
         """Assemble a result with its provenance (``notes``: an engine's, after the
@@ -237,6 +253,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             attempts=attempts,
             excluded=excluded,
             entries=entries,
+            durations=durations,
         )
 
     # ------------------------------------------------------------------ tables
@@ -253,8 +270,9 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
     def _need_events(self, what: str) -> Attempts:
         if self.attempts is None:
             msg = (
-                f"{what} needs the event log; this result was built from aggregated "
-                "counts.\nHint: use Funnel(...).compute(events) for per-user detail."
+                f"{what} needs the event log's per-entity detail; this result was built "
+                "from aggregated counts or by a SQL engine, which keep none.\nHint: use "
+                "Funnel(...).compute(events) on a pandas frame for per-user detail."
             )
             raise SchemaError(msg)
         return self.attempts
@@ -304,6 +322,17 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             raise SchemaError(msg)
         return trends_frame(self.stages, self.by, self.entries(), period, tz)
 
+    def step_durations(self, what: str) -> StepDurations:
+        """The durations per step (element ``k - 2`` for step k), for ``what``."""
+        durations = None if self.durations is None else self.durations()
+        if durations is None:
+            msg = (
+                f"{what} needs the event log; this result was built from aggregated "
+                "counts.\nHint: use Funnel(...).compute(events) for times between steps."
+            )
+            raise SchemaError(msg)
+        return durations
+
     @validate_params(quantiles=_QUANTILES)
     def time_between_steps(
         self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)
@@ -311,26 +340,25 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
         """Time from first reaching step k to first reaching step k+1, over entities that
         reached k+1: ``from_stage, to_stage, n, mean, q25, q50, ...`` (Timedeltas; a
         quantile that is not a whole percentage is named like ``q2.5``)."""
-        att = self._need_events("time_between_steps()")
-        rows = []
-        for s in range(1, len(self.stages)):
-            ok, after = att.step(att.reach_ns, s)
-            gap = after - att.reach_ns[att.offsets[:-1][ok] + s - 1]
-            rows.append(self._stats(self.stages[s - 1], self.stages[s], gap, quantiles))
-        return pd.DataFrame(rows)
+        gaps = self.step_durations("time_between_steps()").between_steps
+        return pd.DataFrame(
+            [
+                self._stats(self.stages[s - 1], self.stages[s], gaps[s - 1], quantiles)
+                for s in range(1, len(self.stages))
+            ]
+        )
 
     @validate_params(quantiles=_QUANTILES)
     def time_to_convert(self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
         """Chain duration to each step k ≥ 2 (first reach of k minus the latest start among
         chains reaching k then): ``from_stage, to_stage, n, mean, q25, q50, ...``."""
-        att = self._need_events("time_to_convert()")
-        rows = []
-        for s in range(1, len(self.stages)):
-            _, reach = att.step(att.reach_ns, s)
-            _, start = att.step(att.start_ns, s)
-            dur = reach - start
-            rows.append(self._stats(self.stages[0], self.stages[s], dur, quantiles))
-        return pd.DataFrame(rows)
+        durations = self.step_durations("time_to_convert()").to_convert
+        return pd.DataFrame(
+            [
+                self._stats(self.stages[0], self.stages[s], durations[s - 1], quantiles)
+                for s in range(1, len(self.stages))
+            ]
+        )
 
     @staticmethod
     def _stats(a: str, b: str, ns: IntArray, quantiles: Sequence[float]) -> dict[str, Any]:

@@ -1,24 +1,17 @@
-"""The funnel compiled to Ibis expressions: window functions and group aggregates only.
+"""The funnel on a SQL engine: every ``Funnel`` option, compiled to Ibis expressions.
 
-Every (event, stage) match becomes one row (a union of per-stage filtered selections), so
-an event matching several stages serves each of them. Per entity:
+The compiler (:mod:`._funnel_options`: chains in :mod:`._funnel_levels`, reach times in
+:mod:`._funnel_reach`, tables in :mod:`._funnel_tables`) returns entities (attempts, with
+``counting="totals"``) per level and segment, the number dropped by exclusions, and
+queries not run yet: entry quarter-hours for trends and durations for
+``time_to_convert()`` / ``time_between_steps()``. This module checks the input, runs the
+row accounting and turns the counts into a
+:class:`~linkstar_funnel.engines._funnel.FunnelLevels` of weighted records.
 
-* ``order="ordered"``: ``S_1`` is a stage-1 row's own time; for k = 2..K, a stage-k row
-  takes ``S_k = cummax(S_{k-1})`` over the entity's rows ordered by (time, stage) (by
-  (time, stage descending) with ``ties="strict_increase"``, which leaves out equal times)
-  when its time is within ``window`` of it (DESIGN.md section 3). K - 1 window passes.
-* ``order="strict"``: rows are numbered by distinct time (``dense_rank``; with
-  ``strict_scope="all"`` every event of the entity takes part), and the running maximum
-  becomes a maximum over the previous and the current time (a range frame over that
-  number): no other event can lie between two consecutive steps.
-* ``order="unordered"``: from each row's time, a range frame ``[t, t + window]`` says
-  which stages occur; the level there is the longest prefix of stages all present.
-
-The entity's level is the largest stage with a value; counts are a group aggregate by
-level (and segment), pulled to the client as a small table and returned as weighted
-records of a :class:`~linkstar_funnel.engines._funnel.FunnelLevels`. Entry counts for
-trends (per level, segment and entry quarter-hour) are a second query, run only when
-trends are asked for.
+Times are truncated to whole microseconds (the window must be a whole number of them;
+step gaps are floored to them, exact on microsecond times). The one option combination
+that does not compile, ``distinct_events=True`` with ``ties="stage_order"`` when an event
+matches several stages, raises :class:`~linkstar_funnel.errors.ParameterError`.
 """
 
 from __future__ import annotations
@@ -33,57 +26,29 @@ import pandas as pd
 
 from ...errors import EmptyFrameError, ParameterError
 from ...schema import RowAccounting
-from .._funnel import FunnelEntries, FunnelLevels, FunnelQuery
+from .._funnel import FunnelDurations, FunnelEntries, FunnelLevels, FunnelQuery
 from ._errors import backend_name, execute, to_sql
+from ._funnel_options import OptionOutcome, funnel_outcome, options_from_query
+from ._funnel_tables import NOT_REACHED, QUARTER_US
 from ._stages import stage_predicate
-from ._tables import check_columns, check_time, epoch_seconds, interval, sql_table
+from ._tables import check_columns, check_time, sql_table
 
 __all__ = ["funnel_levels"]
 
 IntArray = npt.NDArray[np.int64]
 
-_T, _K, _S, _R, _G, _LV = "__lf_t", "__lf_k", "__lf_s", "__lf_r", "__lf_g", "__lf_level"
-_EN, _Q = "__lf_entry", "__lf_q"
-#: Entry times are returned floored to quarter-hours: every UTC offset in use since 1972
-#: is a multiple of 15 minutes (older local-mean-time offsets are not).
-_QUARTER_S = 900
-
-
-def _ent(i: int) -> str:
-    return f"__lf_e{i}"
+_LV, _Q, _N = "__lf_level", "__lf_q", "__lf_n"
+#: Entry times come back floored to quarter-hours: every UTC offset in use since 1972 is
+#: a multiple of 15 minutes (older local-mean-time offsets are not).
+_QUARTER_NS = QUARTER_US * 1000
 
 
 def _seg(i: int) -> str:
     return f"__lf_b{i}"
 
 
-#: Query fields -> the Funnel parameter users set.
-_PARAMS = {"step_gaps_ns": "step_windows"}
-
-
-def _unsupported(query: FunnelQuery) -> None:
-    """Raise :class:`ParameterError` for options the SQL engine does not compile (yet)."""
-    checks = [
-        (query.step_gaps_ns is not None, "step_gaps_ns", "None"),
-        (query.distinct_events, "distinct_events", "False"),
-        (bool(query.exclusions), "exclusions", "no exclusions"),
-        (query.counting == "totals", "counting", "'users' or 'sessions'"),
-        (query.attribution != "first_touch", "attribution", "'first_touch'"),
-    ]
-    for bad, field, supported in checks:
-        if bad:
-            param = _PARAMS.get(field, field)
-            got = getattr(query, field)
-            msg = (
-                f"The {param!r} parameter of Funnel must be {supported} on the SQL engine. "
-                f"Got {got!r} instead.\nHint: the SQL engine computes order='ordered', "
-                "'strict' and 'unordered' with entry, ties, window, sessions and "
-                "first-touch breakdowns; compute on a pandas frame for the other options."
-            )
-            raise ParameterError(msg)
-
-
-def _interval(query: FunnelQuery) -> Any:
+def _check_window(query: FunnelQuery) -> None:
+    """Refuse a window that is not a whole number of microseconds (times are whole µs)."""
     ns = int(query.window_ns)
     if ns % 1000:
         msg = (
@@ -91,7 +56,6 @@ def _interval(query: FunnelQuery) -> Any:
             f"the SQL engine. Got {pd.Timedelta(ns, unit='ns')!r} instead."
         )
         raise ParameterError(msg)
-    return interval(ns)
 
 
 def _accounting(
@@ -134,99 +98,6 @@ def _check_rows(acc: RowAccounting) -> None:
             "\nHint: check the column mapping and that ids and times are filled in."
         )
         raise EmptyFrameError(msg)
-
-
-def _levels(query: FunnelQuery, rows: Any, ent: list[str], time_type: Any) -> Any:
-    """Per row of the stage-match union, the level of the chain it completes."""
-    import ibis
-
-    k_n = query.n_stages
-    w = _interval(query)
-    null_t = ibis.null(time_type)
-    entity = ibis.window(group_by=ent)
-    if query.entry == "first":
-        first = ibis.ifelse(rows[_K] == 1, rows[_T], null_t).min().over(entity)
-        rows = rows.mutate(__lf_first=first)
-    if query.order == "unordered":
-        frame = ibis.range_window(group_by=ent, order_by=rows[_T], preceding=0, following=w)
-        present = [ibis.ifelse(rows[_K] == j, 1, 0).max().over(frame) for j in range(1, k_n + 1)]
-        if query.entry == "first":
-            f = rows["__lf_first"]
-            present[0] = ibis.ifelse((f >= rows[_T]) & (f <= rows[_T] + w), 1, 0)
-        level = present[-1]
-        for p in reversed(present[:-1]):
-            level = p * (level + 1)
-        return rows.mutate(**{_LV: level})
-    start = rows[_K] == 1
-    if query.entry == "first":
-        start = start & (rows[_T] == rows["__lf_first"])
-    rows = rows.mutate(**{_S: ibis.ifelse(start, rows[_T], null_t)})
-    strict_inc = query.ties == "strict_increase"
-    if query.order == "strict":
-        rows = rows.mutate(**{_G: ibis.dense_rank().over(group_by=ent, order_by=rows[_T])})
-    for j in range(2, k_n + 1):
-        if query.order == "strict":
-            win = ibis.window(group_by=ent, order_by=rows[_G], range=(-1, -1 if strict_inc else 0))
-        else:
-            stage_key = ibis.desc(rows[_K]) if strict_inc else rows[_K]
-            win = ibis.window(group_by=ent, order_by=[rows[_T], stage_key], rows=(None, 0))
-        best = ibis.ifelse(rows[_K] == j - 1, rows[_S], null_t).max().over(win)
-        extended = ibis.ifelse(rows[_T] <= best + w, best, null_t)
-        rows = rows.mutate(**{_S: ibis.ifelse(rows[_K] == j, extended, rows[_S])})
-    return rows.mutate(**{_LV: ibis.ifelse(rows[_S].notnull(), rows[_K], 0)})  # noqa: PD004 - Ibis expression
-
-
-def _counts_expr(
-    query: FunnelQuery,
-    table: Any,
-    *,
-    ent_cols: list[str],
-    row_order: str | None,
-    preds: list[Any],
-    valid: Any,
-    entries: bool = False,
-) -> Any:
-    """Ibis expression: entities per (level, segment), for levels ≥ 1 (and per entry
-    quarter-hour with ``entries``)."""
-    import ibis
-
-    time, by_cols = query.time, query.by
-
-    base = table.filter(valid)
-    ent = [_ent(i) for i in range(len(ent_cols))]
-    keep: dict[str, Any] = {e: base[c] for e, c in zip(ent, ent_cols, strict=True)}
-    keep[_T] = base[time]
-    extra: dict[str, Any] = {_seg(i): base[b] for i, b in enumerate(by_cols)}
-    if row_order is not None:
-        extra[_R] = base[row_order]
-    parts = [
-        base.filter(pred).select(**keep, **{_K: ibis.literal(k + 1, "int16")}, **extra)
-        for k, pred in enumerate(preds)
-    ]
-    if query.order == "strict" and query.strict_scope == "all":
-        parts.append(base.select(**keep, **{_K: ibis.literal(0, "int16")}, **extra))
-    rows = parts[0].union(*parts[1:], distinct=False)
-    leveled = _levels(query, rows, ent, base[time].type())
-    aggs: dict[str, Any] = {_LV: leveled[_LV].max()}
-    if entries:
-        null_t = ibis.null(base[time].type())
-        aggs[_EN] = ibis.ifelse(leveled[_K] == 1, leveled[_T], null_t).min()
-    per_ent = leveled.group_by(ent).aggregate(**aggs)
-    per_ent = per_ent.filter(per_ent[_LV] >= 1)
-    if entries:
-        # Entry quarter-hour (seconds since the epoch // 900): trends in any time zone.
-        per_ent = per_ent.mutate(**{_Q: epoch_seconds(per_ent[_EN]) // _QUARTER_S})
-    segs = [_seg(i) for i in range(len(by_cols))]
-    if by_cols:
-        firsts = rows.filter(rows[_K] == 1)
-        tie = [firsts[_R]] if row_order is not None else [firsts[s] for s in segs]
-        order = [firsts[_T], *tie]
-        rank = ibis.row_number().over(group_by=ent, order_by=order)
-        firsts = firsts.mutate(__lf_rank=rank)
-        firsts = firsts.filter(firsts["__lf_rank"] == 0).select(*ent, *segs)
-        per_ent = per_ent.join(firsts, ent)
-    keys = [_LV, *segs, _Q] if entries else [_LV, *segs]
-    return per_ent.group_by(keys).aggregate(__lf_n=per_ent.count())
 
 
 def _appearance(table: Any, by_cols: tuple[str, ...], row_order: str) -> list[dict[Any, int]]:
@@ -273,17 +144,31 @@ def _segments(
     frame: pd.DataFrame, by_cols: tuple[str, ...], appearance: list[dict[Any, int]] | None
 ) -> tuple[pd.DataFrame, IntArray]:
     """Segment labels (in the in-memory engine's order when a row order is known, else by
-    value) and each frame row's segment code."""
+    value) and each frame row's segment code (-1: the attributed step was not reached)."""
     if not by_cols:
         return pd.DataFrame(index=range(1)), np.zeros(len(frame), dtype=np.int64)
+    reached = ~_not_reached(frame)
     segs = _frame_segments(frame, by_cols)
-    labels = segs.drop_duplicates()
+    labels = segs.loc[reached].drop_duplicates()
     orders: list[dict[Any, int] | None] = [None] * len(by_cols)
     if appearance is not None:
         orders = list(appearance)
     keys = [_sort_key(labels[b], o) for b, o in reversed(list(zip(by_cols, orders, strict=True)))]
     labels = labels.iloc[np.lexsort(keys)].reset_index(drop=True).astype(object)
-    return labels, _row_codes(segs, labels, by_cols)
+    return labels, _codes(frame, labels, by_cols)
+
+
+def _not_reached(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Rows whose attributed step was not reached (no segment value)."""
+    if NOT_REACHED not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return np.asarray(frame[NOT_REACHED].fillna(0).to_numpy(dtype=np.int64) == 1)
+
+
+def _codes(frame: pd.DataFrame, labels: pd.DataFrame, by_cols: tuple[str, ...]) -> IntArray:
+    """Each row's segment code in ``labels`` (-1: the attributed step was not reached)."""
+    codes = _row_codes(_frame_segments(frame, by_cols), labels, by_cols)
+    return np.where(_not_reached(frame), -1, codes)
 
 
 def _frame_segments(frame: pd.DataFrame, by_cols: tuple[str, ...]) -> pd.DataFrame:
@@ -305,14 +190,26 @@ class _Entries:
         frame = execute(self.expr, "funnel entries")
         codes = np.zeros(len(frame), dtype=np.int64)
         if self.by_cols:
-            codes = _row_codes(_frame_segments(frame, self.by_cols), self.labels, self.by_cols)
+            codes = _codes(frame, self.labels, self.by_cols)
         return FunnelEntries(
-            entry_ns=frame[_Q].to_numpy(dtype=np.int64) * (_QUARTER_S * 1_000_000_000),
+            entry_ns=frame[_Q].to_numpy(dtype=np.int64) * _QUARTER_NS,
             level=frame[_LV].to_numpy(dtype=np.int64),
             segment=codes,
-            weight=frame["__lf_n"].to_numpy(dtype=np.int64),
-            resolution_ns=_QUARTER_S * 1_000_000_000,
+            weight=frame[_N].to_numpy(dtype=np.int64),
+            resolution_ns=_QUARTER_NS,
         )
+
+
+@attrs.frozen(eq=False)
+class _Durations:
+    """The duration queries, run when ``time_to_convert()`` or ``time_between_steps()``
+    is first asked for."""
+
+    outcome: OptionOutcome
+
+    def __call__(self) -> FunnelDurations:
+        to_convert, between_steps = self.outcome.durations()
+        return FunnelDurations(to_convert, between_steps)
 
 
 def _empty_entries() -> FunnelEntries:
@@ -336,6 +233,26 @@ def _columns(query: FunnelQuery) -> tuple[list[tuple[str, str]], list[str]]:
     return required, ent_cols
 
 
+def _nobody(
+    query: FunnelQuery, accounting: RowAccounting, never: tuple[str, ...], tz: Any, end_ns: int
+) -> FunnelLevels:
+    """No event matches the first stage: no record, no query to run."""
+    k_n = query.n_stages
+    empty = np.zeros(0, dtype=np.int64)
+    return FunnelLevels(
+        accounting=accounting,
+        level=np.zeros(0, dtype=np.int8),
+        segment=empty,
+        segment_labels=pd.DataFrame({b: [] for b in query.by}, dtype=object),
+        weight=empty,
+        entries=_empty_entries(),
+        never_matched=never,
+        tz=tz,
+        data_end_ns=end_ns,
+        durations=FunnelDurations((empty,) * (k_n - 1), (empty,) * (k_n - 1)),
+    )
+
+
 def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
     """Levels of ``source`` computed in its SQL engine, as weighted records per (level,
     segment); see :class:`~linkstar_funnel.engines._funnel.FunnelLevelsEngine`.
@@ -346,20 +263,23 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
         An Ibis table, a DuckDB relation, a Parquet path, a Spark DataFrame or an
         :class:`~linkstar_funnel.sql.SQLTable`.
     query
-        The funnel.
+        The funnel: every option compiles.
 
     Returns
     -------
     FunnelLevels
-        No drill-down (entities, reach times); entries for trends come from a second
-        query, run when they are first asked for, floored to quarter-hours (exact for
-        every UTC offset in use since 1972).
+        Records per (level, segment), with a weight; excluded entities (attempts) as
+        level -1. No drill-down (entities, reach times): entries for trends and the
+        durations behind ``time_to_convert()`` / ``time_between_steps()`` come from
+        further queries, run when first asked for. Entries are floored to quarter-hours
+        (exact for every UTC offset in use since 1972).
 
     Raises
     ------
     ParameterError
-        An option the SQL engine does not compile (the message names what it supports),
-        a custom ``StageMatcher`` or a callable ``where``.
+        ``distinct_events=True`` with ``ties="stage_order"`` when an event matches several
+        stages (the one combination that does not compile), a window that is not a whole
+        number of microseconds, a custom ``StageMatcher`` or a callable ``where``.
     ColumnNotFoundError, TimeColumnError, EmptyFrameError
         As for the in-memory engine.
     EngineError
@@ -367,7 +287,7 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
     """
     src = sql_table(source)
     table = src.table
-    _unsupported(query)
+    _check_window(query)
     required, ent_cols = _columns(query)
     optional = [("by", b) for b in query.by]
     if src.row_order is not None:
@@ -375,53 +295,43 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
     check_columns(table, [*required, *optional], "events")
     check_time(table, query.time, "events")
     preds = [stage_predicate(s, table, query.event) for s in query.stages]
+    xpreds = [stage_predicate(m, table, query.event) for m, _, _ in query.exclusions]
     accounting, matched, end_ns = _accounting(table, required, preds)
     _check_rows(accounting)
     never = tuple(s.name for s, n in zip(query.stages, matched, strict=True) if n == 0)
     tz = table[query.time].type().timezone
-    if matched[0] == 0:  # nobody enters: no query to run
-        return FunnelLevels(
-            accounting=accounting,
-            level=np.zeros(0, dtype=np.int8),
-            segment=np.zeros(0, dtype=np.int64),
-            segment_labels=pd.DataFrame({b: [] for b in query.by}, dtype=object),
-            weight=np.zeros(0, dtype=np.int64),
-            entries=_empty_entries(),
-            never_matched=never,
-            tz=tz,
-            data_end_ns=end_ns,
-        )
+    if matched[0] == 0:
+        return _nobody(query, accounting, never, tz, end_ns)
     valid = table[required[0][1]].notnull()  # noqa: PD004 - Ibis expression
     for _, col in required[1:]:
         valid = valid & table[col].notnull()  # noqa: PD004 - Ibis expression
-    exprs = [
-        _counts_expr(
-            query,
-            table,
-            ent_cols=ent_cols,
-            row_order=src.row_order,
-            preds=preds,
-            valid=valid,
-            entries=entries,
-        )
-        for entries in (False, True)
-    ]
-    frame = execute(exprs[0], "funnel levels")
+    out = funnel_outcome(
+        table,
+        ent_cols=ent_cols,
+        time=query.time,
+        by_cols=query.by,
+        row_order=src.row_order,
+        preds=preds,
+        xpreds=xpreds,
+        valid=valid,
+        opts=options_from_query(query),
+    )
     appearance = None
     if query.by and src.row_order is not None:
         appearance = _appearance(table, query.by, src.row_order)
-    labels, codes = _segments(frame, query.by, appearance)
-    return FunnelLevels(
+    labels, codes = _segments(out.counts, query.by, appearance)
+    return FunnelLevels(  # excluded entities are records of level -1, with their segment
         accounting=accounting,
-        level=frame[_LV].to_numpy(dtype=np.int8),
+        level=out.counts[_LV].to_numpy(dtype=np.int8),
         segment=codes,
         segment_labels=labels,
-        weight=frame["__lf_n"].to_numpy(dtype=np.int64),
-        entries=_Entries(exprs[1], labels, query.by),
+        weight=out.counts[_N].to_numpy(dtype=np.int64),
+        entries=_Entries(out.entries, labels, query.by),
         never_matched=never,
         tz=tz,
         data_end_ns=end_ns,
-        notes=_notes(query, exprs[0], src.row_order),
+        durations=_Durations(out),
+        notes=_notes(query, out.levels_query, src.row_order),
     )
 
 
@@ -433,8 +343,8 @@ def _notes(query: FunnelQuery, expr: Any, row_order: str | None) -> tuple[str, .
     ]
     if query.by and row_order is None:
         notes.append(
-            "segment ties (several first-stage events at the same time) go to the smallest "
-            "segment value and segments are sorted by value; give sql_table(..., "
+            "segment ties (several events at the attributed step's time) go to the "
+            "smallest segment value and segments are sorted by value; give sql_table(..., "
             "row_order=...) to follow a row order as the in-memory engine does"
         )
     notes.append("SQL: " + to_sql(expr))

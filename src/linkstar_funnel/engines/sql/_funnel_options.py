@@ -86,7 +86,8 @@ class FunnelOptions:
     attribution
         The step whose event gives the segment (1: first touch), or 0 for last touch.
     durations
-        Also compute the per-entity durations.
+        Also run the duration queries with the levels (else
+        :meth:`OptionOutcome.durations` runs them when first called).
     """
 
     chains: ChainOptions
@@ -137,15 +138,15 @@ def options_from_query(query: FunnelQuery, *, durations: bool = False) -> Funnel
     )
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class OptionOutcome:
     """What the queries return.
 
     Attributes
     ----------
     counts
-        Columns ``__lf_level`` (≥ 1), ``__lf_b<i>`` (segments) and ``__lf_n`` (entities or
-        attempts); with segments attributed to a step after the first,
+        Columns ``__lf_level`` (≥ 1; -1 for entities dropped by an exclusion),
+        ``__lf_b<i>`` (segments) and ``__lf_n`` (entities or attempts); with segments attributed to a step after the first,
         ``__lf_not_reached`` (1: the entity did not reach that step; its segment is
         "(not reached)", not a value).
     entries
@@ -154,16 +155,31 @@ class OptionOutcome:
         ``execute(entries, "funnel entries")`` only when trends are asked for.
     excluded
         Entities (attempts) dropped by exclusions.
-    to_convert, between_steps
-        With ``durations``: per step k = 2..K, the durations in nanoseconds (sorted) of
-        the entities reaching k (``R_k - start_k``; ``R_k - R_{k-1}``); else empty.
+    levels_query
+        The first round's counts query (an Ibis expression, already run): for messages.
+    n_stages
+        K.
+    duration_queries
+        Per round, ``(what, Ibis expression)`` of the duration counts: run by
+        :meth:`durations` (already run with the levels with ``durations=True``).
     """
 
     counts: pd.DataFrame
     excluded: int
     entries: Any
-    to_convert: tuple[IntArray, ...] = ()
-    between_steps: tuple[IntArray, ...] = ()
+    levels_query: Any
+    n_stages: int
+    duration_queries: tuple[tuple[str, Any], ...] = ()
+    _duration_frames: list[pd.DataFrame] = attrs.field(factory=list, alias="duration_frames")
+
+    def durations(self) -> tuple[tuple[IntArray, ...], tuple[IntArray, ...]]:
+        """Per step k = 2..K, the durations in nanoseconds (sorted) of the entities
+        reaching k: ``R_k - start_k`` (time to convert) and ``R_k - R_{k-1}`` (between
+        steps). Runs the duration queries on first use."""
+        if not self._duration_frames:
+            frames = [execute(expr, what) for what, expr in self.duration_queries]
+            self._duration_frames.extend(frames)
+        return duration_arrays(self._duration_frames, self.n_stages)
 
 
 def _check_distinct(base: Any, preds: Sequence[Any], opts: FunnelOptions) -> None:
@@ -202,7 +218,7 @@ class _Round:
     counts: Any  # an Ibis table: (level, segments, n), or per-stage reach counts
     fast: bool  # counts are per-stage reach counts (_reach_counts)
     entries: Any  # an Ibis table: (level, segments, quarter-hour, n), run lazily
-    per: Any  # the per-entity table (levels, reach times)
+    durations: Any  # an Ibis table: duration counts (duration_counts), run lazily
     completed: Any  # (entity, completion time) of entities reaching the last stage
 
 
@@ -219,6 +235,10 @@ def _round(
     if opts.chains.order != "unordered":
         chains = stage_chains(parts, ent, opts.chains)
     per = _entities(parts, chains, ent, opts)
+    timed = per  # reach times and starts of every step, for the durations
+    if not opts.needs_reach:
+        timed = _entities(parts, chains, ent, attrs.evolve(opts, durations=True))
+    timed = excluded(timed, xrows, ent, opts.exclusions)
     if chains is not None:
         last = chains[-1]
         completed = last.group_by(ent).aggregate(**{_FLOOR: last[T].min()})
@@ -231,7 +251,8 @@ def _round(
     per = excluded(per, xrows, ent, opts.exclusions)
     fast = chains is not None and not segs and not opts.exclusions
     counts = reach_counts(chains, ent) if fast and chains is not None else level_counts(per, segs)
-    return _Round(counts, fast, entry_counts(per, segs), per, completed)
+    durations = duration_counts(timed, k_n)
+    return _Round(counts, fast, entry_counts(per, segs), durations, completed)
 
 
 def funnel_outcome(
@@ -296,9 +317,11 @@ def funnel_outcome(
         xrows = union_all(xparts)
     k_n = opts.chains.n_stages
     durations: list[pd.DataFrame] = []
+    duration_queries: list[tuple[str, Any]] = []
     floors = None
     frames: list[pd.DataFrame] = []
     entries: list[Any] = []
+    queries: list[Any] = []
     while True:
         these = parts
         if floors is not None:
@@ -308,12 +331,13 @@ def funnel_outcome(
                 these.append(joined.filter(joined[T] > joined[_FLOOR]).drop(_FLOOR))
         got = _round(these, xrows, ent, segs, opts, row_order is not None)
         attempt = "" if floors is None else f" (attempts {len(frames) + 1})"
+        queries.append(got.counts)
         frame = execute(got.counts, "funnel levels" + attempt)
         frames.append(levels_from_reach(frame, k_n) if got.fast else frame)
         entries.append(got.entries)
+        duration_queries.append(("funnel durations" + attempt, got.durations))
         if opts.durations:
-            frame = execute(duration_counts(got.per, k_n), "funnel durations" + attempt)
-            durations.append(frame)
+            durations.append(execute(got.durations, "funnel durations" + attempt))
         if not opts.totals:
             break
         # Completions go through the client: materializing them in the engine (Ibis'
@@ -323,5 +347,12 @@ def funnel_outcome(
             break
         floors = ibis.memtable(done)
     counts, n_excluded = split_excluded(frames)
-    ttc, tbs = duration_arrays(durations, k_n) if opts.durations else ((), ())
-    return OptionOutcome(counts, n_excluded, union_all(entries), ttc, tbs)
+    return OptionOutcome(
+        counts,
+        n_excluded,
+        union_all(entries),
+        queries[0],
+        k_n,
+        tuple(duration_queries),
+        duration_frames=durations,
+    )

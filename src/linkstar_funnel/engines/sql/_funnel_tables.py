@@ -164,10 +164,12 @@ def duration_counts(per: Any, k_n: int) -> Any:
 
 
 def split_excluded(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
+    """The rounds' counts as one frame (levels ≥ 1, and -1 for entities dropped by an
+    exclusion, with their segments), and the number dropped."""
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     levels = frame[LV].to_numpy(dtype=np.int64)
     excluded = int(frame[_N].to_numpy(dtype=np.int64)[levels < 0].sum())
-    return frame.loc[levels >= 1].reset_index(drop=True), excluded
+    return frame.reset_index(drop=True), excluded
 
 
 def duration_arrays(
