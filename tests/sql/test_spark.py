@@ -1,4 +1,9 @@
-"""Parity on Spark: funnels and KPI trees on PySpark DataFrames == the in-memory engine.
+"""Spark: the backend conformance kit on PySpark DataFrames, generated logs against the
+in-memory engine, and the cohort fits fanned out with ``spark=``.
+
+Every capability's parity with the in-memory engine (funnel modes with breakdowns and
+sessions, KPI leaf sums, cohort cells, journeys) is checked by
+``lf.engines.check_backend("pyspark")``, the same kit a third-party backend runs.
 
 Spark runs in local mode (one core, UI off, two shuffle partitions, UTC session time zone,
 the workers on this interpreter). The module skips, with the reason, without PySpark, Ibis'
@@ -20,12 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import linkstar_funnel as lf
 from linkstar_funnel.funnel import Funnel
-from linkstar_funnel.kpi import KPITree
 from linkstar_funnel.stages import Stage
 
 from ..strategies import event_logs, stage_lists
@@ -121,27 +125,6 @@ def _seeded_log() -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize("order", ["ordered", "strict", "unordered"])
-def test_every_order_mode_with_breakdowns(spark: Any, order: str) -> None:
-    events = _seeded_log()
-    stages = [
-        Stage("A", event=["a", "x"]),
-        Stage("B", event="b", where={"seg": "s1"}),
-        Stage("C", event=["c", "b"]),
-        Stage("D", event="d"),
-    ]
-    for entry in ("any", "first"):
-        spec = Funnel(stages, window="10min", order=order, entry=entry)  # type: ignore[arg-type]
-        assert_parity(spark, events, spec, by="seg")
-    sessions = Funnel(stages, window="10min", order=order, counting="sessions")  # type: ignore[arg-type]
-    assert_parity(spark, events, sessions, session="session")
-
-
-@settings(
-    max_examples=int(os.environ.get("LF_SPARK_EXAMPLES", "6")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
 @given(
     events=event_logs(max_rows=20, users=3, max_seconds=12),
     stages=stage_lists(),
@@ -168,47 +151,6 @@ def test_spark_dataframe_is_taken_directly(spark: Any) -> None:
         pd.testing.assert_frame_equal(result.trends(freq), memory.trends(freq), check_dtype=False)
 
 
-def test_kpi_tree_on_spark(spark: Any) -> None:
-    tree = KPITree.from_formula(
-        "gmv = sessions * cvr * aov; cvr = orders / sessions; aov = revenue / orders"
-    )
-    rng = np.random.default_rng(8)
-    n = 120
-    df = pd.DataFrame(
-        {
-            "month": rng.choice(["2026-01", "2026-02", "2026-03"], n),
-            "country": rng.choice(["DE", "FR", "IT"], n),
-            "sessions": rng.integers(50, 500, n).astype(float),
-            "orders": rng.integers(1, 40, n).astype(float),
-            "revenue": (rng.random(n) * 1000).round(2),
-        }
-    )
-    summed = df.groupby(["month", "country"], as_index=False)[
-        ["sessions", "orders", "revenue"]
-    ].sum()
-    memory = tree.evaluate(summed, period="month", by="country")
-    engine = tree.evaluate(spark.createDataFrame(df), period="month", by="country")
-    pd.testing.assert_frame_equal(engine.wide(), memory.wide(), check_dtype=False)
-
-
-def test_journeys_on_spark(spark: Any) -> None:
-    import linkstar_funnel.attribution as la
-
-    from .test_journeys_sql import _SEEDED_KW, _seeded, canonical
-
-    touches, conversions = _seeded(n=600, tz="UTC")
-    memory = la.Journeys.from_touchpoints(touches, conversions, **_SEEDED_KW)
-    c_frame = spark.createDataFrame(conversions.assign(row=np.arange(len(conversions))))
-    engine = la.Journeys.from_touchpoints(
-        spark.createDataFrame(touches),
-        sql_table(c_frame, row_order="row"),
-        **_SEEDED_KW,
-    )
-    assert canonical(engine) == canonical(memory)
-    got = la.Markov().attribute(engine).credit("value").sort_index()
-    pd.testing.assert_series_equal(got, la.Markov().attribute(memory).credit("value").sort_index())
-
-
 @pytest.mark.parametrize("use_prophet", [False, True])
 def test_cohort_ltv_fans_out_on_spark(spark: Any, use_prophet: bool) -> None:
     import linkstar_funnel as lf
@@ -226,23 +168,6 @@ def test_cohort_ltv_fans_out_on_spark(spark: Any, use_prophet: bool) -> None:
     )
     assert len(calls) == 1  # one progress call, when Spark returns
     assert calls[0][0] == calls[0][1] > 1  # for several segment forecasts
-
-
-def test_cohort_series_aggregated_on_spark(spark: Any) -> None:
-    import linkstar_funnel as lf
-
-    orders = lf.datasets.make_demo_store(n_users=20_000, seed=5).orders
-    orders = orders.assign(timestamp=orders["timestamp"].dt.floor("s"))
-    orders = orders[["customer_id", "timestamp", "revenue", "channel"]].assign(
-        channel=lambda f: f["channel"].astype(str)
-    )
-    spec = lf.ltv.CohortLTV(horizon="56D", use_prophet=False, min_customers=50, period="W")
-    memory = spec.fit(orders, by="channel")
-    frame = spark.createDataFrame(orders.assign(row=np.arange(len(orders))))
-    engine = spec.fit(sql_table(frame, row_order="row"), by="channel")
-    pd.testing.assert_frame_equal(
-        engine.predict(at="56D").to_frame(), memory.predict(at="56D").to_frame(), check_dtype=False
-    )
 
 
 def test_the_conformance_kit_passes_on_spark(spark: Any) -> None:
