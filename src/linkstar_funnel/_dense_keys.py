@@ -22,6 +22,7 @@ MIN_ROWS = 1_000_000
 #: The lookup table may hold at most this many slots per row (8 bytes each).
 MAX_SPAN_PER_ROW = 4
 
+
 def dense_factorize(
     values: npt.NDArray[np.integer[Any]], *, min_rows: int = MIN_ROWS
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:

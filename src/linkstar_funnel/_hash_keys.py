@@ -31,6 +31,7 @@ __all__ = ["even_ranges", "hash_factorize"]
 #: (its first size and growth are set in :mod:`linkstar_funnel._kernels.keys`).
 MAX_THREADS = 4
 
+
 def even_ranges(n: int, parts: int) -> list[tuple[int, int]]:
     """``[0, n)`` cut into ``parts`` contiguous ranges of about equal length."""
     edges = np.linspace(0, n, parts + 1).astype(np.int64)
@@ -59,7 +60,7 @@ def hash_factorize(
     with ThreadPoolExecutor(max_workers=n_threads) as pool:
 
         def number(ab: tuple[int, int]) -> tuple[Any, int, npt.NDArray[np.int64]]:
-            return tuple(_number_range(keys, ab[0], ab[1], codes))
+            return _number_range(keys, ab[0], ab[1], codes)
 
         parts = list(pool.map(number, ranges))
         tables = [(t, bits) for t, bits, _ in parts[:-1]]  # the last range's is never searched

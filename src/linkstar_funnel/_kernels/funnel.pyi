@@ -1,6 +1,6 @@
 """Types of the compiled funnel pass (:mod:`linkstar_funnel._kernels.funnel`)."""
 
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -12,8 +12,8 @@ ORDERED: Final[int]
 STRICT: Final[int]
 UNORDERED: Final[int]
 
-_Ints = npt.NDArray[np.int64]
-_Bits = npt.NDArray[np.signedinteger[Any]]
+_Ints: TypeAlias = npt.NDArray[np.int64]
+_Bits: TypeAlias = npt.NDArray[np.signedinteger[Any]]
 
 class _Options(Protocol):
     """What the pass reads of its options record (``PassOptions``)."""

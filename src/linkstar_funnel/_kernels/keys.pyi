@@ -1,11 +1,13 @@
 """Types of the compiled key-factorizing kernels (:mod:`linkstar_funnel._kernels.keys`)."""
 
+from typing import TypeAlias
+
 import numpy as np
 import numpy.typing as npt
 
 __all__ = ["_insert", "_lookup", "_number_range", "_rehash", "_renumber", "first_seen_codes"]
 
-_Ints = npt.NDArray[np.int64]
+_Ints: TypeAlias = npt.NDArray[np.int64]
 
 def _insert(
     values: _Ints, i: int, hi: int, table: _Ints, bits: int, codes: _Ints, uniques: _Ints, k: int

@@ -1,14 +1,14 @@
 """Types of the compiled pass-preparation kernels (:mod:`linkstar_funnel._kernels.sort`)."""
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = ["_count", "_fill_pointers", "_order_by_time", "_scatter"]
 
-_Ints = npt.NDArray[np.int64]
-_Bits = npt.NDArray[np.signedinteger[Any]]
+_Ints: TypeAlias = npt.NDArray[np.int64]
+_Bits: TypeAlias = npt.NDArray[np.signedinteger[Any]]
 
 def _count(
     lo: int,

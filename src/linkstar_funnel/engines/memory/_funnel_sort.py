@@ -69,5 +69,9 @@ def prepare(
         bounds = np.minimum(cuts, n_ent).tolist()
         bounds[0], bounds[-1] = 0, n_ent
         chunks = [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
-        list(pool.map(lambda ab: _order_by_time(starts, *ab, ts_s, ms_s, xs_s, seg_s), chunks))
+        list(
+            pool.map(
+                lambda ab: _order_by_time(starts, ab[0], ab[1], ts_s, ms_s, xs_s, seg_s), chunks
+            )
+        )
     return starts, ts_s, ms_s, xs_s, seg_s

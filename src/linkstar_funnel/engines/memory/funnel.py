@@ -340,7 +340,7 @@ def _run_pass(
     n_threads = _threads(int(starts[-1]))
     chunks = _chunks(starts, n_threads) if n_threads > 1 else [(0, n_ent)]
     ts, ms, xs, seg = rows
-    kernel = funnel_pass
+    kernel: Any = funnel_pass  # numba's Dispatcher stub does not see the signature
 
     def run(ab: tuple[int, int]) -> tuple[IntArray, ...]:
         a, b = ab
