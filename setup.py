@@ -12,8 +12,9 @@ import os
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-#: The kernels' integer arithmetic wraps on overflow, as numba's did (-fwrapv).
-_FLAGS = [] if os.name == "nt" else ["-O3", "-fwrapv"]
+#: The kernels' signed integer arithmetic wraps on overflow, as numba's did (-fwrapv); no
+#: debug information (-g0: a third of the size of the modules).
+_FLAGS = [] if os.name == "nt" else ["-O3", "-fwrapv", "-g0"]
 
 extensions = [
     Extension(
@@ -24,4 +25,8 @@ extensions = [
     for name in ("funnel", "sort", "keys")
 ]
 
-setup(ext_modules=cythonize(extensions, language_level=3))
+setup(
+    ext_modules=cythonize(extensions, language_level=3),
+    # The three modules compile at once (one C compiler per core).
+    options={"build_ext": {"parallel": os.cpu_count() or 1}},
+)
