@@ -18,9 +18,15 @@ CORE = "core"
 LAYER = {"engines": 1, CORE: 0}
 
 
+#: Folders that belong to the core: the compiled kernels (a folder of extension modules).
+CORE_FOLDERS = frozenset({"_kernels"})
+
+
 def _unit(parts: tuple[str, ...]) -> str:
     """The package a module belongs to (``core`` for top-level modules)."""
-    return parts[0] if len(parts) > 1 and (ROOT / parts[0]).is_dir() else CORE
+    if len(parts) > 1 and (ROOT / parts[0]).is_dir() and parts[0] not in CORE_FOLDERS:
+        return parts[0]
+    return CORE
 
 
 def _imports() -> list[tuple[str, str, str, str]]:

@@ -2,8 +2,8 @@
 
 Integer user ids usually fill a range not much wider than their count. Then one linear
 pass with a lookup table indexed by ``id - min`` gives the same codes as ``pd.factorize``
-(order of first appearance) several times faster, with no sort. numba is imported on first
-use only.
+(order of first appearance) several times faster, with no sort (the compiled kernel of
+:mod:`linkstar_funnel._kernels.keys`).
 """
 
 from __future__ import annotations
@@ -13,41 +13,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._kernels.keys import first_seen_codes
+
 __all__ = ["MIN_ROWS", "dense_factorize"]
 
-#: Below this many rows ``pd.factorize`` is fast enough and compiling the kernel is not.
+#: Below this many rows ``pd.factorize`` is as fast.
 MIN_ROWS = 1_000_000
 #: The lookup table may hold at most this many slots per row (8 bytes each).
 MAX_SPAN_PER_ROW = 4
-
-_KERNEL: Any = None
-
-
-def _kernel() -> Any:
-    global _KERNEL  # noqa: PLW0603 - compiled once per process, on first use
-    if _KERNEL is None:
-        from numba import njit
-
-        @njit(cache=True, nogil=True)
-        def first_seen_codes(values: Any, lo: int, span: int) -> Any:
-            lut = np.full(span, -1, np.int64)
-            codes = np.empty(values.size, np.int64)
-            uniques = np.empty(min(span, values.size), np.int64)
-            k = 0
-            for i in range(values.size):
-                v = values[i]
-                j = v - lo
-                c = lut[j]
-                if c < 0:
-                    c = k
-                    lut[j] = k
-                    uniques[k] = v
-                    k += 1
-                codes[i] = c
-            return codes, uniques[:k]
-
-        _KERNEL = first_seen_codes
-    return _KERNEL
 
 
 def dense_factorize(
@@ -71,5 +44,5 @@ def dense_factorize(
     span = hi - lo + 1
     if span > MAX_SPAN_PER_ROW * n or hi > np.iinfo(np.int64).max:
         return None
-    codes, uniques = _kernel()(values.astype(np.int64, copy=False), lo, span)
+    codes, uniques = first_seen_codes(values.astype(np.int64, copy=False), lo, span)
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=np.int64)

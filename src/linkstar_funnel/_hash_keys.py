@@ -1,4 +1,5 @@
-"""Factorizing large integer id columns by hashing, in parallel threads (numba kernels).
+"""Factorizing large integer id columns by hashing, in parallel threads (the compiled
+kernels of :mod:`linkstar_funnel._kernels.keys`).
 
 ``pd.factorize`` hashes one value at a time into a khash table whose flags, keys and
 values live in three arrays: three cache misses per row once the table outgrows the cache,
@@ -9,8 +10,7 @@ order: a value's code is its code in the first range holding it, so the codes an
 are exactly ``pd.factorize``'s (order of first appearance over the whole column).
 
 Used for integer ids too sparse for :mod:`linkstar_funnel._dense_keys` (random 64-bit
-ids, hashed ids). :mod:`linkstar_funnel.schema` imports this module (and numba) on first
-use only.
+ids, hashed ids).
 """
 
 from __future__ import annotations
@@ -22,113 +22,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
+
+from ._kernels.keys import _lookup, _number_range, _renumber
 
 __all__ = ["even_ranges", "hash_factorize"]
 
-#: At most this many threads (ranges); each holds a table of its range's distinct values.
+#: At most this many threads (ranges); each holds a table of its range's distinct values
+#: (its first size and growth are set in :mod:`linkstar_funnel._kernels.keys`).
 MAX_THREADS = 4
-#: log2 of a range table's smallest and largest first size (slots of 16 bytes); a table
-#: starts with room for a quarter of its range's rows, within these bounds, and grows 4x
-#: when half full (fewer, larger steps: less memory to allocate and rehash in all).
-_MIN_BITS, _MAX_FIRST_BITS = 12, 20
-_GROW_BITS = 2
-
-#: Fibonacci hashing: a slot is the top bits of key * 2**64 / phi.
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _slot(key: Any, bits: int) -> Any:
-    return np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(64 - bits))
-
-
-@njit(cache=True, nogil=True)
-def _insert(
-    values: Any, i: int, hi: int, table: Any, bits: int, codes: Any, uniques: Any, k: int
-) -> Any:
-    """Number values[i:hi] into ``table`` (pairs key, code; code -1: empty) until it
-    would pass half full. Returns where it stopped and the count of uniques."""
-    mask = (1 << bits) - 1
-    limit = 1 << (bits - 1)
-    while i < hi:
-        v = values[i]
-        s = _slot(v, bits)
-        while True:
-            c = table[2 * s + 1]
-            if c < 0:
-                if k == limit:
-                    return i, k
-                table[2 * s] = v
-                table[2 * s + 1] = k
-                uniques[k] = v
-                c = k
-                k += 1
-                break
-            if table[2 * s] == v:
-                break
-            s = (s + 1) & mask
-        codes[i] = c
-        i += 1
-    return i, k
-
-
-@njit(cache=True, nogil=True)
-def _rehash(uniques: Any, k: int, bits: int) -> Any:
-    table = np.full(2 << bits, -1, dtype=np.int64)
-    mask = (1 << bits) - 1
-    for c in range(k):
-        v = uniques[c]
-        s = _slot(v, bits)
-        while table[2 * s + 1] >= 0:
-            s = (s + 1) & mask
-        table[2 * s] = v
-        table[2 * s + 1] = c
-    return table
-
-
-@njit(cache=True, nogil=True)
-def _number_range(values: Any, lo: int, hi: int, codes: Any) -> Any:
-    """Codes (into ``codes[lo:hi]``) and uniques of one range, and its table."""
-    bits = _MIN_BITS
-    while bits < _MAX_FIRST_BITS and (1 << bits) < (hi - lo) // 2:
-        bits += 1
-    table = np.full(2 << bits, -1, dtype=np.int64)
-    uniques = np.empty(1 << (bits - 1), dtype=np.int64)
-    i, k = lo, 0
-    while True:
-        i, k = _insert(values, i, hi, table, bits, codes, uniques, k)
-        if i == hi:
-            return table, bits, uniques[:k].copy()
-        bits += _GROW_BITS
-        table = _rehash(uniques, k, bits)
-        grown = np.empty(1 << (bits - 1), dtype=np.int64)
-        grown[:k] = uniques[:k]
-        uniques = grown
-
-
-@njit(cache=True, nogil=True)
-def _lookup(table: Any, bits: int, keys: Any, lo: int, hi: int, out: Any) -> None:
-    """``out[j]`` = code of ``keys[j]`` in ``table`` for j in [lo, hi); -1 if absent."""
-    mask = (1 << bits) - 1
-    for j in range(lo, hi):
-        out[j] = -1
-        v = keys[j]
-        s = _slot(v, bits)
-        while True:
-            c = table[2 * s + 1]
-            if c < 0:
-                break
-            if table[2 * s] == v:
-                out[j] = c
-                break
-            s = (s + 1) & mask
-
-
-@njit(cache=True, nogil=True)
-def _renumber(codes: Any, lo: int, hi: int, remap: Any) -> None:
-    for i in range(lo, hi):
-        codes[i] = remap[codes[i]]
 
 
 def even_ranges(n: int, parts: int) -> list[tuple[int, int]]:
@@ -159,7 +60,7 @@ def hash_factorize(
     with ThreadPoolExecutor(max_workers=n_threads) as pool:
 
         def number(ab: tuple[int, int]) -> tuple[Any, int, npt.NDArray[np.int64]]:
-            return tuple(_number_range(keys, ab[0], ab[1], codes))
+            return _number_range(keys, ab[0], ab[1], codes)
 
         parts = list(pool.map(number, ranges))
         tables = [(t, bits) for t, bits, _ in parts[:-1]]  # the last range's is never searched

@@ -341,7 +341,7 @@ def _factorize(series: pd.Series[Any]) -> tuple[IntArray, pd.Index]:
         values = series.to_numpy()
         fast = dense_factorize(values)
         if fast is None and len(values) >= HASH_MIN_ROWS:
-            from ._hash_keys import hash_factorize  # imports numba: only for large columns
+            from ._hash_keys import hash_factorize  # only for large columns
 
             fast = hash_factorize(values)
         if fast is not None:

@@ -1,7 +1,7 @@
 """The built-in backends: in-memory kernels (pandas), Ibis (DuckDB...) and PySpark.
 
-Implementations are named as ``"module:function"`` strings: nothing here imports numba,
-Ibis, DuckDB or PySpark.
+Implementations are named as ``"module:function"`` strings: nothing here imports the
+compiled kernels, Ibis, DuckDB or PySpark.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The in-memory ``funnel_levels``: validated arrays -> stage bits -> grouped, time-ordered
-rows -> the numba pass -> :class:`~linkstar_funnel.engines._funnel.FunnelLevels`.
+rows -> the compiled pass -> :class:`~linkstar_funnel.engines._funnel.FunnelLevels`.
 
 One record per entity (per attempt with ``counting="totals"``), with the drill-down
 (entity labels, reach times, chain starts) and exact entry times.
@@ -340,7 +340,7 @@ def _run_pass(
     n_threads = _threads(int(starts[-1]))
     chunks = _chunks(starts, n_threads) if n_threads > 1 else [(0, n_ent)]
     ts, ms, xs, seg = rows
-    kernel: Any = funnel_pass  # numba's Dispatcher stub does not see the signature
+    kernel: Any = funnel_pass  # typed, the stub makes mypy reject run()'s tuple return
 
     def run(ab: tuple[int, int]) -> tuple[IntArray, ...]:
         a, b = ab

@@ -1,0 +1,19 @@
+"""Types of the compiled key-factorizing kernels (:mod:`linkstar_funnel._kernels.keys`)."""
+
+from typing import TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["_insert", "_lookup", "_number_range", "_rehash", "_renumber", "first_seen_codes"]
+
+_Ints: TypeAlias = npt.NDArray[np.int64]
+
+def _insert(
+    values: _Ints, i: int, hi: int, table: _Ints, bits: int, codes: _Ints, uniques: _Ints, k: int
+) -> tuple[int, int]: ...
+def _rehash(uniques: _Ints, k: int, bits: int) -> _Ints: ...
+def _number_range(values: _Ints, lo: int, hi: int, codes: _Ints) -> tuple[_Ints, int, _Ints]: ...
+def _lookup(table: _Ints, bits: int, keys: _Ints, lo: int, hi: int, out: _Ints) -> None: ...
+def _renumber(codes: _Ints, lo: int, hi: int, remap: _Ints) -> None: ...
+def first_seen_codes(values: _Ints, lo: int, span: int) -> tuple[_Ints, _Ints]: ...
