@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from linkstar_funnel.engines import Backend, backend_for, check_backend
-from linkstar_funnel.engines._funnel import FunnelLevels, FunnelQuery
+from linkstar_funnel.engines._funnel import FunnelDurations, FunnelLevels, FunnelQuery
 from linkstar_funnel.engines.memory.funnel import funnel_levels
 from linkstar_funnel.errors import ConformanceError
 from linkstar_funnel.funnel import Funnel
@@ -102,3 +102,30 @@ def test_parquet_paths_go_to_the_ibis_backend(tmp_path: Path) -> None:
         assert str(result.provenance.inputs["events"]).startswith("6 rows in, 5 used")
     memory = spec.compute(_small())
     pd.testing.assert_frame_equal(spec.compute(path).to_frame(), memory.to_frame())
+
+
+def _late(source: Any, query: FunnelQuery) -> FunnelLevels:
+    """The in-memory levels without a drill-down, every duration 1 ns too long."""
+    out = funnel_levels(source, query)
+    durations = out.step_durations(query.n_stages)
+    assert durations is not None
+    late = FunnelDurations(
+        tuple(d + 1 for d in durations.to_convert), tuple(d + 1 for d in durations.between_steps)
+    )
+    return attrs.evolve(
+        out, entities=None, offsets=None, reach_ns=None, start_ns=None, durations=lambda: late
+    )
+
+
+def test_wrong_durations_are_reported() -> None:
+    late = Backend(
+        name="late",
+        accepts=lambda _: False,
+        capabilities={"funnel_levels": _late},
+        from_pandas=lambda frame: frame,
+    )
+    with pytest.raises(ConformanceError) as info:
+        check_backend(late, capabilities=["funnel_levels"])
+    text = str(info.value)
+    assert "exclusions: durations differ (time to convert, step 2" in text
+    assert "records per (segment, level) differ" not in text

@@ -12,10 +12,13 @@ weighted groups, and order its segments as it likes):
   the two backends' time resolutions (a SQL backend floors them to quarter-hours);
 * the drill-down (entity labels, levels, reach times and chain starts), when the backend
   returns one;
+* in the cases named in ``_TIMED``, the durations behind ``time_to_convert()`` and
+  ``time_between_steps()`` (per step, as sorted values), from the drill-down or the
+  backend's ``durations``;
 * for bad input, the error type.
 
-The logs have one segment per user, so the first-touch segment never depends on row
-order (which a SQL table does not have). Every difference is recorded.
+The logs have one segment per user, so the attributed segment never depends on row order
+(which a SQL table does not have). Every difference is recorded.
 """
 
 from __future__ import annotations
@@ -113,6 +116,28 @@ _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], FunnelQuery], ...] = (
     ("missing ids and times", lambda: _with_holes(13), _q(by=("device",))),
     ("zone-aware times", lambda: _log(14, tz="UTC"), _q(by=("seg",))),
     ("a single event", lambda: _log(15).iloc[:1].assign(event="a"), _q()),
+    ("step windows", lambda: _log(16), _q(step_gaps_ns=(5 * _MIN, None), by=("seg",))),
+    (
+        "exclusions",
+        lambda: _log(17),
+        _q(exclusions=((Stage("X", event="x"), 1, 3),), by=("seg",)),
+    ),
+    ("totals", lambda: _log(18), _q(counting="totals", window=10 * _MIN)),
+    ("last touch", lambda: _log(19), _q(attribution="last_touch", by=("seg",))),
+    ("step attribution", lambda: _log(22), _q(attribution=2, by=("seg", "device"))),
+    (
+        "distinct events, ties='strict_increase'",
+        lambda: _log(23),
+        _q(
+            (Stage("AB", event=["a", "b"]), *_ABC[1:]),
+            distinct_events=True,
+            ties="strict_increase",
+        ),
+    ),
+)
+#: Cases whose durations (time_to_convert, time_between_steps) are compared too.
+_TIMED = frozenset(
+    {"ordered", "strict", "unordered", "step windows", "exclusions", "totals", "last touch"}
 )
 
 
@@ -173,6 +198,35 @@ def _drill_down(levels: FunnelLevels) -> list[tuple[Any, ...]]:
         reach = tuple(int(v) for v in levels.reach_ns[a:b])
         out.append((key, int(lv), reach, tuple(int(v) for v in levels.start_ns[a:b])))
     return sorted(out)
+
+
+def _durations(levels: FunnelLevels, n_stages: int) -> list[list[list[int]]] | None:
+    """Per kind (to convert, between steps), per step 2..K: the sorted durations."""
+    durations = levels.step_durations(n_stages)
+    if durations is None:
+        return None
+    return [
+        [sorted(np.asarray(a, dtype=np.int64).tolist()) for a in arrays]
+        for arrays in (durations.to_convert, durations.between_steps)
+    ]
+
+
+def _compare_durations(
+    kit: ConformanceKit, case: str, got: FunnelLevels, want: FunnelLevels, n_stages: int
+) -> None:
+    with kit.check(f"{case}: durations"):
+        g, w = _durations(got, n_stages), _durations(want, n_stages)
+        if g is None:
+            kit.fail(f"{case}: no durations (neither a drill-down nor 'durations')")
+        elif g != w:
+            kinds = ("time to convert", "time between steps")
+            bad = [
+                f"{kind}, step {k}"
+                for kind, gk, wk in zip(kinds, g, w, strict=True)
+                for k, (a, b) in enumerate(zip(gk, wk, strict=True), start=2)
+                if a != b
+            ]
+            kit.fail(f"{case}: durations differ ({', '.join(bad) or 'number of steps'})")
 
 
 def _compare(kit: ConformanceKit, case: str, got: Any, want: FunnelLevels) -> None:
@@ -259,6 +313,8 @@ def funnel_cases(kit: ConformanceKit, run: Runner, reference: Runner) -> None:
             want = reference(frame, query)
             got = run(frame.copy(), query)
             _compare(kit, name, got, want)
+            if name in _TIMED and isinstance(got, FunnelLevels):
+                _compare_durations(kit, name, got, want, query.n_stages)
     with kit.check("bad input"):
         _bad_input(kit, run)
     with kit.check("a first stage matching nothing"):

@@ -141,21 +141,24 @@ def _row_codes(rows: pd.DataFrame, labels: pd.DataFrame, by_cols: tuple[str, ...
 
 
 def _segments(
-    frame: pd.DataFrame, by_cols: tuple[str, ...], appearance: list[dict[Any, int]] | None
+    frame: pd.DataFrame,
+    by_cols: tuple[str, ...],
+    ints: frozenset[str],
+    appearance: list[dict[Any, int]] | None,
 ) -> tuple[pd.DataFrame, IntArray]:
     """Segment labels (in the in-memory engine's order when a row order is known, else by
     value) and each frame row's segment code (-1: the attributed step was not reached)."""
     if not by_cols:
         return pd.DataFrame(index=range(1)), np.zeros(len(frame), dtype=np.int64)
     reached = ~_not_reached(frame)
-    segs = _frame_segments(frame, by_cols)
+    segs = _frame_segments(frame, by_cols, ints)
     labels = segs.loc[reached].drop_duplicates()
     orders: list[dict[Any, int] | None] = [None] * len(by_cols)
     if appearance is not None:
         orders = list(appearance)
     keys = [_sort_key(labels[b], o) for b, o in reversed(list(zip(by_cols, orders, strict=True)))]
     labels = labels.iloc[np.lexsort(keys)].reset_index(drop=True).astype(object)
-    return labels, _codes(frame, labels, by_cols)
+    return labels, _codes(frame, labels, by_cols, ints)
 
 
 def _not_reached(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
@@ -165,16 +168,26 @@ def _not_reached(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
     return np.asarray(frame[NOT_REACHED].fillna(0).to_numpy(dtype=np.int64) == 1)
 
 
-def _codes(frame: pd.DataFrame, labels: pd.DataFrame, by_cols: tuple[str, ...]) -> IntArray:
+def _codes(
+    frame: pd.DataFrame, labels: pd.DataFrame, by_cols: tuple[str, ...], ints: frozenset[str]
+) -> IntArray:
     """Each row's segment code in ``labels`` (-1: the attributed step was not reached)."""
-    codes = _row_codes(_frame_segments(frame, by_cols), labels, by_cols)
+    codes = _row_codes(_frame_segments(frame, by_cols, ints), labels, by_cols)
     return np.where(_not_reached(frame), -1, codes)
 
 
-def _frame_segments(frame: pd.DataFrame, by_cols: tuple[str, ...]) -> pd.DataFrame:
-    """The segment columns of a result frame, missing values as ``None``."""
+def _frame_segments(
+    frame: pd.DataFrame, by_cols: tuple[str, ...], ints: frozenset[str]
+) -> pd.DataFrame:
+    """The segment columns of a result frame, missing values as ``None``; columns in
+    ``ints`` (integer in the source) as ints, though an outer join made them float."""
     # A missing value is a segment of its own, labelled None (as in the in-memory engine).
-    columns = {b: _none_for_missing(frame[_seg(i)]) for i, b in enumerate(by_cols)}
+    columns = {}
+    for i, b in enumerate(by_cols):
+        values = _none_for_missing(frame[_seg(i)])
+        if b in ints:
+            values = np.array([None if v is None else int(v) for v in values], dtype=object)
+        columns[b] = values
     return pd.DataFrame(columns, index=frame.index, dtype=object)
 
 
@@ -185,12 +198,13 @@ class _Entries:
     expr: Any
     labels: pd.DataFrame
     by_cols: tuple[str, ...]
+    ints: frozenset[str]
 
     def __call__(self) -> FunnelEntries:
         frame = execute(self.expr, "funnel entries")
         codes = np.zeros(len(frame), dtype=np.int64)
         if self.by_cols:
-            codes = _codes(frame, self.labels, self.by_cols)
+            codes = _codes(frame, self.labels, self.by_cols, self.ints)
         return FunnelEntries(
             entry_ns=frame[_Q].to_numpy(dtype=np.int64) * _QUARTER_NS,
             level=frame[_LV].to_numpy(dtype=np.int64),
@@ -319,14 +333,15 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
     appearance = None
     if query.by and src.row_order is not None:
         appearance = _appearance(table, query.by, src.row_order)
-    labels, codes = _segments(out.counts, query.by, appearance)
+    ints = frozenset(b for b in query.by if table[b].type().is_integer())
+    labels, codes = _segments(out.counts, query.by, ints, appearance)
     return FunnelLevels(  # excluded entities are records of level -1, with their segment
         accounting=accounting,
         level=out.counts[_LV].to_numpy(dtype=np.int8),
         segment=codes,
         segment_labels=labels,
         weight=out.counts[_N].to_numpy(dtype=np.int64),
-        entries=_Entries(out.entries, labels, query.by),
+        entries=_Entries(out.entries, labels, query.by, ints),
         never_matched=never,
         tz=tz,
         data_end_ns=end_ns,
