@@ -70,6 +70,16 @@ def test_relation_over_a_pandas_frame_on_the_default_connection() -> None:
     assert FUNNEL.compute(rel).to_frame()["users"].tolist() == [2, 1]
 
 
+def test_the_default_connection_keeps_finding_python_frames() -> None:
+    # Ibis turns DuckDB's replacement scans off on a connection it wraps: a funnel on a
+    # relation of the default connection made the test above fail when it ran after.
+    frame = EVENTS
+    assert FUNNEL.compute(duckdb.sql("SELECT * FROM frame")).to_frame()["users"].sum() == 3
+    setting = "SELECT current_setting('python_enable_replacements')"
+    assert duckdb.default_connection().execute(setting).fetchall()[0][0] is True
+    assert len(duckdb.sql("SELECT * FROM frame").df()) == len(frame)
+
+
 def _memory_and_engine(events: pd.DataFrame, funnel: lf.Funnel) -> tuple[str, str]:
     out = []
     for source in (events, ibis.memtable(events)):
@@ -155,4 +165,4 @@ def test_cohort_of_refunds_only_is_empty_on_the_engine_too() -> None:
     spec = lf.ltv.CohortLTV(horizon="28D", use_prophet=False, refunds="net")
     for source in (orders, ibis.memtable(orders)):
         with pytest.raises(lf.EmptyFrameError, match="No purchases"):
-            spec.fit(source, observed_until="2026-02-01")
+            spec.fit(source, observation_end="2026-02-01")

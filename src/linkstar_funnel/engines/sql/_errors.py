@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ...errors import EngineError
+from ._tables import drop_pending
 
 __all__ = ["EngineError", "execute", "to_sql"]
 
@@ -41,6 +42,7 @@ def execute(expr: Any, what: str) -> pd.DataFrame:
     """
     from ._progress import reporting
 
+    drop_pending()  # views of sources nothing uses any more (a safe point: no query runs)
     backend = backend_name(expr)
     try:
         with reporting(what, backend):

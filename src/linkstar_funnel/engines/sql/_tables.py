@@ -219,7 +219,6 @@ def _drop_ibis_view(backend: Any, name: str) -> None:
 def _relation_table(relation: Any, con: Any) -> Any:
     """A DuckDB relation as a lazy Ibis table, through a view made on its own connection."""
     import duckdb
-    import ibis
 
     raw = con if con is not None else duckdb.default_connection()
     if not isinstance(raw, duckdb.DuckDBPyConnection):
@@ -254,8 +253,23 @@ def _relation_table(relation: Any, con: Any) -> Any:
             "sql_table(relation, con=con)."
         )
         raise ParameterError(msg)
-    table = ibis.duckdb.from_connection(raw).table(view)
+    table = _ibis_on(raw).table(view)
     return drop_when_unused(table, functools.partial(_drop_duckdb_view, raw, view))
+
+
+def _ibis_on(raw: Any) -> Any:
+    """An Ibis backend on the user's DuckDB connection, which keeps finding Python
+    variables by name: Ibis turns DuckDB's replacement scans off on the connection it is
+    given (``duckdb.sql("SELECT * FROM frame")`` failed after a funnel on a relation of
+    the default connection); the library's queries name only views and tables."""
+    import ibis
+
+    setting = "SELECT current_setting('python_enable_replacements')"
+    enabled = raw.execute(setting).fetchall()[0][0]
+    backend = ibis.duckdb.from_connection(raw)
+    if enabled:
+        raw.execute("SET python_enable_replacements = true")
+    return backend
 
 
 #: Default connections, shared so that tables read without ``con=`` can be joined (one
