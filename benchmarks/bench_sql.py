@@ -4,10 +4,6 @@
 Also times the same funnel on PySpark (local mode, ``--spark-cores``) reading the file, when
 PySpark and Java are installed.
 
-Also times the stage-by-stage compiler of ``engines/sql/_funnel_options.py`` (each pass
-sorting two stages' rows, counts from distinct chain ends) on the same file, when it is
-not yet what ``Funnel.compute`` runs (``--no-options`` skips it).
-
 Run: ``python benchmarks/bench_sql.py [--events 10_000_000] [--users 2_000_000]``
 (the issue's scale: ``--events 100_000_000 --users 20_000_000``). The event log (the
 same generator as ``bench_funnel.py``: 7 stages, repeats, 1 s ties, 25% noise) is written
@@ -83,39 +79,6 @@ def run_sql(path: Path, memory_limit: str, threads: int | None) -> tuple[list[in
     return result.to_frame()["users"].tolist(), elapsed
 
 
-def run_options(path: Path, memory_limit: str, threads: int | None) -> tuple[list[int], float]:
-    """The funnel through the options compiler directly (its counts per stage)."""
-    import ibis
-
-    from linkstar_funnel.engines.sql._funnel_levels import ChainOptions
-    from linkstar_funnel.engines.sql._funnel_options import FunnelOptions, funnel_outcome
-    from linkstar_funnel.engines.sql._stages import stage_predicate
-
-    con = ibis.duckdb.connect()
-    con.raw_sql(f"SET memory_limit='{memory_limit}'")
-    if threads:
-        con.raw_sql(f"SET threads={threads}")
-    spec = Funnel(STAGES, window=f"{WINDOW_S}s")
-    t0 = time.perf_counter()
-    table = sql_table(path, con=con).table
-    valid = table["user_id"].notnull() & table["ts"].notnull() & table["event"].notnull()
-    out = funnel_outcome(
-        table,
-        ent_cols=["user_id"],
-        time="ts",
-        by_cols=[],
-        row_order=None,
-        preds=[stage_predicate(s, table, "event") for s in spec.stages],
-        xpreds=[],
-        valid=valid,
-        opts=FunnelOptions(ChainOptions(len(STAGES), int(spec.window.value))),
-    )
-    elapsed = time.perf_counter() - t0
-    level = out.counts["__lf_level"].to_numpy()
-    n = out.counts["__lf_n"].to_numpy()
-    return [int(n[level >= k].sum()) for k in range(1, len(STAGES) + 1)], elapsed
-
-
 def run_chdb(path: Path) -> tuple[list[int], float]:
     import chdb
 
@@ -174,7 +137,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--no-options", action="store_true", help="skip the options compiler")
     parser.add_argument(
         "--spark-cores", type=int, default=2, help="local Spark cores (0: skip PySpark)"
     )
@@ -187,14 +149,11 @@ def main() -> None:
         size = path.stat().st_size / 2**20
         print(f"wrote {args.events:,} events to {path} ({size:,.0f} MiB) in "
               f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
-        sql_times, chdb_times, opt_times = [], [], []
-        ours = theirs = opt_counts = None
+        sql_times, chdb_times = [], []
+        ours = theirs = None
         for _ in range(args.repeat):
             ours, t_sql = run_sql(path, args.memory_limit, args.threads)
             sql_times.append(t_sql)
-            if not args.no_options:
-                opt_counts, t_opt = run_options(path, args.memory_limit, args.threads)
-                opt_times.append(t_opt)
             try:
                 theirs, t_ch = run_chdb(path)
             except ImportError:
@@ -205,11 +164,6 @@ def main() -> None:
         print(f"counts (SQL engine, DuckDB, memory_limit={args.memory_limit}): {ours}")
         print(f"time   (SQL engine): {t_sql:.2f} s  (runs: "
               + ", ".join(f"{t:.2f}" for t in sql_times) + ")")  # fmt: skip
-        if opt_times:
-            t_opt = statistics.median(opt_times)
-            print(f"counts (options compiler): {opt_counts}; equal: {opt_counts == ours}")
-            print(f"time   (options compiler): {t_opt:.2f} s  (runs: "
-                  + ", ".join(f"{t:.2f}" for t in opt_times) + ")")  # fmt: skip
         report_spark(path, args.spark_cores, args.repeat, ours)
         if theirs is None:
             print("chdb is not installed: only the SQL engine timed")
@@ -219,10 +173,8 @@ def main() -> None:
         print(f"time   (chdb):       {t_ch:.2f} s  (runs: "
               + ", ".join(f"{t:.2f}" for t in chdb_times) + ")")  # fmt: skip
         print(f"counts identical: {ours == theirs}; time ratio SQL engine / chdb: "
-              f"{t_sql / t_ch:.2f}")  # fmt: skip
-        if opt_times:
-            print(f"time ratio options compiler / chdb: {statistics.median(opt_times) / t_ch:.2f}"
-                  "; per run: " + ", ".join(f"{a / b:.2f}" for a, b in zip(opt_times, chdb_times, strict=False)))  # fmt: skip
+              f"{t_sql / t_ch:.2f}; per run: "
+              + ", ".join(f"{a / b:.2f}" for a, b in zip(sql_times, chdb_times, strict=True)))  # fmt: skip
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -155,9 +155,9 @@ def _starts(rows: Any, ent: list[str], opts: ChainOptions) -> Any:
     import ibis
 
     firsts = rows.filter(rows[K] == 1)
-    if opts.entry_first:
-        first = firsts[T].min().over(ibis.window(group_by=ent))
-        firsts = firsts.filter(firsts[T] == first)
+    if opts.entry_first:  # a column first: a window inside a filter trips Ibis on Spark
+        firsts = firsts.mutate(__lf_first=firsts[T].min().over(ibis.window(group_by=ent)))
+        firsts = firsts.filter(firsts[T] == firsts["__lf_first"]).drop("__lf_first")
     return firsts.select(*[c for c in firsts.columns if c != S], **{S: firsts[T]})
 
 
