@@ -41,7 +41,10 @@ def _install(session: nox.Session, *packages: str) -> None:
 def tests(session: nox.Session) -> None:
     """Unit, property and doc tests (pytest + hypothesis + doctests of src)."""
     _install(session, "-e", ".", *_group("test"))
-    session.run("pytest", *session.posargs, env={"MPLBACKEND": "Agg"})
+    # One worker per core (at most 4), each test file on one worker (a Spark session or a
+    # hypothesis database is then made once per file, not once per worker).
+    parallel = ["-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
+    session.run("pytest", *parallel, *session.posargs, env={"MPLBACKEND": "Agg"})
 
 
 @nox.session

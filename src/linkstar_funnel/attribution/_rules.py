@@ -130,6 +130,11 @@ def _to_direct(value: object) -> frozenset[str]:
     return frozenset(str(v) for v in value)
 
 
+def _sorted_repr(values: frozenset[str]) -> str:
+    """A set's repr in sorted order: the same in every process (hash seeds differ)."""
+    return "frozenset({" + ", ".join(map(repr, sorted(values))) + "})"
+
+
 @attrs.frozen
 class LastNonDirect:
     """All credit to the last touch that is not direct; all-direct journeys stay direct.
@@ -150,7 +155,9 @@ class LastNonDirect:
     {'email': 2.0, 'direct': 1.0}
     """
 
-    direct: frozenset[str] = attrs.field(default=DEFAULT_DIRECT, converter=_to_direct)
+    direct: frozenset[str] = attrs.field(
+        default=DEFAULT_DIRECT, converter=_to_direct, repr=_sorted_repr
+    )
 
     @property
     def name(self) -> str:
