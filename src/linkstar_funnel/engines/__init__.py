@@ -45,7 +45,13 @@ from ._backends import (
     register_backend,
 )
 from ._cohort import CellTable, CohortCells, CohortCellsEngine, CohortQuery
-from ._funnel import FunnelEntries, FunnelLevels, FunnelLevelsEngine, FunnelQuery
+from ._funnel import (
+    FunnelDurations,
+    FunnelEntries,
+    FunnelLevels,
+    FunnelLevelsEngine,
+    FunnelQuery,
+)
 from ._journeys import JourneyArrays, JourneyArraysEngine, JourneyQuery
 from ._kit import check_backend
 from ._kpi import KPILeafSums, KPILeafSumsEngine, KPILeafSumsQuery
@@ -58,6 +64,7 @@ __all__ = [
     "CohortCells",
     "CohortCellsEngine",
     "CohortQuery",
+    "FunnelDurations",
     "FunnelEntries",
     "FunnelLevels",
     "FunnelLevelsEngine",

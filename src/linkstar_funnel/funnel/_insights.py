@@ -131,7 +131,7 @@ def conversion_durations(result: FunnelResult, from_step: int, to_step: int) -> 
     """
     what = "time_to_convert_histogram()"
     if result.attempts is None and (from_step == 1 or to_step == from_step + 1):
-        durations = result.step_durations(what)  # an engine without a drill-down
+        durations = result._step_durations(what)  # an engine without a drill-down
         steps = durations.to_convert if from_step == 1 else durations.between_steps
         return np.asarray(steps[to_step - 2], dtype=np.int64)
     att = result._need_events(what)

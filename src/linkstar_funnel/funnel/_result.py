@@ -322,7 +322,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
             raise SchemaError(msg)
         return trends_frame(self.stages, self.by, self.entries(), period, tz)
 
-    def step_durations(self, what: str) -> StepDurations:
+    def _step_durations(self, what: str) -> StepDurations:
         """The durations per step (element ``k - 2`` for step k), for ``what``."""
         durations = None if self.durations is None else self.durations()
         if durations is None:
@@ -340,7 +340,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
         """Time from first reaching step k to first reaching step k+1, over entities that
         reached k+1: ``from_stage, to_stage, n, mean, q25, q50, ...`` (Timedeltas; a
         quantile that is not a whole percentage is named like ``q2.5``)."""
-        gaps = self.step_durations("time_between_steps()").between_steps
+        gaps = self._step_durations("time_between_steps()").between_steps
         return pd.DataFrame(
             [
                 self._stats(self.stages[s - 1], self.stages[s], gaps[s - 1], quantiles)
@@ -352,7 +352,7 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
     def time_to_convert(self, quantiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
         """Chain duration to each step k ≥ 2 (first reach of k minus the latest start among
         chains reaching k then): ``from_stage, to_stage, n, mean, q25, q50, ...``."""
-        durations = self.step_durations("time_to_convert()").to_convert
+        durations = self._step_durations("time_to_convert()").to_convert
         return pd.DataFrame(
             [
                 self._stats(self.stages[0], self.stages[s], durations[s - 1], quantiles)

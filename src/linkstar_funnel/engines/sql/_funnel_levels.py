@@ -7,7 +7,7 @@ break a strict chain with ``strict_scope="all"``), and carried columns (segments
 order).
 
 For stage k, :func:`stage_chains` returns the stage-k rows that end a chain, each with
-``__lf_s``: the latest start among the chains ending there (DESIGN.md section 3: the
+``__lf_s``: the latest start among the chains ending there (the funnel semantics: the
 running maximum of the previous stage's starts). Pass k sorts only the stage-(k-1) rows
 that end a chain together with the stage-k rows, not the whole union: funnels narrow, so
 later passes are small (the previous formulation sorted every matched row K - 1 times).
