@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import linkstar_funnel as lf
@@ -125,6 +125,11 @@ def _seeded_log() -> pd.DataFrame:
     )
 
 
+@settings(
+    max_examples=int(os.environ.get("LF_SPARK_EXAMPLES", "6")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     events=event_logs(max_rows=20, users=3, max_seconds=12),
     stages=stage_lists(),
