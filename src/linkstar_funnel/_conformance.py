@@ -24,8 +24,9 @@ linkstar_funnel.errors.ConformanceError: Doubler fails 1 of the Transform checks
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from .errors import ConformanceError
 
@@ -63,6 +64,19 @@ class ConformanceKit:
             self.fail(f"{what}: {exc}" if str(exc) else f"{what}: failed")
         except Exception as exc:  # noqa: BLE001 - a kit reports crashes of the code it checks
             self.fail(f"{what}: raised {type(exc).__name__}: {exc}")
+
+    def raises(
+        self, what: str, error: type[Exception], func: Callable[..., object], *args: Any
+    ) -> None:
+        """Record a failure unless ``func(*args)`` raises ``error`` (a subclass will do)."""
+        try:
+            func(*args)
+        except error:
+            return
+        except Exception as exc:  # noqa: BLE001 - a kit reports what the code under test raised
+            self.fail(f"{what}: raised {type(exc).__name__}, not {error.__name__}: {exc}")
+            return
+        self.fail(f"{what}: raised nothing, not {error.__name__}")
 
     @property
     def ok(self) -> bool:

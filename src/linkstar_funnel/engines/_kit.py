@@ -19,9 +19,10 @@ import pandas as pd
 from .._conformance import ConformanceKit
 from .._registry import Registry
 from ..errors import ParameterError
+from ..schema import RowAccounting
 from ._backends import BACKENDS, CAPABILITIES, DEFAULT_BACKEND, Backend
 
-__all__ = ["CASES", "CapabilityCases", "Runner", "check_backend"]
+__all__ = ["CASES", "CapabilityCases", "Runner", "accounting_key", "check_backend"]
 
 
 class Runner(Protocol):
@@ -34,6 +35,11 @@ class CapabilityCases(Protocol):
     """Cases of one capability: compare ``run`` with ``reference`` and record failures."""
 
     def __call__(self, kit: ConformanceKit, run: Runner, reference: Runner, /) -> None: ...
+
+
+def accounting_key(acc: RowAccounting) -> tuple[int, list[tuple[str, str | None, int]]]:
+    """Row accounting as comparable values: rows in, and the drops sorted by reason."""
+    return acc.rows_in, sorted((d.reason, d.column, d.count) for d in acc.dropped)
 
 
 def _load_cases() -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 from .._conformance import ConformanceKit
 from ..errors import LinkstarError
 from ._cohort import CohortCells, CohortQuery
-from ._kit import CASES, Runner
+from ._kit import CASES, Runner, accounting_key
 
 __all__ = ["cohort_cases"]
 
@@ -119,8 +119,7 @@ _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], CohortQuery], ...] = (
 
 
 def _accounting(out: CohortCells) -> tuple[int, list[tuple[str, str | None, int]]]:
-    acc = out.accounting
-    return acc.rows_in, sorted((d.reason, d.column, d.count) for d in acc.dropped)
+    return accounting_key(out.accounting)
 
 
 def _compare(kit: ConformanceKit, case: str, got: Any, want: CohortCells) -> None:

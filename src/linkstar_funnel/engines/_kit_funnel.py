@@ -34,7 +34,7 @@ from .._conformance import ConformanceKit
 from ..errors import ColumnNotFoundError, EmptyFrameError
 from ..stages import Stage
 from ._funnel import FunnelLevels, FunnelQuery
-from ._kit import CASES, Runner
+from ._kit import CASES, Runner, accounting_key
 
 __all__ = ["funnel_cases"]
 
@@ -180,8 +180,7 @@ def _entries(levels: FunnelLevels, resolution: int) -> dict[tuple[int, tuple[str
 
 
 def _accounting(levels: FunnelLevels) -> tuple[int, list[tuple[str, str | None, int]]]:
-    acc = levels.accounting
-    return acc.rows_in, sorted((d.reason, d.column, d.count) for d in acc.dropped)
+    return accounting_key(levels.accounting)
 
 
 def _drill_down(levels: FunnelLevels) -> list[tuple[Any, ...]]:
@@ -268,31 +267,13 @@ def _compare(kit: ConformanceKit, case: str, got: Any, want: FunnelLevels) -> No
             )
 
 
-def _raises(
-    kit: ConformanceKit,
-    case: str,
-    run: Runner,
-    frame: pd.DataFrame,
-    query: FunnelQuery,
-    error: type[Exception],
-) -> None:
-    try:
-        run(frame, query)
-    except error:
-        return
-    except Exception as exc:  # noqa: BLE001 - the kit reports what the backend raised
-        kit.fail(f"{case}: raised {type(exc).__name__}, not {error.__name__}: {exc}")
-        return
-    kit.fail(f"{case}: raised nothing, not {error.__name__}")
-
-
 def _bad_input(kit: ConformanceKit, run: Runner) -> None:
     frame = _log(20)
-    _raises(kit, "a missing column", run, frame, _q(user="customer"), ColumnNotFoundError)
-    _raises(kit, "a missing segment column", run, frame, _q(by=("nope",)), ColumnNotFoundError)
-    _raises(kit, "an empty frame", run, frame.iloc[:0], _q(), EmptyFrameError)
+    kit.raises("a missing column", ColumnNotFoundError, run, frame, _q(user="customer"))
+    kit.raises("a missing segment column", ColumnNotFoundError, run, frame, _q(by=("nope",)))
+    kit.raises("an empty frame", EmptyFrameError, run, frame.iloc[:0], _q())
     no_times = frame.assign(timestamp=pd.Series(pd.NaT, index=frame.index, dtype="M8[ns]"))
-    _raises(kit, "no usable row", run, no_times, _q(), EmptyFrameError)
+    kit.raises("no usable row", EmptyFrameError, run, no_times, _q())
 
 
 def _first_stage_matching_nothing(kit: ConformanceKit, run: Runner) -> None:
