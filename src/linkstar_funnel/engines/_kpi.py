@@ -78,6 +78,10 @@ def _optional_name(_: object, attribute: attrs.Attribute[str | None], value: obj
 class KPILeafSumsQuery:
     """What to read and sum: the options record of the ``kpi_leaf_sums`` capability.
 
+    Rows with a missing key or leaf value are dropped and counted, in the order period,
+    ``by`` columns, leaves (a row is counted once, for its first missing column); reasons
+    read ``"missing period"``, ``"missing segment <column>"``, ``"missing <leaf>"``.
+
     Parameters
     ----------
     leaves
@@ -93,10 +97,6 @@ class KPILeafSumsQuery:
         (frames already holding one row per period and segment).
     frame_name
         How messages name the input (``"the KPI frame"``).
-
-    Rows with a missing key or leaf value are dropped and counted, in the order period,
-    ``by`` columns, leaves (a row is counted once, for its first missing column); reasons
-    read ``"missing period"``, ``"missing segment <column>"``, ``"missing <leaf>"``.
     """
 
     leaves: tuple[tuple[str, str], ...] = attrs.field(converter=_pairs)
