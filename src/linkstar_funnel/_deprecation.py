@@ -14,8 +14,7 @@ Examples
 >>> @renamed_params(segments="by")
 ... def total(*, by=None):
 ...     return by
->>> with warnings.catch_warnings(record=True) as caught:
-...     warnings.simplefilter("always")
+>>> with warnings.catch_warnings(record=True, action="always") as caught:
 ...     total(segments="channel")
 'channel'
 >>> print(caught[0].message)
@@ -111,8 +110,7 @@ def renamed_attributes(
     Examples
     --------
     >>> __getattr__ = renamed_attributes("mymodule", {"Old": ("New", int)})
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
+    >>> with warnings.catch_warnings(record=True, action="always") as caught:
     ...     __getattr__("Old") is int
     True
     >>> print(caught[0].message)

@@ -192,15 +192,23 @@ def _parse_times(series: pd.Series[Any], *, column: str, where: str) -> TimeValu
     return TimeValues(_to_ns(idx), tz, column)
 
 
+def _pass_on(caught: list[warnings.WarningMessage]) -> None:
+    """Say again what pandas warned while parsing, except its "Could not infer format"
+    notice (the per-element parse it announces is what is wanted here)."""
+    for w in caught:
+        if not str(w.message).startswith("Could not infer format"):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
 def _to_datetime(values: pd.Series[Any], *, utc: bool) -> pd.Series[Any]:
     # Fast path infers one format; the fallbacks handle ISO variants, then any mix.
     last: ValueError | None = None
     for fmt in (None, "ISO8601", "mixed"):
         try:
-            with warnings.catch_warnings():
-                # pandas' "Could not infer format" notice: the fallbacks below handle it.
-                warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-                return pd.to_datetime(values, utc=utc, format=fmt)
+            with warnings.catch_warnings(record=True, action="always") as caught:
+                out = pd.to_datetime(values, utc=utc, format=fmt)
+            _pass_on(caught)
+            return out
         except ValueError as exc:
             if _is_mixed_zone_error(exc):
                 raise

@@ -86,8 +86,7 @@ class BetaGeo:
     Cut at the end of June 2011, the data show no drop-out: the fit is the NBD limit.
 
     >>> early = lf.ltv.rfm_summary(orders, period="W", observation_end="2011-06-30")
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
+    >>> with warnings.catch_warnings(record=True, action="always") as caught:
     ...     nbd = lf.ltv.BetaGeo().fit(early)
     >>> nbd.model, nbd.at_boundary, nbd.params["a"], len(caught)
     ('NBD (BG/NBD limit a → 0)', True, 0.0, 1)

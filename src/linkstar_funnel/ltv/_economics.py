@@ -131,8 +131,7 @@ def unit_economics(
     >>> import linkstar_funnel as lf
     >>> store = lf.datasets.make_demo_store(n_users=4000, seed=1)
     >>> fit = lf.ltv.CohortLTV(horizon="84D", use_prophet=False).fit(store.orders, by="channel")
-    >>> with warnings.catch_warnings(record=True) as caught:  # organic, direct: no spend
-    ...     warnings.simplefilter("always")
+    >>> with warnings.catch_warnings(record=True, action="always") as caught:  # no spend
     ...     econ = lf.ltv.unit_economics(fit, store.spend, at="84D", margin=0.4)
     >>> list(econ.to_frame().columns)
     ['channel', 'customers', 'spend', 'cac', 'ltv', 'ltv_lower', 'ltv_upper', 'ltv_cac', 'payback']

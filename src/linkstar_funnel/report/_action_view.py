@@ -159,8 +159,7 @@ def action_view(ctx: ReportContext) -> ActionView | None:
 
 def _compute(data: ReportData, view: FunnelView) -> ActionView:
     aov = _aov(data)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings(record=True, action="always") as caught:
         industry = _industry(view, aov)
         history, judged = _history(view, aov)
         alerts, metric = _alerts(data, view)

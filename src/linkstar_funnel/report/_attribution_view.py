@@ -142,8 +142,7 @@ def attribution_view(data: ReportData, *, channel: str = "channel") -> Attributi
     if data.spend is not None:
         # Channels without spend (organic, direct) have no CPA: the library warns, and its
         # provenance notes (shown under the tables) say which channels and why.
-        with warnings.catch_warnings(record=True):
-            warnings.simplefilter("always", DataQualityWarning)
+        with warnings.catch_warnings(record=True, action="always", category=DataQualityWarning):
             economics = comparison.economics(data.spend, channel=channel, cost="cost")
     truth = None
     if STORE_EXTRA in data.extras:

@@ -121,8 +121,7 @@ def _compute(data: ReportData) -> FunnelView | str | None:
     segments += [s for s in (data.by or ()) if s not in segments and s in events.columns]
     funnel = Funnel(list(stages), window=WINDOW)
     cols = {"user": data.user, "time": data.time, "event": data.event}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings(record=True, action="always") as caught:
         overall = funnel.compute(events, **cols)
         by_segment = {s: funnel.compute(events, **cols, by=s) for s in segments}
     messages = tuple(dict.fromkeys(str(w.message).splitlines()[0] for w in caught))

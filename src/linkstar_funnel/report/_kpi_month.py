@@ -161,8 +161,7 @@ def month_over_month(
         )
         # Segments with orders in one month only have no AOV in the other: the library
         # warns, and the result flags them (one_period), which the section shows.
-        with warnings.catch_warnings(record=True):
-            warnings.simplefilter("always", DataQualityWarning)
+        with warnings.catch_warnings(record=True, action="always", category=DataQualityWarning):
             aov_mix = mix_rate(s0, s1, by="segment", weight="orders", rate="aov", name="aov")
     method = "shapley" if signed else "lmdi"  # LMDI needs values >= 0 (net refunds: Shapley)
     by_driver = TREE.decompose(

@@ -221,8 +221,7 @@ def ltv_view(
         )
         frame = orders.assign(**{segment: labels.to_numpy()})
     cohort_spec = CohortLTV(horizon=HORIZON, period="M", use_prophet=use_prophet, tz=tz)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", LinkstarWarning)
+    with warnings.catch_warnings(record=True, action="always", category=LinkstarWarning) as caught:
         fit = cohort_spec.fit(frame, customer=customer, time=time, value=value, by=segment)
         rfm = rfm_summary(frame, customer=customer, time=time, value=value, period="W", tz=tz)
         bg = BetaGeo().fit(rfm)
