@@ -1067,3 +1067,24 @@ CASES += [
         params={"name": "bad_input_method", "method": lf.monitor.RobustMethod(), "replace": False},
     ),
 ]
+
+
+# --------------------------------------------------------------- cases kept per area
+# An area may keep its cases in its own module ``cases_<area>.py`` beside this one, with a
+# ``CASES: list[Case]`` and, where it has public callables it does not drive, an
+# ``EXEMPT: dict[str, str]`` (qualified name -> reason). They join the catalogue here.
+
+
+def _area_modules() -> list[Any]:
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    names = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("cases_"))
+    return [importlib.import_module(f"{__package__}.{name}") for name in names]
+
+
+AREA_MODULES = _area_modules()
+for _module in AREA_MODULES:
+    CASES += list(_module.CASES)

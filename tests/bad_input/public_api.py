@@ -154,6 +154,16 @@ EXEMPT: dict[str, str] = {
 }
 
 
+def _area_exemptions() -> None:
+    from .cases import AREA_MODULES
+
+    for module in AREA_MODULES:
+        EXEMPT.update(getattr(module, "EXEMPT", {}))
+
+
+_area_exemptions()
+
+
 def _takes_input(func: object) -> bool:
     try:
         params = list(inspect.signature(func).parameters.values())  # type: ignore[arg-type]
