@@ -298,8 +298,9 @@ def credit_down(
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(wsum > 0, w / np.where(wsum > 0, wsum, 1.0), 1.0 / merged["_n"])
     pos = merged["_pos"].to_numpy(dtype=np.intp)
-    orders = np.bincount(pos, merged["orders"].to_numpy() * share, minlength=len(spend))
-    revenue = np.bincount(pos, merged["revenue"].to_numpy() * share, minlength=len(spend))
+    n = len(spend)
+    orders = np.bincount(pos, merged["orders"].to_numpy() * share, minlength=n).astype(np.float64)
+    revenue = np.bincount(pos, merged["revenue"].to_numpy() * share, minlength=n).astype(np.float64)
     matched = conv.merge(left[list(keys)].drop_duplicates(), on=list(keys), how="left",
                          indicator=True)  # fmt: skip
     unmatched = matched.loc[matched["_merge"] == "left_only", [*keys, "orders", "revenue"]]

@@ -5,18 +5,24 @@ The analyses (evaluate, decompose...) are in :mod:`._analyses`, which the tree i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
-from .._params import Satisfies, validate_params
+from .._params import ColumnName, Columns, Integer, Options, Real, Satisfies, validate_params
 from .._validators import bad_parameter
 from ..errors import ParameterError, _close_names
 from ._analyses import TreeAnalyses
 from ._formula import parse_formula
 from ._graph import check_graph, edges_from, topological_order
 from ._nodes import Leaf, Node, Product, Ratio, Sum
-from ._specs import FORMULA, NAME, TEXT_MAP
+from ._specs import FORMULA, METHOD, NAME, TEXT_MAP
+
+if TYPE_CHECKING:
+    from ._baseline import BaselineResult
+    from ._protocol import Decomposition
+    from ._scorecard import ScorecardResult
 
 __all__ = ["KPITree"]
 
@@ -161,6 +167,157 @@ class KPITree(TreeAnalyses):
         nodes += [Leaf(name) for name in leaf_names]
         tree = cls(nodes)
         return tree.annotate(owners=owners, units=units)
+
+    @classmethod
+    @validate_params(name=NAME)
+    def template(cls, name: str) -> KPITree:
+        """A platform's KPI tree, with units and default owners.
+
+        Built-ins: ``"amazon"``, ``"shopify"``, ``"tiktok_shop"``, ``"own_site"``
+        (:func:`linkstar_funnel.kpi.templates` lists every registered one; register your
+        own with :func:`linkstar_funnel.kpi.register_template`).
+        :func:`linkstar_funnel.kpi.get_template` gives the template itself, whose
+        ``evaluate`` reads the platform export's own column names.
+
+        Examples
+        --------
+        >>> tree = KPITree.template("amazon")
+        >>> print(tree.formula)
+        sales = sessions * unit_session_percentage * average_selling_price
+        unit_session_percentage = units_ordered / sessions
+        average_selling_price = ordered_product_sales / units_ordered
+        >>> tree.node("unit_session_percentage").owner
+        'Listing / catalog'
+        """
+        from ._templates import template_tree
+
+        return template_tree(name)
+
+    @validate_params(
+        period=Options("D", "W", "M"),
+        by=[None, Columns()],
+        time=ColumnName(),
+        columns=[None, Satisfies(lambda v: isinstance(v, Mapping), "a mapping")],
+        method=METHOD,
+        on_track=Real(0, None, closed="neither"),
+        off_track=Real(0, None, closed="neither"),
+        lower_is_better=Satisfies(
+            lambda v: not isinstance(v, str) and isinstance(v, Iterable), "a list of node names"
+        ),
+    )
+    def scorecard(
+        self,
+        actual: object,
+        targets: object,
+        *,
+        period: str = "M",
+        as_of: object = None,
+        by: str | Sequence[str] | None = None,
+        time: str = "date",
+        columns: Mapping[str, str] | None = None,
+        history: object = None,
+        method: str | Decomposition = "lmdi",
+        on_track: float = 0.97,
+        off_track: float = 0.90,
+        lower_is_better: Sequence[str] = (),
+    ) -> ScorecardResult:
+        """Actual against target for the period holding ``as_of``, paced, with owners.
+
+        Parameters
+        ----------
+        actual
+            One row per day (and segment): the ``time`` column, the ``by`` columns and
+            one column per leaf. Leaves are summed over the days, so they are amounts
+            and counts (rates are ratio nodes). Rows with a missing value, before the
+            period or after ``as_of`` are left out and counted.
+        targets
+            A frame with ``node``, ``target``, the ``by`` columns and optionally
+            ``owner`` (overriding the tree's), or a mapping ``{node: target}`` without
+            ``by``. Targets are for the whole period and must be > 0.
+        period
+            ``"D"``, ``"W"`` (from Monday) or ``"M"``.
+        as_of
+            The last day counted (default: the last day in ``actual``).
+        by, time, columns
+            Segment columns, the date column, and leaf → column where they differ.
+        history
+            Past daily rows (same columns, at least 14 days): pace by weekday weights
+            learnt from the root's mean per weekday instead of elapsed days.
+        method
+            The decomposition naming ``driver_of_gap`` (default LMDI).
+        on_track, off_track
+            Status thresholds on pace = actual / expected_by_now: on track at or above
+            ``on_track``, off track below ``off_track``, at risk between.
+        lower_is_better
+            Nodes where less is better (costs): their pace is expected / actual.
+
+        Returns
+        -------
+        ScorecardResult
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> tree = KPITree.from_formula("gmv = sessions * cvr * aov; cvr = orders / sessions;"
+        ...                             "aov = revenue / orders", owners={"cvr": "Product"})
+        >>> days = pd.date_range("2026-03-01", "2026-03-15", freq="D")
+        >>> actual = pd.DataFrame({"date": days, "sessions": 1_000, "orders": 18,
+        ...                        "revenue": 900.0})
+        >>> card = tree.scorecard(actual, {"gmv": 31_000, "cvr": 0.02, "sessions": 31_000},
+        ...                       as_of="2026-03-15")
+        >>> card.to_frame()[["node", "actual", "expected_by_now", "status", "driver_of_gap"]]
+               node     actual  expected_by_now     status driver_of_gap
+        0       cvr      0.018             0.02  off track        orders
+        1       gmv  13500.000         15000.00    at risk           cvr
+        2  sessions  15000.000         15000.00   on track      sessions
+        """
+        from ._scorecard import scorecard
+
+        return scorecard(
+            self, actual, targets, period=period, as_of=as_of, by=by, time=time,
+            columns=columns, history=history, method=method, on_track=on_track,
+            off_track=off_track, lower_is_better=lower_is_better,
+        )  # fmt: skip
+
+    @validate_params(
+        periods=Integer(1),
+        period=Options("D", "W", "M"),
+        by=[None, Columns()],
+        time=ColumnName(),
+        columns=[None, Satisfies(lambda v: isinstance(v, Mapping), "a mapping")],
+    )
+    def baseline(
+        self,
+        history: object,
+        *,
+        periods: int = 8,
+        period: str = "W",
+        by: str | Sequence[str] | None = None,
+        time: str = "date",
+        columns: Mapping[str, str] | None = None,
+    ) -> BaselineResult:
+        """Median and spread of every node over the last ``periods`` complete periods.
+
+        Parameters
+        ----------
+        history
+            One row per day (and segment): ``time``, the ``by`` columns and the leaves
+            (amounts and counts, summed per period).
+        periods
+            How many of the most recent complete periods to use (an incomplete last
+            period is left out and counted).
+        period, by, time, columns
+            As in :meth:`scorecard`.
+
+        Returns
+        -------
+        BaselineResult
+        """
+        from ._baseline import baseline
+
+        return baseline(
+            self, history, periods=periods, period=period, by=by, time=time, columns=columns
+        )
 
     @validate_params(owners=TEXT_MAP, units=TEXT_MAP)
     def annotate(
