@@ -156,6 +156,13 @@ class ExperimentResult(ResultMixin):
         notes = (*self.lines(), *self.provenance.lines())
         return Summary("Experiment", facts, table, notes)
 
+    def _significance_rule(self) -> str:
+        if self.spec.method == "bayesian":
+            return f"{self.spec.level} credible interval excludes 0"
+        names = {"holm": "after Holm correction", "bh": "after Benjamini-Hochberg"}
+        corrected = names.get(str(self.spec.correction), "uncorrected")
+        return f"significant at {self.spec.alpha:g} {corrected}"
+
     # ------------------------------------------------------------------ plot
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
@@ -214,11 +221,10 @@ class ExperimentResult(ResultMixin):
         ax.axvline(0.0, color="#333333", linewidth=1)
         ax.set_yticks(y, labels)
         ax.set_ylim(-0.7, len(t) - 0.3)
+        what = "difference" if self.spec.absolute else "relative lift"
         if not self.spec.absolute:
             percent_axis(ax, "x")
-            ax.set_xlabel("relative lift against the control")
-        else:
-            ax.set_xlabel("difference against the control")
+        ax.set_xlabel(f"{what} against the control (coloured: {self._significance_rule()})")
         ax.margins(x=0.15)
         title = f"Lift against {self.spec.control} ({self.spec.level} {self.spec.interval_name})"
         return style_axes(ax, title=title, grid_axis="x")

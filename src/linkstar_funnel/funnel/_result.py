@@ -24,6 +24,8 @@ from ._insights import FunnelInsights
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from ..experiment import ExperimentResult
+
 __all__ = ["Attempts", "FunnelResult", "Segments", "StepDurations", "counts_frame"]
 
 IntArray = npt.NDArray[np.int64]
@@ -266,6 +268,44 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
         reached by nobody in the segment, the rate is 0 (nobody converted), never NaN.
         """
         return self.counts.copy()
+
+    def experiment(self, control: object, **kwargs: Any) -> ExperimentResult:
+        """Every step's conversion per variant (the ``by`` column) against ``control``.
+
+        A thin front to :func:`linkstar_funnel.experiment.compare_funnel` (its keywords:
+        ``method``, ``alpha``, ``rate``, ``absolute``, ``correction``, ``weights``...) on
+        this result's counts; the funnel must be computed with ``by=`` the variant column
+        alone. Entities with no variant ("(not reached)") are left out.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> import linkstar_funnel as lf
+        >>> rng = np.random.default_rng(0)
+        >>> users = np.arange(4_000)
+        >>> variant = np.where(users % 2 == 0, "control", "B")
+        >>> cart = rng.random(4_000) < np.where(variant == "B", 0.12, 0.08)
+        >>> events = pd.DataFrame({
+        ...     "user_id": np.concatenate([users, users[cart]]),
+        ...     "timestamp": pd.Timestamp("2026-01-05")
+        ...     + pd.to_timedelta(np.r_[np.zeros(4_000), np.ones(cart.sum())], unit="h"),
+        ...     "event": ["visit"] * 4_000 + ["add_to_cart"] * int(cart.sum()),
+        ...     "variant": np.r_[variant, variant[cart]]})
+        >>> funnel = lf.Funnel(["visit", "add_to_cart"]).compute(events, by="variant")
+        >>> funnel.experiment(control="control").lines()
+        ['B raises add_to_cart by 39.5% (95% CI 12.7% to 66.3%).']
+        """
+        from ..experiment import compare_funnel
+
+        if len(self.by) != 1:
+            msg = (
+                "experiment() compares variants: compute the funnel with by= the variant "
+                f"column alone. Got by={list(self.by)!r}."
+            )
+            raise SchemaError(msg)
+        counts = self.counts.loc[self.counts[self.by[0]] != NOT_REACHED]
+        return compare_funnel(counts, variant=self.by[0], control=control, **kwargs)
 
     def _need_events(self, what: str) -> Attempts:
         if self.attempts is None:
