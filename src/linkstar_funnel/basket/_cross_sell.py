@@ -42,13 +42,14 @@ class CrossSellResult(ResultMixin):
         ``lift``, ``leverage``, ``conviction`` (a copy)."""
         return self.frame.copy(deep=True)
 
+    @validate_params(top=Integer(1))
     def in_words(self, top: int = 5, names: Mapping[Any, Any] | None = None) -> list[str]:
         """The ``top`` partners in plain words."""
         frame = self.frame.assign(
-            _item=self.frame["item"].map(lambda v: (v,)),
-            _partner=self.frame["partner"].map(lambda v: (v,)),
+            antecedents=self.frame["item"].map(lambda v: (v,)),
+            consequents=self.frame["partner"].map(lambda v: (v,)),
         )
-        return in_words(frame, top, names, antecedents="_item", consequents="_partner")
+        return in_words(frame, top, names)
 
     def summary(self) -> Summary:
         """The item, its orders, and its best partners in plain words."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["BasketRulesResult", "in_words"]
 
 
-def _name(labels: Sequence[str], names: Mapping[Any, Any] | None) -> str:
-    shown = [str(names.get(x, x)) if names is not None else x for x in labels]
+def _name(labels: Any, names: Mapping[Any, Any] | None) -> str:
+    shown = [str(names.get(x, x)) if names is not None else str(x) for x in labels]
     return " + ".join(shown)
 
 
@@ -27,16 +27,13 @@ def in_words(
     frame: pd.DataFrame,
     top: int,
     names: Mapping[Any, Any] | None = None,
-    *,
-    antecedents: str = "antecedents",
-    consequents: str = "consequents",
 ) -> list[str]:
     """The first ``top`` rules of ``frame`` as sentences: "42% of orders with X also
     contain Y, 6.1 times the usual chance" (confidence, then lift)."""
     out = []
     for row in frame.head(top).itertuples(index=False):
-        a = _name(getattr(row, antecedents), names)
-        c = _name(getattr(row, consequents), names)
+        a = _name(row.antecedents, names)
+        c = _name(row.consequents, names)
         out.append(
             f"{row.confidence:.0%} of orders with {a} also contain {c}, {row.lift:.1f} times the usual chance"
         )
