@@ -6,16 +6,24 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._accounting import RowAccounting
 from .._params import ColumnName, Columns, Duration, InstanceOf, Real, validate_params
 from .._validators import to_timedelta
 from ..engines._cohort import MISSING
-from ..errors import DataQualityWarning, EmptyFrameError, SchemaError, TimeZoneError
+from ..errors import (
+    ColumnNotFoundError,
+    DataQualityWarning,
+    EmptyFrameError,
+    SchemaError,
+    TimeZoneError,
+)
 from ..results import Provenance
-from ..schema import Column, Table, key_kind, validate
+from ..schema import Column, Table, as_frame, key_kind, validate
 from ..stats import wilson_interval
 from ._normalize import normalize_keywords
 from ._result import KeywordsSpec, SearchKeywordsResult
@@ -47,6 +55,54 @@ def _user_codes(searches: Table, other: Table, frame_name: str, user: str) -> In
     position = np.asarray(mine.get_indexer(theirs), dtype=np.int64)
     codes = other.codes["user"]
     return position[codes] if len(position) else codes
+
+
+def _read_events(data: object, columns: list[Column], frame_name: str) -> Table | None:
+    """A validated frame of clicks or orders; ``None`` when it has no rows (no events is a
+    valid answer: nothing follows the searches), once its columns are checked."""
+    frame = as_frame(data, frame_name=frame_name)
+    if len(frame):
+        return validate(frame, columns, frame_name=frame_name)
+    for col in columns:
+        if col.name not in frame.columns:
+            raise ColumnNotFoundError(col.name, frame.columns, role=col.role, frame_name=frame_name)
+    return None
+
+
+@attrs.frozen(eq=False)
+class _Tied:
+    """Events of one frame, each with the row of the search it belongs to (-1: none)."""
+
+    table: Table | None
+    search: IntArray
+    accounting: RowAccounting
+
+    @property
+    def untied(self) -> int:
+        return int((self.search < 0).sum())
+
+
+def _tie(
+    searches: Table,
+    users_in: IntArray,
+    data: object,
+    columns: list[Column],
+    frame_name: str,
+    window_ns: int,
+) -> _Tied:
+    """Read a frame of clicks or orders and tie each to its search."""
+    table = _read_events(data, columns, frame_name)
+    if table is None:
+        return _Tied(None, np.zeros(0, dtype=np.int64), RowAccounting(rows_in=0))
+    _same_clock(searches, table, frame_name, columns[1].name)
+    search = tie_to_searches(
+        users_in,
+        searches.times["time"].ns,
+        _user_codes(searches, table, frame_name, columns[0].name),
+        table.times["time"].ns,
+        window_ns,
+    )
+    return _Tied(table, search, table.accounting)
 
 
 def _same_clock(searches: Table, other: Table, frame_name: str, time: str) -> None:
@@ -221,63 +277,48 @@ def keywords(
         raise SchemaError(msg)
     keep = ~empty
     s_user = s_table.codes["user"]
-    s_ns = s_table.times["time"].ns
     inputs = {"searches": acc_s}
     notes: list[str] = []
     n_s = len(s_user)
     clicked = np.zeros(n_s, dtype=np.int64)
-    pos_sum = np.zeros(n_s)
+    pos_sum: FloatArray = np.zeros(n_s)
     pos_n = np.zeros(n_s, dtype=np.int64)
     bought = np.zeros(n_s, dtype=np.int64)
-    revenue = np.zeros(n_s)
+    revenue: FloatArray = np.zeros(n_s)
     users_in = np.where(keep, s_user, -2)  # searches with no keyword take no event
+    window_ns = int(window_td.value)
     if clicks is not None:
         c_cols = [Column("user", user, "key"), Column("time", time, "time")]
         if position is not None:
             c_cols.append(Column("position", position, "number", required=False))
-        c_table = validate(clicks, c_cols, frame_name="clicks")
-        _same_clock(s_table, c_table, "clicks", time)
-        tie = tie_to_searches(
-            users_in,
-            s_ns,
-            _user_codes(s_table, c_table, "clicks", user),
-            c_table.times["time"].ns,
-            int(window_td.value),
-        )
-        hit = tie >= 0
-        clicked = np.bincount(tie[hit], minlength=n_s)
-        if position is not None:
-            pos = c_table.numbers["position"]
+        tied = _tie(s_table, users_in, clicks, c_cols, "clicks", window_ns)
+        inputs["clicks"] = tied.accounting
+        notes.append(f"{tied.untied:,} click(s) follow no search within the window")
+        hit = tied.search >= 0
+        clicked = np.bincount(tied.search[hit], minlength=n_s)
+        if position is not None and tied.table is not None:
+            pos = tied.table.numbers["position"]
             known = hit & ~np.isnan(pos)
-            pos_sum = np.bincount(tie[known], weights=pos[known], minlength=n_s).astype(np.float64)
-            pos_n = np.bincount(tie[known], minlength=n_s)
-        inputs["clicks"] = c_table.accounting
-        notes.append(f"{int((~hit).sum()):,} click(s) follow no search within the window")
+            pos_sum = np.bincount(tied.search[known], weights=pos[known], minlength=n_s).astype(
+                np.float64
+            )
+            pos_n = np.bincount(tied.search[known], minlength=n_s)
     if orders is not None:
-        o_table = validate(
-            orders,
-            [
-                Column("user", user, "key"),
-                Column("time", time, "time"),
-                Column("value", value, "number"),
-            ],
-            frame_name="orders",
-        )
-        _same_clock(s_table, o_table, "orders", time)
-        tie = tie_to_searches(
-            users_in,
-            s_ns,
-            _user_codes(s_table, o_table, "orders", user),
-            o_table.times["time"].ns,
-            int(window_td.value),
-        )
-        hit = tie >= 0
-        bought = np.bincount(tie[hit], minlength=n_s)
-        revenue = np.bincount(
-            tie[hit], weights=o_table.numbers["value"][hit], minlength=n_s
-        ).astype(np.float64)
-        inputs["orders"] = o_table.accounting
-        notes.append(f"{int((~hit).sum()):,} order(s) follow no search within the window")
+        o_cols = [
+            Column("user", user, "key"),
+            Column("time", time, "time"),
+            Column("value", value, "number"),
+        ]
+        tied = _tie(s_table, users_in, orders, o_cols, "orders", window_ns)
+        inputs["orders"] = tied.accounting
+        notes.append(f"{tied.untied:,} order(s) follow no search within the window")
+        hit = tied.search >= 0
+        bought = np.bincount(tied.search[hit], minlength=n_s)
+        if tied.table is not None:
+            values = tied.table.numbers["value"][hit]
+            revenue = np.bincount(tied.search[hit], weights=values, minlength=n_s).astype(
+                np.float64
+            )
     per_search = _segments(s_table, by_cols).assign(
         keyword=key_of_row,
         user=s_user,
