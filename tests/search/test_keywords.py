@@ -16,7 +16,7 @@ from linkstar_funnel import search
 from linkstar_funnel.results import check_result
 
 T0 = pd.Timestamp("2026-03-01 09:00")
-TERMS = ["Tea", " tea", "MUG", "mug ", "jam", "ｊａｍ", "nothing"]
+TERMS = ["Tea", " tea", "MUG", "mug ", "jam", "\uff4a\uff41\uff4d", "nothing"]  # full-width "jam"
 
 
 def reference(
@@ -31,9 +31,10 @@ def reference(
     def owner(user: str, time: pd.Timestamp) -> int | None:
         best = None
         for i, s in searches.iterrows():
-            if s["user_id"] == user and s["timestamp"] <= time <= s["timestamp"] + window:
-                if best is None or (s["timestamp"], i) >= (searches.loc[best, "timestamp"], best):
-                    best = i
+            within = s["user_id"] == user and s["timestamp"] <= time <= s["timestamp"] + window
+            later = best is None or (s["timestamp"], i) >= (searches.loc[best, "timestamp"], best)
+            if within and later:
+                best = i
         return best
 
     clicked: dict[int, list[float]] = defaultdict(list)
