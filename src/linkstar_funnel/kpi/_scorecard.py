@@ -121,7 +121,7 @@ class ScorecardResult(ResultMixin):
         labels = t["node"].astype(str)
         if self.by:
             labels = t[list(self.by)].astype(str).agg(" / ".join, axis=1) + " · " + labels
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             pace = (t["actual"] / t["expected_by_now"]).to_numpy(dtype=np.float64)
         pace = np.where(np.isfinite(pace), pace, 0.0)
         ax = get_axes(ax, figsize=(7.0, 1.5 + 0.35 * len(t)))
@@ -302,19 +302,29 @@ def _plan(
     plan = dict(actual)
     plan.update(targets)
     fixed = set(targets)
-    done: set[str] = set()
-    # Targeted nodes first (parents before their inputs), so a shared input is moved by
-    # the target that needs it; then the inputs they moved, down to the leaves.
-    for pool in (set(targets), fixed):
+    # Sweep parents before inputs until every targeted, moved or held node meets its
+    # value. A node off its value moves its inputs that are neither targeted nor moved
+    # (held ones too); a node on its value holds its inputs where they are.
+    held: set[str] = set()
+    for _ in range(2 * len(tree.names) + 1):
+        changed = False
         for name in reversed(tree.order):
             node = tree.node(name)
-            if node.kind == "leaf" or name not in pool or name in done:
+            if node.kind == "leaf" or name not in fixed | held:
                 continue
-            done.add(name)
+            with np.errstate(all="ignore"):
+                now = float(node.compute([np.array([plan[c]]) for c in node.inputs])[0])
             free = [c for c in node.inputs if c not in fixed]
-            if free:
+            if not np.isfinite(now) or np.isclose(now, plan[name], rtol=1e-12):
+                changed |= bool(set(free) - held)
+                held.update(free)
+            elif free:
                 _fit_inputs(node, plan[name], plan, free)
                 fixed.update(free)
+                changed = True
+        if not changed:
+            break
+    fixed |= held
     for name in tree.order:  # inputs first: untouched inner nodes follow their inputs
         node = tree.node(name)
         if node.kind != "leaf" and name not in fixed:
@@ -437,7 +447,7 @@ def scorecard(
     target_v = raw["target"].to_numpy(dtype=np.float64)
     expected = raw["expected_by_now"].to_numpy(dtype=np.float64)
     lower_rows = raw["node"].isin(lower).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         pace = np.where(lower_rows, expected / actual_v, actual_v / expected)
     pace = np.where(np.isinf(pace), on_track, pace)  # nothing spent on a cost: on track
     table = raw[[*seg, "node", "owner", "actual", "target"]].assign(
@@ -449,7 +459,7 @@ def scorecard(
         driver_owner=raw["driver_owner"],
     )
     order = {"off track": 0, "at risk": 1, "no data": 2, "on track": 3}
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         rel = np.where(expected != 0, table["gap"] / np.abs(expected), 0.0)
     table = (
         table.assign(_o=table["status"].map(order), _r=np.nan_to_num(rel))
