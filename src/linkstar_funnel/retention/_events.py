@@ -1,0 +1,226 @@
+"""Reading an event log for retention and lifecycle: validated arrays, stage masks, calendar
+period numbers in a zone, and one segment per user (or cohort membership).
+
+Periods are numbered on a fixed calendar: day ``d`` = days since 1970-01-01, week ``w`` =
+ISO weeks (Monday to Sunday) since the week of Monday 1969-12-29, month ``m`` = months since
+January 1970, all read on the wall clock of ``tz``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._accounting import RowAccounting
+from .._times import check_time_zone
+from ..errors import EmptyFrameError, ParameterError
+from ..schema import Column, Table, TimeValues, validate
+from ..stages import Stage, StageMatcher
+
+__all__ = [
+    "EventArrays",
+    "first_rows",
+    "period_numbers",
+    "period_starts",
+    "read_events",
+    "stage_mask",
+    "wall_ns",
+]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+DAY_NS = 86_400 * 10**9
+#: Day number of Monday 1969-12-29, the start of week 0.
+_WEEK0 = -3
+
+
+@attrs.frozen(eq=False)
+class EventArrays:
+    """The events as arrays over the rows kept (and before ``observation_end``).
+
+    ``user`` codes index ``users``; ``period`` is the calendar period number of each row;
+    ``segment`` codes index the rows of ``segments`` (one column per ``by``); ``end_wall``
+    is the end of the data (exclusive) on the wall clock of the calendar zone.
+    """
+
+    user: IntArray
+    users: pd.Index
+    time: IntArray
+    period: IntArray
+    value: FloatArray | None
+    segment: IntArray
+    segments: pd.DataFrame
+    masks: tuple[BoolArray, ...]
+    end_wall: int
+    accounting: RowAccounting
+    tz: str | None
+
+
+def wall_ns(times: TimeValues, tz: str | None) -> IntArray:
+    """Wall-clock nanoseconds in ``tz`` (``None``: the data's own zone or naive clock)."""
+    if tz == "UTC":
+        # Aware times are stored as the UTC instant, naive ones as read (taken as UTC).
+        return times.ns
+    return np.asarray(times.local(tz).as_unit("ns").asi8, dtype=np.int64)
+
+
+def period_numbers(wall: IntArray, period: str) -> IntArray:
+    """Calendar period number of each wall-clock time (see the module docstring)."""
+    day = wall // DAY_NS
+    if period == "D":
+        return day
+    if period == "W":
+        return (day - _WEEK0) // 7
+    months = wall.view("datetime64[ns]").astype("datetime64[M]")
+    return np.asarray(months.astype(np.int64), dtype=np.int64)
+
+
+def period_starts(numbers: npt.ArrayLike, period: str) -> pd.DatetimeIndex:
+    """Wall-clock start of each period number, as naive timestamps."""
+    p = np.asarray(numbers, dtype=np.int64)
+    if period == "D":
+        ns = p * DAY_NS
+    elif period == "W":
+        ns = (p * 7 + _WEEK0) * DAY_NS
+    else:
+        ns = p.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
+    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
+
+
+def stage_mask(matcher: StageMatcher, table: Table, event: str) -> BoolArray:
+    """Rows kept that ``matcher`` matches (built-in stages through the event codes)."""
+    codes = table.codes["event"]
+    if isinstance(matcher, Stage):
+        labels = table.labels["event"]
+        found = labels.get_indexer(pd.Index(list(matcher.events), dtype=object))
+        lut = np.zeros(len(labels) + 1, dtype=bool)
+        lut[found[found >= 0]] = True
+        mask = lut[codes]
+        where = matcher.where_mask(table.frame)
+        return mask if where is None else mask & table.take(where)
+    matched = np.asarray(matcher.mask(table.frame.copy(deep=False), event=event))
+    n = len(table.frame)
+    if matched.dtype != np.bool_ or matched.shape != (n,):
+        msg = (
+            f"The mask() of stage {matcher.name!r} must return a boolean numpy array of "
+            f"length {n}. Got dtype {matched.dtype}, shape {matched.shape} instead."
+            "\nHint: linkstar_funnel.stages.check_stage_matcher checks a custom matcher."
+        )
+        raise ParameterError(msg)
+    return table.take(matched)
+
+
+def read_events(
+    events: object,
+    *,
+    user: str,
+    time: str,
+    event: str,
+    by: tuple[str, ...],
+    value: str | None,
+    matchers: Sequence[StageMatcher],
+    period: str,
+    tz: str | None,
+    observation_end: object,
+    owner: str,
+) -> EventArrays:
+    """Validate ``events`` and lower it to :class:`EventArrays`.
+
+    Rows with a missing user, time or event are dropped and counted (schema layer); so are
+    rows at or after ``observation_end`` (a naive end is read on the calendar's wall clock).
+    A missing ``value`` counts as no revenue.
+    """
+    columns = [
+        Column("user", user, "key"),
+        Column("time", time, "time"),
+        Column("event", event, "category"),
+    ]
+    if value is not None:
+        columns.append(Column("value", value, "number", required=False))
+    columns += [Column(f"by{i}", b, "category", required=False) for i, b in enumerate(by)]
+    table = validate(events, columns, frame_name="events")
+    times = table.times["time"]
+    zone = check_time_zone(tz) if tz is not None else None
+    wall = wall_ns(times, zone)
+    accounting = table.accounting
+    keep: npt.NDArray[np.intp] | None = None
+    if observation_end is not None:
+        end = _end_wall(observation_end, times, zone, owner)
+        late = wall >= end
+        n_late = int(late.sum())
+        if n_late:
+            accounting = accounting.with_dropped("after observation_end", n_late, column=time)
+            if n_late == len(wall):
+                msg = f"No events fall before observation_end: {accounting}."
+                raise EmptyFrameError(msg)
+            keep = np.flatnonzero(~late)
+    else:
+        end = int(wall.max()) + 1
+    masks = tuple(stage_mask(m, table, event) for m in matchers)
+    vals = None
+    if value is not None:
+        vals = np.nan_to_num(table.numbers["value"], nan=0.0)
+    seg, seg_labels = _segments(table, by)
+    user_codes = table.codes["user"]
+    ns = times.ns
+    if keep is not None:
+        user_codes, ns, wall, seg = user_codes[keep], ns[keep], wall[keep], seg[keep]
+        masks = tuple(m[keep] for m in masks)
+        vals = None if vals is None else vals[keep]
+    return EventArrays(
+        user=user_codes,
+        users=table.labels["user"],
+        time=ns,
+        period=period_numbers(wall, period),
+        value=vals,
+        segment=seg,
+        segments=seg_labels,
+        masks=masks,
+        end_wall=end,
+        accounting=accounting,
+        tz=zone,
+    )
+
+
+def _end_wall(end: object, times: TimeValues, tz: str | None, owner: str) -> int:
+    ts = pd.Timestamp(end)  # type: ignore[arg-type]
+    if pd.isna(ts):
+        msg = f"The 'observation_end' parameter of {owner} must be a date or time. Got NaT instead."
+        raise ParameterError(msg)
+    if ts.tz is not None:
+        zone = tz if tz is not None else times.tz
+        ts = ts.tz_convert(zone).tz_localize(None) if zone is not None else ts.tz_localize(None)
+    return int(ts.as_unit("ns").value)
+
+
+def _segments(table: Table, by: tuple[str, ...]) -> tuple[IntArray, pd.DataFrame]:
+    """Combined segment code per kept row and the labels (one row per segment, sorted; a
+    missing value is a segment of its own, labelled ``None``)."""
+    n = table.n_rows
+    if not by:
+        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1))
+    parts = [table.codes[f"by{i}"] for i in range(len(by))]
+    frame = pd.DataFrame({f"c{i}": p for i, p in enumerate(parts)})
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(frame), sort=True)
+    labels: dict[str, Any] = {}
+    for i, b in enumerate(by):
+        c = np.asarray(uniq.get_level_values(i), dtype=np.int64)
+        lab = table.labels[f"by{i}"].to_numpy(dtype=object)
+        values = np.full(len(c), None, dtype=object)
+        values[c >= 0] = lab[c[c >= 0]]
+        labels[b] = values
+    return np.asarray(codes, dtype=np.int64), pd.DataFrame(labels)
+
+
+def first_rows(key: IntArray, time: IntArray) -> tuple[IntArray, IntArray]:
+    """Per distinct ``key`` (sorted), the position of its earliest row (ties: first row)."""
+    order = np.lexsort((np.arange(len(key)), time, key))
+    k = key[order]
+    first = np.r_[True, k[1:] != k[:-1]] if len(k) else np.zeros(0, dtype=bool)
+    return k[first], order[first]
