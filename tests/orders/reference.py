@@ -52,13 +52,9 @@ def lead_times(
         if any((t := _t(r[steps[s]])) is not None and t <= end for s in later):
             out["left_out"] += 1
             continue
-        stop = end
-        for col in outcomes.values():
-            t = _t(r[col])
-            if t is not None and t0 <= t <= end and t < stop:
-                stop = t
-        rows.append((stop - t0, False))
-        out["stopped" if stop < end else "open"] += 1
+        stops = [t for c in outcomes.values() if (t := _t(r[c])) is not None and t0 <= t <= end]
+        rows.append(((min(stops) if stops else end) - t0, False))
+        out["stopped" if stops else "open"] += 1
     out["orders"] = len(rows)
     for name, p in (("median", 0.5), ("p75", 0.75), ("p90", 0.9)):
         out[name] = km_quantile(rows, p)
@@ -88,9 +84,7 @@ def rate(
     return x, n, left
 
 
-def repurchases(
-    orders: pd.DataFrame, paid: str, delivered: str, end: pd.Timestamp
-) -> set[Any]:
+def repurchases(orders: pd.DataFrame, paid: str, delivered: str, end: pd.Timestamp) -> set[Any]:
     """Order ids that are a customer's first paid order after one of their deliveries."""
     found = set()
     for _, r in orders.iterrows():

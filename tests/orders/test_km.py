@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from linkstar_funnel.orders import kaplan_meier, km_quantiles
+from linkstar_funnel.orders._km import kaplan_meier, km_quantiles
 
 # Freireich et al. (1963) 6-MP arm, weeks of remission (Gehan 1965); Kleinbaum & Klein,
 # "Survival Analysis: A Self-Learning Text", 3rd ed. (2012), chapter 2: S(t) = .8571 (6),

@@ -31,7 +31,7 @@ import pandas as pd
 
 from .._params import InstanceOf, Integer, Timestamp, validate_params
 from ..errors import ColumnNotFoundError, EmptyFrameError, SchemaError
-from ._demo_params import COUNTRIES, PLATFORMS, REFUND_RATES
+from ._demo_params import COUNTRIES, PLATFORMS, REFUND_RATES, categorical
 
 __all__ = [
     "CANCEL_RATE",
@@ -175,7 +175,8 @@ def demo_timelines(orders: pd.DataFrame, *, seed: int = 0, end: object = None) -
     if missing:
         raise ColumnNotFoundError(missing[0], orders.columns, frame_name="orders")
     if orders.empty:
-        raise EmptyFrameError("The orders frame is empty: there is nothing to draw times for.")
+        msg = "The orders frame is empty: there is nothing to draw times for."
+        raise EmptyFrameError(msg)
     rng = np.random.default_rng(seed)
     n = len(orders)
     paid = pd.DatetimeIndex(orders["timestamp"]).tz_convert("UTC").as_unit("ns")
@@ -210,10 +211,17 @@ def demo_timelines(orders: pd.DataFrame, *, seed: int = 0, end: object = None) -
     nat = np.iinfo(np.int64).min
     shipped_ns = np.where(cancelled, nat, paid_ns + handling)
     delivered_ns = np.where(cancelled, nat, shipped_ns + transit)
-    cancel_ns = np.where(cancelled, paid_ns + (handling // 10**9 * rng.random(n)).astype(np.int64) * 10**9, nat)
-    gap = lambda mean_days: np.round(rng.exponential(mean_days, n) * 86_400).astype(np.int64) * 10**9  # noqa: E731
+    cancel_ns = np.where(
+        cancelled, paid_ns + (handling // 10**9 * rng.random(n)).astype(np.int64) * 10**9, nat
+    )
+
+    def gap(mean_days: float) -> np.ndarray:
+        return np.round(rng.exponential(mean_days, n) * 86_400).astype(np.int64) * 10**9
+
     returned_ns = np.where(returned, delivered_ns + gap(6.0), nat)
-    refund_ns = np.where(returned, returned_ns + gap(2.0), np.where(refunded, delivered_ns + gap(4.0), nat))
+    refund_ns = np.where(
+        returned, returned_ns + gap(2.0), np.where(refunded, delivered_ns + gap(4.0), nat)
+    )
     review_ns = np.where(reviewed, delivered_ns + gap(4.0), nat)
 
     drawn = {
@@ -236,7 +244,7 @@ def demo_timelines(orders: pd.DataFrame, *, seed: int = 0, end: object = None) -
     }
     if "channel" in orders.columns:
         labels["channel"] = orders["channel"].to_numpy()
-    labels["carrier"] = pd.Categorical.from_codes(carrier, [c for c, _, _ in CARRIERS])
+    labels["carrier"] = categorical(carrier, tuple(c for c, _, _ in CARRIERS))
     labels["is_repeat"] = paid_ns > first_paid.to_numpy()
     truth = pd.DataFrame({**ids, **labels, **{k: _times(v) for k, v in drawn.items()}})
     cut = stop.value
@@ -297,12 +305,12 @@ def _history(rng: np.random.Generator, table: pd.DataFrame) -> tuple[pd.DataFram
     repeat["changed_at"] = repeat["changed_at"].dt.round("s")
     # a repeat goes "backwards" when the order had reached a later step before it
     by_order = table.set_index("order_id")
-    t = repeat["changed_at"].to_numpy()
+    when = repeat["changed_at"].to_numpy()
     back = np.zeros(len(repeat), dtype=bool)
     for later in ("shipped_at", "delivered_at", "reviewed_at"):
         step_time = by_order[later].reindex(repeat["order_id"]).to_numpy()
         after = repeat["status"].to_numpy() == "paid" if later == "shipped_at" else True
-        back |= after & pd.notna(step_time) & (step_time < t)
+        back |= after & pd.notna(step_time) & (step_time < when)
     backwards = int(back.sum())
     paid = rows.loc[rows["status"] == "paid"]
     created = paid.loc[rng.random(len(paid)) < CREATED_RATE].copy()

@@ -25,10 +25,9 @@ Examples
 
 from __future__ import annotations
 
-from ._km import kaplan_meier, km_quantiles
+from . import _template  # noqa: F401 - registers the "cross_border_full" stage template
 from ._lead_times import LeadTimeSpec, LeadTimesResult
 from ._rates import OrderRatesResult, RateSpec
-from ._template import cross_border_full
 from ._timeline import DEFAULT_STEPS, Timeline
 
 __all__ = [
@@ -38,7 +37,4 @@ __all__ = [
     "OrderRatesResult",
     "RateSpec",
     "Timeline",
-    "cross_border_full",
-    "kaplan_meier",
-    "km_quantiles",
 ]

@@ -56,7 +56,7 @@ def kaplan_meier(durations: IntArray, observed: BoolArray) -> tuple[IntArray, Fl
     events = np.add.reduceat(e.astype(np.int64), first)
     hit = events > 0
     times, at_risk, events = times[hit], at_risk[hit], events[hit]
-    survival = np.cumprod(1.0 - events / at_risk)
+    survival = np.cumprod(1.0 - events / at_risk).astype(np.float64)
     return times, survival
 
 

@@ -11,13 +11,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._params import Boolean, validate_params
+from .._params import validate_params
 from .._times import NAT
 from ..errors import DataQualityWarning, EmptyFrameError, ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ..stats import wilson_interval
 from ._km import km_quantiles
-from ._observe import PERIOD, groups, observations, period_start
+from ._observe import BENCHMARK, PERIOD, groups, observations, period_start
 from ._read import OrderTimes
 
 if TYPE_CHECKING:
@@ -59,12 +59,14 @@ def _pair_arrays(data: OrderTimes, start: str, stop: str) -> dict[str, npt.NDArr
         skipped |= (t != NAT) & (t <= end)
     missing = waiting & skipped
     censor_at = np.full(len(t0), end, dtype=np.int64)
+    ended = np.zeros(len(t0), dtype=bool)
     for o in data.outcomes:  # an order refunded or cancelled first will not reach the step
         t = data.time_of(o)
-        hit = (t != NAT) & (t <= end) & (t >= t0) & (t < censor_at)
+        hit = (t != NAT) & (t <= end) & (t >= t0) & (t <= censor_at)
         censor_at = np.where(hit, t, censor_at)
+        ended |= hit
     open_ = waiting & ~missing
-    stopped = open_ & (censor_at < end)
+    stopped = open_ & ended
     base = np.where(on, t0, 0)
     duration = np.where(completed, np.where(completed, t1, 0) - base, 0)
     duration = np.where(open_, censor_at - base, duration)
@@ -249,10 +251,8 @@ class LeadTimesResult(ResultMixin):
         frame["trials"] = t["decided"].to_numpy()
         return observations(frame, self.by, "lead times with an SLA")
 
-    @validate_params(period=PERIOD, complete_only=Boolean())
-    def trend_observations(
-        self, period: str = "D", tz: str | None = None, *, complete_only: bool = False
-    ) -> pd.DataFrame:
+    @validate_params(period=PERIOD)
+    def trend_observations(self, period: str = "D", tz: str | None = None) -> pd.DataFrame:
         """The share over SLA per period of the first step, as rate observations.
 
         For ``lf.monitor.detect(obs, date="period", metric="stage", by=...)`` or
@@ -266,12 +266,11 @@ class LeadTimesResult(ResultMixin):
             ``"D"``, ``"W"`` or ``"M"``, of the time at the pair's first step.
         tz
             Zone to read periods in (default: the data's own).
-        complete_only
-            Unused for lead times (every decided order counts); accepted for symmetry with
-            the funnel's ``trend_observations``.
         """
         self._need_sla()
-        rec = self.records.loc[~self.records["left_out"] & self.records["pair"].isin(list(self.spec.sla))]
+        rec = self.records.loc[
+            ~self.records["left_out"] & self.records["pair"].isin(list(self.spec.sla))
+        ]
         limit = np.array([self.spec.sla[p].value for p in rec["pair"]], dtype=np.int64)
         over = rec["duration"].to_numpy() > limit
         decided = rec["completed"].to_numpy() | over
@@ -282,12 +281,16 @@ class LeadTimesResult(ResultMixin):
         frame["successes"] = (over & decided).astype(np.int64)
         frame["trials"] = decided.astype(np.int64)
         keys = ["period", *self.by, "stage", "base"]
-        out = frame.groupby(keys, dropna=False, sort=True, observed=True)[["successes", "trials"]].sum()
+        out = frame.groupby(keys, dropna=False, sort=True, observed=True)[
+            ["successes", "trials"]
+        ].sum()
         out = out.reset_index()
         out = out.loc[out["trials"] > 0]
-        out.insert(out.columns.get_loc("base") + 1, "step", True)
+        out["step"] = True
+        out = out[[*keys, "step", "successes", "trials"]]
         return observations(out, self.by, "decided orders")
 
+    @validate_params(bench=BENCHMARK)
     def compare(self, bench: Benchmark, **kwargs: Any) -> BenchmarkComparisonResult:
         """Compare the share over SLA with a benchmark: ``bench.compare(self, **kwargs)``."""
         return bench.compare(self, **kwargs)
@@ -321,11 +324,12 @@ class LeadTimesResult(ResultMixin):
         ax = get_axes(ax)
         t = self.table
         labels = [
-            " ".join([str(p), *(str(t[k].iloc[i]) for k in self.by)]) for i, p in enumerate(t["pair"])
+            " ".join([str(p), *(str(t[k].iloc[i]) for k in self.by)])
+            for i, p in enumerate(t["pair"])
         ]
         day = pd.Timedelta(days=1)
-        median = (t["median"] / day).to_numpy(np.float64, na_value=np.nan)
-        p90 = (t["p90"] / day).to_numpy(np.float64, na_value=np.nan)
+        median = t["median"].dt.total_seconds().to_numpy(np.float64) / day.total_seconds()
+        p90 = t["p90"].dt.total_seconds().to_numpy(np.float64) / day.total_seconds()
         y = np.arange(len(t))
         ax.barh(y, np.nan_to_num(median), color=PALETTE[0], label="median", **kwargs)
         ax.plot(p90, y, "|", color=PALETTE[3], markersize=12, label="p90")

@@ -9,15 +9,33 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._params import Options
+from .._params import Options, Satisfies
 from .._times import TimeValues, check_time_zone
 from ..errors import EmptyFrameError
 
-__all__ = ["MISSING", "PERIOD", "groups", "observations", "period_start", "to_times"]
+__all__ = [
+    "BENCHMARK",
+    "MISSING",
+    "PERIOD",
+    "as_text",
+    "groups",
+    "observations",
+    "period_start",
+    "to_times",
+]
 
 #: How a missing segment label reads in rate observations (as in a funnel's).
 MISSING = "(missing)"
 PERIOD = Options("D", "W", "M")
+
+
+def _is_benchmark(value: object) -> bool:
+    from ..benchmark import Benchmark  # a domain package: imported when used
+
+    return isinstance(value, Benchmark)
+
+
+BENCHMARK = Satisfies(_is_benchmark, "a Benchmark")
 
 
 def groups(
@@ -36,12 +54,21 @@ def groups(
     return out
 
 
+def as_text(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """Labels as Python strings (a missing label as ""), for ordering independent of rows."""
+    return np.array(
+        ["" if pd.isna(v) else str(v) for v in np.asarray(values, dtype=object)], dtype=object
+    )
+
+
 def to_times(ns: npt.NDArray[np.int64], tz: Any) -> pd.DatetimeIndex:
     """Nanoseconds back to times in the input's zone (or naive)."""
     return TimeValues(ns, tz, "time").to_index()
 
 
-def period_start(ns: npt.NDArray[np.int64], tz: Any, period: str, zone: str | None) -> pd.DatetimeIndex:
+def period_start(
+    ns: npt.NDArray[np.int64], tz: Any, period: str, zone: str | None
+) -> pd.DatetimeIndex:
     """The start of each time's day, week or month, in ``zone`` (default: the data's)."""
     return TimeValues(ns, tz, "time").bucket(period, check_time_zone(zone))
 

@@ -14,7 +14,7 @@ from .._times import NAT
 from ..errors import DataQualityWarning, EmptyFrameError
 from ..results import Provenance, ResultMixin, Summary
 from ..stats import wilson_interval
-from ._observe import PERIOD, groups, observations, period_start
+from ._observe import BENCHMARK, PERIOD, groups, observations, period_start
 from ._read import OrderTimes
 
 if TYPE_CHECKING:
@@ -191,16 +191,20 @@ class OrderRatesResult(ResultMixin):
         frame["successes"] = rec["success"].to_numpy().astype(np.int64)
         frame["trials"] = 1
         keys = ["period", *self.by, "stage", "base"]
-        out = frame.groupby(keys, dropna=False, sort=True, observed=True)[["successes", "trials"]].sum()
+        out = frame.groupby(keys, dropna=False, sort=True, observed=True)[
+            ["successes", "trials"]
+        ].sum()
         out = out.reset_index()
         if complete_only:
             last = period_start(
                 np.array([rec["start"].max()], dtype=np.int64), self.tz, period, tz
             )[0]
             out = out.loc[out["period"] < last - pd.Timedelta(days=30)]
-        out.insert(out.columns.get_loc("base") + 1, "step", True)
+        out["step"] = True
+        out = out[[*keys, "step", "successes", "trials"]]
         return observations(out, self.by, "complete periods")
 
+    @validate_params(bench=BENCHMARK)
     def compare(self, bench: Benchmark, **kwargs: Any) -> BenchmarkComparisonResult:
         """Compare the rates with a benchmark: ``bench.compare(self, **kwargs)``."""
         return bench.compare(self, **kwargs)
@@ -215,7 +219,9 @@ class OrderRatesResult(ResultMixin):
             for o, r in totals.iterrows()
         )  # fmt: skip
         cols = [*self.by, "outcome", "successes", "trials", "rate", "ci_low", "ci_high"]
-        return Summary("Order outcome rates", facts, t[cols].head(10), tuple(self.provenance.lines()))
+        return Summary(
+            "Order outcome rates", facts, t[cols].head(10), tuple(self.provenance.lines())
+        )
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Each rate with its interval, per outcome and segment."""
@@ -229,7 +235,9 @@ class OrderRatesResult(ResultMixin):
         ]
         y = np.arange(len(t))
         rate = t["rate"].to_numpy(np.float64)
-        err = np.vstack([rate - t["ci_low"].to_numpy(), t["ci_high"].to_numpy() - rate])
+        err = np.clip(
+            np.vstack([rate - t["ci_low"].to_numpy(), t["ci_high"].to_numpy() - rate]), 0, 1
+        )
         ax.errorbar(rate, y, xerr=np.nan_to_num(err), fmt="o", color=PALETTE[0], **kwargs)
         ax.set_yticks(y, labels)
         percent_axis(ax, "x")

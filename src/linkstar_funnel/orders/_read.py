@@ -21,6 +21,7 @@ import pandas as pd
 from .._times import NAT, cut_ns
 from ..errors import EmptyFrameError, TimeZoneError
 from ..schema import Column, RowAccounting, Table, validate
+from ._observe import as_text
 
 __all__ = ["OUTCOMES", "OrderTimes", "Problem", "read_columns", "read_history"]
 
@@ -89,25 +90,29 @@ def _zone(table: Table, roles: Sequence[str], frame_name: str) -> Any:
 def _representatives(
     group: IntArray, keys: list[npt.NDArray[Any]], n_groups: int
 ) -> tuple[IntArray, int]:
-    """One row per group, the same whatever the row order: the smallest labels (as text).
-
-    Returns the chosen row of each group and how many groups disagree on the labels.
-    """
-    text = pd.DataFrame({f"k{i}": pd.Series(k, dtype=object).astype(str) for i, k in enumerate(keys)})
-    text["_missing"] = sum((pd.isna(pd.Series(k, dtype=object)).astype(np.int64) for k in keys), 0)
-    text["_group"] = group
-    text["_row"] = np.arange(len(group))
-    cols = ["_group", "_missing", *[f"k{i}" for i in range(len(keys))]]
-    ordered = text.sort_values(cols, kind="stable")
-    first = ordered.drop_duplicates("_group")
+    """One row per group, the same whatever the row order: the smallest labels (as text,
+    missing labels last). Returns the chosen row of each group and how many groups
+    disagree on the labels."""
+    missing = np.zeros(len(group), dtype=np.int64)
+    ranks = []
+    for k in keys:
+        labels = pd.Series(k, dtype=object)
+        missing += labels.isna().to_numpy()
+        text = as_text(k)
+        ranks.append(np.unique(text, return_inverse=True)[1].astype(np.int64))
+    order = np.lexsort((*ranks[::-1], missing, group))
+    g = group[order]
+    first = np.r_[True, g[1:] != g[:-1]]
     rows = np.empty(n_groups, dtype=np.int64)
-    rows[first["_group"].to_numpy()] = first["_row"].to_numpy()
-    distinct = ordered.drop_duplicates(cols[:1] + cols[2:])
-    disagree = int((np.bincount(distinct["_group"].to_numpy(), minlength=n_groups) > 1).sum())
+    rows[g[first]] = order[first]
+    distinct = np.unique(np.column_stack([group, *ranks]), axis=0)
+    disagree = int((np.bincount(distinct[:, 0], minlength=n_groups) > 1).sum())
     return rows, disagree
 
 
-def _group_min(group: IntArray, column: IntArray, values: IntArray, shape: tuple[int, int]) -> IntArray:
+def _group_min(
+    group: IntArray, column: IntArray, values: IntArray, shape: tuple[int, int]
+) -> IntArray:
     """Earliest time per (group, column), NAT where none."""
     out = np.full(shape, _BIG, dtype=np.int64)
     ok = values != NAT
@@ -159,7 +164,9 @@ def read_columns(
     if n < len(keep):
         several = int((np.bincount(group) > 1).sum())
         problems.append(
-            Problem("several rows", several, "orders", order, "the earliest time of each status kept")
+            Problem(
+                "several rows", several, "orders", order, "the earliest time of each status kept"
+            )
         )
         k = len(names)
         times = _group_min(
@@ -234,9 +241,7 @@ def read_history(
     pair = group * k + rank
     dup = len(pair) - len(np.unique(pair))
     if dup:
-        problems.append(
-            Problem("a status repeated", dup, "rows", status, "the earliest time kept")
-        )
+        problems.append(Problem("a status repeated", dup, "rows", status, "the earliest time kept"))
     back = _backwards(group, ns, rank, len(steps))
     if back:
         problems.append(
@@ -272,9 +277,11 @@ def _backwards(group: IntArray, ns: IntArray, rank: IntArray, n_steps: int) -> i
     g, t, r = group[is_step], ns[is_step], rank[is_step]
     order = np.lexsort((r, t, g))
     g, r = g[order], r[order]
-    frame = pd.DataFrame({"g": g, "r": r})
-    before = frame.groupby("g", sort=False)["r"].cummax().groupby(frame["g"]).shift(1)
-    return int((r < before.fillna(-1).to_numpy()).sum())
+    # groups ascend, so a running maximum of g * (n_steps + 1) + r never crosses groups
+    key = g * (n_steps + 1) + r
+    before = np.r_[-1, np.maximum.accumulate(key)[:-1]]
+    same = np.r_[False, g[1:] == g[:-1]]
+    return int((same & (key < before)).sum())
 
 
 def _finish(
@@ -300,7 +307,9 @@ def _finish(
     prior = np.concatenate([np.full((len(times), 1), NAT), latest[:, :-1]], axis=1)
     backwards = (have & (step_t < prior)).any(axis=1)
     later = np.flip(np.logical_or.accumulate(np.flip(have, axis=1), axis=1), axis=1)
-    gaps = (~have[:, :-1] & later[:, 1:]).any(axis=1) if len(steps) > 1 else np.zeros(len(times), bool)
+    gaps = (
+        (~have[:, :-1] & later[:, 1:]).any(axis=1) if len(steps) > 1 else np.zeros(len(times), bool)
+    )
     found = [
         ("step times out of order", backwards, "left out of the lead times they contradict"),
         ("a step time missing before a later step", gaps, "left out of the lead times it bounds"),
@@ -309,9 +318,7 @@ def _finish(
     for i, name in enumerate(outcomes):
         t = times[:, len(steps) + i]
         early = (t != NAT) & (step_t[:, 0] != NAT) & (t < step_t[:, 0])
-        found.append(
-            (f"{name} before {steps[0]}", early, f"left out of the {name} rate")
-        )
+        found.append((f"{name} before {steps[0]}", early, f"left out of the {name} rate"))
     late = ((times != NAT) & (times > end)).any(axis=1)
     found.append(("times after observation_end", late, "those statuses had not happened yet"))
     for issue, mask, consequence in found:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import attrs
 import numpy as np
@@ -19,10 +18,10 @@ from .._params import (
     Timestamp,
     validate_params,
 )
-from .._times import NAT
 from .._validators import bad_parameter
 from ..errors import ParameterError
 from ..results import Provenance
+from ._events import REPURCHASE, timeline_events
 from ._lead_times import LeadTimeSpec, LeadTimesResult, lead_times
 from ._observe import to_times
 from ._rates import OrderRatesResult, RateSpec, order_rates
@@ -34,8 +33,6 @@ IntArray = npt.NDArray[np.int64]
 
 #: The steps of an order, in order, unless told otherwise.
 DEFAULT_STEPS: tuple[str, ...] = ("paid", "shipped", "delivered", "reviewed")
-#: The event a customer's next paid order after a delivered one adds to :meth:`Timeline.events`.
-REPURCHASE = "repurchase"
 
 
 def _names(value: object) -> bool:
@@ -66,9 +63,8 @@ _PAIR_BY = _BY
 
 
 def _sla(value: object) -> bool:
-    return (
-        isinstance(value, Mapping)
-        and all(isinstance(k, str) and Duration().accepts(v) for k, v in value.items())
+    return isinstance(value, Mapping) and all(
+        isinstance(k, str) and Duration().accepts(v) for k, v in value.items()
     )
 
 
@@ -81,7 +77,10 @@ def _check_distinct(owner: str, roles: Mapping[str, str], by: tuple[str, ...]) -
     for role, name in [*roles.items(), *((f"by {b}", b) for b in by)]:
         if name in seen:
             raise bad_parameter(
-                owner, role.removeprefix("by "), f"a column other than the {seen[name]} column", name
+                owner,
+                role.removeprefix("by "),
+                f"a column other than the {seen[name]} column",
+                name,
             )
         seen[name] = role
 
@@ -410,42 +409,20 @@ class Timeline:
         >>> result.to_frame()["users"].tolist()
         [81, 76, 70, 18]
         """
+        owner = "Timeline.events"
         roles = [self.customer, time, event, self.order, *self.by]
         if len(set(roles)) < len(roles):
-            raise bad_parameter(
-                "Timeline.events", "time", f"names other than the columns {roles[:1] + roles[3:]}",
-                time if time in roles[:1] + roles[3:] else event,
-            )  # fmt: skip
-        data = self.data
-        names = data.names
-        ok = (data.times != NAT) & (data.times <= data.end_ns)
-        row, col = np.nonzero(ok)
-        event_of = np.asarray(names, dtype=object)[col]
-        rank = col.astype(np.int64)
-        ns = data.times[row, col]
-        rep = _repurchases(data)
-        if len(rep):
-            row = np.concatenate([row, rep])
-            ns = np.concatenate([ns, data.times[rep, 0]])
-            event_of = np.concatenate([event_of, np.full(len(rep), REPURCHASE, dtype=object)])
-            rank = np.concatenate([rank, np.full(len(rep), len(names), dtype=np.int64)])
-        cust, label = _text_ranks(data)
-        order = np.lexsort((rank, label[row], cust[row], ns))
-        row, ns, event_of = row[order], ns[order], event_of[order]
-        out = pd.DataFrame(
-            {
-                self.customer: data.customer[row],
-                time: to_times(ns, data.tz),
-                event: event_of,
-                self.order: data.order[row],
-            }
-        )
-        for k in self.by:
-            out[k] = data.segments[k].to_numpy()[row]
-        return out
+            taken = [self.customer, self.order, *self.by]
+            param = "time" if time in taken or time == event else "event"
+            got = time if param == "time" else event
+            raise bad_parameter(owner, param, f"a name other than the columns {taken}", got)
+        return timeline_events(self.data, self.customer, self.order, self.by, time, event)
 
     @validate_params(
-        sla=[None, Satisfies(_sla, "a mapping of 'step->step' -> duration, e.g. {'paid->shipped': '2D'}")],
+        sla=[
+            None,
+            Satisfies(_sla, "a mapping of 'step->step' -> duration, e.g. {'paid->shipped': '2D'}"),
+        ],
         by=_PAIR_BY,
         alpha=_ALPHA,
     )
@@ -508,7 +485,11 @@ class Timeline:
         limits = {k: pd.Timedelta(v) for k, v in (sla or {}).items()}  # type: ignore[arg-type]
         if sla is not None and not sla:
             raise bad_parameter(owner, "sla", "a non-empty mapping (or None)", sla)
-        names = list(limits) if limits else [f"{a}->{b}" for a, b in zip(self.steps, self.steps[1:], strict=False)]
+        names = (
+            list(limits)
+            if limits
+            else [f"{a}->{b}" for a, b in zip(self.steps, self.steps[1:], strict=False)]
+        )
         if not names:
             msg = (
                 f"The timeline has one step ({self.steps[0]!r}): a lead time needs two.\n"
@@ -522,8 +503,10 @@ class Timeline:
     def _pair(self, owner: str, name: str) -> tuple[str, str]:
         parts = name.split("->")
         steps = self.steps
-        if len(parts) != 2 or not all(p in steps for p in parts) or (
-            steps.index(parts[0]) >= steps.index(parts[1])
+        if (
+            len(parts) != 2
+            or not all(p in steps for p in parts)
+            or (steps.index(parts[0]) >= steps.index(parts[1]))
         ):
             raise bad_parameter(
                 owner, "sla", f"keys 'a->b' with steps a before b among {list(steps)}", name
@@ -572,45 +555,3 @@ class Timeline:
         keys = self._check_by("Timeline.rates", by)
         spec = RateSpec(keys, alpha, self.observation_end)
         return order_rates(self.data, keys, alpha, spec, self._provenance(spec))
-
-
-def _text_ranks(data: OrderTimes) -> tuple[IntArray, IntArray]:
-    """Customer and order labels as ranks of their text: an order independent of rows."""
-    cust = pd.Series(data.customer, dtype=object).astype(str).to_numpy()
-    label = pd.Series(data.order, dtype=object).astype(str).to_numpy()
-    return (
-        np.unique(cust, return_inverse=True)[1].astype(np.int64),
-        np.unique(label, return_inverse=True)[1].astype(np.int64),
-    )
-
-
-def _repurchases(data: OrderTimes) -> npt.NDArray[np.intp]:
-    """Orders that are a customer's first paid order after one of their delivered orders.
-
-    Paid orders and deliveries are sorted together by customer and time (a delivery after
-    the orders paid at the same instant); each delivery's next paid order of the same
-    customer is a repurchase. Ties in payment time go to the smaller order label.
-    """
-    paid = data.times[:, 0]
-    step = "delivered" if "delivered" in data.steps else data.steps[-1]
-    delivered = data.time_of(step)
-    end = data.end_ns
-    rows = np.flatnonzero((paid != NAT) & (paid <= end))
-    done = np.flatnonzero((delivered != NAT) & (delivered <= end))
-    if not len(rows) or not len(done):
-        return np.empty(0, dtype=np.intp)
-    cust, label = _text_ranks(data)
-    c = np.concatenate([cust[rows], cust[done]])
-    t = np.concatenate([paid[rows], delivered[done]])
-    kind = np.repeat(np.array([0, 1], dtype=np.int64), [len(rows), len(done)])
-    lab = np.concatenate([label[rows], np.zeros(len(done), dtype=np.int64)])
-    who = np.concatenate([rows, done])
-    order = np.lexsort((lab, kind, t, c))
-    c, kind, who = c[order], kind[order], who[order]
-    paid_pos = np.flatnonzero(kind == 0)
-    query_pos = np.flatnonzero(kind == 1)
-    nxt = np.searchsorted(paid_pos, query_pos)
-    inside = nxt < len(paid_pos)
-    target = paid_pos[nxt[inside]]
-    same = c[target] == c[query_pos[inside]]
-    return np.unique(who[target[same]]).astype(np.intp)
