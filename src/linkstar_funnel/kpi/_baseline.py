@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._params import Real, validate_params
-from ..errors import DataQualityWarning
+from ..errors import DataQualityWarning, ParameterError
 from ..plotting import PALETTE, get_axes, style_axes
 from ..results import Provenance, ResultMixin, Summary
 from ._calendar import no_rows, period_bounds, period_starts, read_daily
@@ -69,9 +69,11 @@ class BaselineResult(ResultMixin):
         ``periods`` (how many periods the figures come from), ``first``, ``last``."""
         return self.table.copy()
 
-    @validate_params(lift=Real(-1, None, closed="neither"))
+    @validate_params(lift=Real(-1, 10, closed="right"))
     def targets(self, lift: float = 0.0) -> pd.DataFrame:
         """Targets at the median times ``1 + lift``: ``by...``, ``node``, ``target``, ``owner``.
+
+        ``lift`` is in (-1, 10]: from just above -100% to +1,000%.
 
         Nodes whose median is not positive are left out (a target must be > 0).
 
@@ -91,7 +93,11 @@ class BaselineResult(ResultMixin):
         """
         t = self.table[self.table["median"] > 0]
         out = t[[*self.by, "node"]].copy()
-        out["target"] = t["median"] * (1 + lift)
+        with np.errstate(over="ignore"):
+            out["target"] = t["median"] * (1 + lift)
+        if not np.isfinite(out["target"].to_numpy(dtype=np.float64)).all():
+            msg = "The targets go beyond the largest float64 number (about 1.8e308)."
+            raise ParameterError(msg)
         out["owner"] = t["owner"]
         return out.reset_index(drop=True)
 

@@ -7,15 +7,15 @@ is read from in the platform's standard export. Templates live in one registry
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._params import Boolean, InstanceOf, validate_params
+from .._params import Boolean, InstanceOf, Satisfies, validate_params
 from .._registry import Registry
 from ..errors import ParameterError
-from ._specs import BY, NAME
+from ._specs import BY, FORMULA, NAME
 
 if TYPE_CHECKING:
     from ._tree import KPITree
@@ -31,10 +31,31 @@ __all__ = [
 
 
 def _text_map(value: object) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        msg = f"Expected a mapping of node names to strings. Got {type(value).__name__}."
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        msg = (
+            "The owners, units and columns of a KPITemplate must be mappings from node names "
+            f"to strings. Got {value!r} instead."
+        )
         raise ParameterError(msg)
-    return {str(k): str(v) for k, v in value.items()}
+    return dict(value)
+
+
+def _lines(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, Iterable) or isinstance(value, Mapping):
+        msg = f"The 'beside' field of a KPITemplate must be formula lines. Got {value!r} instead."
+        raise ParameterError(msg)
+    out = tuple(value)
+    if not all(isinstance(line, str) for line in out):
+        msg = f"The 'beside' field of a KPITemplate must be formula lines. Got {value!r} instead."
+        raise ParameterError(msg)
+    return out
+
+
+_TEXT = Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
 
 
 @attrs.frozen
@@ -66,13 +87,13 @@ class KPITemplate:
     ('gmv', ('paid_sessions', 'organic_sessions', 'direct_sessions', 'orders', 'revenue'))
     """
 
-    name: str
-    formula: str
+    name: str = attrs.field(validator=_TEXT)
+    formula: str = attrs.field(validator=FORMULA)
     owners: Mapping[str, str] = attrs.field(factory=dict, converter=_text_map)
     units: Mapping[str, str] = attrs.field(factory=dict, converter=_text_map)
     columns: Mapping[str, str] = attrs.field(factory=dict, converter=_text_map)
-    source: str = ""
-    beside: tuple[str, ...] = ()
+    source: str = attrs.field(default="", validator=InstanceOf(str, description="a string"))
+    beside: tuple[str, ...] = attrs.field(default=(), converter=_lines)
 
     def __attrs_post_init__(self) -> None:
         self.tree()  # a template that cannot build its tree is refused at registration
