@@ -24,7 +24,7 @@ Examples
 >>> out = identity_components(pairs, IdentityQuery((("device", "device"), ("email", "email"))))
 >>> out.id_types
 ('device', 'email')
->>> person_ids(out).tolist()
+>>> person_ids(out).to_pylist()
 ['device:d1', 'device:d1', 'device:d3', 'device:d1', 'device:d3']
 >>> print(out.accounting[0])
 4 rows in, 3 used, 1 dropped: 1 linking fewer than two ids
@@ -39,6 +39,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._accounting import RowAccounting
 from .._validators import bad_parameter
@@ -49,6 +51,8 @@ __all__ = [
     "IdentityComponents",
     "IdentityComponentsEngine",
     "IdentityQuery",
+    "arrow_text",
+    "node_text",
     "normalize_null_like",
     "person_ids",
 ]
@@ -221,11 +225,6 @@ class IdentityComponents:
         sizes = [len(i) for i in self.ids]
         return np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
 
-    def node_ids(self) -> npt.NDArray[np.object_]:
-        """Per node, its id as text."""
-        parts = [np.asarray(i, dtype=object) for i in self.ids]
-        return np.concatenate(parts) if parts else np.empty(0, dtype=object)
-
 
 class IdentityComponentsEngine(Protocol):
     """``identity_components(source, query) -> IdentityComponents``, as backends implement it.
@@ -245,29 +244,65 @@ class IdentityComponentsEngine(Protocol):
     def __call__(self, source: object, query: IdentityQuery, /) -> IdentityComponents: ...
 
 
-def person_ids(out: IdentityComponents) -> npt.NDArray[np.object_]:
+def arrow_text(index: pd.Index) -> pa.Array:
+    """Text ids as one Arrow ``large_string`` array (no copy of Arrow-backed text)."""
+    arr = index.array
+    out = (
+        pa.array(arr)
+        if hasattr(arr, "__arrow_array__")
+        else pa.array(np.asarray(index, dtype=object), type=pa.large_string())
+    )
+    if isinstance(out, pa.ChunkedArray):
+        out = out.combine_chunks()
+    return out.cast(pa.large_string())
+
+
+def node_text(out: IdentityComponents) -> pa.Array:
+    """Per node, its id as text (Arrow ``large_string``)."""
+    parts = [arrow_text(i) for i in out.ids]
+    return pa.concat_arrays(parts) if parts else pa.array([], type=pa.large_string())
+
+
+def person_ids(out: IdentityComponents) -> pa.Array:
     """Per node, its person id: ``"<id_type>:<id>"`` of the component's smallest member
-    (id types in sorted order, then ids in code-point order); ``None`` for an
-    over-connected id. The same whatever the backend and the input's row order."""
+    (id types in sorted order, then ids in code-point order); null for an over-connected
+    id. The same whatever the backend and the input's row order (Arrow ``large_string``).
+    """
     n = out.n_nodes
-    result = np.full(n, None, dtype=object)
     comp = out.component
     kept = np.flatnonzero(comp >= 0)
     if not kept.size:
-        return result
+        return pa.nulls(n, type=pa.large_string())
     types = out.node_types()
+    n_comp = int(comp.max()) + 1
     # Nodes are numbered type after type, types sorted: a component's first node has its
-    # smallest type; its candidates are its nodes of that type.
-    _, first = np.unique(comp[kept], return_index=True)
-    min_type = np.full(int(comp.max()) + 1, -1, dtype=np.int64)
-    min_type[comp[kept[first]]] = types[kept[first]]
+    # smallest type, and is its person id unless other nodes of that type share it.
+    first = np.full(n_comp, n, dtype=np.int64)
+    np.minimum.at(first, comp[kept], kept)
+    present = first < n
+    first = np.where(present, first, 0)
+    min_type = types[first]
     cand = kept[types[kept] == min_type[comp[kept]]]
-    text = pd.Series(out.node_ids()[cand], dtype=object)
-    smallest = text.groupby(comp[cand], sort=False).min()
-    names = np.asarray(out.id_types, dtype=object)[min_type[smallest.index.to_numpy()]]
-    label = np.full(len(min_type), None, dtype=object)
-    label[smallest.index.to_numpy()] = [
-        f"{t}:{i}" for t, i in zip(names, smallest.to_numpy(), strict=True)
-    ]
-    result[kept] = label[comp[kept]]
-    return result
+    per_comp = np.bincount(comp[cand], minlength=n_comp)
+    text = node_text(out)
+    label = text.take(pa.array(first))
+    multi = cand[per_comp[comp[cand]] > 1]
+    if multi.size:
+        table = pa.table({"c": comp[multi], "id": text.take(pa.array(multi))})
+        smallest = table.group_by("c", use_threads=False).aggregate([("id", "min")])
+        c = smallest["c"].to_numpy()
+        order = np.argsort(c, kind="stable")
+        mask = np.zeros(n_comp, dtype=bool)
+        mask[c] = True
+        label = pc.replace_with_mask(
+            label, pa.array(mask), smallest["id_min"].combine_chunks().take(pa.array(order))
+        )
+    pieces = []
+    for name in out.id_types:
+        prefix = pa.scalar(f"{name}:", type=pa.large_string())
+        pieces.append(pc.binary_join_element_wise(prefix, label, pa.scalar("", pa.large_string())))
+    named = pieces[0]
+    for k in range(1, len(pieces)):
+        named = pc.if_else(pa.array(min_type == k), pieces[k], named)
+    node_comp = pa.array(comp, mask=comp < 0)
+    return named.take(node_comp)

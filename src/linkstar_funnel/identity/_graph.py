@@ -17,6 +17,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from .._params import ColumnName, Integer, Satisfies, validate_params
 from ..engines import backend_for
@@ -27,6 +28,7 @@ from ..engines.memory.identity import (
     factorize_ids,
     ids_as_text,
     is_null_like,
+    node_text,
     normalize_null_like,
     person_ids,
 )
@@ -76,6 +78,18 @@ def _columns(value: object, where: str) -> tuple[tuple[str, str], ...]:
         msg = f"The id columns of {where} must be {_COLUMNS_OF} (distinct). Got {value!r} instead."
         raise ParameterError(msg)
     return tuple(pairs)
+
+
+def _text_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as a pandas frame, text columns as the ``str`` dtype."""
+    return pd.DataFrame(
+        {
+            name: pd.array(col, dtype="str")
+            if pa.types.is_large_string(col.type) or pa.types.is_string(col.type)
+            else col.to_numpy()
+            for name, col in zip(table.column_names, table.columns, strict=True)
+        }
+    )
 
 
 def _compute(sources: list[object], query: IdentityQuery) -> IdentityComponents:
@@ -306,28 +320,32 @@ class IdentityGraph(ResultMixin):
 
     # ------------------------------------------------------------------ views
 
-    def _labels(self) -> npt.NDArray[np.object_]:
+    def _labels(self) -> pa.Array:
         if "labels" not in self._cache:
             self._cache["labels"] = person_ids(self.components)
-        labels: npt.NDArray[np.object_] = self._cache["labels"]
+        labels: pa.Array = self._cache["labels"]
         return labels
+
+    def _types(self, nodes: npt.NDArray[np.int64]) -> pa.Array:
+        c = self.components
+        codes = pa.array(c.node_types()[nodes].astype(np.int32))
+        names = pa.array(list(c.id_types), type=pa.large_string())
+        return pa.DictionaryArray.from_arrays(codes, names).dictionary_decode()
 
     def persons(self) -> pd.DataFrame:
         """One row per id that belongs to a person: ``id``, ``id_type``, ``person_id``,
         sorted by person, id type and id (over-connected ids are not in it)."""
         if "persons" not in self._cache:
             c = self.components
-            kept = c.component >= 0
-            types = np.asarray(c.id_types, dtype=object)[c.node_types()]
-            frame = pd.DataFrame(
+            kept = np.flatnonzero(c.component >= 0)
+            table = pa.table(
                 {
-                    "id": pd.array(c.node_ids()[kept], dtype="str"),
-                    "id_type": pd.array(types[kept], dtype="str"),
-                    "person_id": pd.array(self._labels()[kept], dtype="str"),
+                    "id": node_text(c).take(pa.array(kept)),
+                    "id_type": self._types(kept),
+                    "person_id": self._labels().take(pa.array(kept)),
                 }
-            )
-            frame = frame.sort_values(["person_id", "id_type", "id"], kind="stable")
-            self._cache["persons"] = frame.reset_index(drop=True)
+            ).sort_by([("person_id", "ascending"), ("id_type", "ascending"), ("id", "ascending")])
+            self._cache["persons"] = _text_frame(table)
         cached: pd.DataFrame = self._cache["persons"]
         return cached.copy()
 
@@ -339,18 +357,15 @@ class IdentityGraph(ResultMixin):
         """The ids left out as over-connected: ``id``, ``id_type``, ``partners`` (distinct
         ids linked to each), most partners first."""
         c = self.components
-        types = np.asarray(c.id_types, dtype=object)[c.node_types()[c.over_connected]]
-        frame = pd.DataFrame(
+        nodes = pa.array(c.over_connected)
+        table = pa.table(
             {
-                "id": pd.array(c.node_ids()[c.over_connected], dtype="str"),
-                "id_type": pd.array(types, dtype="str"),
-                "partners": np.asarray(c.partners, dtype=np.int64),
+                "id": node_text(c).take(nodes),
+                "id_type": self._types(c.over_connected),
+                "partners": pa.array(np.asarray(c.partners, dtype=np.int64)),
             }
-        )
-        frame = frame.sort_values(
-            ["partners", "id_type", "id"], ascending=[False, True, True], kind="stable"
-        )
-        return frame.reset_index(drop=True)
+        ).sort_by([("partners", "descending"), ("id_type", "ascending"), ("id", "ascending")])
+        return _text_frame(table)
 
     def sizes(self) -> pd.Series[int]:
         """Ids per person, indexed by ``person_id`` (sorted)."""
@@ -425,13 +440,9 @@ class IdentityGraph(ResultMixin):
         k = c.id_types.index(id_type)
         offset = sum(len(i) for i in c.ids[:k])
         where = np.asarray(c.ids[k].get_indexer(pd.Index(text, dtype=object)), dtype=np.int64)
-        labels = self._labels()
         found = (where >= 0) & ~null
-        per_unique = np.full(len(text), None, dtype=object)
-        per_unique[found] = labels[where[found] + offset]
-        person = np.full(len(codes), None, dtype=object)
-        ok = codes >= 0
-        person[ok] = per_unique[codes[ok]]
+        per_unique = self._labels().take(pa.array(where + offset, mask=~found))
+        person = per_unique.take(pa.array(codes, mask=codes < 0))
         out = data.copy()
         out[name] = pd.array(person, dtype="str")
         self._warn_unresolved(codes, null, where, offset, column)

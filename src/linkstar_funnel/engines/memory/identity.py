@@ -12,7 +12,9 @@ the nodes on the links kept.
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,7 @@ from .._identity import (
     NO_LINK,
     IdentityComponents,
     IdentityQuery,
+    node_text,
     normalize_null_like,
     person_ids,
 )
@@ -46,6 +49,7 @@ __all__ = [
     "identity_components",
     "ids_as_text",
     "is_null_like",
+    "node_text",
     "normalize_null_like",
     "person_ids",
 ]
@@ -53,6 +57,9 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: Columns are factorized in parallel threads from this many rows, on at most this many.
+_THREADED_ROWS = 200_000
+_MAX_THREADS = 4
 #: Whitespace stripped before comparing with the null-like strings (ASCII, as in SQL).
 WHITESPACE = " \t\n\r\f\v"
 
@@ -126,20 +133,36 @@ def is_null_like(text: pd.Index, null_like: frozenset[str]) -> BoolArray:
     return np.asarray(pc.is_in(norm, value_set=values).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _releases_gil(series: pd.Series[Any]) -> bool:
+    """Whether factorizing ``series`` runs in Arrow (text ids in Arrow memory), which lets
+    other threads run meanwhile."""
+    dtype = series.dtype
+    storage = getattr(dtype, "storage", None)
+    return isinstance(dtype, pd.ArrowDtype) or storage == "pyarrow"
+
+
 def _read_columns(
     frame: pd.DataFrame, columns: Sequence[tuple[str, str]], frame_name: str
 ) -> list[tuple[IntArray, pd.Index, bool]]:
-    out = []
     for col, id_type in columns:
         if col not in frame.columns:
             raise ColumnNotFoundError(
                 col, frame.columns, role=f"{id_type} id", frame_name=frame_name
             )
-    for col, _ in columns:
+
+    def read(col: str) -> tuple[IntArray, pd.Index, bool]:
         codes, uniques = factorize_ids(frame[col])
         text, distinct = ids_as_text(uniques, col, frame_name)
-        out.append((codes, text, distinct))
-    return out
+        return codes, text, distinct
+
+    names = [col for col, _ in columns]
+    series = [frame[col] for col in names]
+    threads = min(len(names), os.cpu_count() or 1, _MAX_THREADS)
+    if threads > 1 and len(frame) >= _THREADED_ROWS and all(map(_releases_gil, series)):
+        # Arrow releases the GIL while it hashes: the columns are factorized side by side.
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            return list(pool.map(read, names))
+    return [read(col) for col in names]
 
 
 def _type_nodes(
