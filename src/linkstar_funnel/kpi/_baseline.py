@@ -2,7 +2,8 @@
 
 Every node is evaluated per calendar period (leaves summed over the period's days); the
 last ``periods`` *complete* periods give the median, the 25th and 75th percentiles and
-their distance (IQR). A baseline is a realistic starting point for a target
+their distance (IQR). A first period the data starts inside of, and a last period it
+ends inside of, are incomplete: left out and counted. A baseline is a realistic starting point for a target
 (:meth:`BaselineResult.targets`).
 """
 
@@ -143,15 +144,20 @@ def baseline(
     """See :meth:`KPITree.baseline`."""
     seg = by_tuple(by, OWNER)
     daily = read_daily(tree, history, time=time, by=seg, columns=columns, frame_name="history")
-    last_day = daily.day.max()
-    _, end = period_bounds(last_day, period)
-    complete = end - pd.Timedelta(days=1) <= last_day
+    first_day, last_day = daily.day.min(), daily.day.max()
     starts = period_starts(daily.day, period)
-    current = period_bounds(last_day, period)[0]
-    keep = np.ones(len(starts), dtype=bool) if complete else np.asarray(starts < current)
-    accounting = daily.accounting.with_dropped(
-        "in the incomplete last period", int((~keep).sum()), column=time
-    )
+    first_start, _ = period_bounds(first_day, period)
+    last_start, end = period_bounds(last_day, period)
+    late = np.asarray(starts == last_start) if end - pd.Timedelta(days=1) > last_day else None
+    early = np.asarray(starts == first_start) if first_day > first_start else None
+    keep = np.ones(len(starts), dtype=bool)
+    accounting = daily.accounting
+    for mask, which in ((early, "first"), (late, "last")):
+        if mask is not None:
+            accounting = accounting.with_dropped(
+                f"in the incomplete {which} period", int((mask & keep).sum()), column=time
+            )
+            keep &= ~mask
     uniq = np.sort(pd.unique(np.asarray(starts[keep])))
     chosen = uniq[-periods:]
     in_window = keep & np.isin(np.asarray(starts), chosen)
