@@ -93,6 +93,12 @@ def _order(labels: pd.Index, control: Hashable, param_owner: str) -> npt.NDArray
     return np.array([hit[0], *rest], dtype=np.intp)
 
 
+def _labels_array(labels: Sequence[Hashable]) -> npt.NDArray[np.object_]:
+    out = np.empty(len(labels), dtype=object)
+    out[:] = list(labels)
+    return out
+
+
 def _same(a: object, b: object) -> bool:
     try:
         return bool(a == b) or str(a) == str(b)
@@ -169,18 +175,18 @@ _ARM_FIELDS = ("n", "mean", "raw_mean", "variance", "raw_variance")
 
 
 def _finish(
-    table: pd.DataFrame,
+    table: dict[str, Any],
     spec: ExperimentSpec,
     srm: float,
     labels: Sequence[str],
     owner: str,
 ) -> pd.DataFrame:
     """Corrections, significance, SRM; warnings for what has no answer."""
-    is_control = table["is_control"].to_numpy()
-    reasons = table.pop("_reason").to_numpy()
+    is_control = np.asarray(table["is_control"], dtype=bool)
+    reasons = np.asarray(table.pop("_reason"), dtype=object)
     undefined = (reasons != "") & ~is_control
     if spec.method != "bayesian":
-        p = table["p_value"].to_numpy()
+        p = np.asarray(table["p_value"], dtype=np.float64)
         adj = np.where(is_control, 1.0, np.nan)
         test = ~is_control & ~undefined
         if test.any():
@@ -193,10 +199,10 @@ def _finish(
         table["p_value_adjusted"] = adj
         significant = test & (adj <= spec.alpha)
     else:
-        low, high = table["ci_low"].to_numpy(), table["ci_high"].to_numpy()
+        low, high = table["ci_low"], table["ci_high"]
         significant = ~is_control & ~undefined & ((low > 0) | (high < 0))
     table["significant"] = significant
-    table["srm_p_value"] = srm
+    table["srm_p_value"] = np.full(len(is_control), srm)
     if undefined.any():
         where = [f"{labels[int(i)]}: {reasons[i]}" for i in np.flatnonzero(undefined)]
         warnings.warn(
@@ -352,14 +358,12 @@ def compare_rates(
     sums = {k: v[order] for k, v in sums.items()}
     arm = proportion_arm(sums["n"], sums["x"])
     block = _block((arm, arm), sums, "rates", spec)
-    table = pd.DataFrame(
-        {
-            "variant": pd.array(labels, dtype=object),
-            "users": sums["n"].astype(np.int64),
-            "conversions": sums["x"].astype(np.int64),
-            "rate": arm.mean,
-        }
-    )
+    table = {
+        "variant": _labels_array(labels),
+        "users": sums["n"].astype(np.int64),
+        "conversions": sums["x"].astype(np.int64),
+        "rate": arm.mean,
+    }
     srm = srm_p_value(sums["n"].tolist(), _weights(spec, labels, owner))
     return _result(table, block, spec, srm, [str(v) for v in labels], owner, "rates",
                    {"counts": accounting})  # fmt: skip
@@ -398,7 +402,7 @@ def _check_counts(
 
 
 def _result(
-    table: pd.DataFrame,
+    table: dict[str, Any],
     block: Mapping[str, Any],
     spec: ExperimentSpec,
     srm: float,
@@ -408,15 +412,15 @@ def _result(
     inputs: Mapping[str, RowAccounting],
     notes: Sequence[str] = (),
 ) -> ExperimentResult:
+    n_rows = len(table["variant"])
     if "is_control" not in table:
-        table["is_control"] = np.arange(len(table)) == 0
-    for name, values in block.items():
-        table[name] = values
+        table["is_control"] = np.arange(n_rows) == 0
+    table.update(block)
     table = _finish(table, spec, srm, labels, owner)
     tail = _method_columns(spec, kind)
-    head = [c for c in table.columns if c not in (*tail, "is_control")]
+    head = [c for c in table if c not in (*tail, "is_control")]
     return ExperimentResult(
-        table=table[[*head, *tail, "is_control"]].reset_index(drop=True),
+        table=pd.DataFrame({c: table[c] for c in [*head, *tail, "is_control"]}),
         spec=spec,
         kind=kind,
         provenance=Provenance(spec, dict(inputs), notes=tuple(notes)),
@@ -526,9 +530,7 @@ def compare_means(
     order = _order(pd.Index(labels, dtype=object), control, owner)
     labels = [labels[i] for i in order]
     sums = {k: v[order] for k, v in sums.items()}
-    table = pd.DataFrame(
-        {"variant": pd.array(labels, dtype=object), "users": sums["n"].astype(np.int64)}
-    )
+    table: dict[str, Any] = {"variant": _labels_array(labels), "users": sums["n"].astype(np.int64)}
     table["total"] = sums["s"]
     if denominator is not None:
         arm = ratio_arm(sums["n"], sums["s"], sums["ss"], sums["x"], sums["xx"], sums["sx"])
@@ -548,10 +550,10 @@ def compare_means(
                    {"per_user": accounting})  # fmt: skip
 
 
-def _warn_empty_ratio(table: pd.DataFrame, denominator: str | None, labels: list[Any]) -> None:
+def _warn_empty_ratio(table: dict[str, Any], denominator: str | None, labels: list[Any]) -> None:
     if denominator is None:
         return
-    empty = table["denominator_total"].to_numpy() == 0
+    empty = table["denominator_total"] == 0
     if empty.any():
         which = [labels[i] for i in np.flatnonzero(empty)]
         warnings.warn(
@@ -656,20 +658,20 @@ def compare_funnel(
         _check_counts(labels, base, conv, "users", names[k])
         arm = proportion_arm(base, conv)
         blocks.append(_block((arm, arm), {"n": base, "x": conv}, "rates", spec))
-        part = pd.DataFrame(
+        g_n = len(labels)
+        parts.append(
             {
-                "stage": names[k],
-                "step": k + 1,
-                "variant": pd.array(labels, dtype=object),
+                "stage": _labels_array([names[k]] * g_n),
+                "step": np.full(g_n, k + 1, dtype=np.int64),
+                "variant": _labels_array(labels),
                 "users": base.astype(np.int64),
                 "conversions": conv.astype(np.int64),
                 "rate": arm.mean,
+                "is_control": np.arange(g_n) == 0,
             }
         )
-        part["is_control"] = np.arange(len(labels)) == 0
-        parts.append(part)
         row_labels += [f"{v} at {names[k]}" for v in labels]
-    table = pd.concat(parts, ignore_index=True)
+    table = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
     block = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
     srm = srm_p_value(reach[:, 0].tolist(), _weights(spec, labels, owner))
     notes = [f"rates are {rate.replace('_', ' ')}"]
