@@ -94,13 +94,15 @@ group = visits["channel"].map(
     {"paid_search": "paid", "paid_social": "paid", "affiliate": "paid", "organic": "organic",
      "email": "organic", "direct": "direct"}
 )  # fmt: skip
-sessions = (
-    visits.assign(date=day[visits.index], group=group.to_numpy())
-    .groupby(["date", "country", "group"], observed=True)["session_id"]
-    .nunique()
-    .unstack("group", fill_value=0)
-    .add_suffix("_sessions")
+sessions = visits.assign(date=day[visits.index], group=group.to_numpy()).pivot_table(
+    index=["date", "country"],
+    columns="group",
+    values="session_id",
+    aggfunc="nunique",
+    fill_value=0,
+    observed=True,
 )
+sessions.columns = [f"{c}_sessions" for c in sessions.columns]
 own = paid[paid["platform"] == "own_site"].assign(date=orders_day)
 sales = own.groupby(["date", "country"], observed=True).agg(
     orders=("order_id", "nunique"), revenue=("revenue", "sum")
