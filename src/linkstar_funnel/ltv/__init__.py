@@ -35,6 +35,7 @@ from ._protocol import (
 )
 from ._rfm import RFMResult, RFMRules, rfm_summary
 from ._rfm_holdout import CalibrationHoldoutResult, calibration_holdout
+from ._rfm_segments import RFMSegmentsResult, rfm_segments
 from ._units import Span, TimeUnit
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "ProbabilisticLTVResult",
     "RFMResult",
     "RFMRules",
+    "RFMSegmentsResult",
     "Span",
     "TimeUnit",
     "UnitEconomicsResult",
@@ -65,6 +67,7 @@ __all__ = [
     "customer_lifetime_value",
     "decile_mape",
     "normalized_gini",
+    "rfm_segments",
     "rfm_summary",
     "unit_economics",
 ]
