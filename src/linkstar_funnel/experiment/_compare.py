@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .. import stats as _stats
-from .._counts import count_column
+from .._counts import _floats, count_array, count_column
 from .._params import ColumnName, Options, validate_params
 from .._validators import bad_parameter
 from ..errors import DataQualityWarning, ParameterError, SchemaError
@@ -49,7 +49,7 @@ _COMMON: dict[str, Any] = {
 }
 
 
-def srm_p_value(users: Sequence[float], weights: Sequence[float]) -> float:
+def srm_p_value(users: npt.ArrayLike, weights: npt.ArrayLike) -> float:
     """Chi-square goodness-of-fit p-value of the users per variant against the intended
     split (gbstats' ``check_srm``; 1 when there are no users).
 
@@ -58,8 +58,13 @@ def srm_p_value(users: Sequence[float], weights: Sequence[float]) -> float:
     >>> round(srm_p_value([5_000, 5_200], [1, 1]), 4)
     0.0477
     """
-    obs = np.asarray(users, dtype=np.float64)
-    w = np.asarray(weights, dtype=np.float64)
+    owner = "srm_p_value"
+    obs = count_array(users, owner=owner, param="users")
+    w = _floats(weights, owner, "weights", "positive weights, one per variant")
+    if obs.ndim != 1 or obs.size < 2:
+        raise bad_parameter(owner, "users", "counts of at least two variants", users)
+    if w.shape != obs.shape or not (np.isfinite(w).all() and (w > 0).all()):
+        raise bad_parameter(owner, "weights", f"{obs.size} positive finite weights", weights)
     total = obs.sum()
     if total == 0:
         return 1.0
