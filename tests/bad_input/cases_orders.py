@@ -129,7 +129,7 @@ CASES: list[Case] = [
         "orders.Timeline.rates",
         lambda **kw: timeline().rates(**kw),
         (Timeline.rates, OrderRatesResult.rate_observations),
-        params={"by": ["country", "channel"], "alpha": 0.1},
+        params={"by": ["country", "channel"], "alpha": 0.1, "settle": "3D"},
     ),
     Case(
         "orders.LeadTimesResult.trend_observations",
@@ -141,7 +141,7 @@ CASES: list[Case] = [
         "orders.OrderRatesResult.trend_observations",
         lambda **kw: rates().trend_observations(**kw),
         (OrderRatesResult.trend_observations,),
-        params={"period": "D", "tz": None, "complete_only": False},
+        params={"period": "D", "tz": None, "settle": "7D"},
     ),
     Case(
         "orders.LeadTimesResult.compare",

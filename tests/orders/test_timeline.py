@@ -11,7 +11,8 @@ import pytest
 import linkstar_funnel as lf
 import linkstar_funnel.monitor as mon
 from linkstar_funnel.benchmark import Benchmark, RateSource
-from linkstar_funnel.datasets._demo_timelines import demo_timelines
+from linkstar_funnel.datasets._demo_params import PLATFORMS, REFUND_RATES
+from linkstar_funnel.datasets._demo_timelines import CANCEL_RATE, demo_timelines
 from linkstar_funnel.orders import LeadTimesResult, OrderRatesResult, Timeline
 from linkstar_funnel.results import check_result
 
@@ -296,6 +297,14 @@ def test_the_estimates_recover_the_generator_truth() -> None:
     t = transit.to_frame().merge(truth, on=["country", "carrier"])
     got = t["median"].dt.total_seconds() / 86_400
     np.testing.assert_allclose(got, t["median_days"], rtol=0.12)
+    # refund rates of settled orders cover the truth: REFUND_RATES x (1 - CANCEL_RATE)
+    rates = tl.rates(by="platform", settle="30D", alpha=0.001).to_frame()
+    refunds = rates.loc[rates["outcome"] == "refunded"].set_index("platform")
+    for platform, rate in zip(PLATFORMS, REFUND_RATES, strict=True):
+        row = refunds.loc[platform]
+        assert row["ci_low"] <= rate * (1 - CANCEL_RATE) <= row["ci_high"], platform
+    unsettled = tl.rates(by="platform").to_frame().set_index(["outcome", "platform"])
+    assert (unsettled.loc["refunded", "rate"] < refunds["rate"]).all()  # biased low
     # the completed orders alone understate the slow routes (open orders are the slow ones)
     rec = transit.records
     slow = rec.loc[(rec["country"] == "BR") & (rec["carrier"] == "postal")]

@@ -9,9 +9,10 @@ and draws, with a seeded generator, what happens after payment:
 * **delivered** after a log-normal transit time whose median is the market's
   (:data:`TRANSIT_MEDIAN_DAYS`) times the carrier's factor (:data:`CARRIERS`);
 * **reviewed** by a share of delivered, unrefunded orders (:data:`REVIEW_RATES`);
-* **refunded** with the platform's refund probability (the store's own
-  ``REFUND_RATES``; an order the store already marks ``refunded`` is refunded), most
-  after a **return**.
+* **refunded**: the orders the store marks ``refunded`` (drawn with its
+  ``REFUND_RATES`` by platform; drawn here the same way when ``status`` is absent),
+  unless cancelled first; most after a **return**. The true refund rate of a platform is
+  its ``REFUND_RATES`` entry times ``1 - CANCEL_RATE``.
 
 Times after the end of the data are not known yet (missing), as in a real export, so
 open orders are censored. Repeat orders are the store's own (BG/NBD repeats). A long
@@ -167,9 +168,9 @@ def demo_timelines(orders: pd.DataFrame, *, seed: int = 0, end: object = None) -
     >>> from linkstar_funnel.datasets._demo_timelines import demo_timelines
     >>> demo = demo_timelines(make_demo_store(2_000, seed=1).orders, seed=1)
     >>> demo
-    DemoTimelines(orders=117, history=427, end=2026-03-30 00:00:00+00:00)
+    DemoTimelines(orders=117, history=424, end=2026-03-30 00:00:00+00:00)
     >>> int(demo.orders["delivered_at"].notna().sum()), int(demo.orders["refunded_at"].notna().sum())
-    (95, 7)
+    (95, 4)
     """
     missing = [c for c in _NEEDED if c not in orders.columns]
     if missing:
@@ -199,12 +200,10 @@ def demo_timelines(orders: pd.DataFrame, *, seed: int = 0, end: object = None) -
     handling = lognormal(np.asarray(SHIP_MEDIAN_DAYS)[platform])
     transit = lognormal(np.asarray(TRANSIT_MEDIAN_DAYS)[country] * factor)
     cancelled = rng.random(n) < CANCEL_RATE
-    store_refund = (
-        orders["status"].astype(str).to_numpy() == "refunded"
-        if "status" in orders.columns
-        else np.zeros(n, dtype=bool)
-    )
-    refunded = ~cancelled & (store_refund | (rng.random(n) < np.asarray(REFUND_RATES)[platform]))
+    drawn_refund = rng.random(n) < np.asarray(REFUND_RATES)[platform]
+    if "status" in orders.columns:  # the store's own refunds (drawn with the same rates)
+        drawn_refund = orders["status"].astype(str).to_numpy() == "refunded"
+    refunded = ~cancelled & drawn_refund
     returned = refunded & (rng.random(n) < RETURN_SHARE)
     reviewed = ~cancelled & ~refunded & (rng.random(n) < np.asarray(REVIEW_RATES)[country])
 
@@ -290,7 +289,7 @@ def _history(rng: np.random.Generator, table: pd.DataFrame) -> tuple[pd.DataFram
                     "order_id": table["order_id"].to_numpy()[have],
                     "customer_id": table["customer_id"].to_numpy()[have],
                     "status": status,
-                    "changed_at": t.to_numpy()[have],
+                    "changed_at": pd.DatetimeIndex(t)[have],
                     "country": table["country"].to_numpy()[have],
                     "carrier": table["carrier"].to_numpy()[have],
                 }

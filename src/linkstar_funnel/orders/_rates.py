@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from .._params import Boolean, validate_params
+from .._params import Duration, validate_params
 from .._times import NAT
 from ..errors import DataQualityWarning, EmptyFrameError
 from ..results import Provenance, ResultMixin, Summary
@@ -32,6 +32,7 @@ class RateSpec:
     by: tuple[str, ...] = ()
     alpha: float = 0.05
     observation_end: pd.Timestamp | None = None
+    settle: pd.Timedelta | None = None
 
 
 def rate_base(data: OrderTimes, outcome: str) -> str:
@@ -53,6 +54,7 @@ def order_rates(
         )
         raise EmptyFrameError(msg)
     end = data.end_ns
+    latest = end - (spec.settle.value if spec.settle is not None else 0)
     segs = groups(data.segments, by, len(data.order))
     group_of = np.empty(len(data.order), dtype=np.int64)
     for gi, (_, pos) in enumerate(segs):
@@ -62,7 +64,17 @@ def order_rates(
     for outcome in data.outcomes:
         base = rate_base(data, outcome)
         t0, t1 = data.time_of(base), data.time_of(outcome)
-        on = (t0 != NAT) & (t0 <= end)
+        on = (t0 != NAT) & (t0 <= latest)
+        unsettled = int(((t0 != NAT) & (t0 > latest) & (t0 <= end)).sum())
+        if unsettled:
+            provenance = attrs.evolve(
+                provenance,
+                notes=(
+                    *provenance.notes,
+                    f"{unsettled:,} orders with {base!r} within settle={spec.settle} of "
+                    f"observation_end left out of the {outcome} rate",
+                ),
+            )
         happened = on & (t1 != NAT) & (t1 <= end)
         early = happened & (t1 < t0)
         success = happened & ~early
@@ -147,7 +159,7 @@ class OrderRatesResult(ResultMixin):
         """``[by...]``, ``outcome`` (``"refunded"``, ``"returned"``, ``"cancelled"``),
         ``base`` (the step measured from: ``"delivered"`` for returns, the first step
         otherwise), ``successes`` (orders with the outcome), ``trials`` (orders at the base
-        step by ``observation_end``), ``left_out`` (outcome before the base step: not
+        step by ``observation_end``, less ``settle``), ``left_out`` (outcome before the base step: not
         counted), ``rate``, ``ci_low``, ``ci_high`` (Wilson, ``1 - alpha``). A copy."""
         return self.table.copy()
 
@@ -163,15 +175,16 @@ class OrderRatesResult(ResultMixin):
         frame["trials"] = t["trials"].to_numpy()
         return observations(frame, self.by, "rates")
 
-    @validate_params(period=PERIOD, complete_only=Boolean())
+    @validate_params(period=PERIOD, settle=[None, Duration()])
     def trend_observations(
-        self, period: str = "D", tz: str | None = None, *, complete_only: bool = False
+        self, period: str = "D", tz: str | None = None, *, settle: str | None = None
     ) -> pd.DataFrame:
         """Rates per period of the base step, as rate observations (``period`` column).
 
         For ``lf.monitor.detect(obs, date="period", metric="stage", by=...)`` (a daily
         refund rate) or ``Benchmark.from_history``. Refunds come days after payment, so
-        the last periods read low until their orders have had time.
+        the last periods read low until their orders have had time: leave them out with
+        ``settle``.
 
         Parameters
         ----------
@@ -179,11 +192,20 @@ class OrderRatesResult(ResultMixin):
             ``"D"``, ``"W"`` or ``"M"``, of the base step's time.
         tz
             Zone to read periods in (default: the data's own).
-        complete_only
-            Leave out periods starting within the last 30 days before
-            ``observation_end``, whose refunds are mostly still to come.
+        settle
+            Leave out orders whose base step is less than this long before
+            ``observation_end`` (``"30D"``): their outcomes are mostly still to come.
+
+        Raises
+        ------
+        EmptyFrameError
+            No order is left (every one within ``settle`` of the end).
         """
         rec = self.records.loc[~self.records["left_out"]]
+        if settle is not None:
+            end = self.spec.observation_end
+            assert end is not None  # set by Timeline.rates
+            rec = rec.loc[rec["start"].to_numpy() <= end.value - pd.Timedelta(settle).value]
         frame = rec[list(self.by)].copy() if self.by else pd.DataFrame(index=rec.index)
         frame.insert(0, "period", period_start(rec["start"].to_numpy(), self.tz, period, tz))
         frame["stage"] = rec["outcome"].to_numpy()
@@ -195,14 +217,9 @@ class OrderRatesResult(ResultMixin):
             ["successes", "trials"]
         ].sum()
         out = out.reset_index()
-        if complete_only:
-            last = period_start(
-                np.array([rec["start"].max()], dtype=np.int64), self.tz, period, tz
-            )[0]
-            out = out.loc[out["period"] < last - pd.Timedelta(days=30)]
         out["step"] = True
         out = out[[*keys, "step", "successes", "trials"]]
-        return observations(out, self.by, "complete periods")
+        return observations(out, self.by, f"orders settled for {settle}")
 
     @validate_params(bench=BENCHMARK)
     def compare(self, bench: Benchmark, **kwargs: Any) -> BenchmarkComparisonResult:

@@ -513,16 +513,20 @@ class Timeline:
             )
         return parts[0], parts[1]
 
-    @validate_params(by=_PAIR_BY, alpha=_ALPHA)
+    @validate_params(by=_PAIR_BY, alpha=_ALPHA, settle=[None, Duration()])
     def rates(
-        self, *, by: str | Sequence[str] | None = (), alpha: float = 0.05
+        self,
+        *,
+        by: str | Sequence[str] | None = (),
+        alpha: float = 0.05,
+        settle: str | None = None,
     ) -> OrderRatesResult:
         """Refund, return and cancel rates per segment, with Wilson intervals.
 
         A refund or cancel rate is over the orders that reached the first step (paid) by
         ``observation_end``; a return rate over those delivered. An outcome timed before
         its base step is left out (and counted). Recent orders have had less time to be
-        refunded: compare periods with ``trend_observations(complete_only=True)``.
+        refunded, which biases a rate low: ``settle`` leaves them out.
 
         Parameters
         ----------
@@ -530,11 +534,14 @@ class Timeline:
             Segment columns among the timeline's ``by`` (``"sku"`` too, when kept).
         alpha
             One minus the level of the intervals.
+        settle
+            Leave out orders whose base step is less than this long before
+            ``observation_end`` (``"30D"``), counted in the provenance.
 
         Raises
         ------
         EmptyFrameError
-            The timeline has no outcome times.
+            The timeline has no outcome times, or no order is old enough.
 
         Examples
         --------
@@ -553,5 +560,6 @@ class Timeline:
         1     seo  refunded          0       2   0.0
         """
         keys = self._check_by("Timeline.rates", by)
-        spec = RateSpec(keys, alpha, self.observation_end)
+        wait = None if settle is None else pd.Timedelta(settle)
+        spec = RateSpec(keys, alpha, self.observation_end, wait)
         return order_rates(self.data, keys, alpha, spec, self._provenance(spec))
