@@ -67,14 +67,11 @@ def order_rates(
         on = (t0 != NAT) & (t0 <= latest)
         unsettled = int(((t0 != NAT) & (t0 > latest) & (t0 <= end)).sum())
         if unsettled:
-            provenance = attrs.evolve(
-                provenance,
-                notes=(
-                    *provenance.notes,
-                    f"{unsettled:,} orders with {base!r} within settle={spec.settle} of "
-                    f"observation_end left out of the {outcome} rate",
-                ),
+            note = (
+                f"{unsettled:,} orders with {base!r} within settle={spec.settle} of "
+                f"observation_end left out of the {outcome} rate"
             )
+            provenance = attrs.evolve(provenance, notes=(*provenance.notes, note))
         happened = on & (t1 != NAT) & (t1 <= end)
         early = happened & (t1 < t0)
         success = happened & ~early
