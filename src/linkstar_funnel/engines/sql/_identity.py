@@ -160,9 +160,8 @@ def identity_components(source: object, query: IdentityQuery) -> IdentityCompone
             rows.select(k=rows[f"k{j}"]).filter(rows[f"k{j}"].notnull())  # noqa: PD004
             for rows, _, m in keyed
             for j in range(m)
-        ],
-        distinct=True,
-    )
+        ]
+    ).distinct()
     link_parts = []
     for rows, pairs, _ in keyed:
         for i, j in pairs:
@@ -186,7 +185,7 @@ def _components(
 ) -> IdentityComponents:
     import ibis
 
-    links = temps.make(ibis.union(*link_parts, distinct=True))  # every input has a pair
+    links = temps.make(ibis.union(*link_parts).distinct())  # every input has a pair
     sym = ibis.union(links.select(n=links.a, p=links.b), links.select(n=links.b, p=links.a))
     over_frame = pd.DataFrame({"k": [], "partners": []})
     left_out = 0
@@ -208,13 +207,13 @@ def _components(
     while True:
         rounds += 1
         near = sym.join(labels, sym.p == labels.k).group_by(sym.n).aggregate(m=labels.lab.min())
-        step = labels.left_join(near, labels.k == near.n).select(
-            k=labels.k, lab=ibis.least(labels.lab, near.m.fill_null(labels.lab))
+        # Pointer jumping: the label of a node's label (a node of the same component).
+        via = labels.view()
+        jump = labels.left_join(via, labels.lab == via.k).select(
+            k=labels.k, lab=ibis.least(labels.lab, via.lab.fill_null(labels.lab))
         )
-        step = temps.make(step)
-        jump_to = step.view()
-        jumped = step.left_join(jump_to, step.lab == jump_to.k).select(
-            k=step.k, lab=ibis.least(step.lab, jump_to.lab.fill_null(step.lab))
+        jumped = jump.left_join(near, jump.k == near.n).select(
+            k=jump.k, lab=ibis.least(jump.lab, near.m.fill_null(jump.lab))
         )
         new = temps.make(jumped)
         changed = new.join(labels, new.k == labels.k).filter(new.lab != labels.lab)
