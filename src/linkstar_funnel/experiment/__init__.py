@@ -21,7 +21,7 @@ Examples
 >>> counts = pd.DataFrame({"variant": ["control", "B"], "users": [20_000, 20_000],
 ...                        "conversions": [600, 690]})
 >>> experiment.compare_rates(counts, control="control", method="bayesian").lines()
-['B raises conversions by 15.0% (95% credible interval 2.6% to 27.4%, 99% chance to beat control).']
+['B raises conversions by 15.0% (95% credible interval 2.6% to 27.4%, 99.1% chance to beat control).']
 >>> experiment.sample_size(baseline=0.03, mde=0.10)
 53182
 """

@@ -22,6 +22,15 @@ SRM_THRESHOLD = 0.001
 _UP, _DOWN, _FLAT = "#009E73", "#D55E00", "#7f7f7f"
 
 
+def _chance(p: float) -> str:
+    """A probability as people read it: never a rounded 100% or 0%."""
+    if p > 0.999:
+        return ">99.9%"
+    if p < 0.001:
+        return "<0.1%"
+    return f"{p:.1%}" if p > 0.99 or p < 0.01 else f"{p:.0%}"
+
+
 @attrs.frozen(eq=False)
 class ExperimentResult(ResultMixin):
     """Each variant against the control: lift, interval, test, significance, SRM check.
@@ -118,7 +127,7 @@ class ExperimentResult(ResultMixin):
                     f"{self._fmt(row['ci_low'])} to {self._fmt(row['ci_high'])}"
                 )
                 if self.spec.method == "bayesian":
-                    text += f", {row['chance_to_win']:.0%} chance to beat control"
+                    text += f", {_chance(row['chance_to_win'])} chance to beat control"
                 found.append(text + ")")
             parts = list(found)
             if open_ and not found and len(open_) == 1 and not missing:
@@ -193,8 +202,10 @@ class ExperimentResult(ResultMixin):
         from ..plotting import get_axes, percent_axis, style_axes
 
         t = self.table.loc[~self.table["is_control"]].reset_index(drop=True)
+        single = len(pd.unique(t["variant"])) == 1
         if "stage" in t:
-            labels = [f"{s} · {v}" for s, v in zip(t["stage"], t["variant"], strict=True)]
+            pairs = zip(t["stage"], t["variant"], strict=True)
+            labels = [str(s) if single else f"{s} · {v}" for s, v in pairs]
         else:
             labels = [str(v) for v in t["variant"]]
         ax = get_axes(ax, figsize=(8.0, 1.2 + 0.45 * max(len(t), 2)))
@@ -226,5 +237,8 @@ class ExperimentResult(ResultMixin):
             percent_axis(ax, "x")
         ax.set_xlabel(f"{what} against the control (coloured: {self._significance_rule()})")
         ax.margins(x=0.15)
-        title = f"Lift against {self.spec.control} ({self.spec.level} {self.spec.interval_name})"
+        who = f"{t['variant'].iloc[0]} against " if single and len(t) else "Lift against "
+        if single and len(t):
+            who = "Lift of " + who
+        title = f"{who}{self.spec.control} ({self.spec.level} {self.spec.interval_name})"
         return style_axes(ax, title=title, grid_axis="x")
