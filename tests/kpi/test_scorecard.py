@@ -208,3 +208,40 @@ def test_a_ratio_with_no_denominator_so_far_is_no_data_with_a_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert "no data" in str(card.summary())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    leaves=st.tuples(st.floats(10, 1e4), st.floats(1, 100), st.floats(10, 1e4)),
+    goals=st.dictionaries(
+        st.sampled_from(["gmv", "sessions", "cvr", "aov", "orders"]),
+        st.floats(0.5, 2.0),
+        max_size=3,
+    ),
+)
+def test_the_plan_meets_every_target_and_keeps_every_formula(
+    leaves: tuple[float, float, float], goals: dict[str, float]
+) -> None:
+    from linkstar_funnel.kpi._compute import compute_nodes
+    from linkstar_funnel.kpi._scorecard import _plan, unreconciled
+
+    sessions, orders, revenue = leaves
+    actual = compute_nodes(
+        TREE, {"sessions": np.array([sessions]), "orders": np.array([orders]),
+               "revenue": np.array([revenue])},
+    )  # fmt: skip
+    act = {k: float(v[0]) for k, v in actual.items()}
+    targets = {k: act[k] * f for k, f in goals.items()}
+    if {"gmv", "sessions", "cvr", "aov"} <= set(targets):
+        return  # over-determined: gmv is then fixed by its three factors
+    plan = _plan(TREE, targets, act)
+    for name, value in targets.items():
+        assert plan[name] == pytest.approx(value)
+    loose = unreconciled(TREE, plan, targets)
+    if len(targets) == 1:
+        assert not loose  # one target is always met through its inputs
+    for name in TREE.names:
+        node = TREE.node(name)
+        if node.kind != "leaf" and name not in loose:
+            computed = node.compute([np.array([plan[c]]) for c in node.inputs])[0]
+            assert computed == pytest.approx(plan[name], rel=1e-9), name

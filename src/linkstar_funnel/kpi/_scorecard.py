@@ -262,35 +262,38 @@ def _driver(
     return children[int(np.argmax(parts * np.sign(gap)))]
 
 
-def _fit_inputs(node: Any, need: float, plan: dict[str, float], free: list[str]) -> None:
-    """Move the ``free`` inputs of ``node`` (together, in proportion) so it equals ``need``."""
+def _fit_inputs(node: Any, need: float, plan: dict[str, float], free: list[str]) -> list[str]:
+    """Move ``free`` inputs of ``node`` (in proportion) so it equals ``need``; the moved."""
     inputs = [np.array([plan[c]]) for c in node.inputs]
     with np.errstate(all="ignore"):
         now = float(node.compute(inputs)[0])
     if not np.isfinite(now) or now == need:
-        return
+        return []
     if node.kind == "sum":
         signs = dict(zip(node.inputs, node.weights, strict=True))
         sizes = np.array([abs(plan[c]) for c in free])
         parts = sizes / sizes.sum() if sizes.sum() > 0 else np.full(len(free), 1 / len(free))
         for c, part in zip(free, parts, strict=True):
             plan[c] += signs[c] * (need - now) * float(part)
-        return
+        return free
     if now == 0:
-        return
+        return []
     factor = need / now
     if node.kind == "ratio":
         num, den = node.inputs
         if num in free:
             plan[num] *= factor
-        elif need != 0:
-            plan[den] /= factor
-        return
+            return [num]
+        if need == 0:
+            return []
+        plan[den] /= factor
+        return [den]
     if factor > 0:
         for c in free:
             plan[c] *= factor ** (1 / len(free))
-    else:
-        plan[free[0]] *= factor
+        return free
+    plan[free[0]] *= factor
+    return [free[0]]
 
 
 def _plan(
@@ -298,15 +301,20 @@ def _plan(
 ) -> dict[str, float]:
     """Values of every node that meet the paced targets: targeted nodes at their target,
     their untargeted inputs moved (in proportion) so each targeted node's formula holds,
-    everything else at its actual value or computed from its inputs."""
+    everything else at its actual value or computed from its inputs.
+
+    Where targets constrain each other through shared inputs beyond what moving inputs in
+    proportion can meet, a targeted node may differ from the value its plan inputs give;
+    :func:`unreconciled` names those nodes."""
     plan = dict(actual)
     plan.update(targets)
     fixed = set(targets)
     # Sweep parents before inputs until every targeted, moved or held node meets its
     # value. A node off its value moves its inputs that are neither targeted nor moved
-    # (held ones too); a node on its value holds its inputs where they are.
+    # (held ones too, and those it moved itself); a node on its value holds its inputs.
     held: set[str] = set()
-    for _ in range(2 * len(tree.names) + 1):
+    mover: dict[str, str] = {}  # input -> the node that moved it (and may move it again)
+    for _ in range(100):  # converges geometrically where drivers are shared
         changed = False
         for name in reversed(tree.order):
             node = tree.node(name)
@@ -314,24 +322,40 @@ def _plan(
                 continue
             with np.errstate(all="ignore"):
                 now = float(node.compute([np.array([plan[c]]) for c in node.inputs])[0])
-            free = [c for c in node.inputs if c not in fixed]
-            if not np.isfinite(now) or np.isclose(now, plan[name], rtol=1e-12):
+            free = [c for c in node.inputs if c not in fixed or mover.get(c) == name]
+            if not np.isfinite(now) or np.isclose(now, plan[name], rtol=1e-12, atol=0):
                 changed |= bool(set(free) - held)
                 held.update(free)
             elif free:
-                _fit_inputs(node, plan[name], plan, free)
-                fixed.update(free)
-                changed = True
+                moved = _fit_inputs(node, plan[name], plan, free)
+                fixed.update(moved)
+                mover.update(dict.fromkeys(moved, name))
+                changed |= bool(moved)
         if not changed:
             break
-    fixed |= held
-    for name in tree.order:  # inputs first: untouched inner nodes follow their inputs
+    for name in tree.order:  # inputs first: every untargeted inner node follows its inputs
         node = tree.node(name)
-        if node.kind != "leaf" and name not in fixed:
+        if node.kind != "leaf" and name not in targets:
             with np.errstate(all="ignore"):
                 value = float(node.compute([np.array([plan[c]]) for c in node.inputs])[0])
             plan[name] = value if np.isfinite(value) else float("nan")
     return plan
+
+
+def unreconciled(
+    tree: KPITree, plan: Mapping[str, float], targets: Mapping[str, float]
+) -> list[str]:
+    """Targeted inner nodes whose plan inputs do not give their target."""
+    out = []
+    for name in targets:
+        node = tree.node(name)
+        if node.kind == "leaf":
+            continue
+        with np.errstate(all="ignore"):
+            value = float(node.compute([np.array([plan[c]]) for c in node.inputs])[0])
+        if not np.isclose(value, plan[name], rtol=1e-9, atol=0):
+            out.append(name)
+    return out
 
 
 def scorecard(
@@ -419,6 +443,7 @@ def scorecard(
     tgt, pos = tgt[~missing].reset_index(drop=True), pos[~missing]
     deg = degrees(tree)
     rows = []
+    loose: set[str] = set()
     for i, row in enumerate(tgt.itertuples(index=False)):
         node = str(row.node)
         p = int(pos[i])
@@ -429,6 +454,7 @@ def scorecard(
             for n, t in zip(here["node"], here["target"], strict=True)
         }
         plan = _plan(tree, paced, act)
+        loose.update(unreconciled(tree, plan, paced))
         driver = _driver(tree, node, plan, act, impl)
         rows.append(
             {
@@ -476,6 +502,11 @@ def scorecard(
             stacklevel=4,
         )
         notes.append(f"no data (a zero denominator so far): {', '.join(nan_nodes)}")
+    if loose:
+        notes.append(
+            "targets that constrain each other beyond what the plan could meet (the driver "
+            f"explains the gap to the value their inputs' plan gives): {', '.join(sorted(loose))}"
+        )
     notes.append(
         f"status: pace = actual / expected_by_now (inverted for lower_is_better); on track >= "
         f"{on_track:g}, off track < {off_track:g}; driver_of_gap by {impl.name}"
