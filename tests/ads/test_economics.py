@@ -180,7 +180,7 @@ def _amounts(top: float) -> st.SearchStrategy[float]:
     return st.one_of(st.just(0.0), st.floats(1e-3, top))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     data=st.lists(
         st.tuples(_amounts(1e5), st.integers(0, 10_000), _amounts(500), _amounts(1e5)),

@@ -138,7 +138,7 @@ def test_lower_is_better_inverts_the_pace() -> None:
 SUM_TREE = KPITree.from_formula("traffic = paid + organic + direct")
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     actual=st.lists(st.floats(0, 1e4, allow_subnormal=False), min_size=3, max_size=3),
     targets=st.lists(st.floats(1.0, 1e4), min_size=3, max_size=3),
@@ -210,7 +210,7 @@ def test_a_ratio_with_no_denominator_so_far_is_no_data_with_a_warning() -> None:
         assert "no data" in str(card.summary())
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     leaves=st.tuples(st.floats(10, 1e4), st.floats(1, 100), st.floats(10, 1e4)),
     goals=st.dictionaries(
