@@ -64,7 +64,7 @@ revenue = st.lists(
 ).filter(lambda v: sum(v) > 0 and len(set(v)) > 1)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(a=revenue, b=revenue, alpha=st.sampled_from([0.01, 0.05, 0.1]))
 def test_compare_means_equals_the_reference(a: list[float], b: list[float], alpha: float) -> None:
     frame = pd.DataFrame({"variant": ["A"] * len(a) + ["B"] * len(b), "value": a + b})
@@ -74,7 +74,7 @@ def test_compare_means_equals_the_reference(a: list[float], b: list[float], alph
     _assert_row(row, _welch((ma, mb), (ma, mb), (va, vb), (len(a), len(b)), alpha))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     a=st.lists(st.tuples(st.floats(1, 100), st.floats(-5, 5)), min_size=4, max_size=30),
     b=st.lists(st.tuples(st.floats(1, 100), st.floats(-5, 5)), min_size=4, max_size=30),
@@ -109,7 +109,7 @@ def test_cuped_equals_the_reference(
     assert math.isclose(res.iloc[1]["variance_reduction"], expected, rel_tol=1e-6, abs_tol=1e-9)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     a=st.lists(st.tuples(st.integers(0, 4), st.floats(5, 80)), min_size=3, max_size=30),
     b=st.lists(st.tuples(st.integers(0, 4), st.floats(5, 80)), min_size=3, max_size=30),
@@ -153,7 +153,7 @@ counts_st = st.lists(
 )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(arms=counts_st, method=st.sampled_from(["frequentist", "sequential", "bayesian"]))
 def test_rows_of_a_variant_add_up_and_the_funnel_path_agrees(
     arms: list[tuple[int, float]], method: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._params import Integer, Options, Real, validate_params
@@ -100,7 +101,7 @@ def make_demo_experiment(
     rng = np.random.default_rng((seed, 17))
     user_ids = np.sort(store.events["user_id"].unique())
     is_b = rng.random(len(user_ids)) < 0.5
-    variant = pd.Series(np.where(is_b, 1, 0), index=user_ids)
+    variant = pd.Series(is_b.astype(np.int64), index=user_ids)
 
     events = store.events
     ev_user = events["user_id"].to_numpy()
@@ -111,15 +112,16 @@ def make_demo_experiment(
     lose = reached[rng.random(len(reached)) < lift / (1.0 + lift)]
     drop = ev_later & np.isin(ev_user, lose)
     out = events.loc[~drop].reset_index(drop=True)
-    out["variant"] = pd.Categorical.from_codes(
-        variant.loc[out["user_id"].to_numpy()].to_numpy(), categories=list(VARIANTS)
-    )
+    codes: npt.NDArray[np.int64] = np.asarray(variant.loc[out["user_id"].to_numpy()], np.int64)
+    out["variant"] = pd.Categorical.from_codes(codes, categories=pd.Index(VARIANTS))
 
     orders = store.orders
     kept = orders.loc[~np.isin(orders["customer_id"].to_numpy(), lose)]  # payment is last
     per = kept.groupby("customer_id")["revenue"].agg(["size", "sum"])
     per_user = pd.DataFrame({"user_id": user_ids})
-    per_user["variant"] = pd.Categorical.from_codes(variant.to_numpy(), categories=list(VARIANTS))
+    per_user["variant"] = pd.Categorical.from_codes(
+        is_b.astype(np.int64), categories=pd.Index(VARIANTS)
+    )
     per_user["orders"] = per["size"].reindex(user_ids, fill_value=0).to_numpy().astype(np.int64)
     per_user["revenue"] = per["sum"].reindex(user_ids, fill_value=0.0).to_numpy()
     return DemoExperiment(out, per_user, stage, float(lift), store)

@@ -185,7 +185,7 @@ def _finish(
     srm: float,
     labels: Sequence[str],
     owner: str,
-) -> pd.DataFrame:
+) -> dict[str, Any]:
     """Corrections, significance, SRM; warnings for what has no answer."""
     is_control = np.asarray(table["is_control"], dtype=bool)
     reasons = np.asarray(table.pop("_reason"), dtype=object)

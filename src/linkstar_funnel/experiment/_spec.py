@@ -38,7 +38,7 @@ CONTROL = Satisfies(
 
 
 def _frozen_weights(value: Mapping[Hashable, float] | None) -> Mapping[Hashable, float] | None:
-    return None if value is None else dict(value)
+    return dict(value) if isinstance(value, Mapping) else value  # others: the validator says
 
 
 @attrs.frozen
@@ -79,9 +79,15 @@ class ExperimentSpec:
     method: Method = attrs.field(default="frequentist", validator=METHOD)
     alpha: float = attrs.field(default=0.05, validator=ALPHA)
     absolute: bool = attrs.field(default=False, validator=ABSOLUTE)
-    correction: Correction | None = attrs.field(default="holm")
+    correction: Correction | None = attrs.field(
+        default="holm", validator=attrs.validators.optional(Options("holm", "bh"))
+    )
     sequential_tuning: float = attrs.field(default=5000.0, validator=TUNING)
-    weights: Mapping[Hashable, float] | None = attrs.field(default=None, converter=_frozen_weights)
+    weights: Mapping[Hashable, float] | None = attrs.field(
+        default=None,
+        converter=_frozen_weights,
+        validator=attrs.validators.optional(WEIGHTS[1]),  # type: ignore[arg-type]
+    )
     covariate: str | None = None
     denominator: str | None = None
 
