@@ -46,7 +46,9 @@ class EventArrays:
 
     ``user`` codes index ``users``; ``period`` is the calendar period number of each row;
     ``segment`` codes index the rows of ``segments`` (one column per ``by``); ``end_wall``
-    is the end of the data (exclusive) on the wall clock of the calendar zone.
+    is the end of the data (exclusive) on the wall clock of the calendar zone, and
+    ``last_period`` the period holding its last instant. Only rows matching one of the
+    stages are kept (the others only tell where the data ends).
     """
 
     user: IntArray
@@ -58,6 +60,7 @@ class EventArrays:
     segments: pd.DataFrame
     masks: tuple[BoolArray, ...]
     end_wall: int
+    last_period: int
     accounting: RowAccounting
     tz: str | None
 
@@ -72,11 +75,10 @@ def wall_ns(times: TimeValues, tz: str | None) -> IntArray:
 
 def period_numbers(wall: IntArray, period: str) -> IntArray:
     """Calendar period number of each wall-clock time (see the module docstring)."""
-    day = wall // DAY_NS
     if period == "D":
-        return day
+        return wall // DAY_NS
     if period == "W":
-        return (day - _WEEK0) // 7
+        return (wall - _WEEK0 * DAY_NS) // (7 * DAY_NS)
     months = wall.view("datetime64[ns]").astype("datetime64[M]")
     return np.asarray(months.astype(np.int64), dtype=np.int64)
 
@@ -149,7 +151,7 @@ def read_events(
     zone = check_time_zone(tz) if tz is not None else None
     wall = wall_ns(times, zone)
     accounting = table.accounting
-    keep: npt.NDArray[np.intp] | None = None
+    late = np.zeros(len(wall), dtype=bool)
     if observation_end is not None:
         end = _end_wall(observation_end, times, zone, owner)
         late = wall >= end
@@ -159,30 +161,26 @@ def read_events(
             if n_late == len(wall):
                 msg = f"No events fall before observation_end: {accounting}."
                 raise EmptyFrameError(msg)
-            keep = np.flatnonzero(~late)
     else:
         end = int(wall.max()) + 1
     masks = tuple(stage_mask(m, table, event) for m in matchers)
+    matched = np.logical_or.reduce(masks) & ~late
+    rows = np.flatnonzero(matched)
     vals = None
     if value is not None:
-        vals = np.nan_to_num(table.numbers["value"], nan=0.0)
+        vals = np.nan_to_num(table.numbers["value"][rows], nan=0.0)
     seg, seg_labels = _segments(table, by)
-    user_codes = table.codes["user"]
-    ns = times.ns
-    if keep is not None:
-        user_codes, ns, wall, seg = user_codes[keep], ns[keep], wall[keep], seg[keep]
-        masks = tuple(m[keep] for m in masks)
-        vals = None if vals is None else vals[keep]
     return EventArrays(
-        user=user_codes,
+        user=table.codes["user"][rows],
         users=table.labels["user"],
-        time=ns,
-        period=period_numbers(wall, period),
+        time=times.ns[rows],
+        period=period_numbers(wall[rows], period),
         value=vals,
-        segment=seg,
+        segment=seg[rows],
         segments=seg_labels,
-        masks=masks,
+        masks=tuple(m[rows] for m in masks),
         end_wall=end,
+        last_period=int(period_numbers(np.array([end - 1], dtype=np.int64), period)[0]),
         accounting=accounting,
         tz=zone,
     )

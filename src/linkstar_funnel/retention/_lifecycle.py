@@ -140,7 +140,7 @@ class Lifecycle:
             raise EmptyFrameError(msg)
         au, ap = ev.user[act], ev.period[act]
         p0 = int(ap.min())
-        p_last = max(int(ev.period.max()), int(ap.max()))
+        p_last = max(ev.last_period, int(ap.max()))
         span = p_last - p0 + 2
         pairs = distinct(au * span + (ap - p0), (int(au.max()) + 1) * span)
         u, p = pairs // span, pairs % span
