@@ -57,15 +57,15 @@ def test_every_metric_matches_its_definition_by_hand() -> None:
                                    "revenue", "ctr"]  # fmt: skip
 
 
-def test_published_acos_and_tacos_examples() -> None:
-    # Amazon Ads' own illustration: $5 spent for $20 of attributed sales is an ACoS of 25%
-    # (ROAS 4); with $100 of total sales the TACoS is 5%.
-    spend = pd.DataFrame({"campaign": ["sp"], "cost": [5.0]})
-    conv = pd.DataFrame({"campaign": ["sp"], "orders": [1], "revenue": [20.0]})
-    t = ads.economics(spend, by="campaign", conversions=conv, total_revenue=100.0).to_frame()
-    assert t.loc[0, "acos"] == pytest.approx(0.25)
-    assert t.loc[0, "roas"] == pytest.approx(4.0)
-    assert t.loc[0, "tacos"] == pytest.approx(0.05)
+def test_published_acos_example() -> None:
+    # Sellics' help article on ACoS (help.sellics.com, "ACOS - Advertising Cost of Sales"):
+    # a sponsored product with $2 of click costs and $10 of ad revenue has an ACoS of 20%.
+    spend = pd.DataFrame({"campaign": ["sp"], "cost": [2.0]})
+    conv = pd.DataFrame({"campaign": ["sp"], "orders": [1], "revenue": [10.0]})
+    t = ads.economics(spend, by="campaign", conversions=conv, total_revenue=40.0).to_frame()
+    assert t.loc[0, "acos"] == pytest.approx(0.20)
+    assert t.loc[0, "roas"] == pytest.approx(5.0)  # the inverse
+    assert t.loc[0, "tacos"] == pytest.approx(2.0 / 40.0)  # with $40 of total sales
     assert t.loc[0, "mer"] == pytest.approx(20.0)
 
 
