@@ -14,7 +14,7 @@ from ..errors import ParameterError
 from ..results import Provenance, ResultMixin, Summary
 from ._lines import LINE_PARAMS, BasketSpec, read
 from ._metrics import rule_metrics, warn_infinite
-from ._result import in_words
+from ._result import NAMES, in_words
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,7 +42,7 @@ class CrossSellResult(ResultMixin):
         ``lift``, ``leverage``, ``conviction`` (a copy)."""
         return self.frame.copy(deep=True)
 
-    @validate_params(top=Integer(1))
+    @validate_params(top=Integer(1), names=NAMES)
     def in_words(self, top: int = 5, names: Mapping[Any, Any] | None = None) -> list[str]:
         """The ``top`` partners in plain words."""
         frame = self.frame.assign(

@@ -8,14 +8,17 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pandas as pd
 
-from .._params import Integer, validate_params
+from .._params import InstanceOf, Integer, validate_params
 from ..results import Provenance, ResultMixin, Summary
 from ._lines import BasketSpec
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["BasketRulesResult", "in_words"]
+__all__ = ["NAMES", "BasketRulesResult", "in_words"]
+
+#: ``names=`` of ``in_words``: labels to show for items.
+NAMES = [None, InstanceOf(Mapping, pd.Series, description="a mapping item -> name")]
 
 
 def _name(labels: Any, names: Mapping[Any, Any] | None) -> str:
@@ -69,7 +72,7 @@ class BasketRulesResult(ResultMixin):
         """Orders counted per segment (the denominators of the supports)."""
         return self.orders_frame.copy(deep=True)
 
-    @validate_params(top=Integer(1))
+    @validate_params(top=Integer(1), names=NAMES)
     def in_words(self, top: int = 5, names: Mapping[Any, Any] | None = None) -> list[str]:
         """The ``top`` rules (by lift) in plain words, items named through ``names``.
 
