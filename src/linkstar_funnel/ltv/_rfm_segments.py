@@ -141,7 +141,8 @@ class RFMSegmentsResult(ResultMixin):
     def to_frame(self) -> pd.DataFrame:
         """One row per customer: ``customer``, ``recency`` (days since the last purchase),
         ``frequency`` (purchase days), ``monetary`` (total value), ``r_score``,
-        ``f_score``, ``m_score``, ``rfm`` (e.g. ``"545"``), ``segment``, ``p_alive``."""
+        ``f_score``, ``m_score``, ``rfm`` (e.g. ``"545"``), ``segment``, and ``p_alive``
+        unless it was not asked for."""
         return self.frame.copy()
 
     def __len__(self) -> int:
@@ -169,18 +170,18 @@ class RFMSegmentsResult(ResultMixin):
 
     def segment_table(self) -> pd.DataFrame:
         """Per segment (map order): customers, their share, total monetary value and its
-        share, mean recency and frequency, mean P(alive)."""
+        share, mean recency and frequency, mean P(alive) (when computed)."""
         f = self.frame
         g = f.groupby("segment", sort=False)
-        table = pd.DataFrame(
-            {
-                "customers": g.size(),
-                "monetary": g["monetary"].sum(),
-                "mean_recency": g["recency"].mean(),
-                "mean_frequency": g["frequency"].mean(),
-                "mean_p_alive": g["p_alive"].mean(),
-            }
-        ).reindex(self.segments)
+        columns = {
+            "customers": g.size(),
+            "monetary": g["monetary"].sum(),
+            "mean_recency": g["recency"].mean(),
+            "mean_frequency": g["frequency"].mean(),
+        }
+        if "p_alive" in f.columns:
+            columns["mean_p_alive"] = g["p_alive"].mean()
+        table = pd.DataFrame(columns).reindex(self.segments)
         table = table.dropna(subset=["customers"])
         table["customers"] = table["customers"].astype(np.int64)
         table.insert(1, "customer_share", table["customers"] / len(f))
@@ -197,7 +198,10 @@ class RFMSegmentsResult(ResultMixin):
                 "customers": t["customers"],
                 "share": [f"{v:.1%}" for v in t["customer_share"]],
                 "value share": [f"{v:.1%}" for v in t["monetary_share"]],
-                "P(alive)": [f"{v:.2f}" if np.isfinite(v) else "n/a" for v in t["mean_p_alive"]],
+                "P(alive)": [
+                    f"{v:.2f}" if np.isfinite(v) else "n/a"
+                    for v in t.get("mean_p_alive", pd.Series(np.nan, index=t.index))
+                ],
             }
         )
         facts = (
@@ -310,8 +314,6 @@ def rfm_segments(
     model = "not fitted (p_alive=False)"
     if p_alive:
         frame["p_alive"], model = _p_alive(tx)
-    else:
-        frame["p_alive"] = np.nan
     end = pd.Timestamp(tx.end_day * DAY_NS)
     prov = Provenance(rules, {"orders": tx.accounting}, (f"P(alive): {model}",))
     return RFMSegmentsResult(frame, seg_map, end, model, prov)
