@@ -164,6 +164,16 @@ CASES: list[Case] = [
     ),
 ]
 
+
+def _two_results() -> dict[str, object]:
+    frames = counts()["counts"]
+    first = ex.compare_rates(frames, control="control")
+    second = ex.compare_funnel(funnel_counts()["counts"], control="control")
+    return {"results": [first, second], "correction": "holm"}
+
+
+CASES.append(Case("experiment.correct", ex.correct, (ex.correct,), params=_two_results))
+
 _EXEMPT = {
     "experiment.ExperimentResult": "result record: built by the library from validated input",
     "datasets.DemoExperiment": "result record: built by make_demo_experiment (driven)",

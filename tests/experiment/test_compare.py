@@ -297,3 +297,37 @@ def test_sentences_read_plainly() -> None:
     assert "chance to beat control" in bayes
     (diff,) = ex.compare_rates(counts, control="A", absolute=True).lines()
     assert "0.50 pp" in diff
+
+
+def test_correct_adjusts_several_metrics_as_one_family() -> None:
+    rng = np.random.default_rng(8)
+    per_user = pd.DataFrame(
+        {
+            "variant": np.repeat(["A", "B", "C"], 300),
+            "revenue": rng.gamma(1.0, 20.0, 900) * np.repeat([1.0, 1.15, 1.0], 300),
+            "orders": rng.integers(1, 4, 900).astype(float),
+        }
+    )
+    counts = pd.DataFrame(
+        {"variant": ["A", "B", "C"], "users": [300] * 3, "conversions": [30, 41, 28]}
+    )
+    results = [
+        ex.compare_means(per_user, value="revenue", control="A"),
+        ex.compare_means(per_user, value="revenue", denominator="orders", control="A"),
+        ex.compare_rates(counts, control="A", method="sequential"),
+    ]
+    raw = np.concatenate([r.to_frame()["p_value"].to_numpy()[1:] for r in results])
+    for correction, adjust in (("holm", holm_pvalues), ("bh", bh_qvalues)):
+        joint = ex.correct(results, correction=correction)  # type: ignore[arg-type]
+        got = np.concatenate([r.to_frame()["p_value_adjusted"].to_numpy()[1:] for r in joint])
+        np.testing.assert_allclose(got, adjust(raw))
+        for r in joint:
+            t = r.to_frame()
+            assert (t["significant"] == (~t["is_control"] & (t["p_value_adjusted"] <= 0.05))).all()
+            assert r.spec.correction == correction
+            assert "adjusted together" in r.provenance.notes[-1]
+    bayes = ex.compare_rates(counts, control="A", method="bayesian")
+    with pytest.raises(ParameterError, match="Bayesian"):
+        ex.correct([results[0], bayes])
+    with pytest.raises(ParameterError, match="'results'"):
+        ex.correct([])

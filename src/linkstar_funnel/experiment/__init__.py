@@ -4,6 +4,7 @@
 * :func:`compare_means` — a per-user value (revenue...), with CUPED (``covariate=``) or as
   a ratio metric (``denominator=``);
 * :func:`compare_funnel` — every funnel step (``FunnelResult.experiment`` calls it);
+* :func:`correct` — one Holm or Benjamini-Hochberg family over several metrics;
 * :func:`sample_size`, :func:`minimum_detectable_effect` — planning;
 * :func:`srm_p_value` — the sample-ratio-mismatch check every result carries.
 
@@ -29,6 +30,7 @@ Examples
 from __future__ import annotations
 
 from ._compare import compare_funnel, compare_means, compare_rates, srm_p_value
+from ._multiple import correct
 from ._power import minimum_detectable_effect, sample_size
 from ._result import ExperimentResult
 from ._spec import ExperimentSpec
@@ -39,6 +41,7 @@ __all__ = [
     "compare_funnel",
     "compare_means",
     "compare_rates",
+    "correct",
     "minimum_detectable_effect",
     "sample_size",
     "srm_p_value",
