@@ -9,6 +9,7 @@ are kept aside and reported, never spread elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -164,12 +165,18 @@ def read_spend(
     for role, name in amounts.items():
         _nonnegative(table.numbers[role], name, "spend")
     money, unit = convert(table, ["cost"], rates, "spend")
-    data = _keys(table, by)
+    data = pd.DataFrame({c: table.codes[c] for c in by})  # group on integer codes: fast
     for role in amounts:
         data[role] = money["cost"] if role == "cost" else table.numbers[role]
     with np.errstate(over="ignore"):
-        grouped = data.groupby(list(by), sort=True, observed=True, dropna=False).sum()
-    out = grouped.reset_index()
+        grouped = data.groupby(list(by), sort=False).sum().reset_index()
+    out = pd.DataFrame(
+        {c: np.asarray(table.labels[c].take(grouped[c].to_numpy()), dtype=object) for c in by}
+    )
+    for role in amounts:
+        out[role] = grouped[role].to_numpy(dtype=np.float64)
+    with contextlib.suppress(TypeError):  # labels of mixed types keep their first order
+        out = out.sort_values(list(by), kind="stable").reset_index(drop=True)
     for role in amounts:
         if not np.isfinite(out[role].to_numpy(dtype=np.float64)).all():
             msg = (

@@ -20,6 +20,7 @@ For every node with a target (per segment with ``by``):
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -223,6 +224,15 @@ def _status(pace: FloatArray, on_track: float, off_track: float) -> npt.NDArray[
     ).astype(object)
 
 
+@functools.lru_cache(maxsize=256)
+def _one_level(tree: KPITree, node: str) -> KPITree:
+    """``node`` over its inputs as leaves: the level a driver is chosen at."""
+    from ._tree import KPITree
+
+    spec = tree.node(node)
+    return KPITree([attrs.evolve(spec), *(Leaf(c) for c in spec.inputs)], root=node)
+
+
 def _driver(
     tree: KPITree,
     node: str,
@@ -231,13 +241,11 @@ def _driver(
     impl: Decomposition,
 ) -> str | None:
     """The input of ``node`` whose contribution to plan → actual is largest along the gap."""
-    from ._tree import KPITree
-
     spec = tree.node(node)
     if spec.kind == "leaf":
         return node
     children = spec.inputs
-    small = KPITree([attrs.evolve(spec), *(Leaf(c) for c in children)], root=node)
+    small = _one_level(tree, node)
     plan_in = {c: np.array([plan[c]]) for c in children}
     act_in = {c: np.array([actual[c]]) for c in children}
     values = [*plan_in.values(), *act_in.values()]
@@ -444,17 +452,20 @@ def scorecard(
     deg = degrees(tree)
     rows = []
     loose: set[str] = set()
+    plans: dict[int, tuple[dict[str, float], dict[str, float], dict[str, float]]] = {}
     for i, row in enumerate(tgt.itertuples(index=False)):
         node = str(row.node)
         p = int(pos[i])
-        act = {k: float(v[p]) for k, v in values.items()}
-        here = tgt[(pos == p)]
-        paced = {
-            str(n): float(t) * share ** deg[str(n)]
-            for n, t in zip(here["node"], here["target"], strict=True)
-        }
-        plan = _plan(tree, paced, act)
-        loose.update(unreconciled(tree, plan, paced))
+        if p not in plans:  # one plan per segment, from all of its targets
+            act = {k: float(v[p]) for k, v in values.items()}
+            here = tgt[(pos == p)]
+            paced = {
+                str(n): float(t) * share ** deg[str(n)]
+                for n, t in zip(here["node"], here["target"], strict=True)
+            }
+            plans[p] = (act, paced, _plan(tree, paced, act))
+            loose.update(unreconciled(tree, plans[p][2], paced))
+        act, paced, plan = plans[p]
         driver = _driver(tree, node, plan, act, impl)
         rows.append(
             {
