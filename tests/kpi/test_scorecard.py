@@ -245,3 +245,15 @@ def test_the_plan_meets_every_target_and_keeps_every_formula(
         if node.kind != "leaf" and name not in loose:
             computed = node.compute([np.array([plan[c]]) for c in node.inputs])[0]
             assert computed == pytest.approx(plan[name], rel=1e-9), name
+
+
+def test_the_driver_follows_the_chosen_decomposition() -> None:
+    actual = _days("2026-03-01", "2026-03-31", sessions=1000, orders=20, revenue=1000)
+    targets = {"gmv": 38_750.0, "sessions": 31_000.0, "cvr": 0.025}
+    for method in ("lmdi", "shapley", lf.kpi.Shapley()):
+        card = TREE.scorecard(actual, targets, as_of="2026-03-31", method=method)
+        t = card.to_frame().set_index("node")
+        assert t.loc["gmv", "driver_of_gap"] == "cvr"
+        assert t.loc["gmv", "driver_owner"] == "Product"
+    with pytest.raises(lf.ParameterError, match="method"):
+        TREE.scorecard(actual, targets, method="no_such_method")
