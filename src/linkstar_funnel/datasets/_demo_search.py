@@ -23,62 +23,63 @@ import pandas as pd
 
 __all__ = ["DemoSearch", "make_demo_search", "simulate_search"]
 
-# product id, name, category, price (USD), search term per language (en, de, ja, pt)
+# product id, name, category, price (USD), search term per language (en, de, ja in romaji,
+# pt): text every plotting font draws
 CATALOGUE: tuple[tuple[str, str, str, float, tuple[str, str, str, str]], ...] = (
-    ("P01", "phone case", "phone", 19.0, ("phone case", "handyhülle", "スマホケース", "capinha")),
+    ("P01", "phone case", "phone", 19.0, ("phone case", "handyhülle", "sumaho keesu", "capinha")),
     (
         "P02",
         "screen protector",
         "phone",
         12.0,
-        ("screen protector", "schutzfolie", "保護フィルム", "película"),
+        ("screen protector", "schutzfolie", "hogo firumu", "película"),
     ),
     (
         "P03",
         "usb-c cable",
         "power",
         9.0,
-        ("usb-c cable", "ladekabel", "usb-cケーブル", "cabo usb-c"),
+        ("usb-c cable", "ladekabel", "usb-c keeburu", "cabo usb-c"),
     ),
-    ("P04", "wall charger", "power", 24.0, ("charger", "ladegerät", "充電器", "carregador")),
+    ("P04", "wall charger", "power", 24.0, ("charger", "ladegerät", "juudenki", "carregador")),
     (
         "P05",
         "power bank",
         "power",
         39.0,
-        ("power bank", "powerbank", "モバイルバッテリー", "power bank"),
+        ("power bank", "powerbank", "mobairu batterii", "power bank"),
     ),
     (
         "P06",
         "wireless earbuds",
         "audio",
         59.0,
-        ("earbuds", "kopfhörer", "イヤホン", "fone de ouvido"),
+        ("earbuds", "kopfhörer", "iyahon", "fone de ouvido"),
     ),
-    ("P07", "earbud tips", "audio", 8.0, ("ear tips", "ohrstöpsel", "イヤーピース", "ponteiras")),
+    ("P07", "earbud tips", "audio", 8.0, ("ear tips", "ohrstöpsel", "iyaapiisu", "ponteiras")),
     (
         "P08",
         "smart watch",
         "wearables",
         129.0,
-        ("smart watch", "smartwatch", "スマートウォッチ", "relógio"),
+        ("smart watch", "smartwatch", "sumaato uocchi", "relógio"),
     ),
     (
         "P09",
         "watch strap",
         "wearables",
         15.0,
-        ("watch strap", "uhrenarmband", "バンド", "pulseira"),
+        ("watch strap", "uhrenarmband", "bando", "pulseira"),
     ),
     (
         "P10",
         "laptop sleeve",
         "computer",
         29.0,
-        ("laptop sleeve", "laptophülle", "pcケース", "capa notebook"),
+        ("laptop sleeve", "laptophülle", "pc keesu", "capa notebook"),
     ),
-    ("P11", "wireless mouse", "computer", 25.0, ("mouse", "maus", "マウス", "mouse")),
-    ("P12", "keyboard", "computer", 49.0, ("keyboard", "tastatur", "キーボード", "teclado")),
+    ("P11", "wireless mouse", "computer", 25.0, ("mouse", "maus", "mausu", "mouse")),
+    ("P12", "keyboard", "computer", 49.0, ("keyboard", "tastatur", "kiiboodo", "teclado")),
 )
 LANGUAGES = ("en", "de", "ja", "pt")
 #: Market -> language of its searches.
