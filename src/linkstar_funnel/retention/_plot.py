@@ -108,6 +108,9 @@ def plot_curve(
         ax.fill_between(
             x, part["low"].to_numpy(), part["high"].to_numpy(), color=colour, alpha=0.15
         )
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(f"{_UNIT[period]}s since the cohort {_UNIT[period]}")
     ax.set_ylabel("retained (complete cohorts, weighted)")
     ax.set_ylim(bottom=0)
