@@ -52,6 +52,7 @@ __all__ = [
     "IdentityComponentsEngine",
     "IdentityQuery",
     "arrow_text",
+    "component_labels",
     "node_text",
     "normalize_null_like",
     "person_ids",
@@ -268,11 +269,17 @@ def person_ids(out: IdentityComponents) -> pa.Array:
     (id types in sorted order, then ids in code-point order); null for an over-connected
     id. The same whatever the backend and the input's row order (Arrow ``large_string``).
     """
+    comp = out.component
+    return component_labels(out).take(pa.array(comp, mask=comp < 0))
+
+
+def component_labels(out: IdentityComponents) -> pa.Array:
+    """Per component label (``0 .. max``), its person id (null for a label no node has)."""
     n = out.n_nodes
     comp = out.component
     kept = np.flatnonzero(comp >= 0)
     if not kept.size:
-        return pa.nulls(n, type=pa.large_string())
+        return pa.nulls(0, type=pa.large_string())
     types = out.node_types()
     n_comp = int(comp.max()) + 1
     # Nodes are numbered type after type, types sorted: a component's first node has its
@@ -304,5 +311,4 @@ def person_ids(out: IdentityComponents) -> pa.Array:
     named = pieces[0]
     for k in range(1, len(pieces)):
         named = pc.if_else(pa.array(min_type == k), pieces[k], named)
-    node_comp = pa.array(comp, mask=comp < 0)
-    return named.take(node_comp)
+    return pc.if_else(pa.array(present), named, pa.scalar(None, pa.large_string()))

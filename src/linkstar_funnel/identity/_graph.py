@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._params import ColumnName, Integer, Satisfies, validate_params
 from ..engines import backend_for
@@ -25,12 +26,13 @@ from ..engines.memory.identity import (
     DEFAULT_NULL_LIKE,
     IdentityComponents,
     IdentityQuery,
+    arrow_text,
+    component_labels,
     factorize_ids,
     ids_as_text,
     is_null_like,
     node_text,
     normalize_null_like,
-    person_ids,
 )
 from ..errors import DataQualityWarning, ParameterError, SchemaError
 from ..results import Provenance, ResultMixin, Summary
@@ -320,11 +322,16 @@ class IdentityGraph(ResultMixin):
 
     # ------------------------------------------------------------------ views
 
-    def _labels(self) -> pa.Array:
+    def _component_labels(self) -> pa.Array:
         if "labels" not in self._cache:
-            self._cache["labels"] = person_ids(self.components)
+            self._cache["labels"] = component_labels(self.components)
         labels: pa.Array = self._cache["labels"]
         return labels
+
+    def _labels(self) -> pa.Array:
+        """Per node, its person id (null for over-connected ids)."""
+        comp = self.components.component
+        return self._component_labels().take(pa.array(comp, mask=comp < 0))
 
     def _types(self, nodes: npt.NDArray[np.int64]) -> pa.Array:
         c = self.components
@@ -338,13 +345,30 @@ class IdentityGraph(ResultMixin):
         if "persons" not in self._cache:
             c = self.components
             kept = np.flatnonzero(c.component >= 0)
+            labels = self._component_labels()
+            # Sort on integers first: the rank of each person id among the persons, the id
+            # type; ids are compared as text only within a person and type.
+            rank = np.empty(len(labels), dtype=np.int64)
+            order = pc.sort_indices(labels).to_numpy()  # nulls (no node) last
+            rank[order] = np.arange(len(labels), dtype=np.int64)
+            keys = pa.table(
+                {
+                    "r": rank[c.component[kept]],
+                    "t": c.node_types()[kept],
+                    "id": node_text(c).take(pa.array(kept)),
+                }
+            )
+            rows = pc.sort_indices(
+                keys, sort_keys=[("r", "ascending"), ("t", "ascending"), ("id", "ascending")]
+            )
+            nodes = pa.array(kept).take(rows)
             table = pa.table(
                 {
-                    "id": node_text(c).take(pa.array(kept)),
-                    "id_type": self._types(kept),
-                    "person_id": self._labels().take(pa.array(kept)),
+                    "id": keys["id"].take(rows),
+                    "id_type": self._types(nodes.to_numpy()),
+                    "person_id": labels.take(pa.array(c.component).take(nodes)),
                 }
-            ).sort_by([("person_id", "ascending"), ("id_type", "ascending"), ("id", "ascending")])
+            )
             self._cache["persons"] = _text_frame(table)
         cached: pd.DataFrame = self._cache["persons"]
         return cached.copy()
@@ -439,7 +463,8 @@ class IdentityGraph(ResultMixin):
         null = is_null_like(text, self.query.null_like)
         k = c.id_types.index(id_type)
         offset = sum(len(i) for i in c.ids[:k])
-        where = np.asarray(c.ids[k].get_indexer(pd.Index(text, dtype=object)), dtype=np.int64)
+        found_at = pc.index_in(arrow_text(text), value_set=arrow_text(c.ids[k]))
+        where = np.asarray(found_at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
         found = (where >= 0) & ~null
         per_unique = self._labels().take(pa.array(where + offset, mask=~found))
         person = per_unique.take(pa.array(codes, mask=codes < 0))
@@ -547,13 +572,15 @@ class IdentityGraph(ResultMixin):
     def _persons_with_several_types(self) -> int:
         c = self.components
         kept = c.component >= 0
-        pairs = np.unique(
-            np.stack([c.component[kept], c.node_types()[kept]]), axis=1
-        )  # (component, type) present
-        if not pairs.size:
+        if not kept.any():
             return 0
-        per = np.bincount(pairs[0])
-        return int((per > 1).sum())
+        comp, types = c.component[kept], c.node_types()[kept]
+        n = int(comp.max()) + 1
+        low = np.full(n, len(c.id_types), dtype=np.int64)
+        high = np.full(n, -1, dtype=np.int64)
+        np.minimum.at(low, comp, types)
+        np.maximum.at(high, comp, types)
+        return int((high > low).sum())
 
     def _distribution(self) -> pd.DataFrame:
         sizes = self._size_array()
