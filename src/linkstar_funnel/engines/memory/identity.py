@@ -145,19 +145,27 @@ def _releases_gil(series: pd.Series[Any]) -> bool:
     return isinstance(dtype, pd.ArrowDtype) or storage == "pyarrow"
 
 
+_Column = tuple[IntArray, pd.Index, bool, BoolArray]
+
+
 def _read_columns(
-    frame: pd.DataFrame, columns: Sequence[tuple[str, str]], frame_name: str
-) -> list[tuple[IntArray, pd.Index, bool]]:
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str]],
+    frame_name: str,
+    null_like: frozenset[str],
+) -> list[_Column]:
+    """Per column: row codes, distinct values as text, whether the text was read as
+    given (then distinct), and which distinct values are null-like."""
     for col, id_type in columns:
         if col not in frame.columns:
             raise ColumnNotFoundError(
                 col, frame.columns, role=f"{id_type} id", frame_name=frame_name
             )
 
-    def read(col: str) -> tuple[IntArray, pd.Index, bool]:
+    def read(col: str) -> _Column:
         codes, uniques = factorize_ids(frame[col])
         text, distinct = ids_as_text(uniques, col, frame_name)
-        return codes, text, distinct
+        return codes, text, distinct, is_null_like(text, null_like)
 
     names = [col for col, _ in columns]
     series = [frame[col] for col in names]
@@ -169,20 +177,18 @@ def _read_columns(
     return [read(col) for col in names]
 
 
-def _type_nodes(
-    parts: list[tuple[IntArray, pd.Index, bool]], null_like: frozenset[str]
-) -> tuple[pd.Index, list[IntArray]]:
+def _type_nodes(parts: list[_Column], null_like: frozenset[str]) -> tuple[pd.Index, list[IntArray]]:
     """One id type's nodes (its distinct, non-null-like text ids) and, per column, the
     node of each row (-1: missing or null-like)."""
     if len(parts) == 1 and parts[0][2]:
-        codes, text, _ = parts[0]
+        _, text, _, null = parts[0]
         local = np.arange(len(text), dtype=np.int64)
     else:
         text_all = pd.Index(
             np.concatenate([np.asarray(p[1], dtype=object) for p in parts]), dtype=object
         )
         local, text = factorize_ids(pd.Series(text_all, dtype=object))
-    null = is_null_like(text, null_like)
+        null = is_null_like(text, null_like)
     if null.any():
         keep = ~null
         renumber = np.full(len(text), -1, dtype=np.int64)
@@ -191,7 +197,7 @@ def _type_nodes(
         text = text[keep]
     rows: list[IntArray] = []
     start = 0
-    for codes, uniq, _ in parts:
+    for codes, uniq, _, _ in parts:
         mapping = local[start : start + len(uniq)]
         start += len(uniq)
         if len(parts) == 1 and parts[0][2] and not null.any():
@@ -268,10 +274,10 @@ def identity_components(source: object, query: IdentityQuery) -> IdentityCompone
             msg = f"The {name} frame is empty: there are no ids to link."
             raise EmptyFrameError(msg)
         frames.append(frame)
-    by_type: dict[str, list[tuple[int, int, tuple[IntArray, pd.Index, bool]]]] = {}
+    by_type: dict[str, list[tuple[int, int, _Column]]] = {}
     read = []
     for k, ((_, cols), frame) in enumerate(zip(query.inputs, frames, strict=True)):
-        parts = _read_columns(frame, cols, query.frame_name(k))
+        parts = _read_columns(frame, cols, query.frame_name(k), query.null_like)
         read.append(parts)
         for j, ((_, id_type), part) in enumerate(zip(cols, parts, strict=True)):
             by_type.setdefault(id_type, []).append((k, j, part))
