@@ -242,28 +242,33 @@ def _method_columns(spec: ExperimentSpec, kind: str) -> list[str]:
     return ["lift", "ci_low", "ci_high", *tail, "significant", "srm_p_value"]
 
 
+Arrays = dict[str, npt.NDArray[Any]]
+
+
 def _validated(
     frame: object, columns: list[Column], frame_name: str
-) -> tuple[pd.DataFrame, RowAccounting]:
-    """The named columns over the rows kept (category labels as given), and the accounting."""
+) -> tuple[Arrays, RowAccounting]:
+    """The named columns over the rows kept (by role; variant codes, and their labels
+    as ``_labels``), and the accounting."""
     table = validate(frame, columns, frame_name=frame_name)
-    out = pd.DataFrame({c.role: table.numbers[c.role] for c in columns if c.kind == "number"})
+    out: Arrays = {c.role: table.numbers[c.role] for c in columns if c.kind == "number"}
     for c in columns:
         if c.kind == "category" and c.role != "variant":
             out[c.role] = np.asarray(table.labels[c.role], dtype=object)[table.codes[c.role]]
     codes, labels = table.codes["variant"], table.labels["variant"]
     out["variant"] = codes
-    return out.assign(_labels=np.asarray(labels, dtype=object)[codes]), table.accounting
+    out["_labels"] = np.asarray(labels, dtype=object)[codes]
+    return out, table.accounting
 
 
 def _group(
-    data: pd.DataFrame, sums: Mapping[str, npt.NDArray[np.float64]]
+    data: Arrays, sums: Mapping[str, npt.NDArray[np.float64]]
 ) -> tuple[list[Hashable], dict[str, FloatArray]]:
     """Per variant (first-appearance order of codes): the sums of each array."""
-    codes = data["variant"].to_numpy()
+    codes = data["variant"]
     uniq, first = np.unique(codes, return_index=True)
     order = uniq[np.argsort(first)]
-    labels = data["_labels"].to_numpy()[np.sort(first)]
+    labels = data["_labels"][np.sort(first)]
     out = {}
     for name, values in sums.items():
         totals = np.bincount(codes, weights=values, minlength=int(codes.max()) + 1)
@@ -354,8 +359,8 @@ def compare_rates(
         Column("conversions", conversions, "number"),
     ]
     data, accounting = _validated(counts, cols, "counts")
-    n = count_column(data["users"].to_numpy(), column=users, frame_name="counts")
-    x = count_column(data["conversions"].to_numpy(), column=conversions, frame_name="counts")
+    n = count_column(data["users"], column=users, frame_name="counts")
+    x = count_column(data["conversions"], column=conversions, frame_name="counts")
     labels, sums = _group(data, {"n": n.astype(np.float64), "x": x.astype(np.float64)})
     _check_counts(labels, sums["n"], sums["x"], users, conversions)
     order = _order(pd.Index(labels, dtype=object), control, owner)
@@ -524,11 +529,11 @@ def compare_means(
     if extra is not None:
         cols.append(Column("extra", extra, "number", max_abs=MAX_SQUARABLE))
     data, accounting = _validated(per_user, cols, "per_user")
-    y = data["value"].to_numpy()
+    y = data["value"]
     ones = np.ones(len(y))
     parts = {"n": ones, "s": y, "ss": y * y}
     if extra is not None:
-        z = data["extra"].to_numpy()
+        z = data["extra"]
         parts |= {"x": z, "xx": z * z, "sx": y * z}
     with np.errstate(over="ignore", invalid="ignore"):
         labels, sums = _group(data, parts)
@@ -643,12 +648,12 @@ def compare_funnel(
         Column("users", "users", "number"),
     ]
     data, accounting = _validated(counts, cols, "counts")
-    stage_names = data["stage"].to_numpy()
-    steps = count_column(data["step"].to_numpy(), column="step", frame_name="counts")
-    users = count_column(data["users"].to_numpy(), column="users", frame_name="counts")
-    labels, _ = _group(data, {"n": np.ones(len(data))})
+    stage_names = data["stage"]
+    steps = count_column(data["step"], column="step", frame_name="counts")
+    users = count_column(data["users"], column="users", frame_name="counts")
+    labels, _ = _group(data, {"n": np.ones(len(data["variant"]))})
     k_n = int(steps.max())
-    reach = _reach_matrix(data["variant"].to_numpy(), steps, users, labels, k_n)
+    reach = _reach_matrix(data["variant"], steps, users, labels, k_n)
     names = _stage_names(stage_names, steps, k_n)
     order = _order(pd.Index(labels, dtype=object), control, owner)
     labels = [labels[i] for i in order]
