@@ -81,7 +81,7 @@ def _compare(ours: pd.DataFrame, ref: pd.DataFrame, by: str | None, value: bool)
             assert a[c].tolist() == b[c].tolist(), c
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     log=logs(),
     period=st.sampled_from(["D", "W", "M"]),
