@@ -83,15 +83,20 @@ def _columns(value: object, where: str) -> tuple[tuple[str, str], ...]:
 
 
 def _text_frame(table: pa.Table) -> pd.DataFrame:
-    """An Arrow table as a pandas frame, text columns as the ``str`` dtype."""
+    """An Arrow table as a pandas frame, text columns as pandas text."""
     return pd.DataFrame(
         {
-            name: pd.array(col, dtype="str")
+            name: _text_array(col)
             if pa.types.is_large_string(col.type) or pa.types.is_string(col.type)
             else col.to_numpy()
             for name, col in zip(table.column_names, table.columns, strict=True)
         }
     )
+
+
+def _text_array(values: pa.Array | pa.ChunkedArray) -> Any:
+    """Arrow text as pandas text (the ``str`` dtype on pandas 3, objects before)."""
+    return values.to_pandas().array
 
 
 def _compute(sources: list[object], query: IdentityQuery) -> IdentityComponents:
@@ -469,7 +474,7 @@ class IdentityGraph(ResultMixin):
         per_unique = self._labels().take(pa.array(where + offset, mask=~found))
         person = per_unique.take(pa.array(codes, mask=codes < 0))
         out = data.copy()
-        out[name] = pd.array(person, dtype="str")
+        out[name] = _text_array(person)
         self._warn_unresolved(codes, null, where, offset, column)
         return out
 
