@@ -160,3 +160,11 @@ def test_the_sql_engine_gives_the_same_graph(pairs: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(local.persons(), remote.persons())
     pd.testing.assert_frame_equal(local.over_connected(), remote.over_connected())
     assert "minimum-label propagation" in " ".join(remote.provenance.notes)
+
+
+def test_id_type_names_keep_person_ids_unambiguous() -> None:
+    frame = pd.DataFrame({"shop:id": ["1"], "email": ["a@x"]})
+    with pytest.raises(ParameterError, match="must not contain ':'"):
+        IdentityGraph.from_pairs(frame, left="shop:id", right="email")
+    g = IdentityGraph.from_frames([(frame, {"shop:id": "shop_id", "email": "email"})])
+    assert g.persons()["person_id"].tolist() == ["email:a@x", "email:a@x"]

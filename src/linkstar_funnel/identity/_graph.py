@@ -79,7 +79,21 @@ def _columns(value: object, where: str) -> tuple[tuple[str, str], ...]:
     if not ok or len({c for c, _ in pairs}) != len(pairs):
         msg = f"The id columns of {where} must be {_COLUMNS_OF} (distinct). Got {value!r} instead."
         raise ParameterError(msg)
+    _check_type_names([t for _, t in pairs], where)
     return tuple(pairs)
+
+
+def _check_type_names(types: Sequence[str], where: str) -> None:
+    """Person ids read ``"<id_type>:<id>"``: a type name holding ":" would make two persons'
+    ids ambiguous."""
+    bad = [t for t in types if ":" in t]
+    if bad:
+        msg = (
+            f"The id types of {where} must not contain ':' (person ids read "
+            f"'<id_type>:<id>'). Got {bad[0]!r}.\nHint: rename the column, or name its type "
+            f"in from_frames with a mapping, e.g. {{{bad[0]!r}: {bad[0].replace(':', '_')!r}}}."
+        )
+        raise ParameterError(msg)
 
 
 def _text_frame(table: pa.Table) -> pd.DataFrame:
@@ -226,6 +240,7 @@ class IdentityGraph(ResultMixin):
                 f"columns. Got {left!r} twice."
             )
             raise ParameterError(msg)
+        _check_type_names([left, right], "IdentityGraph.from_pairs")
         return cls._build(
             [pairs], [((left, left), (right, right))], ["pairs"], max_partners, null_like
         )
