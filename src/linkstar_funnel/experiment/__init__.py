@@ -29,7 +29,9 @@ Examples
 
 from __future__ import annotations
 
-from ._compare import compare_funnel, compare_means, compare_rates, srm_p_value
+from ._analysis import srm_p_value
+from ._compare import compare_means, compare_rates
+from ._funnel import compare_funnel
 from ._multiple import correct
 from ._power import minimum_detectable_effect, sample_size
 from ._result import ExperimentResult
