@@ -64,11 +64,19 @@ def reference_retention(
     tz: str | None,
     by: str | None = None,
     value: str | None = None,
+    observation_end: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """One row per (cohort, segment, n): users, retained, complete (and revenue)."""
+    """One row per (cohort, segment, n): users, retained, complete (and revenue).
+
+    ``observation_end`` (naive: a wall-clock time in ``tz``) drops the events at or after it
+    and ends the data there.
+    """
     rows = _rows(events, tz, period)
-    end = max(r["wall"] for r in rows) + dt.timedelta(microseconds=0)  # type: ignore[type-var]
-    end_ns = pd.Timestamp(end).value + 1
+    if observation_end is None:
+        end_ns = pd.Timestamp(max(r["wall"] for r in rows)).value + 1  # type: ignore[type-var]
+    else:
+        end_ns = observation_end.value
+        rows = [r for r in rows if pd.Timestamp(r["wall"]).value < end_ns]
     per_user: dict[object, list[dict[str, object]]] = {}
     for r in rows:
         per_user.setdefault(r["user_id"], []).append(r)

@@ -92,8 +92,11 @@ def _compare(ours: pd.DataFrame, ref: pd.DataFrame, by: str | None, value: bool)
     by=st.sampled_from([None, "channel"]),
     value=st.booleans(),
     start=st.sampled_from([("order",), ("signup",), ("signup", "visit")]),
+    end=st.sampled_from([None, T0 + pd.Timedelta("17D 13h"), T0 + pd.Timedelta("60D")]),
 )
-def test_matches_per_user_reference(log, period, periods, cohort, returns, tz, by, value, start):
+def test_matches_per_user_reference(
+    log, period, periods, cohort, returns, tz, by, value, start, end
+):
     spec = Retention(
         Stage("s", event=list(start)),
         returning=Stage("order"),
@@ -114,15 +117,18 @@ def test_matches_per_user_reference(log, period, periods, cohort, returns, tz, b
         tz=tz,
         by=by,
         value="revenue" if value else None,
+        observation_end=end,
     )
+    kw = {"by": by, "value": "revenue" if value else None, "observation_end": end}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         if ref.empty:
             with pytest.raises(EmptyFrameError):
-                spec.compute(log, by=by, value="revenue" if value else None)
+                spec.compute(log, **kw)
             return
-        res = spec.compute(log, by=by, value="revenue" if value else None)
-        unbounded = attrs.evolve(spec, returns="unbounded").compute(log, by=by).to_frame()
+        res = spec.compute(log, **kw)
+        unbounded = attrs.evolve(spec, returns="unbounded").compute(log, by=by, observation_end=end)
+        unbounded = unbounded.to_frame()
     f = res.to_frame()
     _compare(f, ref, by, value)
     # invariants
