@@ -15,6 +15,7 @@ from scipy import optimize, stats
 
 from .._params import Integer, Real, validate_params
 from .._validators import bad_parameter
+from ..stats import z_value
 
 __all__ = ["minimum_detectable_effect", "sample_size"]
 
@@ -25,7 +26,7 @@ _VARIANTS = Integer(2, 1_000)
 
 def _power(h: float, n: float, alpha: float) -> float:
     """Power of the two-sided z-test with ``n`` users per arm and effect size ``h``."""
-    crit = float(stats.norm.isf(alpha / 2.0))
+    crit = z_value(alpha)
     shift = h * math.sqrt(n / 2.0)
     return float(stats.norm.sf(crit - shift) + stats.norm.cdf(-crit - shift))
 
@@ -37,7 +38,7 @@ def _h(p1: float, p0: float) -> float:
 def users_needed(baseline: float, mde: float, alpha: float, power: float) -> float:
     """Users per arm (not rounded) for one comparison at ``alpha``."""
     h = abs(_h(baseline * (1.0 + mde), baseline))
-    crit = float(stats.norm.isf(alpha / 2.0))
+    crit = z_value(alpha)
     guess = 2.0 * ((crit + float(stats.norm.ppf(power))) / h) ** 2
     # Power rises with n: bracket the root around the one-tail approximation.
     return float(

@@ -158,7 +158,7 @@ class ExperimentResult(ResultMixin):
             ("correction", str(self.spec.correction) if self.spec.method != "bayesian" else "—"),
             ("SRM p-value", f"{self.srm_p_value:.3g}"),
         )
-        table = t.drop(columns=["is_control"]).copy()
+        table = t.drop(columns=["is_control", "srm_p_value"]).copy()
         for col in table.columns:
             if table[col].dtype == np.float64:
                 table[col] = table[col].round(4)
