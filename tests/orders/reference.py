@@ -93,10 +93,10 @@ def repurchases(orders: pd.DataFrame, paid: str, delivered: str, end: pd.Timesta
             continue
         mine = orders.loc[orders["customer_id"] == r["customer_id"]]
         after = [
-            (_t(o[paid]), str(o["order_id"]), o["order_id"])
+            (_t(o[paid]), o["order_id"])
             for _, o in mine.iterrows()
             if _t(o[paid]) is not None and d < _t(o[paid]) <= end  # type: ignore[operator]
         ]
         if after:
-            found.add(min(after)[2])
+            found.add(min(after)[1])
     return found

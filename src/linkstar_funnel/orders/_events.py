@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._times import NAT
-from ._observe import as_text, to_times
+from ._observe import label_ranks, to_times
 from ._read import OrderTimes
 
 __all__ = ["REPURCHASE", "timeline_events"]
@@ -26,39 +26,33 @@ def timeline_events(
     names = data.names
     ok = (data.times != NAT) & (data.times <= data.end_ns)
     row, col = np.nonzero(ok)
-    event_of = np.asarray(names, dtype=object)[col]
-    rank = col.astype(np.int64)
+    code = col.astype(np.int64)
     ns = data.times[row, col]
     rep = _repurchases(data)
     if len(rep):
         row = np.concatenate([row, rep])
         ns = np.concatenate([ns, data.times[rep, 0]])
-        event_of = np.concatenate([event_of, np.full(len(rep), REPURCHASE, dtype=object)])
-        rank = np.concatenate([rank, np.full(len(rep), len(names), dtype=np.int64)])
+        code = np.concatenate([code, np.full(len(rep), len(names), dtype=np.int64)])
     cust, label = _text_ranks(data)
-    order = np.lexsort((rank, label[row], cust[row], ns))
-    row, ns, event_of = row[order], ns[order], event_of[order]
+    order = np.lexsort((code, label[row], cust[row], ns))
+    row, ns, code = row[order], ns[order], code[order]
+    dtype = pd.CategoricalDtype([*names, REPURCHASE])
     out = pd.DataFrame(
         {
-            customer: data.customer[row],
+            customer: data.customer.iloc[row].reset_index(drop=True),
             time: to_times(ns, data.tz),
-            event: event_of,
-            order_col: data.order[row],
+            event: pd.Categorical.from_codes(code, dtype=dtype),
+            order_col: data.order.iloc[row].reset_index(drop=True),
         }
     )
     for k in by:
-        out[k] = data.segments[k].to_numpy()[row]
+        out[k] = data.segments[k].iloc[row].reset_index(drop=True)
     return out
 
 
 def _text_ranks(data: OrderTimes) -> tuple[IntArray, IntArray]:
-    """Customer and order labels as ranks of their text: an order independent of rows."""
-    cust = as_text(data.customer)
-    label = as_text(data.order)
-    return (
-        np.unique(cust, return_inverse=True)[1].astype(np.int64),
-        np.unique(label, return_inverse=True)[1].astype(np.int64),
-    )
+    """Customer and order labels as ranks: an order independent of the rows'."""
+    return label_ranks(data.customer), label_ranks(data.order)
 
 
 def _repurchases(data: OrderTimes) -> npt.NDArray[np.intp]:

@@ -17,8 +17,8 @@ __all__ = [
     "BENCHMARK",
     "MISSING",
     "PERIOD",
-    "as_text",
     "groups",
+    "label_ranks",
     "observations",
     "period_start",
     "to_times",
@@ -54,11 +54,18 @@ def groups(
     return out
 
 
-def as_text(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
-    """Labels as Python strings (a missing label as ""), for ordering independent of rows."""
-    return np.array(
-        ["" if pd.isna(v) else str(v) for v in np.asarray(values, dtype=object)], dtype=object
-    )
+def label_ranks(values: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Each label's rank among the distinct labels (-1 where missing): an order of the
+    labels that does not depend on the rows' order. Labels are compared as they are
+    (numbers as numbers, categories in their categories' order), or as text when they
+    cannot be compared (mixed types)."""
+    series = pd.Series(values, copy=False)
+    try:
+        codes, _ = pd.factorize(series, sort=True, use_na_sentinel=True)
+    except TypeError:
+        text = series.astype(object).where(series.notna(), None).map(str, na_action="ignore")
+        codes, _ = pd.factorize(text, sort=True, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def to_times(ns: npt.NDArray[np.int64], tz: Any) -> pd.DatetimeIndex:

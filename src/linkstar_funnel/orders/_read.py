@@ -21,7 +21,7 @@ import pandas as pd
 from .._times import NAT, cut_ns
 from ..errors import EmptyFrameError, TimeZoneError
 from ..schema import Column, RowAccounting, Table, validate
-from ._observe import as_text
+from ._observe import label_ranks
 
 __all__ = ["OUTCOMES", "OrderTimes", "Problem", "read_columns", "read_history"]
 
@@ -50,10 +50,11 @@ class Problem:
 
 @attrs.frozen(eq=False)
 class OrderTimes:
-    """One row per order: labels, segments and a time per step and outcome."""
+    """One row per order: labels (in their input dtype), segments and a time per step and
+    outcome."""
 
-    order: npt.NDArray[Any]
-    customer: npt.NDArray[Any]
+    order: pd.Series
+    customer: pd.Series
     segments: pd.DataFrame
     steps: tuple[str, ...]
     outcomes: tuple[str, ...]
@@ -90,24 +91,27 @@ def _zone(table: Table, roles: Sequence[str], frame_name: str) -> Any:
 def _representatives(
     group: IntArray, keys: list[npt.NDArray[Any]], n_groups: int
 ) -> tuple[IntArray, int]:
-    """One row per group, the same whatever the row order: the smallest labels (as text,
-    missing labels last). Returns the chosen row of each group and how many groups
+    """One row per group, the same whatever the row order: the smallest labels (missing
+    labels last; see :func:`label_ranks`). Returns the chosen row of each group and how many groups
     disagree on the labels."""
     missing = np.zeros(len(group), dtype=np.int64)
     ranks = []
     for k in keys:
-        labels = pd.Series(k, dtype=object)
-        missing += labels.isna().to_numpy()
-        text = as_text(k)
-        ranks.append(np.unique(text, return_inverse=True)[1].astype(np.int64))
+        rank = label_ranks(k)
+        missing += rank < 0
+        ranks.append(rank)
     order = np.lexsort((*ranks[::-1], missing, group))
     g = group[order]
     first = np.r_[True, g[1:] != g[:-1]]
+    last = np.r_[g[1:] != g[:-1], True]
     rows = np.empty(n_groups, dtype=np.int64)
     rows[g[first]] = order[first]
-    distinct = np.unique(np.column_stack([group, *ranks]), axis=0)
-    disagree = int((np.bincount(distinct[:, 0], minlength=n_groups) > 1).sum())
-    return rows, disagree
+    # sorted by group then labels: a group disagrees when its first and last rows differ
+    head, tail = order[first], order[last]
+    differ = np.zeros(len(head), dtype=bool)
+    for rank in ranks:
+        differ |= rank[head] != rank[tail]
+    return rows, int(differ.sum())
 
 
 def _group_min(
@@ -128,8 +132,21 @@ def _end_ns(observation_end: object, times: IntArray, tz: Any, owner: str) -> in
     return cut_ns(pd.Timestamp(observation_end), tz, 0, owner=owner)  # type: ignore[arg-type]
 
 
+def _column(table: Table, name: str, rows: IntArray) -> pd.Series:
+    """A column of the caller's frame at the kept ``rows``, keeping its dtype."""
+    where = rows if table.rows is None else table.rows[rows]
+    return table.frame[name].iloc[where].reset_index(drop=True)
+
+
 def _segment_frame(table: Table, by: Sequence[str], rows: IntArray) -> pd.DataFrame:
-    return pd.DataFrame({k: table.column(k)[rows] for k in by})
+    return pd.DataFrame({k: _column(table, k, rows) for k in by}, index=pd.RangeIndex(len(rows)))
+
+
+def _dense(codes: IntArray) -> tuple[int, IntArray]:
+    """Codes renumbered 0..k-1 in code order: (k, new codes)."""
+    used = np.bincount(codes) > 0
+    new = np.cumsum(used) - 1
+    return int(used.sum()), new[codes].astype(np.int64)
 
 
 def read_columns(
@@ -158,8 +175,7 @@ def read_columns(
         raise EmptyFrameError(msg)
     keep = np.flatnonzero(~empty)
     codes = table.codes["order"][keep]
-    uniq, group = np.unique(codes, return_inverse=True)
-    n = len(uniq)
+    n, group = _dense(codes)
     problems: list[Problem] = []
     if n < len(keep):
         several = int((np.bincount(group) > 1).sum())
@@ -235,11 +251,11 @@ def read_history(
         raise EmptyFrameError(msg)
     keep = np.flatnonzero(~other)
     rank, ns = rank[keep], table.times["time"].ns[keep]
-    uniq, group = np.unique(table.codes["order"][keep], return_inverse=True)
-    n, k = len(uniq), len(steps) + len(outcomes)
+    n, group = _dense(table.codes["order"][keep])
+    k = len(steps) + len(outcomes)
     problems: list[Problem] = []
     pair = group * k + rank
-    dup = len(pair) - len(np.unique(pair))
+    dup = len(pair) - int((np.bincount(pair, minlength=n * k) > 0).sum())
     if dup:
         problems.append(Problem("a status repeated", dup, "rows", status, "the earliest time kept"))
     back = _backwards(group, ns, rank, len(steps))
@@ -325,8 +341,8 @@ def _finish(
         if mask.any():
             problems.append(Problem(issue, int(mask.sum()), "orders", None, consequence))
     return OrderTimes(
-        order=table.column(table.columns["order"])[rows],
-        customer=table.column(table.columns["customer"])[rows],
+        order=_column(table, table.columns["order"], rows),
+        customer=_column(table, table.columns["customer"], rows),
         segments=_segment_frame(table, by, rows),
         steps=steps,
         outcomes=outcomes,
