@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import warnings
 from collections.abc import Callable
 from types import ModuleType
@@ -228,6 +229,41 @@ FACTORIES: tuple[Callable[[], object], ...] = (
     ),
     lambda: lf.ltv.backtest(_COHORT, _retail(), cutoff="2011-06-30", end="2011-09-30"),
     lambda: lf.monitor.detect(_daily_kpis()),
+    lambda: _tree().scorecard(
+        pd.DataFrame({"date": pd.date_range("2026-03-01", "2026-03-10"), "sessions": 100.0}).assign(
+            orders=2.0, revenue=90.0
+        ),
+        {"gmv": 3_000.0, "cvr": 0.025},
+    ),
+    lambda: _tree().baseline(
+        pd.DataFrame({"date": pd.date_range("2026-01-05", "2026-03-01"), "sessions": 100.0}).assign(
+            orders=2.0, revenue=90.0
+        ),
+        periods=4,
+    ),
+    lambda: lf.Retention("order", periods=3).compute(
+        _retail().assign(event="order"), user="customer_id", value="revenue", by="country"
+    ),
+    lambda: lf.Lifecycle("order", period="M").compute(
+        _retail().assign(event="order"), user="customer_id"
+    ),
+    lambda: lf.ltv.rfm_segments(_retail(), p_alive=False),
+    lambda: lf.experiment.compare_rates(
+        pd.DataFrame({"variant": ["A", "B"], "users": [1000, 1000], "conversions": [30, 40]}),
+        control="A",
+    ),
+    lambda: lf.ads.economics(
+        pd.DataFrame({"campaign": ["brand", "generic"], "cost": [100.0, 300.0]}).assign(
+            impressions=[10_000, 60_000], clicks=[500, 900]
+        ),
+        by="campaign",
+        impressions="impressions",
+        clicks="clicks",
+        conversions=pd.DataFrame(
+            {"campaign": ["brand", "generic"], "orders": [25, 30], "revenue": [1e3, 1.2e3]}
+        ),
+        total_revenue=4_000.0,
+    ),
 )
 
 
@@ -255,7 +291,11 @@ def _result_classes() -> list[type]:
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls.__module__.startswith("linkstar_funnel.") and _is_result_class(cls):
+        if not cls.__module__.startswith("linkstar_funnel.") or not _is_result_class(cls):
+            continue
+        # attrs replaces a slotted class by a new one; the class body it started from can
+        # linger among the subclasses: keep the class its module names.
+        if getattr(sys.modules[cls.__module__], cls.__name__, cls) is cls:
             found[cls] = None
     return sorted(found, key=lambda c: (c.__module__, c.__qualname__))
 

@@ -2,26 +2,36 @@
 
 Funnels (where buyers drop out), attribution (which channel earned the sale), KPI trees
 (which driver moved GMV), LTV forecasting (what a customer is worth) and benchmarks
-(how we compare), as small composable objects over pandas frames.
+(how we compare), as small composable objects over pandas frames; and around them the
+order journey after payment (``orders``), identity stitching (``IdentityGraph``),
+retention and lifecycle, experiments, ad economics and targets, on-site search and
+market baskets.
 """
 
 from __future__ import annotations
 
 from . import (
+    ads,
     attribution,
+    basket,
     benchmark,
     datasets,
     engines,
     errors,
+    experiment,
     funnel,
+    identity,
     kpi,
     ltv,
     monitor,
+    orders,
     overview,
     plotting,
     report,
     results,
+    retention,
     schema,
+    search,
     sql,
     stages,
     stats,
@@ -65,7 +75,9 @@ from .errors import (
     TimeColumnError,
     TimeZoneError,
 )
+from .experiment import ExperimentResult
 from .funnel import Exclusion, Funnel, FunnelResult
+from .identity import IdentityGraph
 from .kpi import (
     Decomposition,
     DecompositionResult,
@@ -77,6 +89,7 @@ from .kpi import (
 )
 from .overview import OverviewResult, describe_events, describe_orders
 from .results import Provenance, Result, Summary, check_result
+from .retention import Lifecycle, LifecycleResult, Retention, RetentionResult
 from .schema import RowAccounting
 from .stages import (
     Stage,
@@ -105,14 +118,18 @@ __all__ = [
     "EmptyFrameError",
     "EngineError",
     "Exclusion",
+    "ExperimentResult",
     "FirstTouch",
     "Funnel",
     "FunnelResult",
+    "IdentityGraph",
     "Journeys",
     "KPITree",
     "KPIValuesResult",
     "LastNonDirect",
     "LastTouch",
+    "Lifecycle",
+    "LifecycleResult",
     "Linear",
     "LinkstarError",
     "LinkstarWarning",
@@ -127,6 +144,8 @@ __all__ = [
     "Reference",
     "RegistryError",
     "Result",
+    "Retention",
+    "RetentionResult",
     "RowAccounting",
     "SchemaError",
     "SensitivityResult",
@@ -139,7 +158,9 @@ __all__ = [
     "TimeDecay",
     "TimeZoneError",
     "__version__",
+    "ads",
     "attribution",
+    "basket",
     "benchmark",
     "channel_economics",
     "check_attribution_model",
@@ -151,16 +172,21 @@ __all__ = [
     "describe_orders",
     "engines",
     "errors",
+    "experiment",
     "funnel",
+    "identity",
     "kpi",
     "ltv",
     "monitor",
+    "orders",
     "overview",
     "plotting",
     "register_template",
     "report",
     "results",
+    "retention",
     "schema",
+    "search",
     "sql",
     "stage_template",
     "stage_templates",
