@@ -124,17 +124,44 @@ def ids_as_text(uniques: pd.Index, column: str, frame_name: str) -> tuple[pd.Ind
 
 def is_null_like(text: pd.Index, null_like: frozenset[str]) -> BoolArray:
     """Whether each text id is null-like: stripped of ASCII whitespace and in ASCII lower
-    case, one of ``null_like``."""
+    case, one of ``null_like``.
+
+    Only the ids that could be (no longer than the longest null-like string, or starting or
+    ending with whitespace: read from the Arrow offsets and bytes) are normalized and
+    compared.
+    """
+    out = np.zeros(len(text), dtype=bool)
     if not len(text):
-        return np.zeros(0, dtype=bool)
-    arr = pa.array(text.array) if hasattr(text.array, "__arrow_array__") else None
-    if arr is None:
-        arr = pa.array(np.asarray(text, dtype=object), type=pa.string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    norm = pc.ascii_lower(pc.utf8_trim(arr, WHITESPACE))
+        return out
+    arr = arrow_text(text)
+    cand = np.flatnonzero(_maybe_null_like(arr, max(len(v.encode()) for v in null_like)))
+    if not cand.size:
+        return out
+    sub = arr.take(pa.array(cand))
+    norm = pc.ascii_lower(pc.utf8_trim(sub, WHITESPACE))
     values = pa.array(sorted(null_like), type=norm.type)
-    return np.asarray(pc.is_in(norm, value_set=values).to_numpy(zero_copy_only=False), dtype=bool)
+    hit = pc.is_in(norm, value_set=values).to_numpy(zero_copy_only=False)
+    out[cand] = np.asarray(hit, dtype=bool)
+    return out
+
+
+_WS_BYTES = np.zeros(256, dtype=bool)
+_WS_BYTES[[ord(c) for c in WHITESPACE]] = True
+
+
+def _maybe_null_like(arr: pa.Array, longest: int) -> BoolArray:
+    """Ids short enough to be null-like, or padded with whitespace (a large_string array)."""
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    length = np.diff(offsets)
+    maybe = length <= longest
+    filled = np.flatnonzero(~maybe)
+    if filled.size and data_buf is not None:
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        first = data[offsets[filled]]
+        last = data[offsets[filled + 1] - 1]
+        maybe[filled] = _WS_BYTES[first] | _WS_BYTES[last]
+    return maybe
 
 
 def _releases_gil(series: pd.Series[Any]) -> bool:
