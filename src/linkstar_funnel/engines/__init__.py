@@ -14,8 +14,10 @@ backends:
 Capabilities, each a Protocol with a typed query record and a backend-independent output
 record: ``funnel_levels`` (:class:`FunnelQuery` -> :class:`FunnelLevels`), ``kpi_leaf_sums``
 (:class:`KPILeafSumsQuery` -> :class:`KPILeafSums`), ``cohort_cells`` (:class:`CohortQuery`
--> :class:`CohortCells`) and ``journey_arrays`` (:class:`JourneyQuery` ->
-:class:`JourneyArrays`).
+-> :class:`CohortCells`), ``journey_arrays`` (:class:`JourneyQuery` ->
+:class:`JourneyArrays`), ``identity_components`` (:class:`IdentityQuery` ->
+:class:`IdentityComponents`) and ``basket_pairs`` (:class:`BasketPairsQuery` ->
+:class:`BasketPairs`). Spark runs the first four; the last two are compiled for Ibis.
 
 A new backend is a :class:`Backend` given to :func:`register_backend`; :func:`check_backend`
 holds it to the in-memory engine and lists every difference.
@@ -44,6 +46,7 @@ from ._backends import (
     implementation,
     register_backend,
 )
+from ._basket import BasketPairs, BasketPairsEngine, BasketPairsQuery
 from ._cohort import CellTable, CohortCells, CohortCellsEngine, CohortQuery
 from ._funnel import (
     FunnelDurations,
@@ -52,6 +55,7 @@ from ._funnel import (
     FunnelLevelsEngine,
     FunnelQuery,
 )
+from ._identity import IdentityComponents, IdentityComponentsEngine, IdentityQuery
 from ._journeys import JourneyArrays, JourneyArraysEngine, JourneyQuery
 from ._kit import check_backend
 from ._kpi import KPILeafSums, KPILeafSumsEngine, KPILeafSumsQuery
@@ -60,6 +64,9 @@ __all__ = [
     "CAPABILITIES",
     "DEFAULT_BACKEND",
     "Backend",
+    "BasketPairs",
+    "BasketPairsEngine",
+    "BasketPairsQuery",
     "CellTable",
     "CohortCells",
     "CohortCellsEngine",
@@ -69,6 +76,9 @@ __all__ = [
     "FunnelLevels",
     "FunnelLevelsEngine",
     "FunnelQuery",
+    "IdentityComponents",
+    "IdentityComponentsEngine",
+    "IdentityQuery",
     "JourneyArrays",
     "JourneyArraysEngine",
     "JourneyQuery",

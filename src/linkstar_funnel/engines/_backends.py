@@ -30,7 +30,14 @@ __all__ = [
 ]
 
 #: The capabilities a backend may implement (see the Protocols of the same names).
-CAPABILITIES = ("funnel_levels", "kpi_leaf_sums", "cohort_cells", "journey_arrays")
+CAPABILITIES = (
+    "funnel_levels",
+    "kpi_leaf_sums",
+    "cohort_cells",
+    "journey_arrays",
+    "identity_components",
+    "basket_pairs",
+)
 
 
 def _check_capabilities(_: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -21,6 +21,13 @@ _SQL_CAPABILITIES: dict[str, Callable[..., Any] | str] = {
     "cohort_cells": f"{_SQL}._cohort:cohort_cells",
     "journey_arrays": f"{_SQL}._journeys:journey_arrays",
 }
+#: Capabilities compiled for Ibis backends but not yet run on Spark (their iterative or
+#: self-join queries are checked on DuckDB; Spark keeps the four above).
+_IBIS_CAPABILITIES: dict[str, Callable[..., Any] | str] = {
+    **_SQL_CAPABILITIES,
+    "identity_components": f"{_SQL}._identity:identity_components",
+    "basket_pairs": f"{_SQL}._basket:basket_pairs",
+}
 
 
 def _is_parquet_path(obj: object) -> bool:
@@ -113,6 +120,8 @@ register_backend(
             "kpi_leaf_sums": f"{_MEMORY}.kpi:kpi_leaf_sums",
             "cohort_cells": f"{_MEMORY}.cohort:cohort_cells",
             "journey_arrays": f"{_MEMORY}.journeys:journey_arrays",
+            "identity_components": f"{_MEMORY}.identity:identity_components",
+            "basket_pairs": f"{_MEMORY}.basket:basket_pairs",
         },
         from_pandas=lambda frame: frame,
         description="in-memory kernels on pandas frames",
@@ -122,7 +131,7 @@ register_backend(
     Backend(
         name="ibis",
         accepts=accepts_ibis,
-        capabilities=_SQL_CAPABILITIES,
+        capabilities=_IBIS_CAPABILITIES,
         from_pandas=_duckdb_from_pandas,
         description="SQL compiled through Ibis (DuckDB by default)",
     )
