@@ -16,10 +16,11 @@ import random
 import warnings
 from collections.abc import Sequence
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkstar_funnel.engines.memory.funnel import funnel_levels
@@ -28,8 +29,11 @@ from linkstar_funnel.funnel import Exclusion, Funnel
 from linkstar_funnel.funnel._compute import lower
 from linkstar_funnel.stages import Stage
 
+from ..strategies import event_logs, funnels
 from .clickhouse_cases import CASES, Case
 from .clickhouse_reference import window_funnel
+from .reference import reference_counts, reference_outcomes
+from .test_reference import engine_outcomes, ref_as_tuples, run
 
 T0 = pd.Timestamp("2026-03-01")
 _BASE = ("strict_deduplication", "strict_order", "strict_increase")
@@ -392,3 +396,26 @@ def test_a_zero_window_keeps_steps_at_step_1_time() -> None:
             assert result.to_frame()["users"].tolist() == [2, 1, 1]
     with pytest.raises(ParameterError, match="a duration of 0 or more"):
         Funnel(["a"], window="-1s")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=event_logs(), spec=funnels(), zero=st.booleans(), one_step=st.booleans())
+def test_zero_windows_and_one_step_funnels_match_the_library_reference(
+    events: pd.DataFrame, spec: Funnel, zero: bool, one_step: bool
+) -> None:
+    """Every option of the library's own semantics, with a zero window or one stage."""
+    changes: dict[str, object] = {"window": pd.Timedelta(0)} if zero else {}
+    if one_step or not zero:
+        changes |= {"stages": spec.stages[:1], "step_windows": None, "exclusions": ()}
+    spec = attrs.evolve(spec, **changes)
+    session = spec.counting == "sessions"
+    result = run(spec, events, **({"session": "session"} if session else {}))
+    ref = reference_outcomes(events, spec, session="session" if session else None)
+    if result is None:  # nothing matches stage 1
+        assert reference_counts(ref, len(spec.stages))[0] == 0
+        return
+    got, want = engine_outcomes(result, spec, session), ref_as_tuples(ref)
+    if spec.order == "unordered":  # starts: compare levels and stage times
+        got = {k: [g[:2] for g in v] for k, v in got.items()}
+        want = {k: [w[:2] for w in v] for k, v in want.items()}
+    assert got == want
