@@ -213,7 +213,7 @@ class Funnel:
         (each step strictly later than the previous one). The latter is exact: a step
         counts whenever such a chain exists. ClickHouse's ``'strict_increase'`` mode is
         greedy (it keeps only the latest event per step) and can miss chains, so its counts
-        can be slightly lower.
+        can be slightly lower (``clickhouse_modes=["strict_increase"]`` computes them).
     distinct_events
         Require every step to be served by a different event.
     exclusions
@@ -251,6 +251,19 @@ class Funnel:
     0  visit      2                    1.0
     1   cart      1                    0.5
     2  order      1                    0.5
+
+    ClickHouse's ``strict_order`` mode is not ``order="strict"`` (ClickHouse's test 00632):
+
+    >>> log = pd.DataFrame({
+    ...     "user_id": 1,
+    ...     "timestamp": pd.date_range("2026-01-01", periods=6, freq="min"),
+    ...     "event": ["a", "a", "b", "b", "c", "c"],
+    ... })
+    >>> ch = Funnel(["a", "b", "c"], window="1D", clickhouse_modes=["strict_order"])
+    >>> ch.compute(log).to_frame()["users"].tolist()
+    [1, 1, 1]
+    >>> Funnel(["a", "b", "c"], window="1D", order="strict").compute(log).to_frame()["users"].tolist()
+    [1, 1, 0]
     >>> Funnel(["visit", "cart"], window="-1D")
     Traceback (most recent call last):
     ...
