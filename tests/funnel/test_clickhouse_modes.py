@@ -398,7 +398,7 @@ def test_a_zero_window_keeps_steps_at_step_1_time() -> None:
         Funnel(["a"], window="-1s")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events=event_logs(), spec=funnels(), zero=st.booleans(), one_step=st.booleans())
 def test_zero_windows_and_one_step_funnels_match_the_library_reference(
     events: pd.DataFrame, spec: Funnel, zero: bool, one_step: bool

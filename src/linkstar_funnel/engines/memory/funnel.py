@@ -114,7 +114,20 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
         offsets=offsets,
         reach_ns=reach_ns,
         start_ns=start_ns,
+        notes=_mode_notes(query),
     )
+
+
+def _mode_notes(query: FunnelQuery) -> tuple[str, ...]:
+    """What the levels and step times mean under ClickHouse modes (none otherwise)."""
+    if not query.clickhouse_modes:
+        return ()
+    modes = ", ".join(repr(m) for m in query.clickhouse_modes)
+    note = (
+        f"levels as ClickHouse windowFunnel with modes {modes}; step times are when the "
+        "pass first reached each level"
+    )
+    return (note,)
 
 
 def _validate(source: object, query: FunnelQuery) -> Table:
