@@ -419,3 +419,10 @@ def test_zero_windows_and_one_step_funnels_match_the_library_reference(
         got = {k: [g[:2] for g in v] for k, v in got.items()}
         want = {k: [w[:2] for w in v] for k, v in want.items()}
     assert got == want
+
+
+def test_the_engine_refuses_unknown_modes_in_a_query() -> None:
+    spec, frame = funnel_of([(1, 0, 1)], 1, 5, ())
+    query = lower(spec, user="user_id", time="timestamp", event="event", by=None, session=None)
+    with pytest.raises(ParameterError, match="'clickhouse_modes' field of FunnelQuery"):
+        funnel_levels(frame, attrs.evolve(query, clickhouse_modes=("strict_once",)))

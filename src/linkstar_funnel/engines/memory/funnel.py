@@ -157,6 +157,13 @@ def pass_options(query: FunnelQuery) -> PassOptions:
         if g is not None:
             gaps[i] = g
     attribution = {"first_touch": -1, "last_touch": -2}.get(str(query.attribution))
+    unknown = sorted(set(query.clickhouse_modes) - set(_CLICKHOUSE))
+    if unknown:
+        msg = (
+            "The 'clickhouse_modes' field of FunnelQuery must hold ClickHouse windowFunnel "
+            f"modes ({', '.join(map(repr, _CLICKHOUSE))}). Got {unknown!r} instead."
+        )
+        raise ParameterError(msg)
     return PassOptions(
         k_n=k_n,
         window=int(query.window_ns),
