@@ -380,6 +380,9 @@ def test_one_step_funnels_count_entities_with_a_step_1_event() -> None:
         assert table["users"].tolist() == [2]
         assert table["conversion_from_start"].tolist() == [1.0]
         assert result.time_to_convert().empty
+        assert list(result.time_between_steps().columns[:3]) == ["from_stage", "to_stage", "n"]
+    with pytest.raises(ParameterError, match="at least 2 stages"):
+        result.rate_observations()
 
 
 def test_a_zero_window_keeps_steps_at_step_1_time() -> None:
