@@ -34,8 +34,8 @@ are accepted wherever a step is):
   (or stage name) from that step's event (entities not reaching it get a missing segment).
   Where several events at the serving time match, the first row in frame order is used.
 * ``clickhouse_modes``: the level is ClickHouse 26's ``windowFunnel(window, modes...)``
-  level (a greedy pass over the entity's events ordered by time, then stage; see
-  ``linkstar_funnel.funnel._modes`` and the funnel guide). Under ``"strict_order"`` every
+  level (a greedy pass over the entity's events ordered by time, then stage; the funnel
+  guide maps each mode to the options above). Under ``"strict_order"`` every
   event of the entity counts, also events matching no stage. ``R_k`` is the time at
   which the pass first reached level k, and the chain start is that of the chain it
   extended then.
