@@ -72,7 +72,7 @@ def test_issue_example_runs_and_is_tidy() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"window": "-3D"}, "The 'window' parameter of Funnel must be a positive duration"),
+        ({"window": "-3D"}, "The 'window' parameter of Funnel must be a duration of 0 or more"),
         ({"window": "soon"}, "'window' parameter of Funnel"),
         ({"window": pd.NaT}, "'window' parameter of Funnel"),
         ({"step_windows": ["1h", "-1h"]}, "'step_windows' parameter of Funnel"),
@@ -82,7 +82,7 @@ def test_issue_example_runs_and_is_tidy() -> None:
         ({"counting": "all"}, "'counting' parameter of Funnel"),
         ({"stages": "abc"}, "'stages' parameter of Funnel"),
         ({"window": 0}, "'window' parameter of Funnel"),
-        ({"window": "0s"}, "'window' parameter of Funnel must be a positive duration"),
+        ({"window": "-1ns"}, "'window' parameter of Funnel must be a duration of 0 or more"),
         ({"order": "sorted"}, "'order'"),
         ({"entry": "last"}, "'entry'"),
         ({"step_windows": ["1h"]}, "'step_windows'"),
@@ -97,9 +97,9 @@ def test_funnel_rejects_bad_parameters(kwargs: dict[str, object], match: str) ->
         Funnel(**{"stages": ["a", "b", "c"], **kwargs})  # type: ignore[arg-type]
 
 
-def test_funnel_needs_two_unique_stages() -> None:
-    with pytest.raises(ParameterError, match="at least 2 stages"):
-        Funnel(["a"])
+def test_funnel_needs_unique_stages() -> None:
+    with pytest.raises(ParameterError, match="at least 1 stage"):
+        Funnel([])
     with pytest.raises(ParameterError, match="unique names"):
         Funnel(["a", "b", "a"])
 

@@ -5,8 +5,22 @@ from typing import Any, Final, Protocol, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["NEG", "ORDERED", "STRICT", "UNORDERED", "funnel_pass"]
+__all__ = [
+    "CH_DEDUPLICATION",
+    "CH_INCREASE",
+    "CH_ORDER",
+    "CH_REENTRY",
+    "NEG",
+    "ORDERED",
+    "STRICT",
+    "UNORDERED",
+    "funnel_pass",
+]
 
+CH_DEDUPLICATION: Final[int]
+CH_ORDER: Final[int]
+CH_INCREASE: Final[int]
+CH_REENTRY: Final[int]
 NEG: Final[int]
 ORDERED: Final[int]
 STRICT: Final[int]
@@ -44,6 +58,8 @@ class _Options(Protocol):
     def ex_to(self) -> Any: ...
     @property
     def attribution(self) -> int: ...
+    @property
+    def clickhouse(self) -> int: ...
 
 def funnel_pass(
     starts: _Ints,

@@ -19,17 +19,43 @@ from libc.stdint cimport int8_t, int32_t, int64_t, uint64_t, INT64_MIN
 
 import numpy as np
 
-__all__ = ["NEG", "ORDERED", "STRICT", "UNORDERED", "funnel_pass"]
+__all__ = [
+    "CH_DEDUPLICATION",
+    "CH_INCREASE",
+    "CH_ORDER",
+    "CH_REENTRY",
+    "NEG",
+    "ORDERED",
+    "STRICT",
+    "UNORDERED",
+    "funnel_pass",
+]
 
 #: "No chain": the smallest int64.
 NEG = -(2**63)
 #: Order modes, as passed in the options' ``mode``.
 ORDERED, STRICT, UNORDERED = 0, 1, 2
 
+#: ClickHouse ``windowFunnel`` mode flags, OR-ed into the options' ``clickhouse`` (0: none).
+CH_DEDUPLICATION, CH_ORDER, CH_INCREASE, CH_REENTRY = 1, 2, 4, 8
+
 cdef enum:
     _ORDERED = 0
     _STRICT = 1
     _UNORDERED = 2
+
+cdef enum:
+    _CH_DEDUP = 1
+    _CH_ORDER = 2
+    _CH_INCREASE = 4
+    _CH_REENTRY = 8
+
+# Which attempt function runs, chosen once per pass from the options.
+cdef enum:
+    _K_FAST = 0
+    _K_ORDERED = 1
+    _K_UNORDERED = 2
+    _K_CLICKHOUSE = 3
 
 cdef int64_t _NEG = INT64_MIN
 
@@ -57,6 +83,8 @@ cdef struct Opts:
     const int64_t* ex_from
     const int64_t* ex_to
     int64_t attribution
+    int64_t clickhouse  # CH_* flags
+    int64_t kernel  # _K_*
 
 
 cdef struct Scratch:
@@ -363,6 +391,81 @@ cdef int64_t _ordered_fast_attempt(
     return level
 
 
+cdef int64_t _clickhouse_attempt(
+    int64_t lo, int64_t hi, const int64_t* ts, const mask_t* ms, const Opts* op, Scratch* S,
+    int64_t* end,
+) noexcept nogil:
+    """ClickHouse ``windowFunnel(window, modes...)`` with the mode flags of ``op.clickhouse``.
+
+    ClickHouse 26's level loop (``AggregateFunctionWindowFunnel.cpp``), one equal-time group
+    at a time: its entries sort by (time, step), a row matching no step (kept only under
+    strict_order) sorting first. Levels reached always form a prefix, so ``reached`` and
+    each level's chain ``first``/``last`` times are the whole state. A level's reach row and
+    chain start are recorded when the pass first reaches it.
+    """
+    cdef int64_t k_n = op.k_n, window = op.window, flags = op.clickhouse
+    cdef bint dedup = (flags & _CH_DEDUP) != 0, order = (flags & _CH_ORDER) != 0
+    cdef bint increase = (flags & _CH_INCREASE) != 0, reentry = (flags & _CH_REENTRY) != 0
+    cdef int64_t* first = S.best
+    cdef int64_t* last = S.prev_s
+    cdef int64_t* reach_pos = S.reach_pos
+    cdef int64_t* reach_start = S.reach_start
+    cdef int64_t s, i, j, t, acc, dup, m, f, reached
+    cdef bint blank
+    for s in range(k_n):
+        reach_pos[s] = -1
+        reach_start[s] = _NEG
+    end[0] = hi
+    reached = 0
+    i = lo
+    while i < hi:
+        t = ts[i]
+        j = i
+        acc = 0
+        dup = 0
+        blank = False
+        while j < hi and ts[j] == t:
+            m = ms[j]
+            dup |= acc & m  # steps matched by two rows or more at this time
+            acc |= m
+            blank = blank or m == 0
+            j += 1
+        if order and blank and reached > 0:  # an event matching no step breaks the chain
+            return reached
+        for s in range(k_n):
+            if ((acc >> s) & 1) == 0:
+                continue
+            if s == 0:  # step 1 always (re)starts level 1
+                first[0] = t
+                last[0] = t
+                if reached == 0:
+                    reached = 1
+                    reach_pos[0] = _serving_row(ms, i, 0)
+                    reach_start[0] = t
+                continue
+            if dedup and reached > s:  # a repeat of a step already reached
+                return reached
+            if order and 0 < reached < s:  # a step before its predecessor
+                if reentry:
+                    continue
+                return reached
+            if reached >= s:
+                f = first[s - 1]
+                if t - f <= window and (not increase or last[s - 1] < t):
+                    first[s] = f
+                    last[s] = t
+                    if reached == s:
+                        reached = s + 1
+                        reach_pos[s] = _serving_row(ms, i, s)
+                        reach_start[s] = f
+                        if reached == k_n:
+                            return reached
+            if dedup and (dup >> s) & 1 and reached > s:  # the same step twice at time t
+                return reached
+        i = j
+    return reached
+
+
 cdef int64_t _unordered_attempt(
     int64_t lo, int64_t hi, const int64_t* ts, const mask_t* ms, const Opts* op, Scratch* S,
     int64_t* end,
@@ -465,10 +568,12 @@ cdef inline int64_t _attempt(
     int64_t* end,
 ) noexcept nogil:
     """One attempt over rows [p, hi), by the mode's kernel: level (and end position)."""
-    if op.mode == _ORDERED and not (op.has_gaps or op.distinct or op.strict_inc):
+    if op.kernel == _K_FAST:
         return _ordered_fast_attempt(p, hi, ts, ms, op, S, end)
-    if op.mode == _UNORDERED:
+    if op.kernel == _K_UNORDERED:
         return _unordered_attempt(p, hi, ts, ms, op, S, end)
+    if op.kernel == _K_CLICKHOUSE:
+        return _clickhouse_attempt(p, hi, ts, ms, op, S, end)
     return _ordered_attempt(p, hi, ts, ms, op, S, end)
 
 
@@ -642,6 +747,15 @@ def funnel_pass(
     op.ex_from = &v_from[0]
     op.ex_to = &v_to[0]
     op.attribution = opts.attribution
+    op.clickhouse = opts.clickhouse
+    if op.clickhouse != 0:
+        op.kernel = _K_CLICKHOUSE
+    elif op.mode == _UNORDERED:
+        op.kernel = _K_UNORDERED
+    elif op.mode == _ORDERED and not (op.has_gaps or op.distinct or op.strict_inc):
+        op.kernel = _K_FAST
+    else:
+        op.kernel = _K_ORDERED
     for e in range(n_ent):
         max_len = max(max_len, starts[e + 1] - starts[e])
     size = max(k_n, max_len)

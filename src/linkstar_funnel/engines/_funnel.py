@@ -75,6 +75,11 @@ class FunnelQuery:
         first reaching ``from_step`` and ``to_step`` (steps from 1) are dropped.
     attribution
         ``"first_touch"``, ``"last_touch"`` or a step number (from 1).
+    clickhouse_modes
+        ClickHouse ``windowFunnel`` modes (``"strict_deduplication"``,
+        ``"strict_order"``, ``"strict_increase"``, ``"allow_reentry"``), validated by the
+        domain; empty: the library's own semantics. A backend that cannot compute them
+        raises :class:`~linkstar_funnel.errors.ParameterError` naming the option.
 
     Examples
     --------
@@ -102,6 +107,7 @@ class FunnelQuery:
     )
     counting: Literal["users", "totals", "sessions"] = "users"
     attribution: Attribution = "first_touch"
+    clickhouse_modes: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
 
     @property
     def n_stages(self) -> int:

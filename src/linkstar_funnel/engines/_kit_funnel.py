@@ -15,7 +15,10 @@ weighted groups, and order its segments as it likes):
 * in the cases named in ``_TIMED``, the durations behind ``time_to_convert()`` and
   ``time_between_steps()`` (per step, as sorted values), from the drill-down or the
   backend's ``durations``;
-* for bad input, the error type.
+* for bad input, the error type;
+* ClickHouse ``windowFunnel`` modes (``clickhouse_modes``): the in-memory levels, or a
+  :class:`~linkstar_funnel.errors.ParameterError` naming the option (a backend that does
+  not compute them).
 
 The logs have one segment per user, so the attributed segment never depends on row order
 (which a SQL table does not have). Every difference is recorded.
@@ -31,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .._conformance import ConformanceKit
-from ..errors import ColumnNotFoundError, EmptyFrameError
+from ..errors import ColumnNotFoundError, EmptyFrameError, ParameterError
 from ..stages import Stage
 from ._funnel import FunnelLevels, FunnelQuery
 from ._kit import CASES, Runner, accounting_key
@@ -134,6 +137,8 @@ _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], FunnelQuery], ...] = (
             ties="strict_increase",
         ),
     ),
+    ("one stage", lambda: _log(24), _q(_ABC[:1], by=("seg",))),
+    ("zero window: later steps at step 1's time", lambda: _log(25), _q(window=0)),
 )
 #: Cases whose durations (time_to_convert, time_between_steps) are compared too.
 #: (Few: each is one more query, and the kit also runs on Spark.)
@@ -285,6 +290,19 @@ def _first_stage_matching_nothing(kit: ConformanceKit, run: Runner) -> None:
     kit.require(not _reached(got), f"{case}: records reached a level: {_reached(got)}")
 
 
+def _clickhouse_modes(kit: ConformanceKit, run: Runner, reference: Runner) -> None:
+    case = "clickhouse_modes"
+    frame = _log(26)
+    query = _q(clickhouse_modes=("strict_deduplication", "strict_order"), by=("seg",))
+    want = reference(frame, query)
+    try:
+        got = run(frame.copy(), query)
+    except ParameterError as exc:  # a backend not computing the modes says so
+        kit.require("clickhouse_modes" in str(exc), f"{case}: the error does not name it: {exc}")
+        return
+    _compare(kit, case, got, want)
+
+
 def funnel_cases(kit: ConformanceKit, run: Runner, reference: Runner) -> None:
     """Every ``funnel_levels`` case; see the module docstring."""
     for name, build, query in _CASES:
@@ -299,6 +317,8 @@ def funnel_cases(kit: ConformanceKit, run: Runner, reference: Runner) -> None:
         _bad_input(kit, run)
     with kit.check("a first stage matching nothing"):
         _first_stage_matching_nothing(kit, run)
+    with kit.check("clickhouse_modes"):
+        _clickhouse_modes(kit, run, reference)
 
 
 CASES.register("funnel_levels", funnel_cases)

@@ -89,6 +89,7 @@ def lower(
         ),
         counting=spec.counting,
         attribution=attribution,  # type: ignore[arg-type]
+        clickhouse_modes=spec.clickhouse_modes,
     )
 
 

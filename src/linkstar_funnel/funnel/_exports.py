@@ -13,7 +13,7 @@ import pandas as pd
 from .._deprecation import renamed_params
 from .._params import Boolean, Satisfies, validate_params
 from .._validators import bad_parameter
-from ..errors import EmptyFrameError
+from ..errors import EmptyFrameError, ParameterError
 from ._checks import PERIOD, TZ, VALUE_PER_ORDER, result_method
 
 if TYPE_CHECKING:
@@ -275,4 +275,10 @@ def _observations(
 ) -> pd.DataFrame:
     from ..benchmark import observations_from_counts
 
+    if len(stages) < 2:  # a one-step funnel has no rate between stages
+        msg = (
+            "Rate observations need a funnel of at least 2 stages (rates are between "
+            f"stages). Got the one-stage funnel {list(stages)!r} instead."
+        )
+        raise ParameterError(msg)
     return observations_from_counts(frame, stages=stages, by=keys, value_per_order=value)

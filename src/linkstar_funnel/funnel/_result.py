@@ -381,11 +381,12 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
         reached k+1: ``from_stage, to_stage, n, mean, q25, q50, ...`` (Timedeltas; a
         quantile that is not a whole percentage is named like ``q2.5``)."""
         gaps = self._step_durations("time_between_steps()").between_steps
-        return pd.DataFrame(
+        return self._stats_frame(
             [
                 self._stats(self.stages[s - 1], self.stages[s], gaps[s - 1], quantiles)
                 for s in range(1, len(self.stages))
-            ]
+            ],
+            quantiles,
         )
 
     @validate_params(quantiles=_QUANTILES)
@@ -393,12 +394,19 @@ class FunnelResult(FunnelInsights, FunnelExports, ResultMixin):
         """Chain duration to each step k ≥ 2 (first reach of k minus the latest start among
         chains reaching k then): ``from_stage, to_stage, n, mean, q25, q50, ...``."""
         durations = self._step_durations("time_to_convert()").to_convert
-        return pd.DataFrame(
+        return self._stats_frame(
             [
                 self._stats(self.stages[0], self.stages[s], durations[s - 1], quantiles)
                 for s in range(1, len(self.stages))
-            ]
+            ],
+            quantiles,
         )
+
+    @staticmethod
+    def _stats_frame(rows: list[dict[str, Any]], quantiles: Sequence[float]) -> pd.DataFrame:
+        """The rows as a frame; a one-step funnel has none but keeps the columns."""
+        columns = ["from_stage", "to_stage", "n", "mean"]
+        return pd.DataFrame(rows, columns=columns + [quantile_name(float(q)) for q in quantiles])
 
     @staticmethod
     def _stats(a: str, b: str, ns: IntArray, quantiles: Sequence[float]) -> dict[str, Any]:

@@ -33,6 +33,14 @@ are accepted wherever a step is):
   stage-1 event, ``"last_touch"`` from the event of its last step reached, a step number
   (or stage name) from that step's event (entities not reaching it get a missing segment).
   Where several events at the serving time match, the first row in frame order is used.
+* ``clickhouse_modes``: the level is ClickHouse 26's ``windowFunnel(window, modes...)``
+  level (a greedy pass over the entity's events ordered by time, then stage; the funnel
+  guide maps each mode to the options above). Under ``"strict_order"`` every
+  event of the entity counts, also events matching no stage. ``R_k`` is the time at
+  which the pass first reached level k, and the chain start is that of the chain it
+  extended then.
+* One stage: the level is 1 for an entity with a stage-1 event. ``window="0s"``: every
+  later step must share step 1's time (equal times are taken in stage order).
 """
 
 from __future__ import annotations
@@ -59,6 +67,7 @@ from .._params import (
 from .._validators import bad_parameter
 from ..stages import Stage, StageMatcher
 from ._checks import check_segment_names
+from ._modes import check_combination, to_clickhouse_modes
 
 if TYPE_CHECKING:
     from ._result import FunnelResult
@@ -129,8 +138,8 @@ def _to_stages(value: object) -> tuple[StageMatcher, ...]:
             _FUNNEL, "stages", "a list of event names or StageMatcher objects with names", bad[0]
         )
     out = tuple(Stage(v) if isinstance(v, str) else v for v in value)
-    if len(out) < 2:
-        raise bad_parameter(_FUNNEL, "stages", "a list of at least 2 stages", list(value))
+    if not out:
+        raise bad_parameter(_FUNNEL, "stages", "a list of at least 1 stage", list(value))
     names = [s.name for s in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -140,8 +149,14 @@ def _to_stages(value: object) -> tuple[StageMatcher, ...]:
     return out
 
 
+_WINDOW = Satisfies(
+    lambda v: Duration(positive=False).accepts(v) and pd.Timedelta(v) >= pd.Timedelta(0),
+    'a duration of 0 or more such as "7D", "36h", "0s" or a datetime.timedelta',
+)
+
+
 def _window(value: object) -> pd.Timedelta:
-    check_param(_FUNNEL, "window", value, Duration())
+    check_param(_FUNNEL, "window", value, _WINDOW)
     return pd.Timedelta(value)  # type: ignore[arg-type]
 
 
@@ -178,10 +193,11 @@ class Funnel:
     Parameters
     ----------
     stages
-        At least two stages (``Stage`` objects, other ``StageMatcher`` objects, or event
+        At least one stage (``Stage`` objects, other ``StageMatcher`` objects, or event
         names), with unique names, in funnel order.
     window
-        Longest time from a chain's first step to its last ("7D", "36h", a timedelta).
+        Longest time from a chain's first step to its last ("7D", "36h", a timedelta);
+        ``"0s"``: every step at the time of step 1.
     order
         ``"ordered"`` (ClickHouse ``windowFunnel`` default), ``"strict"`` or ``"unordered"``.
     strict_scope
@@ -197,7 +213,7 @@ class Funnel:
         (each step strictly later than the previous one). The latter is exact: a step
         counts whenever such a chain exists. ClickHouse's ``'strict_increase'`` mode is
         greedy (it keeps only the latest event per step) and can miss chains, so its counts
-        can be slightly lower.
+        can be slightly lower (``clickhouse_modes=["strict_increase"]`` computes them).
     distinct_events
         Require every step to be served by a different event.
     exclusions
@@ -209,6 +225,14 @@ class Funnel:
         or a step number / stage name.
     top_n
         Keep the ``top_n`` largest segments (by step-1 count); the rest become "other".
+    clickhouse_modes
+        ClickHouse ``windowFunnel`` modes, any combination of ``"strict_deduplication"``,
+        ``"strict_order"``, ``"strict_increase"`` and ``"allow_reentry"`` (with
+        ``"strict_order"``): levels equal to ClickHouse 26's ``windowFunnel(window,
+        'mode', ...)``. Incompatible with ``order``, ``ties``, ``step_windows``,
+        ``entry``, ``distinct_events``, ``exclusions`` and ``counting="totals"`` other
+        than their defaults. Step times are those at which the pass first reached each
+        level.
 
     See the module documentation of ``linkstar_funnel.funnel._spec`` for exact semantics.
 
@@ -227,10 +251,23 @@ class Funnel:
     0  visit      2                    1.0
     1   cart      1                    0.5
     2  order      1                    0.5
+
+    ClickHouse's ``strict_order`` mode is not ``order="strict"`` (ClickHouse's test 00632):
+
+    >>> log = pd.DataFrame({
+    ...     "user_id": 1,
+    ...     "timestamp": pd.date_range("2026-01-01", periods=6, freq="min"),
+    ...     "event": ["a", "a", "b", "b", "c", "c"],
+    ... })
+    >>> ch = Funnel(["a", "b", "c"], window="1D", clickhouse_modes=["strict_order"])
+    >>> ch.compute(log).to_frame()["users"].tolist()
+    [1, 1, 1]
+    >>> Funnel(["a", "b", "c"], window="1D", order="strict").compute(log).to_frame()["users"].tolist()
+    [1, 1, 0]
     >>> Funnel(["visit", "cart"], window="-1D")
     Traceback (most recent call last):
     ...
-    linkstar_funnel.errors.ParameterError: The 'window' parameter of Funnel must be a positive duration such as "7D", "36h" or a datetime.timedelta. Got '-1D' instead.
+    linkstar_funnel.errors.ParameterError: The 'window' parameter of Funnel must be a duration of 0 or more such as "7D", "36h", "0s" or a datetime.timedelta. Got '-1D' instead.
     """
 
     stages: tuple[StageMatcher, ...] = attrs.field(converter=_to_stages)
@@ -255,8 +292,10 @@ class Funnel:
     )
     attribution: Step = attrs.field(default="first_touch")
     top_n: int | None = attrs.field(default=None, validator=attrs.validators.optional(Integer(1)))
+    clickhouse_modes: tuple[str, ...] = attrs.field(default=(), converter=to_clickhouse_modes)
 
     def __attrs_post_init__(self) -> None:
+        check_combination(self)
         k = len(self.stages)
         if self.step_windows is not None and len(self.step_windows) != k - 1:
             raise bad_parameter(

@@ -17,9 +17,30 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from ..._kernels.funnel import NEG, ORDERED, STRICT, UNORDERED, funnel_pass
+from ..._kernels.funnel import (
+    CH_DEDUPLICATION,
+    CH_INCREASE,
+    CH_ORDER,
+    CH_REENTRY,
+    NEG,
+    ORDERED,
+    STRICT,
+    UNORDERED,
+    funnel_pass,
+)
 
-__all__ = ["NEG", "ORDERED", "STRICT", "UNORDERED", "PassOptions", "funnel_pass"]
+__all__ = [
+    "CH_DEDUPLICATION",
+    "CH_INCREASE",
+    "CH_ORDER",
+    "CH_REENTRY",
+    "NEG",
+    "ORDERED",
+    "STRICT",
+    "UNORDERED",
+    "PassOptions",
+    "funnel_pass",
+]
 
 
 class PassOptions(NamedTuple):
@@ -28,7 +49,8 @@ class PassOptions(NamedTuple):
     ``mode`` is :data:`ORDERED`, :data:`STRICT` or :data:`UNORDERED`; ``gaps`` one
     maximum gap per transition (int64 max: none); ``ex_from`` / ``ex_to`` 0-based steps of
     the exclusions (bit ``x`` of ``xs``); ``attribution`` -1 first touch, -2 last touch,
-    else the 0-based step whose event gives the segment.
+    else the 0-based step whose event gives the segment; ``clickhouse`` the ClickHouse
+    ``windowFunnel`` mode flags (``CH_*`` OR-ed; 0: the library's own semantics).
     """
 
     k_n: int
@@ -44,3 +66,4 @@ class PassOptions(NamedTuple):
     ex_from: Any
     ex_to: Any
     attribution: int
+    clickhouse: int = 0

@@ -23,7 +23,17 @@ from ...errors import ParameterError, SchemaError
 from ...schema import Column, Table, validate
 from ...stages import Stage, StageMatcher
 from .._funnel import FunnelEntries, FunnelLevels, FunnelQuery
-from ._funnel_kernel import ORDERED, STRICT, UNORDERED, PassOptions, funnel_pass
+from ._funnel_kernel import (
+    CH_DEDUPLICATION,
+    CH_INCREASE,
+    CH_ORDER,
+    CH_REENTRY,
+    ORDERED,
+    STRICT,
+    UNORDERED,
+    PassOptions,
+    funnel_pass,
+)
 from ._funnel_sort import prepare
 
 __all__ = ["funnel_levels", "segment_codes", "stage_luts"]
@@ -37,6 +47,12 @@ _PARALLEL_ROWS = 1_000_000
 
 _MODES = {"ordered": ORDERED, "strict": STRICT, "unordered": UNORDERED}
 _NO_GAP = np.iinfo(np.int64).max
+_CLICKHOUSE = {
+    "strict_deduplication": CH_DEDUPLICATION,
+    "strict_order": CH_ORDER,
+    "strict_increase": CH_INCREASE,
+    "allow_reentry": CH_REENTRY,
+}
 
 
 def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
@@ -60,7 +76,11 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
     t0 = first_time(times.ns, table.columns["time"])
     ent, n_ent = _entities(query, table)
     seg_codes, seg_labels = segment_codes(table, query.by)
-    noise_breaks = query.order == "strict" and query.strict_scope == "all"
+    # Rows matching no stage break chains in strict mode with strict_scope="all" and under
+    # ClickHouse's strict_order; only then are they kept (memory and time elsewhere).
+    keep_all = (query.order == "strict" and query.strict_scope == "all") or (
+        "strict_order" in query.clickhouse_modes
+    )
     starts, ts_s, ms_s, xs_s, seg_s = prepare(
         ent,
         n_ent,
@@ -71,7 +91,7 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
         xlut,
         xextra,
         seg_codes if query.by else np.zeros(0, dtype=np.int64),
-        noise_breaks,
+        keep_all,
         threads=_threads(table.n_rows),
         t0=int(t0),  # the kernels run on times relative to the first event
     )
@@ -94,7 +114,20 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
         offsets=offsets,
         reach_ns=reach_ns,
         start_ns=start_ns,
+        notes=_mode_notes(query),
     )
+
+
+def _mode_notes(query: FunnelQuery) -> tuple[str, ...]:
+    """What the levels and step times mean under ClickHouse modes (none otherwise)."""
+    if not query.clickhouse_modes:
+        return ()
+    modes = ", ".join(repr(m) for m in query.clickhouse_modes)
+    note = (
+        f"levels as ClickHouse windowFunnel with modes {modes}; step times are when the "
+        "pass first reached each level"
+    )
+    return (note,)
 
 
 def _validate(source: object, query: FunnelQuery) -> Table:
@@ -124,6 +157,13 @@ def pass_options(query: FunnelQuery) -> PassOptions:
         if g is not None:
             gaps[i] = g
     attribution = {"first_touch": -1, "last_touch": -2}.get(str(query.attribution))
+    unknown = sorted(set(query.clickhouse_modes) - set(_CLICKHOUSE))
+    if unknown:
+        msg = (
+            "The 'clickhouse_modes' field of FunnelQuery must hold ClickHouse windowFunnel "
+            f"modes ({', '.join(map(repr, _CLICKHOUSE))}). Got {unknown!r} instead."
+        )
+        raise ParameterError(msg)
     return PassOptions(
         k_n=k_n,
         window=int(query.window_ns),
@@ -138,6 +178,7 @@ def pass_options(query: FunnelQuery) -> PassOptions:
         ex_from=np.array([i - 1 for _, i, _ in query.exclusions], dtype=np.int64),
         ex_to=np.array([j - 1 for _, _, j in query.exclusions], dtype=np.int64),
         attribution=int(query.attribution) - 1 if attribution is None else attribution,
+        clickhouse=sum(_CLICKHOUSE[m] for m in set(query.clickhouse_modes)),
     )
 
 

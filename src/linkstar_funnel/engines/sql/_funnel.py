@@ -11,7 +11,8 @@ row accounting and turns the counts into a
 Times are truncated to whole microseconds (the window must be a whole number of them;
 step gaps are floored to them, exact on microsecond times). The one option combination
 that does not compile, ``distinct_events=True`` with ``ties="stage_order"`` when an event
-matches several stages, raises :class:`~linkstar_funnel.errors.ParameterError`.
+matches several stages, raises :class:`~linkstar_funnel.errors.ParameterError`, as do
+ClickHouse ``windowFunnel`` modes (``clickhouse_modes``: computed in memory only).
 """
 
 from __future__ import annotations
@@ -56,6 +57,19 @@ def _check_window(query: FunnelQuery) -> None:
             f"the SQL engine. Got {pd.Timedelta(ns, unit='ns')!r} instead."
         )
         raise ParameterError(msg)
+
+
+def _check_modes(query: FunnelQuery, table: Any) -> None:
+    """Refuse ClickHouse ``windowFunnel`` modes: they are computed in memory only."""
+    if not query.clickhouse_modes:
+        return
+    msg = (
+        "The 'clickhouse_modes' parameter of Funnel is computed by the in-memory engine "
+        f"only, not on the SQL engine ({backend_name(table)}). Got "
+        f"{query.clickhouse_modes!r} instead.\nHint: compute on a pandas frame "
+        "(table.to_pandas()), or on ClickHouse itself with windowFunnel(window, 'mode')."
+    )
+    raise ParameterError(msg)
 
 
 def _accounting(
@@ -291,8 +305,9 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
     Raises
     ------
     ParameterError
-        ``distinct_events=True`` with ``ties="stage_order"`` when an event matches several
-        stages (the one combination that does not compile), a window that is not a whole
+        ``clickhouse_modes`` (in-memory only), ``distinct_events=True`` with
+        ``ties="stage_order"`` when an event matches several stages (the one combination
+        that does not compile), a window that is not a whole
         number of microseconds, a custom ``StageMatcher`` or a callable ``where``.
     ColumnNotFoundError, TimeColumnError, EmptyFrameError
         As for the in-memory engine.
@@ -301,6 +316,7 @@ def funnel_levels(source: object, query: FunnelQuery) -> FunnelLevels:
     """
     src = sql_table(source)
     table = src.table
+    _check_modes(query, table)
     _check_window(query)
     required, ent_cols = _columns(query)
     optional = [("by", b) for b in query.by]

@@ -159,6 +159,10 @@ def duration_counts(per: Any, k_n: int) -> Any:
         parts.append(reached.select(__lf_kind=ibis.literal(1, "int8"), __lf_step=k, __lf_d=gaps))
         dur = reached[reach_col(k)] - reached[start_col(k)]
         parts.append(reached.select(__lf_kind=ibis.literal(0, "int8"), __lf_step=k, __lf_d=dur))
+    if not parts:  # a one-step funnel has no durations: the same columns, no rows
+        none = per.filter(ibis.literal(False))
+        gap = none[reach_col(1)] - none[reach_col(1)]
+        parts.append(none.select(__lf_kind=ibis.literal(0, "int8"), __lf_step=1, __lf_d=gap))
     both = union_all(parts)
     return both.group_by(["__lf_kind", "__lf_step", "__lf_d"]).aggregate(**{_N: both.count()})
 
