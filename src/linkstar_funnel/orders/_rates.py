@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._params import Duration, validate_params
 from .._times import NAT
+from .._validators import format_duration
 from ..errors import DataQualityWarning, EmptyFrameError
 from ..results import Provenance, ResultMixin, Summary
 from ..stats import wilson_interval
@@ -55,6 +56,7 @@ def order_rates(
         raise EmptyFrameError(msg)
     end = data.end_ns
     latest = end - (spec.settle.value if spec.settle is not None else 0)
+    wait = format_duration(spec.settle) if spec.settle is not None else ""
     segs = groups(data.segments, by, len(data.order))
     group_of = np.empty(len(data.order), dtype=np.int64)
     for gi, (_, pos) in enumerate(segs):
@@ -68,8 +70,9 @@ def order_rates(
         unsettled = int(((t0 != NAT) & (t0 > latest) & (t0 <= end)).sum())
         if unsettled:
             note = (
-                f"{unsettled:,} orders with {base!r} within settle={spec.settle} of "
-                f"observation_end left out of the {outcome} rate"
+                f"{unsettled:,} orders with {base!r} within settle ("
+                f"{wait}) of observation_end left out of the "
+                f"{outcome} rate"
             )
             provenance = attrs.evolve(provenance, notes=(*provenance.notes, note))
         happened = on & (t1 != NAT) & (t1 <= end)

@@ -266,7 +266,8 @@ def read_history(
                 back,
                 "rows",
                 status,
-                "left out of the lead times they contradict",
+                "each status's earliest time used; orders whose step times are then out of "
+                "order are counted below and left out of the lead times they contradict",
             )
         )
     times = _group_min(group, rank, ns, (n, k))
