@@ -22,7 +22,6 @@ import linkstar_funnel as lf
 import linkstar_funnel.monitor as mon
 from linkstar_funnel.benchmark import Benchmark
 from linkstar_funnel.datasets._demo_timelines import demo_timelines
-from linkstar_funnel.orders import Timeline
 
 out = Path(os.environ.get("LINKSTAR_EXAMPLES_OUT", "."))
 pd.set_option("display.width", 140)
@@ -31,11 +30,11 @@ store = lf.datasets.make_demo_store(n_users=40_000, seed=0)
 demo = demo_timelines(store.orders, seed=0)
 
 # 1. One row per order with a time per status; missing = not happened by the end.
-tl = Timeline.from_columns(demo.orders, **demo.columns)
+tl = lf.orders.Timeline.from_columns(demo.orders, **demo.columns)
 print(tl)
 
 # The same orders as a shop export (one row per status change), with its faults counted.
-from_export = Timeline.from_history(
+from_export = lf.orders.Timeline.from_history(
     demo.history, steps=["paid", "shipped", "delivered", "reviewed"],
     by=["country", "carrier"], observation_end=demo.end,
 )  # fmt: skip
