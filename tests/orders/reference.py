@@ -100,3 +100,21 @@ def repurchases(orders: pd.DataFrame, paid: str, delivered: str, end: pd.Timesta
         if after:
             found.add(min(after)[1])
     return found
+
+
+def history_faults(history: pd.DataFrame, steps: list[str]) -> tuple[int, int]:
+    """(repeated status rows, step rows going backwards) of a status history, by a loop."""
+    repeated = backwards = 0
+    for _, rows in history.groupby("order_id"):
+        seen: set[str] = set()
+        for status in rows["status"]:
+            repeated += status in seen
+            seen.add(status)
+        rank = {s: i for i, s in enumerate(steps)}
+        step_rows = rows.loc[rows["status"].isin(steps)]
+        ordered = sorted(zip(step_rows["changed_at"], step_rows["status"].map(rank), strict=True))
+        highest = -1
+        for _, r in ordered:
+            backwards += r < highest
+            highest = max(highest, r)
+    return repeated, backwards

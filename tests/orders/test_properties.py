@@ -138,3 +138,33 @@ def test_row_order_history_shape_and_repurchases(frame: pd.DataFrame, seed: int)
     h = Timeline.from_history(long, steps=list(STEPS), returned=None, by="seg")
     if a.n_orders == h.n_orders:  # rows without any time are not in a history
         pd.testing.assert_frame_equal(events, h.events().astype(events.dtypes.to_dict()))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=order_tables(), data=st.data())
+def test_a_messy_history_keeps_the_earliest_times_and_counts_its_faults(
+    frame: pd.DataFrame, data: st.DataObject
+) -> None:
+    cols = {**STEPS, **OUTCOMES}
+    long = frame.melt(
+        id_vars=["order_id", "customer_id", "seg"], value_vars=list(cols.values()),
+        var_name="column", value_name="changed_at",
+    ).dropna(subset=["changed_at"])  # fmt: skip
+    long["status"] = long["column"].map({v: k for k, v in cols.items()})
+    long = long.drop(columns="column").reset_index(drop=True)
+    # repeat some rows later (some of them after a later step: going backwards)
+    picks = data.draw(st.lists(st.integers(0, len(long) - 1), max_size=6), label="repeats")
+    later = data.draw(st.lists(st.integers(1, 40), min_size=len(picks), max_size=len(picks)))
+    extra = long.iloc[picks].copy()
+    extra["changed_at"] = extra["changed_at"] + pd.to_timedelta(later, unit="h")
+    messy = pd.concat([long, extra], ignore_index=True).sample(frac=1.0, random_state=0)
+    clean = Timeline.from_history(long, steps=list(STEPS), returned=None, by="seg")
+    tl = Timeline.from_history(messy, steps=list(STEPS), returned=None, by="seg",
+                               observation_end=clean.observation_end)  # fmt: skip
+    pd.testing.assert_frame_equal(tl.events(), clean.events())
+    found = tl.data_quality().set_index("issue")["count"].to_dict()
+    repeated, backwards = ref.history_faults(messy, list(STEPS))
+    base_repeated, base_backwards = ref.history_faults(long, list(STEPS))
+    assert found.get("a status repeated", 0) == repeated == base_repeated + len(picks)
+    assert found.get("a status going backwards", 0) == backwards
+    assert base_repeated == 0
