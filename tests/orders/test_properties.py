@@ -164,7 +164,7 @@ def test_a_messy_history_keeps_the_earliest_times_and_counts_its_faults(
     pd.testing.assert_frame_equal(tl.events(), clean.events())
     found = tl.data_quality().set_index("issue")["count"].to_dict()
     repeated, backwards = ref.history_faults(messy, list(STEPS))
-    base_repeated, base_backwards = ref.history_faults(long, list(STEPS))
+    base_repeated, _ = ref.history_faults(long, list(STEPS))
     assert found.get("a status repeated", 0) == repeated == base_repeated + len(picks)
     assert found.get("a status going backwards", 0) == backwards
     assert base_repeated == 0
