@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -28,12 +29,26 @@ from ._demo_params import (
 )
 from ._demo_truth import DemoTruth, build_truth, markets_frame
 
+if TYPE_CHECKING:
+    from ._demo_identity import DemoIdentity
+    from ._demo_search import DemoSearch
+    from ._demo_timelines import DemoTimelines
+
 __all__ = ["DemoStore", "make_demo_store"]
 
 _OWNER = "make_demo_store"
 _MAX_USERS = 10_000_000
 _STATUSES = ("paid", "shipped", "delivered", "refunded")
 _SessionDevice = Callable[[IntArray, IntArray], IntArray]
+#: Stream keys of the lazily drawn extras: each has its own generator, seeded by
+#: ``(seed, key)``, so drawing one never changes the store's frames or another extra.
+_STREAMS = {"timelines": 15, "identity": 151, "ad_spend": 18, "search": 19}
+
+
+def _stream_seed(seed: int, name: str) -> int:
+    """A seed for the extra ``name``, independent of the store's own stream."""
+    state = np.random.SeedSequence((seed, _STREAMS[name])).generate_state(2, np.uint64)
+    return int(state[0] >> np.uint64(1))
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -52,6 +67,11 @@ class DemoStore:
         express revenue in USD), ``user_share``.
     truth
         A :class:`DemoTruth` with every parameter of the simulation.
+    timelines, ad_spend, search, identity
+        Drawn on first use (each from its own seeded stream; the frames above never
+        change): the orders' status times (:class:`DemoTimelines`), creative-level
+        impressions, clicks and cost, on-site search and basket data
+        (:class:`DemoSearch`), and the ids real data carries (:class:`DemoIdentity`).
     """
 
     events: pd.DataFrame
@@ -60,6 +80,76 @@ class DemoStore:
     spend: pd.DataFrame
     markets: pd.DataFrame
     truth: DemoTruth
+    _extras: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False)
+
+    def _extra(self, name: str, draw: Callable[[int], Any]) -> Any:
+        if name not in self._extras:
+            self._extras[name] = draw(_stream_seed(self.truth.seed, name))
+        return self._extras[name]
+
+    @property
+    def timelines(self) -> DemoTimelines:
+        """Status times of the orders: shipped, delivered, reviewed, refunded, returned...
+
+        :func:`demo_timelines` on :attr:`orders`, cut at the end of the window: pass
+        ``Timeline.from_columns(t.orders, **t.columns)``. Refunds are the orders whose
+        ``status`` is ``refunded``.
+        """
+        from ._demo_timelines import demo_timelines
+
+        end = self.truth.end
+
+        def draw(seed: int) -> DemoTimelines:
+            return demo_timelines(self.orders, seed=seed, end=end)
+
+        out: DemoTimelines = self._extra("timelines", draw)
+        return out
+
+    @property
+    def ad_spend(self) -> pd.DataFrame:
+        """:attr:`spend` per creative with impressions and clicks (:func:`demo_ad_spend`)."""
+        from ._demo_ads import demo_ad_spend
+
+        out: pd.DataFrame = self._extra("ad_spend", lambda s: demo_ad_spend(self.spend, seed=s))
+        return out
+
+    @property
+    def search(self) -> DemoSearch:
+        """On-site searches, search clicks, orders and order lines of the users who search.
+
+        The store's users with a ``search`` event (their country and first device) search
+        the catalogue over the window (:func:`simulate_search`): some terms find nothing
+        (``truth["zero_result_terms"]``) and some products sell together
+        (``truth["companions"]``).
+        """
+        from ._demo_search import simulate_search
+
+        def draw(seed: int) -> DemoSearch:
+            ev = self.events
+            searched = ev.loc[ev["event"] == "search", "user_id"].unique()
+            users = (
+                ev.loc[ev["user_id"].isin(searched), ["user_id", "timestamp", "country", "device"]]
+                .sort_values(["user_id", "timestamp"], kind="stable")
+                .drop_duplicates("user_id")[["user_id", "country", "device"]]
+                .astype({"country": str, "device": str})
+            )
+            days = int((self.truth.end - self.truth.start) / pd.Timedelta(days=1))
+            rng = np.random.default_rng(seed)
+            return simulate_search(rng, users, self.truth.start, days)
+
+        out: DemoSearch = self._extra("search", draw)
+        return out
+
+    @property
+    def identity(self) -> DemoIdentity:
+        """Events with cookies and logins, orders with checkout e-mails (:func:`demo_identity`)."""
+        from ._demo_identity import demo_identity
+
+        def draw(seed: int) -> DemoIdentity:
+            return demo_identity(self.events, self.orders, seed=seed)
+
+        out: DemoIdentity = self._extra("identity", draw)
+        return out
 
     def __repr__(self) -> str:
         return (
