@@ -84,7 +84,7 @@ def assert_same(got: dict, want: dict) -> None:
         np.testing.assert_allclose(got[key], row, rtol=1e-12, atol=1e-15)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     baskets=st.lists(
         st.lists(st.sampled_from(list("abcdefgh")), min_size=1, max_size=6, unique=True),

@@ -95,7 +95,7 @@ def logs(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return searches, clicks, orders
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(data=logs(), minutes=st.sampled_from([0, 5, 15]))
 def test_keywords_equal_the_reference_loop(
     data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], minutes: int

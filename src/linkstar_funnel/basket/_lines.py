@@ -9,8 +9,7 @@ import attrs
 import pandas as pd
 
 from .._params import ColumnName, Columns, InstanceOf, Real, Satisfies
-from ..engines._basket import BasketPairsQuery
-from ..engines.memory.basket import BasketLines, read_lines
+from ..engines.memory.basket import BasketLines, BasketPairsQuery, read_lines
 
 __all__ = ["LINE_PARAMS", "BasketSpec", "as_by", "read"]
 

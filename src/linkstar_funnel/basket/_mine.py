@@ -16,8 +16,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..engines._basket import min_count
-from ..engines.memory.basket import pair_counts
+from ..engines.memory.basket import min_count, pair_counts
 
 __all__ = ["Itemsets", "frequent_itemsets"]
 

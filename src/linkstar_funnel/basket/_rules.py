@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._params import ColumnName, Integer, Real, validate_params
 from ..engines import DEFAULT_BACKEND, backend_for
-from ..engines._basket import BasketPairs, min_count
+from ..engines.memory.basket import BasketPairs, min_count
 from ..errors import ParameterError
 from ..results import Provenance
 from ._lines import BY, LINE_PARAMS, BasketSpec, as_by, read

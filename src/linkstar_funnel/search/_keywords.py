@@ -14,7 +14,6 @@ import pandas as pd
 from .._accounting import RowAccounting
 from .._params import ColumnName, Columns, Duration, InstanceOf, Real, validate_params
 from .._validators import to_timedelta
-from ..engines._cohort import MISSING
 from ..errors import (
     ColumnNotFoundError,
     DataQualityWarning,
@@ -32,6 +31,8 @@ from ._tie import tie_to_searches
 __all__ = ["keywords"]
 
 OWNER = "search.keywords"
+#: The label of a missing segment value (as every breakdown of the library writes it).
+MISSING = "(missing)"
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -131,9 +132,11 @@ def _rate(
     x = frame[successes].to_numpy(np.int64)
     n = frame[trials].to_numpy(np.int64)
     lo, hi = wilson_interval(x, n, alpha=alpha)
-    frame[name] = x / n
-    frame[f"{name}_low"] = np.asarray(lo, dtype=np.float64)
-    frame[f"{name}_high"] = np.asarray(hi, dtype=np.float64)
+    rate = x / n
+    frame[name] = rate
+    # Rounding can put a bound a hair past the rate at 0 or 1 (a lower bound of 3e-17).
+    frame[f"{name}_low"] = np.minimum(np.asarray(lo, dtype=np.float64), rate)
+    frame[f"{name}_high"] = np.maximum(np.asarray(hi, dtype=np.float64), rate)
     return frame
 
 

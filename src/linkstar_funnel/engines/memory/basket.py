@@ -17,7 +17,17 @@ from ...schema import Column, Table, validate
 from .._basket import BasketPairs, BasketPairsQuery, item_order, min_count
 from .._cohort import MISSING, factorize_paths
 
-__all__ = ["BasketLines", "basket_pairs", "pair_counts", "read_lines"]
+# The capability's records are re-exported here for the basket package (domain packages do
+# not import the engines' private modules).
+__all__ = [
+    "BasketLines",
+    "BasketPairs",
+    "BasketPairsQuery",
+    "basket_pairs",
+    "min_count",
+    "pair_counts",
+    "read_lines",
+]
 
 IntArray = npt.NDArray[np.int64]
 
