@@ -2,10 +2,10 @@
 
 The demo store's orders get status times from a seeded generator with known truth
 (handling time by platform, transit time by market and carrier, refunds by platform):
-``linkstar_funnel.datasets._demo_timelines``. We build a timeline, measure paid -> shipped
--> delivered with open orders censored, compare refund rates with a target, watch the
-daily refund rate, and run the ten-stage funnel from impression to repurchase over the
-site's events and the timeline's.
+``lf.datasets.demo_timelines`` (``store.timelines`` draws the same from the store's own
+seed). We build a timeline, measure paid -> shipped -> delivered with open orders
+censored, compare refund rates with a target, watch the daily refund rate, and run the
+ten-stage funnel from impression to repurchase over the site's events and the timeline's.
 
 Run: ``python examples/08_after_payment.py``. Charts go to the folder named by
 ``LINKSTAR_EXAMPLES_OUT`` (default: the current folder).
@@ -21,13 +21,12 @@ import pandas as pd
 import linkstar_funnel as lf
 import linkstar_funnel.monitor as mon
 from linkstar_funnel.benchmark import Benchmark
-from linkstar_funnel.datasets._demo_timelines import demo_timelines
 
 out = Path(os.environ.get("LINKSTAR_EXAMPLES_OUT", "."))
 pd.set_option("display.width", 140)
 
 store = lf.datasets.make_demo_store(n_users=40_000, seed=0)
-demo = demo_timelines(store.orders, seed=0)
+demo = lf.datasets.demo_timelines(store.orders, seed=0)
 
 # 1. One row per order with a time per status; missing = not happened by the end.
 tl = lf.orders.Timeline.from_columns(demo.orders, **demo.columns)
