@@ -16,8 +16,9 @@ record: ``funnel_levels`` (:class:`FunnelQuery` -> :class:`FunnelLevels`), ``kpi
 (:class:`KPILeafSumsQuery` -> :class:`KPILeafSums`), ``cohort_cells`` (:class:`CohortQuery`
 -> :class:`CohortCells`), ``journey_arrays`` (:class:`JourneyQuery` ->
 :class:`JourneyArrays`), ``identity_components`` (:class:`IdentityQuery` ->
-:class:`IdentityComponents`) and ``basket_pairs`` (:class:`BasketPairsQuery` ->
-:class:`BasketPairs`). Spark runs the first four; the last two are compiled for Ibis.
+:class:`IdentityComponents`), ``basket_pairs`` (:class:`BasketPairsQuery` ->
+:class:`BasketPairs`) and ``retention_cells`` (:class:`RetentionQuery` ->
+:class:`RetentionCells`). Spark runs the first four; the last three are compiled for Ibis.
 
 A new backend is a :class:`Backend` given to :func:`register_backend`; :func:`check_backend`
 holds it to the in-memory engine and lists every difference.
@@ -59,6 +60,7 @@ from ._identity import IdentityComponents, IdentityComponentsEngine, IdentityQue
 from ._journeys import JourneyArrays, JourneyArraysEngine, JourneyQuery
 from ._kit import check_backend
 from ._kpi import KPILeafSums, KPILeafSumsEngine, KPILeafSumsQuery
+from ._retention import RetentionCells, RetentionCellsEngine, RetentionQuery
 
 __all__ = [
     "CAPABILITIES",
@@ -85,6 +87,9 @@ __all__ = [
     "KPILeafSums",
     "KPILeafSumsEngine",
     "KPILeafSumsQuery",
+    "RetentionCells",
+    "RetentionCellsEngine",
+    "RetentionQuery",
     "backend_for",
     "backends",
     "check_backend",

@@ -37,6 +37,7 @@ CAPABILITIES = (
     "journey_arrays",
     "identity_components",
     "basket_pairs",
+    "retention_cells",
 )
 
 

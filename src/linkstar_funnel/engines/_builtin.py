@@ -27,6 +27,7 @@ _IBIS_CAPABILITIES: dict[str, Callable[..., Any] | str] = {
     **_SQL_CAPABILITIES,
     "identity_components": f"{_SQL}._identity:identity_components",
     "basket_pairs": f"{_SQL}._basket:basket_pairs",
+    "retention_cells": f"{_SQL}._retention:retention_cells",
 }
 
 
@@ -122,6 +123,7 @@ register_backend(
             "journey_arrays": f"{_MEMORY}.journeys:journey_arrays",
             "identity_components": f"{_MEMORY}.identity:identity_components",
             "basket_pairs": f"{_MEMORY}.basket:basket_pairs",
+            "retention_cells": f"{_MEMORY}.retention:retention_cells",
         },
         from_pandas=lambda frame: frame,
         description="in-memory kernels on pandas frames",

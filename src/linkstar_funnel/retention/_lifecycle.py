@@ -25,11 +25,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._params import ColumnName, Columns, Timestamp, validate_params
+from ..engines.memory.retention import distinct, first_rows, period_starts, read_events
 from ..errors import EmptyFrameError
 from ..results import Provenance, ResultMixin, Summary
 from ..stages import StageMatcher
-from ._cells import distinct
-from ._events import first_rows, period_starts, read_events
 from ._retention import MATCHER, PERIOD, as_by, check_tz, to_matcher
 
 if TYPE_CHECKING:

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._params import (
@@ -38,11 +39,11 @@ from .._params import (
     validate_params,
 )
 from .._times import check_time_zone
+from ..engines import RetentionCells, RetentionQuery, implementation
+from ..engines.memory.retention import period_starts
 from ..errors import DataQualityWarning, EmptyFrameError, ParameterError
 from ..results import Provenance
 from ..stages import Stage, StageMatcher
-from ._cells import retention_cells
-from ._events import period_starts, read_events
 from ._result import RetentionResult
 
 __all__ = ["MATCHER", "PERIOD", "TZ", "Retention", "as_by", "check_tz", "to_matcher"]
@@ -217,70 +218,82 @@ class Retention:
         """
         owner = "Retention.compute"
         by_cols = as_by(by, owner)
-        ev = read_events(
-            events,
+        query = RetentionQuery(
             user=user,
             time=time,
             event=event,
+            start=self.start,
+            returning=self.returning_stage,
+            period=self.period,
+            periods=self.periods,
+            tz=self.tz,
+            cohort=self.cohort,
+            returns=self.returns,
             by=by_cols,
             value=value,
-            matchers=(self.start, self.returning_stage),
-            period=self.period,
-            tz=self.tz,
             observation_end=observation_end,
             owner=owner,
         )
-        if not ev.masks[0].any():
+        _, retention_cells = implementation(events, "retention_cells")
+        cells: RetentionCells = retention_cells(events, query)
+        if not cells.start_rows:
             msg = (
                 f"No event matches the start stage {self.start.name!r}: there is no cohort."
                 "\nHint: check the event names, 'where' filters and the event column."
             )
             raise EmptyFrameError(msg)
-        if not ev.masks[1].any():
+        if not cells.returning_rows:
             warnings.warn(
                 f"No event matches the returning stage {self.returning_stage.name!r}: "
                 "every retention rate after period 0 is 0.",
                 DataQualityWarning,
                 stacklevel=3,
             )
-        cells = retention_cells(
-            ev,
-            cohort=self.cohort,
-            returns=self.returns,
-            periods=self.periods,
-            with_value=value is not None,
-        )
-        frame = _frame(cells, ev.segments, by_cols, self, ev.end_wall)
-        notes = (f"periods: {self.period} in {ev.tz or 'the data zone'}",)
-        prov = Provenance(self, {"events": ev.accounting}, notes)
+        frame = _frame(cells, by_cols, self)
+        notes = (f"periods: {self.period} in {cells.tz or 'the data zone'}",)
+        prov = Provenance(self, {"events": cells.accounting}, notes)
         return RetentionResult(frame, by_cols, self.period, value is not None, prov)
 
 
-def _frame(
-    cells: object, segments: pd.DataFrame, by: tuple[str, ...], spec: Retention, end: int
-) -> pd.DataFrame:
-    from ._cells import CohortCells
+def _segment_rank(segments: pd.DataFrame, by: tuple[str, ...]) -> npt.NDArray[np.int64]:
+    """Rank of each segment in the result's order: by label, missing values last (the same
+    order whatever backend numbered the segments)."""
+    n = len(segments)
+    if not by or n <= 1:
+        return np.zeros(n, dtype=np.int64)
+    order = segments.reset_index(drop=True).sort_values(list(by), na_position="last", kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order.index.to_numpy()] = np.arange(n)
+    return rank
 
-    assert isinstance(cells, CohortCells)
+
+def _frame(cells: RetentionCells, by: tuple[str, ...], spec: Retention) -> pd.DataFrame:
+    rank = _segment_rank(cells.segments, by)
+    sort = np.lexsort((rank[cells.segment], cells.cohort)) if len(cells.cohort) else slice(None)
+    cohorts, seg = cells.cohort[sort], cells.segment[sort]
+    retained_cells = cells.retained[sort]
+    revenue_cells = None if cells.revenue is None else cells.revenue[sort]
+    end = cells.end_wall
+    segments = cells.segments
     k = spec.periods + 1
-    n_cells = len(cells.users)
+    n_cells = len(cohorts)
     n = np.tile(np.arange(k, dtype=np.int64), n_cells)
-    cohort = np.repeat(cells.cohort, k)
-    users = np.repeat(cells.users, k)
-    retained = cells.retained.reshape(-1)
+    cohort = np.repeat(cohorts, k)
+    users = np.repeat(cells.users[sort], k)
+    retained = retained_cells.reshape(-1)
     ends = period_starts(cohort + n + 1, spec.period).asi8
     out: dict[str, Any] = {"cohort": period_starts(cohort, spec.period)}
     for b in by:
-        out[b] = np.repeat(segments[b].to_numpy(dtype=object)[cells.segment], k)
+        out[b] = np.repeat(segments[b].to_numpy(dtype=object)[seg], k)
     frame = pd.DataFrame(out)
     frame["period"] = n
     frame["users"] = users
     frame["retained"] = retained
     frame["rate"] = retained / users
     frame["complete"] = ends <= end
-    if cells.revenue is not None:
-        revenue = cells.revenue.reshape(-1)
-        base = np.repeat(cells.revenue[:, 0], k)
+    if revenue_cells is not None:
+        revenue = revenue_cells.reshape(-1)
+        base = np.repeat(revenue_cells[:, 0], k)
         frame["revenue"] = revenue
         zero = base == 0
         if zero.any():

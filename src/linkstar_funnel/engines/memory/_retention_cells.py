@@ -1,4 +1,4 @@
-"""The retention cells: per (cohort, segment) the users of the cohort and, per period
+"""The in-memory retention kernel: per (cohort, segment) the users of the cohort and, per period
 ``n = 0..periods``, how many came back (and their revenue).
 
 A cohort *membership* is a (user, cohort period) pair: one per user with
@@ -15,13 +15,16 @@ found with a bitmap when it fits (:data:`BITMAP_LIMIT` entries) and by sorting o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ._events import EventArrays, first_rows
+if TYPE_CHECKING:
+    from .retention import EventArrays
 
-__all__ = ["BITMAP_LIMIT", "CohortCells", "distinct", "retention_cells"]
+__all__ = ["BITMAP_LIMIT", "KernelCells", "distinct", "first_rows", "retention_kernel"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -31,7 +34,7 @@ BITMAP_LIMIT = 1 << 26
 
 
 @attrs.frozen(eq=False)
-class CohortCells:
+class KernelCells:
     """Per cell (cohort period number, segment code): users, and per period ``n`` the
     retained users and revenue (``cells x (periods + 1)``; revenue ``None`` without
     ``value``)."""
@@ -74,9 +77,9 @@ class _KeySet:
         return np.asarray(self._sorted[pos] == queries, dtype=bool)
 
 
-def retention_cells(
+def retention_kernel(
     ev: EventArrays, *, cohort: str, returns: str, periods: int, with_value: bool
-) -> CohortCells:
+) -> KernelCells:
     """The cells of ``ev`` (``masks``: start, returning); see the module docstring."""
     start, ret = ev.masks
     n_users = len(ev.users)
@@ -105,7 +108,7 @@ def retention_cells(
     if with_value:
         assert ev.value is not None
         revenue = _revenue(ev, ret, m_user, m_period, cell, n_users, n_cells, k, cohort)
-    return CohortCells(cell_period, cell_seg, users, retained, revenue)
+    return KernelCells(cell_period, cell_seg, users, retained, revenue)
 
 
 def _first_memberships(
@@ -236,3 +239,11 @@ def _revenue(
         got = np.where(keys[pos] == q, sums[pos], 0.0)
         out[:, j] = np.bincount(cell, weights=got, minlength=n_cells)
     return out
+
+
+def first_rows(key: IntArray, time: IntArray) -> tuple[IntArray, IntArray]:
+    """Per distinct ``key`` (sorted), the position of its earliest row (ties: first row)."""
+    order = np.lexsort((np.arange(len(key)), time, key))
+    k = key[order]
+    first = np.r_[True, k[1:] != k[:-1]] if len(k) else np.zeros(0, dtype=bool)
+    return k[first], order[first]

@@ -1,9 +1,22 @@
-"""Reading an event log for retention and lifecycle: validated arrays, stage masks, calendar
-period numbers in a zone, and one segment per user (or cohort membership).
+"""The in-memory ``retention_cells``: an event log validated into arrays (stage masks,
+calendar period numbers in a zone, segment codes), then counted over integer keys.
 
-Periods are numbered on a fixed calendar: day ``d`` = days since 1970-01-01, week ``w`` =
-ISO weeks (Monday to Sunday) since the week of Monday 1969-12-29, month ``m`` = months since
-January 1970, all read on the wall clock of ``tz``.
+:func:`read_events` is also what the lifecycle reads its events with.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from linkstar_funnel.stages import Stage
+>>> events = pd.DataFrame({
+...     "user_id": ["a", "a", "b"],
+...     "timestamp": pd.to_datetime(["2026-01-05", "2026-01-13", "2026-01-06"]),
+...     "event": "order",
+... })
+>>> q = RetentionQuery(user="user_id", time="timestamp", event="event",
+...                    start=Stage("order"), returning=Stage("order"), periods=2)
+>>> cells = retention_cells(events, q)
+>>> cells.users.tolist(), cells.retained.tolist()
+([2], [[2, 1, 0]])
 """
 
 from __future__ import annotations
@@ -16,28 +29,39 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._accounting import RowAccounting
-from .._times import check_time_zone
-from ..errors import EmptyFrameError, ParameterError
-from ..schema import Column, Table, TimeValues, validate
-from ..stages import Stage, StageMatcher
+from ..._accounting import RowAccounting
+from ..._times import check_time_zone
+from ...errors import EmptyFrameError, ParameterError
+from ...schema import Column, Table, validate
+from ...stages import Stage, StageMatcher
+from .._retention import (
+    RetentionCells,
+    RetentionQuery,
+    end_wall,
+    period_numbers,
+    period_starts,
+    wall_ns,
+)
+from ._retention_cells import distinct, first_rows, retention_kernel
 
+# The capability's records and calendar are re-exported here for the retention package
+# (domain packages do not import the engines' private modules).
 __all__ = [
     "EventArrays",
+    "RetentionCells",
+    "RetentionQuery",
+    "distinct",
     "first_rows",
     "period_numbers",
     "period_starts",
     "read_events",
+    "retention_cells",
     "stage_mask",
-    "wall_ns",
 ]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
-DAY_NS = 86_400 * 10**9
-#: Day number of Monday 1969-12-29, the start of week 0.
-_WEEK0 = -3
 
 
 @attrs.frozen(eq=False)
@@ -63,36 +87,6 @@ class EventArrays:
     last_period: int
     accounting: RowAccounting
     tz: str | None
-
-
-def wall_ns(times: TimeValues, tz: str | None) -> IntArray:
-    """Wall-clock nanoseconds in ``tz`` (``None``: the data's own zone or naive clock)."""
-    if tz == "UTC":
-        # Aware times are stored as the UTC instant, naive ones as read (taken as UTC).
-        return times.ns
-    return np.asarray(times.local(tz).as_unit("ns").asi8, dtype=np.int64)
-
-
-def period_numbers(wall: IntArray, period: str) -> IntArray:
-    """Calendar period number of each wall-clock time (see the module docstring)."""
-    if period == "D":
-        return wall // DAY_NS
-    if period == "W":
-        return (wall - _WEEK0 * DAY_NS) // (7 * DAY_NS)
-    months = wall.view("datetime64[ns]").astype("datetime64[M]")
-    return np.asarray(months.astype(np.int64), dtype=np.int64)
-
-
-def period_starts(numbers: npt.ArrayLike, period: str) -> pd.DatetimeIndex:
-    """Wall-clock start of each period number, as naive timestamps."""
-    p = np.asarray(numbers, dtype=np.int64)
-    if period == "D":
-        ns = p * DAY_NS
-    elif period == "W":
-        ns = (p * 7 + _WEEK0) * DAY_NS
-    else:
-        ns = p.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
-    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
 
 
 def stage_mask(matcher: StageMatcher, table: Table, event: str) -> BoolArray:
@@ -153,7 +147,7 @@ def read_events(
     accounting = table.accounting
     late = np.zeros(len(wall), dtype=bool)
     if observation_end is not None:
-        end = _end_wall(observation_end, times, zone, owner)
+        end = end_wall(observation_end, times.tz, zone, owner)
         late = wall >= end
         n_late = int(late.sum())
         if n_late:
@@ -186,17 +180,6 @@ def read_events(
     )
 
 
-def _end_wall(end: object, times: TimeValues, tz: str | None, owner: str) -> int:
-    ts = pd.Timestamp(end)  # type: ignore[arg-type]
-    if pd.isna(ts):
-        msg = f"The 'observation_end' parameter of {owner} must be a date or time. Got NaT instead."
-        raise ParameterError(msg)
-    if ts.tz is not None:
-        zone = tz if tz is not None else times.tz
-        ts = ts.tz_convert(zone).tz_localize(None) if zone is not None else ts.tz_localize(None)
-    return int(ts.as_unit("ns").value)
-
-
 def _segments(table: Table, by: tuple[str, ...]) -> tuple[IntArray, pd.DataFrame]:
     """Combined segment code per kept row and the labels (one row per segment, sorted; a
     missing value is a segment of its own, labelled ``None``)."""
@@ -216,9 +199,39 @@ def _segments(table: Table, by: tuple[str, ...]) -> tuple[IntArray, pd.DataFrame
     return np.asarray(codes, dtype=np.int64), pd.DataFrame(labels)
 
 
-def first_rows(key: IntArray, time: IntArray) -> tuple[IntArray, IntArray]:
-    """Per distinct ``key`` (sorted), the position of its earliest row (ties: first row)."""
-    order = np.lexsort((np.arange(len(key)), time, key))
-    k = key[order]
-    first = np.r_[True, k[1:] != k[:-1]] if len(k) else np.zeros(0, dtype=bool)
-    return k[first], order[first]
+def retention_cells(source: Any, query: RetentionQuery) -> RetentionCells:
+    """The retention cells of ``source`` (a pandas frame); see
+    :mod:`linkstar_funnel.engines._retention`."""
+    ev = read_events(
+        source,
+        user=query.user,
+        time=query.time,
+        event=query.event,
+        by=query.by,
+        value=query.value,
+        matchers=(query.start, query.returning),
+        period=query.period,
+        tz=query.tz,
+        observation_end=query.observation_end,
+        owner=query.owner,
+    )
+    cells = retention_kernel(
+        ev,
+        cohort=query.cohort,
+        returns=query.returns,
+        periods=query.periods,
+        with_value=query.value is not None,
+    )
+    return RetentionCells(
+        cohort=cells.cohort,
+        segment=cells.segment,
+        segments=ev.segments,
+        users=cells.users,
+        retained=cells.retained,
+        revenue=cells.revenue,
+        end_wall=ev.end_wall,
+        start_rows=int(ev.masks[0].sum()),
+        returning_rows=int(ev.masks[1].sum()),
+        tz=ev.tz,
+        accounting=ev.accounting,
+    )
