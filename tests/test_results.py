@@ -190,6 +190,12 @@ def _daily_kpis() -> pd.DataFrame:
     return pd.DataFrame({"date": dates, "metric": "cvr", "successes": successes, "trials": trials})
 
 
+@functools.cache
+def _timeline() -> lf.orders.Timeline:
+    d = lf.datasets.demo_timelines(_store().orders, seed=0)
+    return lf.orders.Timeline.from_columns(d.orders, **d.columns)
+
+
 def _quietly(make: Callable[[], object]) -> object:
     """Build a result, letting the library's notes about the sample data pass."""
     with warnings.catch_warnings():
@@ -264,6 +270,8 @@ FACTORIES: tuple[Callable[[], object], ...] = (
         ),
         total_revenue=4_000.0,
     ),
+    lambda: _timeline().lead_times(sla={"paid->shipped": "2D"}, by="country"),
+    lambda: _timeline().rates(by="platform"),
 )
 
 
