@@ -4,8 +4,9 @@ Capability modules add a section with :func:`register_section`; the command line
 (``linkstar-funnel report``, see :mod:`linkstar_funnel.report.cli`) renders every
 registered section in order. :func:`check_report_section` holds a section to what the
 page needs of it (every failure at once). Built in: the data overview of events and
-orders, what needs action, the funnel, attribution, the KPI tree and customer lifetime
-value.
+orders, what needs action, the funnel, experiments (when the events have a variant column),
+attribution, the KPI tree, targets (when given), customer lifetime value, whether buyers
+come back, what happens after the payment, and on-site search and cross-sell.
 
 Examples
 --------
@@ -19,10 +20,13 @@ from __future__ import annotations
 from . import (  # register built-in sections
     _action_section,
     _attribution_section,
+    _experiment_section,
     _funnel_section,
     _kpi_section,
     _ltv_section,
+    _orders_section,
     _overview_section,
+    _retention_section,
 )
 from ._build import build_report, write_report
 from ._html import RenderedSection, esc, facts_grid, figure, fmt_number, note, table
@@ -40,10 +44,13 @@ from ._sections import (
 del (
     _action_section,
     _attribution_section,
+    _experiment_section,
     _funnel_section,
     _kpi_section,
     _ltv_section,
+    _orders_section,
     _overview_section,
+    _retention_section,
 )
 
 __all__ = [
