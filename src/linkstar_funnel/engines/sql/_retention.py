@@ -225,22 +225,24 @@ def _cells(kept: Any, members: Any, query: RetentionQuery, seg_names: list[str])
     value = query.value is not None
     aggs = {"__lf_rv": r["__lf_v"].sum()} if value else {}
     returns = r.group_by([_U, _P]).aggregate(**aggs).rename(__lf_ru=_U, __lf_rp=_P)
+    rev = None
     if query.returns == "unbounded":
         last = returns.group_by("__lf_ru").aggregate(__lf_last=returns["__lf_rp"].max())
         j = members.left_join(last, members[_U] == last["__lf_ru"])
         reach = (j["__lf_last"] - j[_C]).fill_null(0).clip(lower=0, upper=query.periods)
         j = j.mutate(**{_N: reach})
-    else:
-        j = members.join(returns, members[_U] == returns["__lf_ru"])
-        j = j.mutate(**{_N: j["__lf_rp"] - j[_C]})
-        j = j.filter((j[_N] >= 1) & (j[_N] <= query.periods))
-    at = execute(j.group_by([*keys, _N]).aggregate(**{_K: j.count()}), "retained users")
-    rev = None
-    if value:
+        at = execute(j.group_by([*keys, _N]).aggregate(**{_K: j.count()}), "retained users")
+    if query.returns == "classic" or value:
+        # Returns at n = 0..periods: retained (n >= 1) and revenue from one join.
         jv = members.join(returns, members[_U] == returns["__lf_ru"])
         jv = jv.mutate(**{_N: jv["__lf_rp"] - jv[_C]})
         jv = jv.filter((jv[_N] >= 0) & (jv[_N] <= query.periods))
-        rev = execute(jv.group_by([*keys, _N]).aggregate(**{_K: jv["__lf_rv"].sum()}), "revenue")
+        aggs = {_K: jv.count()} | ({"__lf_rv": jv["__lf_rv"].sum()} if value else {})
+        got = execute(jv.group_by([*keys, _N]).aggregate(**aggs), "returns per cell")
+        if query.returns == "classic":
+            at = got
+        if value:
+            rev = got.drop(columns=[_K]).rename(columns={"__lf_rv": _K})
     cohort = per_cell[_C].to_numpy(np.int64)
     seg_keys = _labels(per_cell, seg_names)
     seg_code, seg_uniques = pd.factorize(pd.Series(seg_keys, dtype=object), sort=False)
