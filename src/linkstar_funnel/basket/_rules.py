@@ -227,6 +227,9 @@ def rules(
     capability: a self-join of the distinct (order, item) rows. Its rules equal the
     in-memory ones.
 
+    The number of frequent sets grows as ``2 ** n`` in the size ``n`` of the largest
+    baskets when ``min_support`` is as low as one order: keep ``max_len`` small there.
+
     Examples
     --------
     >>> import pandas as pd
