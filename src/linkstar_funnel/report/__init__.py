@@ -27,6 +27,8 @@ from . import (  # register built-in sections
     _orders_section,
     _overview_section,
     _retention_section,
+    _search_section,
+    _targets_section,
 )
 from ._build import build_report, write_report
 from ._html import RenderedSection, esc, facts_grid, figure, fmt_number, note, table
@@ -51,6 +53,8 @@ del (
     _orders_section,
     _overview_section,
     _retention_section,
+    _search_section,
+    _targets_section,
 )
 
 __all__ = [

@@ -42,6 +42,7 @@ from ._action_view import (
 from ._funnel_view import DEMO_STAGES
 from ._html import esc, facts_grid, figure, note, table
 from ._sections import ReportContext, ReportData, register_section
+from ._targets_section import off_track_table, targets_view
 
 __all__ = ["render_action"]
 
@@ -189,8 +190,9 @@ def _truth_note(data: ReportData, v: ActionView) -> str:
     return f"<p><strong>{esc(text)}</strong></p>"
 
 
-def render_action(data: ReportData, v: ActionView) -> str:
-    """The section's HTML (all text escaped)."""
+def render_action(data: ReportData, v: ActionView, targets: str = "") -> str:
+    """The section's HTML (all text escaped); ``targets``: the off-track targets' block
+    (:func:`render_off_track`), shown first after the key figures."""
     act = action_table(v)
     recent = recent_alerts(v)
     stake = float(act["orders lost"].clip(lower=0).max()) if len(act) else 0.0
@@ -203,7 +205,7 @@ def render_action(data: ReportData, v: ActionView) -> str:
         top = recent.iloc[0]
         seg = ", ".join(str(top[s]) for s in (v.alerts.by if v.alerts else ()))
         facts.append(("latest alert", f"{top['date'][:10]} {seg}".strip()))
-    parts = [_truth_note(data, v), facts_grid(facts), "<h3>Recent alerts</h3>"]
+    parts = [_truth_note(data, v), facts_grid(facts), targets, "<h3>Recent alerts</h3>"]
     parts.append(
         note(
             f"Daily {v.alert_metric} rate: of the users who reached {v.alert_metric.split(_ARROW)[0]} "
@@ -294,9 +296,26 @@ def render_action(data: ReportData, v: ActionView) -> str:
     return "".join(parts)
 
 
+def render_off_track(off: pd.DataFrame) -> str:
+    """Targets off track (from the "Targets" section's scorecards), worst first."""
+    if off.empty:
+        return ""
+    off = off.sort_values("of paced target", kind="stable")
+    return (
+        "<h3>Targets off track</h3>"
+        + note(
+            "Nodes of the KPI tree under 90% of their paced target this month, with the "
+            "owner of the node and the node whose gap explains most of it (see Targets)."
+        )
+        + table(off, percent=("of paced target",), decimals={"of paced target": 1})
+    )
+
+
 @register_section("actions", order=17, title="What needs action")
 def _action_section(ctx: ReportContext) -> str | None:
     v = action_view(ctx)
+    targets = targets_view(ctx)
+    off = off_track_table(targets) if targets is not None else pd.DataFrame()
     if v is None:
-        return None
-    return render_action(ctx.data, v)
+        return render_off_track(off) or None
+    return render_action(ctx.data, v, render_off_track(off))
