@@ -9,8 +9,8 @@ range: pairs key, code, code -1 marking an empty slot; Fibonacci hashing) and of
 results; each releases the GIL while it loops.
 """
 
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
-from libc.string cimport memcmp, memcpy
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint32_t, uint64_t
+from libc.string cimport memcpy
 
 import numpy as np
 
@@ -247,22 +247,44 @@ cdef inline uint64_t _fmix(uint64_t h) noexcept nogil:
     return h
 
 
+cdef inline uint64_t _load8(const unsigned char* p) noexcept nogil:
+    cdef uint64_t w
+    memcpy(&w, p, 8)
+    return w
+
+
+cdef inline uint64_t _load4(const unsigned char* p) noexcept nogil:
+    cdef uint32_t w
+    memcpy(&w, p, 4)
+    return w
+
+
+cdef inline uint64_t _short_word(const unsigned char* p, int64_t n) noexcept nogil:
+    """The bytes of a string of 1 to 7 bytes as one word (two overlapping 4-byte loads, or
+    first, middle and last byte): no byte is read outside it, and no call is made."""
+    if n >= 4:
+        return _load4(p) | (_load4(p + n - 4) << 32)
+    return <uint64_t>p[0] | (<uint64_t>p[n >> 1] << 8) | (<uint64_t>p[n - 1] << 16)
+
+
+cdef inline uint64_t _mix_word(uint64_t h, uint64_t w) noexcept nogil:
+    w *= _K2
+    h ^= (w << 31) | (w >> 33)
+    return ((h << 27) | (h >> 37)) * _K1 + 0x52DCE729ULL
+
+
 cdef inline uint64_t _hash_bytes(const unsigned char* p, int64_t n) noexcept nogil:
-    """A 64-bit hash of ``n`` bytes: 8-byte words folded in by multiply-rotate rounds."""
-    cdef uint64_t h = <uint64_t>n * _K1, w
-    while n >= 8:
-        memcpy(&w, p, 8)
-        w *= _K2
-        h ^= (w << 31) | (w >> 33)
-        h = ((h << 27) | (h >> 37)) * _K1 + 0x52DCE729ULL
-        p += 8
-        n -= 8
-    if n > 0:
-        w = 0
-        memcpy(&w, p, n)
-        w *= _K2
-        h ^= (w << 31) | (w >> 33)
-        h *= _K1
+    """A 64-bit hash of ``n`` bytes: 8-byte words folded in by multiply-rotate rounds (the
+    last word overlapping the one before when ``n`` is not a multiple of 8)."""
+    cdef uint64_t h = <uint64_t>n * _K1
+    cdef int64_t i = 0
+    if n < 8:
+        return _fmix(_mix_word(h, _short_word(p, n))) if n > 0 else _fmix(h)
+    while i + 8 <= n:
+        h = _mix_word(h, _load8(p + i))
+        i += 8
+    if i < n:
+        h = _mix_word(h, _load8(p + n - 8))
     return _fmix(h)
 
 
@@ -270,20 +292,24 @@ cdef inline bint _is_entry(
     const unsigned char* entry, const unsigned char* p, int64_t n
 ) noexcept nogil:
     """Whether the arena entry holds the ``n`` bytes at ``p`` (compared a word at a time:
-    ids are short)."""
-    cdef uint64_t a, b
+    ids are short; no call is made)."""
     cdef const unsigned char* q = entry + 16
+    cdef int64_t i = 0
     if (<const int64_t*>entry)[1] != n:
         return False
-    while n >= 8:
-        memcpy(&a, p, 8)
-        memcpy(&b, q, 8)
-        if a != b:
+    if n < 8:
+        if n >= 4:
+            return _load4(p) == _load4(q) and _load4(p + n - 4) == _load4(q + n - 4)
+        while i < n:
+            if p[i] != q[i]:
+                return False
+            i += 1
+        return True
+    while i + 8 <= n:
+        if _load8(p + i) != _load8(q + i):
             return False
-        p += 8
-        q += 8
-        n -= 8
-    return n == 0 or memcmp(p, q, n) == 0
+        i += 8
+    return i == n or _load8(p + n - 8) == _load8(q + n - 8)
 
 
 cdef struct _Strings:
@@ -545,6 +571,13 @@ def _lookup_strings(
     cdef const unsigned char* key
     with nogil:
         for j in range(lo, hi):
+            # Slots are prefetched _AHEAD keys ahead, their entries _PEEK keys ahead.
+            if j + _AHEAD < hi:
+                _prefetch(&table[2 * <int64_t>(key_hashes[j + _AHEAD] >> (64 - bits))])
+            if j + _PEEK < hi:
+                e = table[2 * <int64_t>(key_hashes[j + _PEEK] >> (64 - bits)) + 1]
+                if e >= 0:
+                    _prefetch(&arena[0] + e)
             out[j] = -1
             h = key_hashes[j]
             key = &key_arena[0] + key_entries[j]
