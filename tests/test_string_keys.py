@@ -156,3 +156,13 @@ def test_schema_numbers_categorical_ids_in_order_of_first_appearance() -> None:
     np.testing.assert_array_equal(table.codes["user"], codes[codes >= 0])
     assert list(table.labels["user"]) == list(uniques) == ["u3", "u1", "u2"]
     assert _missing_users(table) == 1
+
+
+def test_schema_keeps_text_and_bytes_apart_past_the_sample() -> None:
+    # The first thousand values are text: the column is converted to Arrow, which makes
+    # it binary for the bytes further down (b"u1" is not "u1"), so pd.factorize numbers it.
+    users = np.array(["u1", "u2"] * 600 + [b"u1", "u2", b"u1"], dtype=object)
+    table = validate_events(_events(users))
+    codes, uniques = pd.factorize(users)
+    np.testing.assert_array_equal(table.codes["user"], codes)
+    assert list(table.labels["user"]) == ["u1", "u2", b"u1"] == list(uniques)

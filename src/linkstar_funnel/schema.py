@@ -368,6 +368,10 @@ def _factorize(series: pd.Series[Any], *, first_seen: bool = True) -> tuple[IntA
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
 
 
+#: How many values of an object column are looked at before converting it to Arrow strings.
+_SAMPLE = 1_000
+
+
 def _arrow_strings(series: pd.Series[Any]) -> pa.Array | pa.ChunkedArray | None:
     """The column as Arrow strings (its own buffers when it is Arrow-backed, a conversion
     when it holds Python strings), or ``None`` when it holds anything else."""
@@ -379,7 +383,9 @@ def _arrow_strings(series: pd.Series[Any]) -> pa.Array | pa.ChunkedArray | None:
         )
     ):
         return series.array.__arrow_array__()
-    if dtype != object:
+    # Objects: worth converting when a sample of them is text (the conversion then checks
+    # every value: a column mixing in bytes or numbers is left to pd.factorize).
+    if dtype != object or pd.api.types.infer_dtype(series.iloc[:_SAMPLE], skipna=True) != "string":
         return None
     try:
         out = pa.array(series.to_numpy(), from_pandas=True)
