@@ -6,7 +6,8 @@ Every computation in the library reads its input frames through :func:`validate`
 * checks the columns exist (naming the closest existing ones when they do not);
 * reads times of any ``datetime64`` unit (s/ms/us/ns), tz-aware or naive, or strings that
   parse as times, into int64 nanoseconds, refusing to mix aware and naive values;
-* factorizes keys and categories by hashing (no sort) into integer codes;
+* factorizes keys and categories by hashing (no sort) into integer codes, in order of
+  first appearance: string columns straight from their Arrow buffers, in threads;
 * drops rows with a missing id, time or required value, and *counts* them by reason in a
   :class:`RowAccounting` that every result carries as provenance;
 * never mutates the caller's frame, and copies nothing but the columns it converts.
@@ -37,10 +38,12 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from ._accounting import DroppedRows, RowAccounting
 from ._dense_keys import dense_factorize
 from ._deprecation import renamed_params
+from ._kernels.keys import first_seen_small
 from ._params import ColumnName, Satisfies, validate_params
 from ._times import NAT, TimeValues, check_time_zone, read_times
 from .errors import ColumnNotFoundError, EmptyFrameError, ParameterError, SchemaError
@@ -272,7 +275,7 @@ def validate(
     for col in columns:
         series = frame[col.name]
         if col.kind in ("key", "category"):
-            c, u = _factorize(series)
+            c, u = _factorize(series, first_seen=col.kind == "key")
             codes[col.role], labels[col.role] = c, u
             missing = c < 0
         elif col.kind == "time":
@@ -332,11 +335,19 @@ def _typed_candidates(frame: pd.DataFrame, kind: ColumnKind) -> list[str]:
     return []
 
 
-def _factorize(series: pd.Series[Any]) -> tuple[IntArray, pd.Index]:
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        cat = series.cat
-        return np.asarray(cat.codes, dtype=np.int64), pd.Index(cat.categories)
+def _factorize(series: pd.Series[Any], *, first_seen: bool = True) -> tuple[IntArray, pd.Index]:
+    """Codes (missing values: -1) and the labels they index, as ``pd.factorize`` gives them
+    (order of first appearance), without its Python objects where the column allows:
+    integers by direct addressing or threaded hashing, strings (Arrow-backed, or objects
+    converted to Arrow once) by hashing Arrow's buffers. A categorical keeps its categories'
+    order unless ``first_seen`` (ids: then unused categories are dropped too)."""
     dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        cat = series.cat
+        if not first_seen:
+            return np.asarray(cat.codes, dtype=np.int64), pd.Index(cat.categories)
+        codes, used = first_seen_small(np.ascontiguousarray(cat.codes), len(cat.categories))
+        return np.asarray(codes, dtype=np.int64), pd.Index(cat.categories.take(used))
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         values = series.to_numpy()
         fast = dense_factorize(values)
@@ -347,8 +358,40 @@ def _factorize(series: pd.Series[Any]) -> tuple[IntArray, pd.Index]:
         if fast is not None:
             labels = fast[1].view(dtype) if dtype.itemsize == 8 else fast[1].astype(dtype)
             return fast[0], pd.Index(labels)
+    strings = _arrow_strings(series)
+    if strings is not None:
+        from ._hash_keys import hash_factorize_strings
+
+        codes, first = hash_factorize_strings(strings)
+        return codes, pd.Index(series.array.take(first), dtype=dtype)
     codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+
+
+#: How many values of an object column are looked at before converting it to Arrow strings.
+_SAMPLE = 1_000
+
+
+def _arrow_strings(series: pd.Series[Any]) -> pa.Array | pa.ChunkedArray | None:
+    """The column as Arrow strings (its own buffers when it is Arrow-backed, a conversion
+    when it holds Python strings), or ``None`` when it holds anything else."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, pd.ArrowDtype)
+        and (
+            pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype)
+        )
+    ):
+        return series.array.__arrow_array__()
+    # Objects: worth converting when a sample of them is text (the conversion then checks
+    # every value: a column mixing in bytes or numbers is left to pd.factorize).
+    if dtype != object or pd.api.types.infer_dtype(series.iloc[:_SAMPLE], skipna=True) != "string":
+        return None
+    try:
+        out = pa.array(series.to_numpy(), from_pandas=True)
+    except (pa.ArrowException, UnicodeError):  # not all text (bytes, numbers, surrogates)
+        return None
+    return out if pa.types.is_string(out.type) or pa.types.is_large_string(out.type) else None
 
 
 def _check_magnitude(values: FloatArray, col: Column, frame_name: str) -> None:
