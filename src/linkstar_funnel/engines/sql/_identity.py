@@ -12,6 +12,7 @@ Only the nodes with their final labels, the over-connected nodes and a few count
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import uuid
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..._accounting import RowAccounting
-from ...errors import EmptyFrameError, SchemaError
+from ...errors import EmptyFrameError, ParameterError, SchemaError
 from .._identity import NO_LINK, IdentityComponents, IdentityQuery
 from ._errors import backend_name, execute
 from ._tables import check_columns, sql_table
@@ -81,7 +82,15 @@ class _Temps:
 
     def make(self, expr: Any) -> Any:
         name = f"lf_identity_{uuid.uuid4().hex[:12]}"
-        table = self.con.create_table(name, obj=expr, temp=True)
+        try:
+            table = self.con.create_table(name, obj=expr, temp=True)
+        except NotImplementedError:
+            msg = (
+                f"The identity graph is computed in rounds kept in temporary tables, which "
+                f"Ibis' {self.con.name} backend does not make.\nHint: compute it in memory "
+                "(.toPandas() / .to_pandas() on the id columns)."
+            )
+            raise ParameterError(msg) from None
         self.names.append(name)
         return table
 
@@ -90,13 +99,11 @@ class _Temps:
 
         raw = getattr(self.con, "con", None)
         for name in self.names:
-            try:
+            with contextlib.suppress(Exception):  # a temporary table left is no failure
                 if isinstance(raw, duckdb.DuckDBPyConnection):
                     raw.execute(f'DROP TABLE IF EXISTS "{name}"')
                 else:
                     self.con.drop_table(name, force=True)
-            except Exception:  # noqa: BLE001, S110 - a temporary table left is no failure
-                pass
         self.names.clear()
 
 
