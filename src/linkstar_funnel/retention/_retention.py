@@ -284,7 +284,9 @@ def _frame(cells: RetentionCells, by: tuple[str, ...], spec: Retention) -> pd.Da
     ends = period_starts(cohort + n + 1, spec.period).asi8
     out: dict[str, Any] = {"cohort": period_starts(cohort, spec.period)}
     for b in by:
-        out[b] = np.repeat(segments[b].to_numpy(dtype=object)[seg], k)
+        labels = segments[b].to_numpy(dtype=object, copy=True)
+        labels[pd.isna(labels)] = None  # a missing value as every backend labels it
+        out[b] = np.repeat(labels[seg], k)
     frame = pd.DataFrame(out)
     frame["period"] = n
     frame["users"] = users
