@@ -11,7 +11,13 @@ import pytest
 import linkstar_funnel as lf
 from linkstar_funnel.attribution import DIRECT_NONE
 from linkstar_funnel.datasets import DemoStore, make_demo_store
-from linkstar_funnel.report import REGISTRY, ReportContext, ReportData, build_report
+from linkstar_funnel.report import (
+    REGISTRY,
+    ReportContext,
+    ReportData,
+    SectionRegistry,
+    build_report,
+)
 from linkstar_funnel.report._attribution_section import render_attribution
 from linkstar_funnel.report._attribution_truth import expected_shares, total_variation
 from linkstar_funnel.report._attribution_view import MODELS, AttributionView, attribution_view
@@ -155,8 +161,17 @@ def test_section_html(section_html: str, view: AttributionView) -> None:
     )
 
 
+def _layout(*names: str) -> SectionRegistry:
+    """The report's own sections ``names`` (placed by their registered order)."""
+    registry = SectionRegistry()
+    for name in names:
+        section = REGISTRY.get(name)
+        registry.register(section.name, order=section.order, title=section.title)(section.render)
+    return registry
+
+
 def test_whole_report_places_the_section_after_the_overviews(data: ReportData) -> None:
-    page = build_report(data)
+    page = build_report(data, registry=_layout("attribution", "orders-overview"))
     assert 'id="attribution"' in page
     assert page.index('id="orders-overview"') < page.index('id="attribution"')
 
@@ -164,7 +179,9 @@ def test_whole_report_places_the_section_after_the_overviews(data: ReportData) -
 def test_skipped_without_touchpoints_or_orders(store: DemoStore) -> None:
     assert _render(ReportData(orders=store.orders, spend=store.spend)) is None
     assert _render(ReportData(touchpoints=store.touchpoints)) is None
-    page = build_report(ReportData(orders=store.orders))
+    page = build_report(
+        ReportData(orders=store.orders), registry=_layout("attribution", "orders-overview")
+    )
     assert 'id="attribution"' not in page
 
 

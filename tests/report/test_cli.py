@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from linkstar_funnel.report import REGISTRY, SectionRegistry, cli, write_report
 from linkstar_funnel.report.cli import main
 
 from .conftest import HOSTILE
@@ -56,7 +58,7 @@ def test_report_on_files(
     )
     assert code == 0, stderr
     assert "Report written to" in stdout
-    assert re.search(r"\[1/\d\] loading data… \d+\.\d s", stderr)
+    assert re.search(r"\[\s*1/\d+\] loading data… \d+\.\d s", stderr)
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
     for anchor in (
@@ -70,7 +72,9 @@ def test_report_on_files(
         "Europe/Berlin",
     ):
         assert anchor in page
-    assert page.count("data:image/png;base64,") == 2
+    # the two overviews, and the retention section's triangle and lifecycle
+    assert page.count("data:image/png;base64,") == 4
+    assert 'id="retention"' in page
     # Self-contained: no external resources.
     assert not re.search(r"""(src|href)=["']https?://""", page)
     # Escaped hostile value, never raw.
@@ -218,9 +222,65 @@ def test_demo_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         assert text in page
     # Each charting section embeds its chart (checked per section: the total grows with them).
     sections = {s.split('"', 1)[0]: s for s in page.split('<section id="')[1:]}
-    for name in ("events-overview", "orders-overview", "attribution", "kpi-tree"):
+    for name in ("events-overview", "orders-overview", "attribution", "kpi-tree", "experiments"):
         assert sections[name].count("data:image/png;base64,") == 1, name
+    for name in ("after-payment", "retention", "targets", "search-basket"):
+        assert name in sections, name
+    assert "true lift of add_to_cart" in sections["experiments"]
+    assert "kopfhörer" in sections["search-basket"]
+    assert sections["retention"].count("<h3>") == 2  # the demo store and Online Retail
     assert "<script" not in page
+
+
+def test_variant_control_and_targets_flags(
+    tmp_path: Path,
+    events: pd.DataFrame,
+    orders: pd.DataFrame,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # only the sections the flags feed (the whole page is rendered by the tests above)
+    layout = SectionRegistry()
+    for name in ("actions", "experiments", "targets"):
+        section = REGISTRY.get(name)
+        layout.register(name, order=section.order, title=section.title)(section.render)
+    monkeypatch.setattr(cli, "write_report", functools.partial(write_report, registry=layout))
+    arm = events["user_id"].fillna(0).astype(int) % 2
+    ev = _write(events.assign(arm=arm.map({0: "old", 1: "new"})), tmp_path / "events.csv")
+    od = _write(orders, tmp_path / "orders.csv")
+    targets = pd.DataFrame(
+        {"node": ["gmv", "orders"], "target": [1e9, 1.0], "owner": ["Ana", "Bo"]}
+    )
+    tg = _write(targets, tmp_path / "targets.csv")
+    out = tmp_path / "out.html"
+    args = ["report", "--events", str(ev), "--orders", str(od), "-o", str(out)]
+    args += ["--stages", "visit,add_to_cart,payment", "--variant", "arm", "--control", "old"]
+    code, _, stderr = _run([*args, "--targets", str(tg)], capsys)
+    assert code == 0, stderr
+    page = out.read_text(encoding="utf-8")
+    sections = {s.split('"', 1)[0]: s for s in page.split('<section id="')[1:]}
+    assert "against &#x27;old&#x27;" in sections["experiments"]
+    assert "new" in sections["experiments"]
+    assert "Ana" in sections["targets"]
+    assert "off track" in sections["targets"]
+    assert "Targets off track" in sections["actions"]
+
+
+def test_variant_and_targets_errors(
+    tmp_path: Path, events: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ev = _write(events, tmp_path / "events.csv")
+    out = tmp_path / "out.html"
+    code, _, stderr = _run(
+        ["report", "--events", str(ev), "--variant", "arm", "-o", str(out)], capsys
+    )
+    assert "'arm'" in _one_line_error(code, stderr)
+    code, _, stderr = _run(
+        ["report", "--events", str(ev), "--targets", str(tmp_path / "no.csv"), "-o", str(out)],
+        capsys,
+    )
+    assert "targets file" in _one_line_error(code, stderr)
+    assert not out.exists()
 
 
 def _one_line_error(code: int, stderr: str) -> str:

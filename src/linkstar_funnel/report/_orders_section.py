@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..errors import SchemaError
 from ..funnel import Funnel, FunnelResult
 from ..orders import Timeline
 from ..plotting import figure_to_data_uri
@@ -67,8 +68,12 @@ def timeline_of(data: ReportData) -> tuple[Timeline, pd.DataFrame | None] | None
     """The orders' timeline (and, on the demo store, the true median days), or ``None``."""
     store: Any = data.extras.get("store")
     if store is not None and hasattr(store, "timelines"):
-        demo = store.timelines
-        return Timeline.from_columns(demo.orders, **demo.columns), demo.true_medians()
+        try:
+            demo = store.timelines
+        except SchemaError:  # a store whose labels were changed: no demo timelines
+            demo = None
+        if demo is not None:
+            return Timeline.from_columns(demo.orders, **demo.columns), demo.true_medians()
     orders = data.orders
     if orders is None:
         return None

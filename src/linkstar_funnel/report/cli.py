@@ -5,7 +5,8 @@ Usage::
     linkstar-funnel report --demo -o report.html
     linkstar-funnel report --events events.parquet [--orders orders.csv] \\
         [--user COL --time COL --event COL] [--by country,platform] [--tz ZONE] \\
-        [--stages visit,add_to_cart,payment] -o out.html
+        [--stages visit,add_to_cart,payment] [--variant COL [--control NAME]] \\
+        [--targets targets.csv] -o out.html
 
 Progress goes to stderr (``--quiet`` silences it); the path written goes to stdout. On a
 data problem (:class:`~linkstar_funnel.errors.LinkstarError`: a missing or unreadable
@@ -25,13 +26,15 @@ from typing import TextIO
 import attrs
 
 from .._version import __version__
-from ..errors import LinkstarError
+from ..errors import ColumnNotFoundError, LinkstarError
 from ..schema import check_time_zone
 from ._build import DEFAULT_TITLE, write_report
+from ._experiment_section import CONTROL_EXTRA, VARIANT_EXTRA
 from ._funnel_view import FUNNEL_STAGES_EXTRA
 from ._io import DEMO_SEED, DEMO_USERS, load_demo, read_table
 from ._progress import Progress
 from ._sections import REGISTRY, ReportData
+from ._targets_section import TARGETS_EXTRA
 
 __all__ = ["build_parser", "main"]
 
@@ -109,6 +112,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated funnel stages (event names, in order); default: the demo "
         "store's seven (impression ... payment) when the events have them",
+    )
+    report.add_argument(
+        "--variant",
+        metavar="COL",
+        default=None,
+        help="experiment variant column of the events (default: 'variant' if present); "
+        "adds the Experiments section",
+    )
+    report.add_argument(
+        "--control",
+        metavar="NAME",
+        default=None,
+        help="the control variant (default: 'control' if present, else the first in order)",
+    )
+    report.add_argument(
+        "--targets",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="targets for the month, .csv or .parquet: columns node, target, optionally "
+        "owner and segment columns; adds the Targets section",
     )
     report.add_argument(
         "--tz",
@@ -213,9 +237,25 @@ def _report(args: argparse.Namespace) -> int:
             by=by,
             tz=args.tz,
         )
+        extras: dict[str, object] = {}
         if args.stages:
-            stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
-            data = attrs.evolve(data, extras={**data.extras, FUNNEL_STAGES_EXTRA: stages})
+            extras[FUNNEL_STAGES_EXTRA] = tuple(
+                s.strip() for s in args.stages.split(",") if s.strip()
+            )
+        if args.variant:
+            if data.events is None or args.variant not in data.events.columns:
+                raise ColumnNotFoundError(
+                    args.variant,
+                    () if data.events is None else data.events.columns,
+                    frame_name="events",
+                )
+            extras[VARIANT_EXTRA] = args.variant
+        if args.control:
+            extras[CONTROL_EXTRA] = args.control
+        if args.targets is not None:
+            extras[TARGETS_EXTRA] = read_table(args.targets, what="targets")
+        if extras:
+            data = attrs.evolve(data, extras={**data.extras, **extras})
     out = write_report(args.output, data, progress=progress, title=args.title)
     if not args.quiet:
         size = out.stat().st_size
