@@ -126,7 +126,7 @@ def lift_table(result: ExperimentResult) -> pd.DataFrame:
             "95% CI": [
                 f"{lo:+.1%} to {hi:+.1%}" for lo, hi in zip(f["ci_low"], f["ci_high"], strict=True)
             ],
-            "p (Holm)": f["p_value_adjusted"].to_numpy(),
+            "p (Holm)": [f"{p:.4f}" if p >= 1e-4 else "<0.0001" for p in f["p_value_adjusted"]],
             "significant": ["yes" if s else "no" for s in f["significant"]],
         }
     )
@@ -163,7 +163,7 @@ def render_experiment(view: ExperimentView) -> str:
         table(
             lift_table(view.result),
             percent=("rate", "lift"),
-            decimals={"rate": 1, "lift": 1, "p (Holm)": 4},
+            decimals={"rate": 1, "lift": 1},
         ),
     ]
     parts += [note(f"Data note: {text}") for text in view.notes]

@@ -31,8 +31,9 @@ __all__ = ["BasketView", "SearchView", "render_search", "search_view"]
 CACHE_KEY = "search-view"
 TOP_KEYWORDS = 10
 TOP_RULES = 6
-#: Basket thresholds (pairs only: they read as plain sentences).
-MIN_SUPPORT = {"demo": 0.01, "retail": 0.01}
+#: Basket thresholds (pairs only: they read as plain sentences). Online Retail at 2%: at
+#: 1% its strongest pairs are one product line's variants (herb markers, 70x lift).
+MIN_SUPPORT = {"demo": 0.01, "retail": 0.02}
 MIN_CONFIDENCE = 0.2
 RETAIL_COUNTRY = "United Kingdom"
 

@@ -226,7 +226,10 @@ def render_targets(view: TargetsView) -> str:
     facts = [
         ("period", f"{card.start:%d %b} to {end:%d %b %Y}"),
         ("as of", f"{card.as_of:%d %b} ({card.elapsed:.0%} of the month)"),
-        *((s, f"{int(counts.get(s, 0)):,} nodes") for s in ("off track", "at risk", "on track")),
+        *(
+            (s, f"{n:,} node{'' if n == 1 else 's'}")
+            for s, n in ((s, int(counts.get(s, 0))) for s in ("off track", "at risk", "on track"))
+        ),
     ]
     parts = [
         note(
