@@ -1,4 +1,5 @@
-"""Retention on the SQL engine (DuckDB through Ibis) equals the in-memory engine."""
+"""Retention and lifecycle on the SQL engine (DuckDB through Ibis) equal the in-memory
+engine."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from linkstar_funnel.errors import (
     SchemaError,
     TimeColumnError,
 )
-from linkstar_funnel.retention import Retention
+from linkstar_funnel.retention import Lifecycle, Retention
 from linkstar_funnel.sql import SQLTable
 from linkstar_funnel.stages import Stage
 
@@ -31,7 +32,7 @@ duckdb = pytest.importorskip("duckdb")
 ZONES = ["UTC", "Asia/Shanghai", "America/New_York", "Asia/Kolkata", None]
 
 
-def _both(spec: Retention, log: pd.DataFrame, **kw: object) -> tuple[object, object]:
+def _both(spec: Retention | Lifecycle, log: pd.DataFrame, **kw: object) -> tuple[object, object]:
     """(in-memory, DuckDB) results, or the error type each raised. Ties between events at
     the same time are broken by the frame's row order on both engines (``row_order``)."""
     table = SQLTable(ibis.memtable(log.assign(row=np.arange(len(log)))), row_order="row")
@@ -71,6 +72,25 @@ def test_duckdb_equals_in_memory(log, period, periods, cohort, returns, tz, by, 
     )
     kw = {"by": by, "value": "revenue" if value else None, "observation_end": end}
     mem, sql = _both(spec, log, **kw)
+    if isinstance(mem, type):
+        assert sql is mem
+        return
+    assert isinstance(sql, pd.DataFrame)
+    pd.testing.assert_frame_equal(sql, mem)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    log=logs(),
+    period=st.sampled_from(["D", "W", "M"]),
+    tz=st.sampled_from(ZONES),
+    by=st.sampled_from([None, "channel"]),
+    event=st.sampled_from([("order",), ("signup", "visit")]),
+    end=st.sampled_from([None, T0 + pd.Timedelta("17D 13h")]),
+)
+def test_lifecycle_on_duckdb_equals_in_memory(log, period, tz, by, event, end):
+    spec = Lifecycle(Stage("active", event=list(event)), period=period, tz=tz)
+    mem, sql = _both(spec, log, by=by, observation_end=end)
     if isinstance(mem, type):
         assert sql is mem
         return

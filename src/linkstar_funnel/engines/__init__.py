@@ -17,8 +17,9 @@ record: ``funnel_levels`` (:class:`FunnelQuery` -> :class:`FunnelLevels`), ``kpi
 -> :class:`CohortCells`), ``journey_arrays`` (:class:`JourneyQuery` ->
 :class:`JourneyArrays`), ``identity_components`` (:class:`IdentityQuery` ->
 :class:`IdentityComponents`), ``basket_pairs`` (:class:`BasketPairsQuery` ->
-:class:`BasketPairs`) and ``retention_cells`` (:class:`RetentionQuery` ->
-:class:`RetentionCells`). Spark runs the first four; the last three are compiled for Ibis.
+:class:`BasketPairs`), ``retention_cells`` (:class:`RetentionQuery` ->
+:class:`RetentionCells`) and ``lifecycle_cells`` (:class:`LifecycleQuery` ->
+:class:`LifecycleCells`). Spark runs the first four; the last four are compiled for Ibis.
 
 A new backend is a :class:`Backend` given to :func:`register_backend`; :func:`check_backend`
 holds it to the in-memory engine and lists every difference.
@@ -60,7 +61,14 @@ from ._identity import IdentityComponents, IdentityComponentsEngine, IdentityQue
 from ._journeys import JourneyArrays, JourneyArraysEngine, JourneyQuery
 from ._kit import check_backend
 from ._kpi import KPILeafSums, KPILeafSumsEngine, KPILeafSumsQuery
-from ._retention import RetentionCells, RetentionCellsEngine, RetentionQuery
+from ._retention import (
+    LifecycleCells,
+    LifecycleCellsEngine,
+    LifecycleQuery,
+    RetentionCells,
+    RetentionCellsEngine,
+    RetentionQuery,
+)
 
 __all__ = [
     "CAPABILITIES",
@@ -87,6 +95,9 @@ __all__ = [
     "KPILeafSums",
     "KPILeafSumsEngine",
     "KPILeafSumsQuery",
+    "LifecycleCells",
+    "LifecycleCellsEngine",
+    "LifecycleQuery",
     "RetentionCells",
     "RetentionCellsEngine",
     "RetentionQuery",

@@ -38,6 +38,7 @@ CAPABILITIES = (
     "identity_components",
     "basket_pairs",
     "retention_cells",
+    "lifecycle_cells",
 )
 
 

@@ -28,6 +28,7 @@ _IBIS_CAPABILITIES: dict[str, Callable[..., Any] | str] = {
     "identity_components": f"{_SQL}._identity:identity_components",
     "basket_pairs": f"{_SQL}._basket:basket_pairs",
     "retention_cells": f"{_SQL}._retention:retention_cells",
+    "lifecycle_cells": f"{_SQL}._retention:lifecycle_cells",
 }
 
 
@@ -124,6 +125,7 @@ register_backend(
             "identity_components": f"{_MEMORY}.identity:identity_components",
             "basket_pairs": f"{_MEMORY}.basket:basket_pairs",
             "retention_cells": f"{_MEMORY}.retention:retention_cells",
+            "lifecycle_cells": f"{_MEMORY}.retention:lifecycle_cells",
         },
         from_pandas=lambda frame: frame,
         description="in-memory kernels on pandas frames",

@@ -24,10 +24,10 @@ from ..stages import Stage
 from ._kit import CASES, Runner, accounting_key
 from ._retention import RetentionCells, RetentionQuery
 
-__all__ = ["retention_cases"]
+__all__ = ["events", "retention_cases"]
 
 
-def _events(seed: int, n: int, *, aware: bool = False, missing: float = 0.0) -> pd.DataFrame:
+def events(seed: int, n: int, *, aware: bool = False, missing: float = 0.0) -> pd.DataFrame:
     """~n events of 30 users over 14 weeks from mid-December (ISO week 1 of 2026 inside),
     whole-second times distinct per user, a channel and revenue."""
     rng = np.random.default_rng(seed)
@@ -68,15 +68,15 @@ _PAID = Stage("paid", event="order", where={"channel": ["ads", "email"]})
 
 #: (name, frame builder, query) of the cases whose outputs must match field by field.
 _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], RetentionQuery], ...] = (
-    ("first cohort, classic returns, ISO weeks", lambda: _events(1, 400), _query()),
+    ("first cohort, classic returns, ISO weeks", lambda: events(1, 400), _query()),
     (
         "recurring cohorts, unbounded returns, days",
-        lambda: _events(2, 300),
+        lambda: events(2, 300),
         _query(period="D", periods=6, cohort="recurring", returns="unbounded"),
     ),
     (
         "months in a zone, segments and revenue",
-        lambda: _events(3, 400, aware=True),
+        lambda: events(3, 400, aware=True),
         _query(
             start=_SIGNUP,
             period="M",
@@ -88,7 +88,7 @@ _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], RetentionQuery], ...] = (
     ),
     (
         "the data's own zone, a where filter, observation_end",
-        lambda: _events(5, 400, aware=True),
+        lambda: events(5, 400, aware=True),
         _query(
             start=_PAID,
             tz=None,
@@ -99,7 +99,7 @@ _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], RetentionQuery], ...] = (
     ),
     (
         "missing values everywhere, recurring, weeks in a half-hour zone",
-        lambda: _events(6, 500, missing=0.05),
+        lambda: events(6, 500, missing=0.05),
         _query(
             start=_SIGNUP,
             cohort="recurring",
@@ -159,7 +159,7 @@ def retention_cases(kit: ConformanceKit, run: Runner, reference: Runner) -> None
             want = reference(frame, query)
             got = run(frame.copy(), query)
             _compare(kit, name, got, want)
-    frame = _events(7, 60)
+    frame = events(7, 60)
     refusals = (
         ("no usable row", frame.assign(user_id=None), _query()),
         ("a missing column", frame, _query(by=("campaign",))),

@@ -1,8 +1,11 @@
-"""Capability ``retention_cells``: per cohort and segment, the users and how many came back.
+"""Capabilities ``retention_cells`` (per cohort and segment, the users and how many came
+back) and ``lifecycle_cells`` (per period and segment, new, returning, resurrecting and
+dormant users).
 
-The retention package lowers a ``Retention`` spec to a :class:`RetentionQuery`, asks the
-dispatch for the backend that takes the input and builds its result once from the
-:class:`RetentionCells` it gets back. In memory the cells are counted over integer keys; in
+The retention package lowers a ``Retention`` spec to a :class:`RetentionQuery` (a
+``Lifecycle`` to a :class:`LifecycleQuery`), asks the dispatch for the backend that takes
+the input and builds its result once from the :class:`RetentionCells`
+(:class:`LifecycleCells`) it gets back. In memory the cells are counted over integer keys; in
 SQL they are joins and group-bys over per-user cohort periods and distinct (user, period)
 returns, and only the cells come back.
 
@@ -36,6 +39,10 @@ from ..stages import StageMatcher
 
 __all__ = [
     "DAY_NS",
+    "STATUSES",
+    "LifecycleCells",
+    "LifecycleCellsEngine",
+    "LifecycleQuery",
     "RetentionCells",
     "RetentionCellsEngine",
     "RetentionQuery",
@@ -50,6 +57,8 @@ FloatArray = npt.NDArray[np.float64]
 DAY_NS = 86_400 * 10**9
 #: Day number of Monday 1969-12-29, the start of week 0.
 _WEEK0 = -3
+#: The lifecycle statuses, in the order of :attr:`LifecycleCells.counts`' last axis.
+STATUSES = ("new", "returning", "resurrecting", "dormant")
 
 
 def _as_tuple(value: object) -> tuple[str, ...]:
@@ -162,6 +171,78 @@ class RetentionCellsEngine(Protocol):
     """A backend's ``retention_cells(source, query) -> RetentionCells``."""
 
     def __call__(self, source: Any, query: RetentionQuery, /) -> RetentionCells: ...
+
+
+@attrs.frozen
+class LifecycleQuery:
+    """What to count: the options record of the ``lifecycle_cells`` capability.
+
+    Attributes
+    ----------
+    user, time, event
+        Column names of the events.
+    activity
+        The stage that makes a user active in a period.
+    period, tz, by, observation_end, owner
+        As in :class:`RetentionQuery`. A user keeps the segment of their first activity
+        event.
+    """
+
+    user: str
+    time: str
+    event: str
+    activity: StageMatcher
+    period: Literal["D", "W", "M"] = "W"
+    tz: str | None = "UTC"
+    by: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    observation_end: pd.Timestamp | None = attrs.field(default=None, converter=_as_end)
+    owner: str = "Lifecycle.compute"
+
+    @property
+    def roles(self) -> tuple[tuple[str, str], ...]:
+        """(role, column) of the required columns, in the order missing values are counted."""
+        return (("user", self.user), ("time", self.time), ("event", self.event))
+
+    @property
+    def value(self) -> None:
+        """No value column (the lifecycle counts users)."""
+        return None
+
+
+@attrs.frozen(eq=False)
+class LifecycleCells:
+    """What a backend returns for a :class:`LifecycleQuery`.
+
+    Attributes
+    ----------
+    counts
+        Periods x segments x :data:`STATUSES`: users per status (dormant as negative
+        counts), for the periods from ``first_period`` to the period holding the end of the
+        data (or the last active one).
+    first_period
+        Number of the first period with an active user.
+    segments
+        The segment labels, one column per ``by``: every segment value of the usable rows
+        (a missing value: ``None``), in any order; one row and no column without ``by``.
+    end_wall, tz, accounting
+        As in :class:`RetentionCells`.
+    active_rows
+        Kept rows (before ``observation_end``) matching the activity stage.
+    """
+
+    counts: IntArray
+    first_period: int
+    segments: pd.DataFrame
+    end_wall: int
+    active_rows: int
+    tz: str | None
+    accounting: RowAccounting
+
+
+class LifecycleCellsEngine(Protocol):
+    """A backend's ``lifecycle_cells(source, query) -> LifecycleCells``."""
+
+    def __call__(self, source: Any, query: LifecycleQuery, /) -> LifecycleCells: ...
 
 
 def wall_ns(times: TimeValues, tz: str | None) -> IntArray:

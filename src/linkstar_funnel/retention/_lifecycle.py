@@ -25,11 +25,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._params import ColumnName, Columns, Timestamp, validate_params
-from ..engines.memory.retention import distinct, first_rows, period_starts, read_events
+from ..engines import LifecycleCells, LifecycleQuery, implementation
+from ..engines.memory.retention import STATUSES, period_starts
 from ..errors import EmptyFrameError
 from ..results import Provenance, ResultMixin, Summary
 from ..stages import StageMatcher
-from ._retention import MATCHER, PERIOD, as_by, check_tz, to_matcher
+from ._retention import MATCHER, PERIOD, as_by, check_tz, segment_rank, to_matcher
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["STATUSES", "Lifecycle", "LifecycleResult"]
 
 IntArray = npt.NDArray[np.int64]
-#: The statuses, in the order of the result's rows.
-STATUSES = ("new", "returning", "resurrecting", "dormant")
 
 
 @attrs.frozen
@@ -117,58 +116,33 @@ class Lifecycle:
         """
         owner = "Lifecycle.compute"
         by_cols = as_by(by, owner)
-        ev = read_events(
-            events,
+        query = LifecycleQuery(
             user=user,
             time=time,
             event=event,
-            by=by_cols,
-            value=None,
-            matchers=(self.event,),
+            activity=self.event,
             period=self.period,
             tz=self.tz,
+            by=by_cols,
             observation_end=observation_end,
             owner=owner,
         )
-        act = ev.masks[0]
-        if not act.any():
+        _, lifecycle_cells = implementation(events, "lifecycle_cells")
+        cells: LifecycleCells = lifecycle_cells(events, query)
+        if not cells.active_rows:
             msg = (
                 f"No event matches the stage {self.event.name!r}: nobody is active."
                 "\nHint: check the event names, 'where' filters and the event column."
             )
             raise EmptyFrameError(msg)
-        au, ap = ev.user[act], ev.period[act]
-        p0 = int(ap.min())
-        p_last = max(ev.last_period, int(ap.max()))
-        span = p_last - p0 + 2
-        pairs = distinct(au * span + (ap - p0), (int(au.max()) + 1) * span)
-        u, p = pairs // span, pairs % span
-        seg_of = np.zeros(int(au.max()) + 1, dtype=np.int64)
-        if by_cols:
-            users, rows = first_rows(au, ev.time[act])
-            seg_of[users] = ev.segment[act][rows]
-        counts = _statuses(u, p, seg_of[u], span - 1, max(len(ev.segments), 1))
-        frame = _frame(counts, ev.segments, by_cols, p0, self.period, ev.end_wall)
-        notes = (f"periods: {self.period} in {ev.tz or 'the data zone'}",)
-        prov = Provenance(self, {"events": ev.accounting}, notes)
+        rank = segment_rank(cells.segments, by_cols)
+        counts = np.empty_like(cells.counts)
+        counts[:, rank] = cells.counts
+        segments = cells.segments.iloc[np.argsort(rank)].reset_index(drop=True)
+        frame = _frame(counts, segments, by_cols, cells.first_period, self.period, cells.end_wall)
+        notes = (f"periods: {self.period} in {cells.tz or 'the data zone'}",)
+        prov = Provenance(self, {"events": cells.accounting}, notes)
         return LifecycleResult(frame, by_cols, self.period, prov)
-
-
-def _statuses(u: IntArray, p: IntArray, seg: IntArray, n_periods: int, g: int) -> IntArray:
-    """Counts ``[period, segment, status]`` from distinct active (user, period) pairs sorted
-    by user then period."""
-    same_prev = np.r_[False, u[1:] == u[:-1]]
-    prev_p = np.r_[-10, p[:-1]]
-    same_next = np.r_[u[1:] == u[:-1], False]
-    next_p = np.r_[p[1:], -10]
-    status = np.where(~same_prev, 0, np.where(prev_p == p - 1, 1, 2))
-    out = np.zeros((n_periods, g, 4), dtype=np.int64)
-    flat = (p * g + seg) * 4 + status
-    out += np.bincount(flat, minlength=n_periods * g * 4).reshape(n_periods, g, 4)
-    gone = ~(same_next & (next_p == p + 1)) & (p + 1 < n_periods)
-    d_flat = ((p[gone] + 1) * g + seg[gone]) * 4 + 3
-    out -= np.bincount(d_flat, minlength=n_periods * g * 4).reshape(n_periods, g, 4)
-    return out
 
 
 def _frame(
@@ -185,7 +159,9 @@ def _frame(
     ends = period_starts(numbers + 1, period).asi8
     out: dict[str, Any] = {"period": np.repeat(starts, g * k)}
     for b in by:
-        out[b] = np.tile(np.repeat(segments[b].to_numpy(dtype=object), k), n_periods)
+        labels = segments[b].to_numpy(dtype=object, copy=True)
+        labels[pd.isna(labels)] = None  # a missing value as every backend labels it
+        out[b] = np.tile(np.repeat(labels, k), n_periods)
     frame = pd.DataFrame(out)
     frame["status"] = np.tile(np.array(STATUSES, dtype=object), n_periods * g)
     frame["users"] = counts.reshape(-1)

@@ -46,7 +46,16 @@ from ..results import Provenance
 from ..stages import Stage, StageMatcher
 from ._result import RetentionResult
 
-__all__ = ["MATCHER", "PERIOD", "TZ", "Retention", "as_by", "check_tz", "to_matcher"]
+__all__ = [
+    "MATCHER",
+    "PERIOD",
+    "TZ",
+    "Retention",
+    "as_by",
+    "check_tz",
+    "segment_rank",
+    "to_matcher",
+]
 
 _OWNER = "Retention"
 PERIOD = Options("D", "W", "M")
@@ -255,7 +264,7 @@ class Retention:
         return RetentionResult(frame, by_cols, self.period, value is not None, prov)
 
 
-def _segment_rank(segments: pd.DataFrame, by: tuple[str, ...]) -> npt.NDArray[np.int64]:
+def segment_rank(segments: pd.DataFrame, by: tuple[str, ...]) -> npt.NDArray[np.int64]:
     """Rank of each segment in the result's order: by label, missing values last (the same
     order whatever backend numbered the segments)."""
     n = len(segments)
@@ -268,7 +277,7 @@ def _segment_rank(segments: pd.DataFrame, by: tuple[str, ...]) -> npt.NDArray[np
 
 
 def _frame(cells: RetentionCells, by: tuple[str, ...], spec: Retention) -> pd.DataFrame:
-    rank = _segment_rank(cells.segments, by)
+    rank = segment_rank(cells.segments, by)
     sort = np.lexsort((rank[cells.segment], cells.cohort)) if len(cells.cohort) else slice(None)
     cohorts, seg = cells.cohort[sort], cells.segment[sort]
     retained_cells = cells.retained[sort]

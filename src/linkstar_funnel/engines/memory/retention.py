@@ -35,6 +35,9 @@ from ...errors import EmptyFrameError, ParameterError
 from ...schema import Column, Table, validate
 from ...stages import Stage, StageMatcher
 from .._retention import (
+    STATUSES,
+    LifecycleCells,
+    LifecycleQuery,
     RetentionCells,
     RetentionQuery,
     end_wall,
@@ -47,11 +50,15 @@ from ._retention_cells import distinct, first_rows, retention_kernel
 # The capability's records and calendar are re-exported here for the retention package
 # (domain packages do not import the engines' private modules).
 __all__ = [
+    "STATUSES",
     "EventArrays",
+    "LifecycleCells",
+    "LifecycleQuery",
     "RetentionCells",
     "RetentionQuery",
     "distinct",
     "first_rows",
+    "lifecycle_cells",
     "period_numbers",
     "period_starts",
     "read_events",
@@ -235,3 +242,63 @@ def retention_cells(source: Any, query: RetentionQuery) -> RetentionCells:
         tz=ev.tz,
         accounting=ev.accounting,
     )
+
+
+def lifecycle_cells(source: Any, query: LifecycleQuery) -> LifecycleCells:
+    """Users per period, segment and lifecycle status in ``source`` (a pandas frame); see
+    :mod:`linkstar_funnel.engines._retention`."""
+    ev = read_events(
+        source,
+        user=query.user,
+        time=query.time,
+        event=query.event,
+        by=query.by,
+        value=None,
+        matchers=(query.activity,),
+        period=query.period,
+        tz=query.tz,
+        observation_end=query.observation_end,
+        owner=query.owner,
+    )
+    act = ev.masks[0]
+    g = max(len(ev.segments), 1)
+    if not act.any():
+        empty = np.zeros((0, g, 4), dtype=np.int64)
+        return LifecycleCells(empty, 0, ev.segments, ev.end_wall, 0, ev.tz, ev.accounting)
+    au, ap = ev.user[act], ev.period[act]
+    p0 = int(ap.min())
+    p_last = max(ev.last_period, int(ap.max()))
+    span = p_last - p0 + 2
+    pairs = distinct(au * span + (ap - p0), (int(au.max()) + 1) * span)
+    u, p = pairs // span, pairs % span
+    seg_of = np.zeros(int(au.max()) + 1, dtype=np.int64)
+    if query.by:
+        users, rows = first_rows(au, ev.time[act])
+        seg_of[users] = ev.segment[act][rows]
+    counts = _statuses(u, p, seg_of[u], span - 1, g)
+    return LifecycleCells(
+        counts=counts,
+        first_period=p0,
+        segments=ev.segments,
+        end_wall=ev.end_wall,
+        active_rows=int(act.sum()),
+        tz=ev.tz,
+        accounting=ev.accounting,
+    )
+
+
+def _statuses(u: IntArray, p: IntArray, seg: IntArray, n_periods: int, g: int) -> IntArray:
+    """Counts ``[period, segment, status]`` from distinct active (user, period) pairs sorted
+    by user then period."""
+    same_prev = np.r_[False, u[1:] == u[:-1]]
+    prev_p = np.r_[-10, p[:-1]]
+    same_next = np.r_[u[1:] == u[:-1], False]
+    next_p = np.r_[p[1:], -10]
+    status = np.where(~same_prev, 0, np.where(prev_p == p - 1, 1, 2))
+    out = np.zeros((n_periods, g, 4), dtype=np.int64)
+    flat = (p * g + seg) * 4 + status
+    out += np.bincount(flat, minlength=n_periods * g * 4).reshape(n_periods, g, 4)
+    gone = ~(same_next & (next_p == p + 1)) & (p + 1 < n_periods)
+    d_flat = ((p[gone] + 1) * g + seg[gone]) * 4 + 3
+    out -= np.bincount(d_flat, minlength=n_periods * g * 4).reshape(n_periods, g, 4)
+    return out

@@ -1,4 +1,5 @@
-"""``retention_cells`` in SQL: cohort memberships, returns and cells counted by the engine.
+"""``retention_cells`` and ``lifecycle_cells`` in SQL: memberships, returns and statuses
+counted by the engine.
 
 Calendar periods in any zone: every UTC offset in use since 1972 is a multiple of 15
 minutes, so a time's period and wall-clock offset are those of its quarter-hour. The engine
@@ -15,12 +16,15 @@ returns the distinct quarter-hours of the data; the client numbers their periods
   counted per (cohort, segment, n) (``"unbounded"``: per user the last return's ``n``, then
   a reverse cumulative sum on the client).
 
-Only the cells come back.
+The lifecycle takes the distinct (user, period) pairs of activity with their neighbours
+(``lag``/``lead`` per user) and groups them by period, segment and status. Only the cells
+come back.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,13 +32,22 @@ import pandas as pd
 from ..._accounting import RowAccounting
 from ..._times import TimeValues, check_time_zone
 from ...errors import EmptyFrameError, SchemaError
-from .._retention import RetentionCells, RetentionQuery, end_wall, period_numbers, wall_ns
+from ...stages import StageMatcher
+from .._retention import (
+    LifecycleCells,
+    LifecycleQuery,
+    RetentionCells,
+    RetentionQuery,
+    end_wall,
+    period_numbers,
+    wall_ns,
+)
 from ._cohort import _clock
 from ._errors import execute
 from ._stages import stage_predicate
 from ._tables import check_columns, check_numbers, check_time, epoch_seconds, sql_table
 
-__all__ = ["retention_cells"]
+__all__ = ["lifecycle_cells", "retention_cells"]
 
 _QUARTER_S = 900
 _U, _P, _C, _N, _K = "__lf_u", "__lf_p", "__lf_c", "__lf_n", "__lf_k"
@@ -48,14 +61,31 @@ def _seg(i: int) -> str:
     return f"__lf_b{i}"
 
 
-def retention_cells(source: Any, query: RetentionQuery) -> RetentionCells:
-    """The retention cells of ``source`` (any input of the SQL engine)."""
+class _Prepared(NamedTuple):
+    """The usable rows with their period and wall clock, and what the cut left."""
+
+    rows: Any
+    late: Any
+    accounting: RowAccounting
+    end: int
+    counts: dict[str, int]
+    zone: str | None
+    row_order: str | None
+
+
+def _prepare(
+    source: Any,
+    query: RetentionQuery | LifecycleQuery,
+    stages: dict[str, StageMatcher],
+    extra: dict[str, Callable[[Any, Any], Any]] | None = None,
+) -> _Prepared:
+    """Check the columns, count the drops, number the periods and cut at the end."""
     src = sql_table(source)
     t = src.table
-    extra = [("value", query.value)] if query.value is not None else []
+    value = [("value", query.value)] if query.value is not None else []
     check_columns(
         t,
-        [*query.roles, *extra, *(("by", b) for b in query.by)]
+        [*query.roles, *value, *(("by", b) for b in query.by)]
         + ([("row_order", src.row_order)] if src.row_order else []),
         "events",
     )
@@ -66,12 +96,19 @@ def retention_cells(source: Any, query: RetentionQuery) -> RetentionCells:
     data_tz = t[query.time].type().timezone
     acc, ok = _accounting(t, query)
     lut = _calendar(t, ok, query, data_tz, zone)
-    rows = _rows(t, ok, query, src.row_order).join(lut, "__lf_q")
+    rows = _rows(t, ok, query, stages, src.row_order).join(lut, "__lf_q")
     rows = rows.mutate(__lf_wall=rows["__lf_us"] + rows["__lf_off"])
-    acc, end, late, n_start, n_ret = _cut(rows, query, acc, data_tz, zone)
-    kept = rows.filter(~late & (rows["__lf_s"] | rows["__lf_r"]))
+    acc, end, late, counts = _cut(rows, query, acc, data_tz, zone, list(stages), extra or {})
+    return _Prepared(rows, late, acc, end, counts, zone, src.row_order)
+
+
+def retention_cells(source: Any, query: RetentionQuery) -> RetentionCells:
+    """The retention cells of ``source`` (any input of the SQL engine)."""
+    prep = _prepare(source, query, {"__lf_s": query.start, "__lf_r": query.returning})
+    rows = prep.rows
+    kept = rows.filter(~prep.late & (rows["__lf_s"] | rows["__lf_r"]))
     seg_names = [_seg(i) for i in range(len(query.by))]
-    members = _memberships(kept, query, seg_names, src.row_order)
+    members = _memberships(kept, query, seg_names, prep.row_order)
     users, retained, revenue, segments, cohort, segment = _cells(kept, members, query, seg_names)
     return RetentionCells(
         cohort=cohort,
@@ -80,15 +117,15 @@ def retention_cells(source: Any, query: RetentionQuery) -> RetentionCells:
         users=users,
         retained=retained,
         revenue=revenue,
-        end_wall=end,
-        start_rows=n_start,
-        returning_rows=n_ret,
-        tz=zone,
-        accounting=acc,
+        end_wall=prep.end,
+        start_rows=prep.counts["__lf_s"],
+        returning_rows=prep.counts["__lf_r"],
+        tz=prep.zone,
+        accounting=prep.accounting,
     )
 
 
-def _accounting(t: Any, query: RetentionQuery) -> tuple[RowAccounting, Any]:
+def _accounting(t: Any, query: RetentionQuery | LifecycleQuery) -> tuple[RowAccounting, Any]:
     """Rows in and dropped for missing values (as the in-memory schema counts them)."""
     import ibis
 
@@ -122,7 +159,9 @@ def _quarter(column: Any) -> Any:
     return epoch_seconds(column.truncate("s")) // _QUARTER_S
 
 
-def _calendar(t: Any, ok: Any, query: RetentionQuery, data_tz: Any, zone: str | None) -> Any:
+def _calendar(
+    t: Any, ok: Any, query: RetentionQuery | LifecycleQuery, data_tz: Any, zone: str | None
+) -> Any:
     """(quarter-hour, wall-clock offset in µs, period number) of every quarter-hour in the
     data, as an in-memory table to join."""
     import ibis
@@ -142,7 +181,13 @@ def _calendar(t: Any, ok: Any, query: RetentionQuery, data_tz: Any, zone: str | 
     )
 
 
-def _rows(t: Any, ok: Any, query: RetentionQuery, row_order: str | None) -> Any:
+def _rows(
+    t: Any,
+    ok: Any,
+    query: RetentionQuery | LifecycleQuery,
+    stages: dict[str, StageMatcher],
+    row_order: str | None,
+) -> Any:
     """The usable rows: user, time, µs since the epoch, quarter-hour, stage flags, value,
     segments (and row order)."""
     time = t[query.time]
@@ -151,9 +196,8 @@ def _rows(t: Any, ok: Any, query: RetentionQuery, row_order: str | None) -> Any:
         "__lf_t": time,
         "__lf_us": _clock(time, 1_000),
         "__lf_q": _quarter(time),
-        "__lf_s": stage_predicate(query.start, t, query.event),
-        "__lf_r": stage_predicate(query.returning, t, query.event),
     }
+    cols |= {flag: stage_predicate(stage, t, query.event) for flag, stage in stages.items()}
     if query.value is not None:
         cols["__lf_v"] = t[query.value].cast("float64").fill_null(0.0)
     cols |= {_seg(i): t[b] for i, b in enumerate(query.by)}
@@ -163,10 +207,16 @@ def _rows(t: Any, ok: Any, query: RetentionQuery, row_order: str | None) -> Any:
 
 
 def _cut(
-    rows: Any, query: RetentionQuery, acc: RowAccounting, data_tz: Any, zone: str | None
-) -> tuple[RowAccounting, int, Any, int, int]:
+    rows: Any,
+    query: RetentionQuery | LifecycleQuery,
+    acc: RowAccounting,
+    data_tz: Any,
+    zone: str | None,
+    flags: list[str],
+    extra: dict[str, Callable[[Any, Any], Any]],
+) -> tuple[RowAccounting, int, Any, dict[str, int]]:
     """The end of the data (wall-clock ns), the rows at or after it counted and flagged,
-    and the kept rows matching each stage."""
+    the kept rows matching each stage flag, and the ``extra`` aggregates (``f(rows, late)``)."""
     import ibis
 
     wall = rows["__lf_wall"]
@@ -175,25 +225,26 @@ def _cut(
         late = wall >= -(-end // 1_000)  # the first microsecond at or after the end
     else:
         late = wall.isnull() & False  # noqa: PD003 - Ibis expression (column-shaped False)
+    aggs = {f: ibis.ifelse(~late & rows[f], 1, 0).sum() for f in flags}
+    aggs |= {name: f(rows, late) for name, f in extra.items()}
     head = execute(
         rows.aggregate(
-            late=ibis.ifelse(late, 1, 0).sum(),
-            n=rows.count(),
-            last=wall.max(),
-            starts=ibis.ifelse(~late & rows["__lf_s"], 1, 0).sum(),
-            returns=ibis.ifelse(~late & rows["__lf_r"], 1, 0).sum(),
+            __lf_late=ibis.ifelse(late, 1, 0).sum(),
+            __lf_rows=rows.count(),
+            __lf_last=wall.max(),
+            **aggs,
         ),
         "events after observation_end",
     ).iloc[0]
-    n_late = _num(head["late"])
+    n_late = _num(head["__lf_late"])
     if query.observation_end is None:
-        end = _num(head["last"]) * 1_000 + 1
+        end = _num(head["__lf_last"]) * 1_000 + 1
     if n_late:
         acc = acc.with_dropped("after observation_end", n_late, column=query.time)
-        if n_late == _num(head["n"]):
+        if n_late == _num(head["__lf_rows"]):
             msg = f"No events fall before observation_end: {acc}."
             raise EmptyFrameError(msg)
-    return acc, end, late, _num(head["starts"]), _num(head["returns"])
+    return acc, end, late, {name: _num(head[name]) for name in [*flags, *extra]}
 
 
 def _memberships(
@@ -298,3 +349,94 @@ def _spread(
     n = frame[_N].to_numpy(np.int64)
     np.add.at(out, (cells, n), frame[_K].to_numpy(dtype).astype(dtype))
     return out
+
+
+def lifecycle_cells(source: Any, query: LifecycleQuery) -> LifecycleCells:
+    """Users per period, segment and lifecycle status in ``source`` (any input of the SQL
+    engine): the distinct (user, period) pairs of activity, each with its neighbours
+    (``lag``/``lead`` per user), grouped by period, segment and status; a user with no
+    activity in the next period counts as dormant there."""
+    import ibis
+
+    def active_period(agg: str) -> Callable[[Any, Any], Any]:
+        def f(rows: Any, late: Any) -> Any:
+            p = ibis.ifelse(~late & rows["__lf_a"], rows[_P], ibis.null("int64"))
+            return p.min() if agg == "min" else p.max()
+
+        return f
+
+    prep = _prepare(
+        source,
+        query,
+        {"__lf_a": query.activity},
+        extra={"__lf_pmin": active_period("min"), "__lf_pmax": active_period("max")},
+    )
+    rows, counts = prep.rows, prep.counts
+    seg_names = [_seg(i) for i in range(len(query.by))]
+    if seg_names:
+        found = execute(rows.select(*seg_names).distinct(), "segments")
+        labels = list(dict.fromkeys(_labels(found, seg_names)))
+    else:
+        labels = [()]
+    segments = pd.DataFrame(
+        {b: np.array([lab[i] for lab in labels], dtype=object) for i, b in enumerate(query.by)},
+        index=range(len(labels)),
+    )
+    g = len(labels)
+    if not counts["__lf_a"]:
+        empty = np.zeros((0, g, 4), dtype=np.int64)
+        return LifecycleCells(empty, 0, segments, prep.end, 0, prep.zone, prep.accounting)
+    p0 = counts["__lf_pmin"]
+    last = int(period_numbers(np.array([prep.end - 1], dtype=np.int64), query.period)[0])
+    p_last = max(last, counts["__lf_pmax"])
+    a = rows.filter(~prep.late & rows["__lf_a"])
+    pairs = a.select(_U, _P).distinct()
+    w = ibis.window(group_by=pairs[_U], order_by=pairs[_P])
+    pairs = pairs.mutate(__lf_prev=pairs[_P].lag().over(w), __lf_next=pairs[_P].lead().over(w))
+    prev, nxt, p = pairs["__lf_prev"], pairs["__lf_next"], pairs[_P]
+    pairs = pairs.mutate(
+        __lf_status=ibis.ifelse(prev.isnull(), 0, ibis.ifelse(prev == p - 1, 1, 2)).cast("int64"),  # noqa: PD003 - Ibis expression
+        __lf_gone=(nxt.isnull() | (nxt != p + 1)) & (p + 1 <= p_last),  # noqa: PD003 - Ibis expression
+    )
+    if seg_names:
+        tie = [a["__lf_o"]] if prep.row_order else [a[c] for c in seg_names]
+        ranked = a.mutate(
+            __lf_rank=ibis.row_number().over(group_by=a[_U], order_by=[a["__lf_t"], *tie])
+        )
+        firsts = ranked.filter(ranked["__lf_rank"] == 0).select(_U, *seg_names)
+        firsts = firsts.rename(__lf_fu=_U)
+        pairs = pairs.join(firsts, pairs[_U] == firsts["__lf_fu"])
+    active = pairs.select(
+        _P, *seg_names, __lf_status=pairs["__lf_status"], **{_K: ibis.literal(1).cast("int64")}
+    )
+    gone = pairs.filter(pairs["__lf_gone"])
+    dormant = gone.select(
+        *seg_names,
+        **{
+            _P: gone[_P] + 1,
+            "__lf_status": ibis.literal(3).cast("int64"),
+            _K: ibis.literal(-1).cast("int64"),
+        },
+    ).select(_P, *seg_names, "__lf_status", _K)
+    both = active.union(dormant)
+    got = execute(
+        both.group_by([_P, *seg_names, "__lf_status"]).aggregate(__lf_sum=both[_K].sum()),
+        "lifecycle statuses",
+    )
+    out: Any = np.zeros((p_last - p0 + 1, g, 4), dtype=np.int64)
+    code = {lab: i for i, lab in enumerate(labels)}
+    seg = np.array([code[lab] for lab in _labels(got, seg_names)], dtype=np.int64)
+    np.add.at(
+        out,
+        (got[_P].to_numpy(np.int64) - p0, seg, got["__lf_status"].to_numpy(np.int64)),
+        got["__lf_sum"].to_numpy(np.int64),
+    )
+    return LifecycleCells(
+        counts=out,
+        first_period=p0,
+        segments=segments,
+        end_wall=prep.end,
+        active_rows=counts["__lf_a"],
+        tz=prep.zone,
+        accounting=prep.accounting,
+    )
