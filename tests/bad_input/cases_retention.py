@@ -17,11 +17,15 @@ _RESULT = "result record: built by the library from validated input, not by user
 #: count once they are exported at the top level).
 EXEMPT: dict[str, str] = {
     "ltv.RFMSegmentsResult": _RESULT,
-    # The retention_cells capability: records the library builds from validated parameters
-    # (Retention.compute drives them) and its Protocol.
+    # The retention_cells and lifecycle_cells capabilities: records the library builds from
+    # validated parameters (Retention.compute and Lifecycle.compute drive them), Protocols.
     "engines.RetentionCells": _RESULT,
     "engines.RetentionCellsEngine": "Protocol: describes a backend, never called",
     "engines.RetentionQuery": "engine record: built by Retention.compute from its checked "
+    "parameters",
+    "engines.LifecycleCells": _RESULT,
+    "engines.LifecycleCellsEngine": "Protocol: describes a backend, never called",
+    "engines.LifecycleQuery": "engine record: built by Lifecycle.compute from its checked "
     "parameters",
 }
 for _cls in ("RetentionResult", "LifecycleResult"):
