@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import linkstar_funnel as lf
-from linkstar_funnel.datasets._demo_identity import demo_identity
+from linkstar_funnel.datasets import demo_identity
 from linkstar_funnel.identity import IdentityGraph
 
 out = Path(os.environ.get("LINKSTAR_EXAMPLES_OUT", "."))

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 
 import linkstar_funnel as lf
 from linkstar_funnel import experiment
-from linkstar_funnel.datasets._demo_experiment import make_demo_experiment
+from linkstar_funnel.datasets import make_demo_experiment
 
 out = Path(os.environ.get("LINKSTAR_EXAMPLES_OUT", "."))
 

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import linkstar_funnel as lf
 import linkstar_funnel.basket
 import linkstar_funnel.search
-from linkstar_funnel.datasets._demo_search import make_demo_search
+from linkstar_funnel.datasets import make_demo_search
 
 out = Path(os.environ.get("LINKSTAR_EXAMPLES_OUT", "."))
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 import linkstar_funnel as lf
 from linkstar_funnel import ads
-from linkstar_funnel.datasets._demo_ads import demo_ad_spend
+from linkstar_funnel.datasets import demo_ad_spend
 from linkstar_funnel.kpi import KPITree, get_template
 
 out = Path(os.environ.get("LINKSTAR_EXAMPLES_OUT", "."))

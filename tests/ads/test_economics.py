@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import linkstar_funnel as lf
 from linkstar_funnel import ads
-from linkstar_funnel.datasets._demo_ads import demo_ad_spend
+from linkstar_funnel.datasets import demo_ad_spend
 from linkstar_funnel.results import check_result
 
 SPEND = pd.DataFrame(

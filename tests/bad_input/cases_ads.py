@@ -9,7 +9,7 @@ import pandas as pd
 
 import linkstar_funnel as lf
 from linkstar_funnel import ads, kpi
-from linkstar_funnel.datasets._demo_ads import demo_ad_spend
+from linkstar_funnel.datasets import demo_ad_spend
 from linkstar_funnel.kpi._templates import TEMPLATES
 
 from .cases import Case, Frames, attribution_result, store

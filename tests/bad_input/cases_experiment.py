@@ -10,7 +10,7 @@ import pandas as pd
 
 import linkstar_funnel as lf
 import linkstar_funnel.experiment as ex
-from linkstar_funnel.datasets._demo_experiment import make_demo_experiment
+from linkstar_funnel.datasets import make_demo_experiment
 
 from .cases import Case, Frames
 

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 import linkstar_funnel as lf
-from linkstar_funnel.datasets._demo_timelines import demo_timelines
+from linkstar_funnel.datasets import demo_timelines
 from linkstar_funnel.orders import LeadTimesResult, OrderRatesResult, Timeline
 
 from .cases import Case, Frames, store

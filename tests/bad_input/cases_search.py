@@ -12,7 +12,7 @@ import pandas as pd
 import linkstar_funnel as lf
 import linkstar_funnel.basket
 import linkstar_funnel.search
-from linkstar_funnel.datasets._demo_search import DemoSearch, make_demo_search
+from linkstar_funnel.datasets import DemoSearch, make_demo_search
 
 from .cases import Case, Frames
 

@@ -8,7 +8,7 @@ import matplotlib as mpl
 import pytest
 
 import linkstar_funnel as lf
-from linkstar_funnel.datasets._demo_experiment import DemoExperiment, make_demo_experiment
+from linkstar_funnel.datasets import DemoExperiment, make_demo_experiment
 from linkstar_funnel.errors import SchemaError
 from linkstar_funnel.experiment import ExperimentResult
 from linkstar_funnel.results import check_result

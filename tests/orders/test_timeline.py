@@ -11,8 +11,9 @@ import pytest
 import linkstar_funnel as lf
 import linkstar_funnel.monitor as mon
 from linkstar_funnel.benchmark import Benchmark, RateSource
+from linkstar_funnel.datasets import demo_timelines
 from linkstar_funnel.datasets._demo_params import PLATFORMS, REFUND_RATES
-from linkstar_funnel.datasets._demo_timelines import CANCEL_RATE, demo_timelines
+from linkstar_funnel.datasets._demo_timelines import CANCEL_RATE
 from linkstar_funnel.orders import LeadTimesResult, OrderRatesResult, Timeline
 from linkstar_funnel.results import check_result
 

@@ -6,7 +6,8 @@ import warnings
 
 import linkstar_funnel as lf
 from linkstar_funnel import basket, search
-from linkstar_funnel.datasets._demo_search import COMPANIONS, ZERO_RESULT_TERMS, make_demo_search
+from linkstar_funnel.datasets import make_demo_search
+from linkstar_funnel.datasets._demo_search import COMPANIONS, ZERO_RESULT_TERMS
 
 
 def test_opportunities_find_the_seeded_zero_result_terms() -> None:
