@@ -196,6 +196,11 @@ def _timeline() -> lf.orders.Timeline:
     return lf.orders.Timeline.from_columns(d.orders, **d.columns)
 
 
+@functools.cache
+def _search_demo() -> lf.datasets.DemoSearch:
+    return lf.datasets.make_demo_search(300, seed=5, days=14)
+
+
 def _quietly(make: Callable[[], object]) -> object:
     """Build a result, letting the library's notes about the sample data pass."""
     with warnings.catch_warnings():
@@ -272,6 +277,19 @@ FACTORIES: tuple[Callable[[], object], ...] = (
     ),
     lambda: _timeline().lead_times(sla={"paid->shipped": "2D"}, by="country"),
     lambda: _timeline().rates(by="platform"),
+    lambda: lf.search.keywords(
+        _search_demo().searches, clicks=_search_demo().search_clicks, orders=_search_demo().orders
+    ),
+    lambda: lf.basket.rules(
+        _search_demo().order_lines,
+        item="product_id",
+        quantity="quantity",
+        cancelled_prefix="C",
+        min_support=0.05,
+    ),
+    lambda: lf.basket.cross_sell(
+        _search_demo().order_lines, "P01", item_column="product_id", min_orders=1
+    ),
 )
 
 
