@@ -67,7 +67,7 @@ class OrdersView:
 def timeline_of(data: ReportData) -> tuple[Timeline, pd.DataFrame | None] | None:
     """The orders' timeline (and, on the demo store, the true median days), or ``None``."""
     store: Any = data.extras.get("store")
-    if store is not None and hasattr(store, "timelines"):
+    if getattr(type(store), "timelines", None) is not None:  # a DemoStore (not drawn yet)
         try:
             demo = store.timelines
         except SchemaError:  # a store whose labels were changed: no demo timelines

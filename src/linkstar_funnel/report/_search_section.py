@@ -60,7 +60,7 @@ class SearchView:
 
 def _keywords(data: ReportData) -> tuple[SearchKeywordsResult | None, str | None]:
     store: Any = data.extras.get("store")
-    if store is not None and hasattr(store, "search"):
+    if getattr(type(store), "search", None) is not None:  # a DemoStore
         demo = store.search
         zero = ", ".join(f"{term!r} ({lang})" for lang, term in demo.truth["zero_result_terms"])
         truth = f"Demo store: searches planted to find nothing: {zero}."
@@ -90,7 +90,7 @@ def _keywords(data: ReportData) -> tuple[SearchKeywordsResult | None, str | None
 def _baskets(data: ReportData) -> list[BasketView]:
     out: list[BasketView] = []
     store: Any = data.extras.get("store")
-    if store is not None and hasattr(store, "search"):
+    if getattr(type(store), "search", None) is not None:  # a DemoStore
         demo = store.search
         found = rules(
             demo.order_lines,
