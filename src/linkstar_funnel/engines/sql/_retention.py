@@ -4,8 +4,8 @@ counted by the engine.
 Calendar periods in any zone: every UTC offset in use since 1972 is a multiple of 15
 minutes, so a time's period and wall-clock offset are those of its quarter-hour. The engine
 returns the distinct quarter-hours of the data; the client numbers their periods in ``tz``
-(with the in-memory engine's functions, ISO weeks from Monday included) and the table of
-(quarter-hour, offset, period) is joined back. Then, all in the engine:
+(with the calendar functions both backends share, ISO weeks from Monday included) and the
+table of (quarter-hour, offset, period) is joined back. Then, all in the engine:
 
 * memberships: per user the period of the first ``start`` event (``cohort="first"``), or
   the distinct (user, period) pairs of ``start`` events (``"recurring"``), each with the
