@@ -58,11 +58,11 @@ def _chain(n: int) -> pd.DataFrame:
 
 #: (name, frame builder, query) of the cases whose outputs must match.
 _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], IdentityQuery], ...] = (
-    ("pairs with the guard", lambda: _pairs(1, 200), IdentityQuery(_PAIRS, max_partners=10)),
-    ("pairs without the guard", lambda: _pairs(2, 150), IdentityQuery(_PAIRS, max_partners=None)),
+    ("pairs with the guard", lambda: _pairs(1, 120), IdentityQuery(_PAIRS, max_partners=10)),
+    ("pairs without the guard", lambda: _pairs(2, 80), IdentityQuery(_PAIRS, max_partners=None)),
     (
         "three id columns, integers among them",
-        lambda: _three(3, 150),
+        lambda: _three(3, 100),
         IdentityQuery((*_PAIRS, ("customer_id", "customer_id")), max_partners=8),
     ),
     (
@@ -75,7 +75,7 @@ _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], IdentityQuery], ...] = (
         lambda: _pairs(5, 100),
         IdentityQuery(_PAIRS, null_like=("test@shop.com",), max_partners=None),
     ),
-    ("a long chain", lambda: _chain(24), IdentityQuery(_PAIRS, max_partners=None)),
+    ("a long chain", lambda: _chain(16), IdentityQuery(_PAIRS, max_partners=None)),
 )
 
 
