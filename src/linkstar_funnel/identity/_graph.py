@@ -9,7 +9,6 @@ its smallest member (see :func:`~linkstar_funnel.engines.memory.identity.person_
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._params import ColumnName, Integer, Satisfies, validate_params
-from ..engines import backend_for
+from ..engines import IdentityComponents, IdentityQuery, backend_for
 from ..engines.memory.identity import (
     DEFAULT_NULL_LIKE,
-    IdentityComponents,
-    IdentityQuery,
     arrow_text,
     component_labels,
     factorize_ids,
@@ -43,11 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["IdentityGraph"]
 
 CAPABILITY = "identity_components"
-#: Implementations used while a built-in backend does not list the capability yet.
-_UNREGISTERED = {
-    "pandas": "linkstar_funnel.engines.memory.identity:identity_components",
-    "ibis": "linkstar_funnel.engines.sql._identity:identity_components",
-}
 #: Buckets of the ids-per-person distribution: (label, lowest, highest).
 _SIZES = (("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4", 4, 4), ("5-9", 5, 9), ("10+", 10, None))
 _COLUMNS_OF = "a list of at least two id column names, or a dict {column: id type}"
@@ -122,13 +114,7 @@ def _compute(sources: list[object], query: IdentityQuery) -> IdentityComponents:
             f"Got inputs for {names}.\nHint: convert them to one kind, e.g. .to_pandas()."
         )
         raise ParameterError(msg)
-    backend = backends[0]
-    if CAPABILITY in backend.capabilities or backend.name not in _UNREGISTERED:
-        impl = backend.implementation(CAPABILITY)
-    else:
-        module, _, func = _UNREGISTERED[backend.name].partition(":")
-        impl = getattr(importlib.import_module(module), func)
-    out: IdentityComponents = impl(sources[0], query)
+    out: IdentityComponents = backends[0].implementation(CAPABILITY)(sources[0], query)
     return out
 
 

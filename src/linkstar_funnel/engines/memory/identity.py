@@ -40,9 +40,8 @@ from .._identity import (
     person_ids,
 )
 
-# The records of the capability are re-exported here for the identity package until
-# ``linkstar_funnel.engines`` exports them (a package may not import another's private
-# modules).
+# The capability's records and shared helpers are re-exported here: the identity package
+# reads ids as this backend does (a package may not import another's private modules).
 __all__ = [
     "DEFAULT_NULL_LIKE",
     "IdentityComponents",
