@@ -189,3 +189,12 @@ class _Custom:
 def test_bad_input_on_the_engine_path(spec, kw, log, error) -> None:
     with pytest.raises(error):
         spec.compute(ibis.memtable(log), **kw)
+
+
+def test_ties_without_a_row_order_are_said() -> None:
+    log = _log().assign(timestamp=pd.Timestamp("2026-01-05"))
+    res = Retention("order", periods=1).compute(ibis.memtable(log), by="label")
+    assert res.to_frame()["label"].tolist() == ["x", "x"]  # the smallest value
+    assert any("row_order" in line for line in res.provenance.lines())
+    life = Lifecycle("order").compute(ibis.memtable(log), by="label")
+    assert any("row_order" in line for line in life.provenance.lines())

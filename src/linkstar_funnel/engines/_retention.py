@@ -152,6 +152,8 @@ class RetentionCells:
         The calendar's zone as used (``None``: the naive clock).
     accounting
         Rows read, used and dropped with reasons.
+    notes
+        What the backend wants said in the result's provenance (how it broke ties...).
     """
 
     cohort: IntArray
@@ -165,6 +167,7 @@ class RetentionCells:
     returning_rows: int
     tz: str | None
     accounting: RowAccounting
+    notes: tuple[str, ...] = ()
 
 
 class RetentionCellsEngine(Protocol):
@@ -224,7 +227,7 @@ class LifecycleCells:
     segments
         The segment labels, one column per ``by``: every segment value of the usable rows
         (a missing value: ``None``), in any order; one row and no column without ``by``.
-    end_wall, tz, accounting
+    end_wall, tz, accounting, notes
         As in :class:`RetentionCells`.
     active_rows
         Kept rows (before ``observation_end``) matching the activity stage.
@@ -237,6 +240,7 @@ class LifecycleCells:
     active_rows: int
     tz: str | None
     accounting: RowAccounting
+    notes: tuple[str, ...] = ()
 
 
 class LifecycleCellsEngine(Protocol):

@@ -140,7 +140,7 @@ class Lifecycle:
         counts[:, rank] = cells.counts
         segments = cells.segments.iloc[np.argsort(rank)].reset_index(drop=True)
         frame = _frame(counts, segments, by_cols, cells.first_period, self.period, cells.end_wall)
-        notes = (f"periods: {self.period} in {cells.tz or 'the data zone'}",)
+        notes = (f"periods: {self.period} in {cells.tz or 'the data zone'}", *cells.notes)
         prov = Provenance(self, {"events": cells.accounting}, notes)
         return LifecycleResult(frame, by_cols, self.period, prov)
 

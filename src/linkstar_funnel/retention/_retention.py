@@ -259,7 +259,7 @@ class Retention:
                 stacklevel=3,
             )
         frame = _frame(cells, by_cols, self)
-        notes = (f"periods: {self.period} in {cells.tz or 'the data zone'}",)
+        notes = (f"periods: {self.period} in {cells.tz or 'the data zone'}", *cells.notes)
         prov = Provenance(self, {"events": cells.accounting}, notes)
         return RetentionResult(frame, by_cols, self.period, value is not None, prov)
 

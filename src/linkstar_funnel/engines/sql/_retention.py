@@ -61,6 +61,16 @@ def _seg(i: int) -> str:
     return f"__lf_b{i}"
 
 
+_TIES = (
+    "segments: among a user's events at the same time, the smallest segment value "
+    "(SQL tables have no row order; SQLTable(table, row_order=...) sets one)"
+)
+
+
+def _tie_notes(query: RetentionQuery | LifecycleQuery, row_order: str | None) -> tuple[str, ...]:
+    return (_TIES,) if query.by and not row_order else ()
+
+
 class _Prepared(NamedTuple):
     """The usable rows with their period and wall clock, and what the cut left."""
 
@@ -122,6 +132,7 @@ def retention_cells(source: Any, query: RetentionQuery) -> RetentionCells:
         returning_rows=prep.counts["__lf_r"],
         tz=prep.zone,
         accounting=prep.accounting,
+        notes=_tie_notes(query, prep.row_order),
     )
 
 
@@ -439,4 +450,5 @@ def lifecycle_cells(source: Any, query: LifecycleQuery) -> LifecycleCells:
         active_rows=counts["__lf_a"],
         tz=prep.zone,
         accounting=prep.accounting,
+        notes=_tie_notes(query, prep.row_order),
     )
