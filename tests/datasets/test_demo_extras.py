@@ -60,3 +60,18 @@ def test_generators_are_public(store: lf.datasets.DemoStore) -> None:
     assert len(demo_ad_spend(store.spend, seed=1)) == len(store.ad_spend)
     for name in ("make_demo_experiment", "DemoExperiment", "make_demo_search", "demo_identity"):
         assert name in lf.datasets.__all__
+
+
+def test_timelines_of_a_store_with_renamed_segments(store: lf.datasets.DemoStore) -> None:
+    import attrs
+
+    renamed = store.orders.assign(
+        country=store.orders["country"].cat.rename_categories({"BR": "<b>"})
+    )
+    copy = attrs.evolve(store, orders=renamed)
+    tl = copy.timelines
+    assert "<b>" in set(tl.orders["country"])
+    assert "BR" not in set(tl.history["country"])
+    pd.testing.assert_frame_equal(
+        tl.orders.drop(columns="country"), store.timelines.orders.drop(columns="country")
+    )

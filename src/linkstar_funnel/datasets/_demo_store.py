@@ -100,7 +100,28 @@ class DemoStore:
         end = self.truth.end
 
         def draw(seed: int) -> DemoTimelines:
-            return demo_timelines(self.orders, seed=seed, end=end)
+            # Segments renamed on a copy of the store (categories renamed, codes kept) are
+            # drawn as the originals they stand for, then shown under the new names.
+            orders, renamed = self.orders, {}
+            for col, labels in (("country", COUNTRIES), ("platform", PLATFORMS)):
+                if not isinstance(orders[col].dtype, pd.CategoricalDtype):
+                    continue
+                cats: Any = orders[col].cat
+                same_size = len(cats.categories) == len(labels)
+                if same_size and list(map(str, cats.categories)) != list(labels):
+                    renamed[col] = dict(zip(labels, cats.categories, strict=True))
+                    orders = orders.assign(**{col: cats.rename_categories(list(labels))})
+            out = demo_timelines(orders, seed=seed, end=end)
+            if not renamed:
+                return out
+            frames = {}
+            for name in ("orders", "history", "truth"):
+                frame = getattr(out, name).copy()
+                for col, back in renamed.items():
+                    if col in frame.columns:
+                        frame[col] = frame[col].map(lambda v, b=back: b.get(v, v))
+                frames[name] = frame
+            return attrs.evolve(out, **frames)
 
         out: DemoTimelines = self._extra("timelines", draw)
         return out
