@@ -95,6 +95,7 @@ def load_demo(n_users: int = DEMO_USERS, seed: int = DEMO_SEED) -> ReportData:
         touchpoints=store.touchpoints,
         spend=store.spend,
         source=f"Demo store: synthetic cross-border shop, {n_users:,} users, seed {seed}; "
-        f"{DEMO_DROP_TEXT}; KPI tree: bundled Online Retail orders",
+        f"{DEMO_DROP_TEXT}; KPI tree and lifetime value on the bundled Online Retail orders, "
+        "retention and cross-sell on both",
         extras={"store": store, RETAIL_EXTRA: online_retail_orders()},
     )
