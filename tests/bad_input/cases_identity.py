@@ -79,3 +79,11 @@ EXEMPT: dict[str, str] = (
     if hasattr(lf, "IdentityGraph")
     else {}
 )
+if hasattr(lf.datasets, "demo_identity"):
+    EXEMPT |= {
+        "datasets.demo_identity": (
+            "demo-data generator: reads the demo store's own frames (store.identity), "
+            "not users' data"
+        ),
+        "datasets.DemoIdentity": "result record: built by demo_identity, not by users",
+    }
