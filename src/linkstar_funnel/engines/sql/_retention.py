@@ -23,7 +23,6 @@ come back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -84,12 +83,12 @@ class _Prepared(NamedTuple):
 
 
 def _prepare(
-    source: Any,
-    query: RetentionQuery | LifecycleQuery,
-    stages: dict[str, StageMatcher],
-    extra: dict[str, Callable[[Any, Any], Any]] | None = None,
+    source: Any, query: RetentionQuery | LifecycleQuery, stages: dict[str, StageMatcher]
 ) -> _Prepared:
-    """Check the columns, count the drops, number the periods and cut at the end."""
+    """Check the columns, count the drops, number the periods and cut at the end.
+
+    ``counts`` holds, per stage flag, the kept rows matching it (``flag``) and the first
+    and last period they fall in (``flag:min``, ``flag:max``)."""
     src = sql_table(source)
     t = src.table
     value = [("value", query.value)] if query.value is not None else []
@@ -105,10 +104,23 @@ def _prepare(
     zone = check_time_zone(query.tz) if query.tz is not None else None
     data_tz = t[query.time].type().timezone
     acc, ok = _accounting(t, query)
-    lut = _calendar(t, ok, query, data_tz, zone)
+    lut, per_q = _calendar(t, ok, query, stages, data_tz, zone)
     rows = _rows(t, ok, query, stages, src.row_order).join(lut, "__lf_q")
     rows = rows.mutate(__lf_wall=rows["__lf_us"] + rows["__lf_off"])
-    acc, end, late, counts = _cut(rows, query, acc, data_tz, zone, list(stages), extra or {})
+    if query.observation_end is None:
+        # Nothing is cut: the end and the stage counts come from the quarter-hours.
+        end = int((per_q["__lf_max"] + per_q["__lf_off"]).max()) * 1_000 + 1
+        late = rows["__lf_wall"].isnull() & False  # noqa: PD003 - Ibis expression (column-shaped False)
+        counts: dict[str, int] = {}
+        for flag in stages:
+            n = per_q[flag].to_numpy(np.int64)
+            hit = per_q[_P].to_numpy(np.int64)[n > 0]
+            counts |= {flag: int(n.sum())}
+            counts |= (
+                {f"{flag}:min": int(hit.min()), f"{flag}:max": int(hit.max())} if len(hit) else {}
+            )
+    else:
+        acc, end, late, counts = _cut(rows, query, acc, data_tz, zone, list(stages))
     return _Prepared(rows, late, acc, end, counts, zone, src.row_order)
 
 
@@ -171,25 +183,37 @@ def _quarter(column: Any) -> Any:
 
 
 def _calendar(
-    t: Any, ok: Any, query: RetentionQuery | LifecycleQuery, data_tz: Any, zone: str | None
-) -> Any:
+    t: Any,
+    ok: Any,
+    query: RetentionQuery | LifecycleQuery,
+    stages: dict[str, StageMatcher],
+    data_tz: Any,
+    zone: str | None,
+) -> tuple[Any, pd.DataFrame]:
     """(quarter-hour, wall-clock offset in µs, period number) of every quarter-hour in the
-    data, as an in-memory table to join."""
+    data, as an in-memory table to join; and per quarter-hour, its last time (µs) and the
+    rows matching each stage."""
     import ibis
 
-    found = execute(t.filter(ok).select(__lf_q=_quarter(t[query.time])).distinct(), "quarter-hours")
-    q = np.sort(found["__lf_q"].to_numpy(np.int64))
+    time = t[query.time]
+    aggs = {"__lf_max": _clock(time, 1_000).max()}
+    aggs |= {
+        flag: ibis.ifelse(stage_predicate(stage, t, query.event), 1, 0).sum()
+        for flag, stage in stages.items()
+    }
+    kept = t.filter(ok)
+    found = execute(
+        kept.group_by(__lf_q=_quarter(kept[query.time])).aggregate(**aggs), "quarter-hours"
+    ).sort_values("__lf_q", ignore_index=True)
+    q = found["__lf_q"].to_numpy(np.int64)
     utc = q * (_QUARTER_S * 10**9)
     wall = wall_ns(TimeValues(utc, data_tz, query.time), zone)
-    return ibis.memtable(
-        pd.DataFrame(
-            {
-                "__lf_q": q,
-                "__lf_off": (wall - utc) // 1_000,
-                _P: period_numbers(wall, query.period),
-            }
-        )
-    )
+    found["__lf_off"] = (wall - utc) // 1_000
+    found[_P] = period_numbers(wall, query.period)
+    for flag in stages:
+        found[flag] = found[flag].fillna(0).astype(np.int64)
+    lut = ibis.memtable(found[["__lf_q", "__lf_off", _P]])
+    return lut, found
 
 
 def _rows(
@@ -224,38 +248,32 @@ def _cut(
     data_tz: Any,
     zone: str | None,
     flags: list[str],
-    extra: dict[str, Callable[[Any, Any], Any]],
 ) -> tuple[RowAccounting, int, Any, dict[str, int]]:
-    """The end of the data (wall-clock ns), the rows at or after it counted and flagged,
-    the kept rows matching each stage flag, and the ``extra`` aggregates (``f(rows, late)``)."""
+    """The end of the data (wall-clock ns, from ``observation_end``), the rows at or after it
+    counted and flagged, and per stage flag the kept rows and their first and last period."""
     import ibis
 
     wall = rows["__lf_wall"]
-    if query.observation_end is not None:
-        end = end_wall(query.observation_end, data_tz, zone, query.owner)
-        late = wall >= -(-end // 1_000)  # the first microsecond at or after the end
-    else:
-        late = wall.isnull() & False  # noqa: PD003 - Ibis expression (column-shaped False)
-    aggs = {f: ibis.ifelse(~late & rows[f], 1, 0).sum() for f in flags}
-    aggs |= {name: f(rows, late) for name, f in extra.items()}
+    assert query.observation_end is not None
+    end = end_wall(query.observation_end, data_tz, zone, query.owner)
+    late = wall >= -(-end // 1_000)  # the first microsecond at or after the end
+    aggs: dict[str, Any] = {}
+    for f in flags:
+        hit = ~late & rows[f]
+        aggs[f] = ibis.ifelse(hit, 1, 0).sum()
+        period = ibis.ifelse(hit, rows[_P], ibis.null("int64"))
+        aggs |= {f"{f}:min": period.min(), f"{f}:max": period.max()}
     head = execute(
-        rows.aggregate(
-            __lf_late=ibis.ifelse(late, 1, 0).sum(),
-            __lf_rows=rows.count(),
-            __lf_last=wall.max(),
-            **aggs,
-        ),
+        rows.aggregate(__lf_late=ibis.ifelse(late, 1, 0).sum(), __lf_rows=rows.count(), **aggs),
         "events after observation_end",
     ).iloc[0]
     n_late = _num(head["__lf_late"])
-    if query.observation_end is None:
-        end = _num(head["__lf_last"]) * 1_000 + 1
     if n_late:
         acc = acc.with_dropped("after observation_end", n_late, column=query.time)
         if n_late == _num(head["__lf_rows"]):
             msg = f"No events fall before observation_end: {acc}."
             raise EmptyFrameError(msg)
-    return acc, end, late, {name: _num(head[name]) for name in [*flags, *extra]}
+    return acc, end, late, {name: _num(v) for name, v in head.items() if name in aggs}
 
 
 def _memberships(
@@ -369,19 +387,7 @@ def lifecycle_cells(source: Any, query: LifecycleQuery) -> LifecycleCells:
     activity in the next period counts as dormant there."""
     import ibis
 
-    def active_period(agg: str) -> Callable[[Any, Any], Any]:
-        def f(rows: Any, late: Any) -> Any:
-            p = ibis.ifelse(~late & rows["__lf_a"], rows[_P], ibis.null("int64"))
-            return p.min() if agg == "min" else p.max()
-
-        return f
-
-    prep = _prepare(
-        source,
-        query,
-        {"__lf_a": query.activity},
-        extra={"__lf_pmin": active_period("min"), "__lf_pmax": active_period("max")},
-    )
+    prep = _prepare(source, query, {"__lf_a": query.activity})
     rows, counts = prep.rows, prep.counts
     seg_names = [_seg(i) for i in range(len(query.by))]
     if seg_names:
@@ -397,9 +403,9 @@ def lifecycle_cells(source: Any, query: LifecycleQuery) -> LifecycleCells:
     if not counts["__lf_a"]:
         empty = np.zeros((0, g, 4), dtype=np.int64)
         return LifecycleCells(empty, 0, segments, prep.end, 0, prep.zone, prep.accounting)
-    p0 = counts["__lf_pmin"]
+    p0 = counts["__lf_a:min"]
     last = int(period_numbers(np.array([prep.end - 1], dtype=np.int64), query.period)[0])
-    p_last = max(last, counts["__lf_pmax"])
+    p_last = max(last, counts["__lf_a:max"])
     a = rows.filter(~prep.late & rows["__lf_a"])
     pairs = a.select(_U, _P).distinct()
     w = ibis.window(group_by=pairs[_U], order_by=pairs[_P])
