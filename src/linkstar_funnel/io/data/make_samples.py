@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import random
 from pathlib import Path
 
@@ -207,8 +208,146 @@ def amazon(rng: random.Random, days: int = 28) -> None:
                         f"${units * price:,.2f}", units - 2])  # fmt: skip
 
 
+GA4_FUNNEL = ["view_item", "add_to_cart", "begin_checkout", "add_shipping_info",
+             "add_payment_info", "purchase"]  # fmt: skip
+GA4_SOURCES = [("google", "organic", "(organic)"), ("google", "cpc", "spring_sale"),
+               ("newsletter", "email", "march_news"), ("(direct)", "(none)", "(direct)")]  # fmt: skip
+
+
+def _param(key: str, value: object) -> dict[str, object]:
+    """One event_params entry, typed as GA4 types it (BigQuery writes INT64 as a string)."""
+    v: dict[str, object] = {"string_value": None, "int_value": None, "float_value": None,
+                            "double_value": None}  # fmt: skip
+    if isinstance(value, bool | int):
+        v["int_value"] = str(int(value))
+    elif isinstance(value, float):
+        v["double_value"] = value
+    else:
+        v["string_value"] = str(value)
+    return {"key": key, "value": v}
+
+
+def ga4(rng: random.Random, n_users: int = 24) -> None:
+    """GA4's BigQuery export rows (the documented nested schema, a subset of its fields)."""
+    rows: list[dict[str, object]] = []
+    for u in range(n_users):
+        pseudo = f"{rng.randint(10**8, 10**9 - 1)}.{rng.randint(10**9, 2 * 10**9)}"
+        login = f"cust-{u:03d}" if rng.random() < 0.3 else None
+        device = rng.choice(["desktop", "mobile", "mobile", "tablet"])
+        country = rng.choice(["Germany", "France", "United Kingdom", "United States"])
+        first = START + dt.timedelta(hours=rng.uniform(0, 24 * 20))
+        for s in range(rng.choice([1, 1, 2])):
+            session = int(first.timestamp()) + s * 86_400
+            t = first + dt.timedelta(days=s)
+            src, med, camp = rng.choice(GA4_SOURCES)
+            sku, name, price = rng.choice(PRODUCTS)
+            depth = rng.choices(range(1, 7), [40, 20, 12, 8, 6, 14])[0]
+            names = ["session_start", "page_view", *GA4_FUNNEL[:depth]]
+            txn = f"T{u:03d}{s}" if depth == 6 else None
+            for k, event in enumerate(names):
+                t = t + dt.timedelta(seconds=rng.randint(5, 240) if k else 0)
+                params = [_param("ga_session_id", session), _param("ga_session_number", s + 1),
+                          _param("page_location", f"https://shop.example/{'checkout' if k > 3 else 'p/' + sku.lower()}"),
+                          _param("engagement_time_msec", rng.randint(100, 9000))]  # fmt: skip
+                if event in {"session_start", "page_view"} and src != "(direct)":
+                    params += [
+                        _param("source", src),
+                        _param("medium", med),
+                        _param("campaign", camp),
+                    ]
+                ecommerce = None
+                items = []
+                if event in GA4_FUNNEL:
+                    params += [_param("currency", "EUR"), _param("value", float(price))]
+                    items = [{"item_id": sku, "item_name": name, "item_brand": "Linkstar Tea",
+                              "item_variant": None, "item_category": "Tea", "price_in_usd": price * 1.08,
+                              "price": price, "quantity": "1", "item_revenue_in_usd": None,
+                              "item_revenue": price if event == "purchase" else None,
+                              "coupon": None, "affiliation": None, "item_list_name": None}]  # fmt: skip
+                if event == "purchase":
+                    params += [_param("transaction_id", txn)]
+                    ecommerce = {"total_item_quantity": "1", "purchase_revenue_in_usd": price * 1.08,
+                                 "purchase_revenue": price, "refund_value_in_usd": None,
+                                 "refund_value": None, "shipping_value_in_usd": None,
+                                 "shipping_value": None, "tax_value_in_usd": None, "tax_value": None,
+                                 "unique_items": "1", "transaction_id": txn}  # fmt: skip
+                ts = int(t.timestamp() * 1_000_000) + rng.randint(0, 999_999)
+                rows.append({
+                    "event_date": t.strftime("%Y%m%d"),
+                    "event_timestamp": str(ts),
+                    "event_name": event,
+                    "event_params": params,
+                    "event_previous_timestamp": None,
+                    "event_value_in_usd": price * 1.08 if event == "purchase" else None,
+                    "event_bundle_sequence_id": str(rng.randint(1, 10**6)),
+                    "event_server_timestamp_offset": str(rng.randint(100, 900_000)),
+                    "user_id": login,
+                    "user_pseudo_id": pseudo,
+                    "privacy_info": {"analytics_storage": "Yes", "ads_storage": "Yes", "uses_transient_token": "No"},
+                    "user_properties": [],
+                    "user_first_touch_timestamp": str(int(first.timestamp() * 1_000_000)),
+                    "user_ltv": {"revenue": 0.0, "currency": "EUR"},
+                    "device": {"category": device, "mobile_brand_name": None, "mobile_model_name": None,
+                               "operating_system": "Android" if device == "mobile" else "Windows",
+                               "language": "en-gb", "is_limited_ad_tracking": "No",
+                               "web_info": {"browser": "Chrome", "browser_version": "122.0", "hostname": "shop.example"}},
+                    "geo": {"city": "", "country": country, "continent": "Europe", "region": "",
+                            "sub_continent": "", "metro": "(not set)"},
+                    "app_info": None,
+                    "traffic_source": {"name": GA4_SOURCES[u % 4][2], "medium": GA4_SOURCES[u % 4][1],
+                                       "source": GA4_SOURCES[u % 4][0]},
+                    "stream_id": "1234567890",
+                    "platform": "WEB",
+                    "event_dimensions": None,
+                    "ecommerce": ecommerce,
+                    "items": items,
+                    "collected_traffic_source": {"manual_campaign_id": None, "manual_campaign_name": camp,
+                                                 "manual_source": src, "manual_medium": med,
+                                                 "manual_term": None, "manual_content": None,
+                                                 "gclid": None, "dclid": None, "srsltid": None}
+                    if k < 2 else None,
+                    "is_active_user": True,
+                })  # fmt: skip
+    rows.sort(key=lambda r: int(str(r["event_timestamp"])))
+    with (HERE / "ga4_events_export.jsonl").open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, separators=(",", ":")) + "\n")
+    _ga4_parquet(rows)
+
+
+def _ga4_parquet(rows: list[dict[str, object]]) -> None:
+    """The same rows as Parquet, with the export's column types (INT64 as integers)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def ints(obj: object, key: str = "") -> object:
+        if isinstance(obj, dict):
+            return {k: ints(v, k) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [ints(v) for v in obj]
+        int_keys = {"event_timestamp", "event_bundle_sequence_id", "event_server_timestamp_offset",
+                    "user_first_touch_timestamp", "int_value", "quantity", "total_item_quantity",
+                    "unique_items"}  # fmt: skip
+        if key in int_keys and isinstance(obj, str):
+            return int(obj)
+        return obj
+
+    value = pa.struct([("string_value", pa.string()), ("int_value", pa.int64()),
+                       ("float_value", pa.float64()), ("double_value", pa.float64())])  # fmt: skip
+    params = pa.list_(pa.struct([("key", pa.string()), ("value", value)]))
+    table = pa.Table.from_pylist([ints(r) for r in rows])
+    table = table.set_column(
+        table.schema.get_field_index("event_params"), "event_params",
+        pa.array([ints(r["event_params"]) for r in rows], type=params),
+    )  # fmt: skip
+    for name in ("user_properties", "app_info", "event_dimensions", "event_previous_timestamp"):
+        table = table.drop_columns(name)
+    pq.write_table(table, HERE / "ga4_events_export.parquet", compression="zstd")
+
+
 if __name__ == "__main__":
     rng = random.Random(SEED)
     shopify(rng)
     tiktok(rng)
     amazon(rng)
+    ga4(rng)
