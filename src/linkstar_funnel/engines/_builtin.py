@@ -28,7 +28,7 @@ _IBIS_CAPABILITIES: dict[str, Callable[..., Any] | str] = {
     "identity_components": f"{_SQL}._identity:identity_components",
     "basket_pairs": f"{_SQL}._basket:basket_pairs",
     "retention_cells": f"{_SQL}._retention:retention_cells",
-    "lifecycle_cells": f"{_SQL}._retention:lifecycle_cells",
+    "lifecycle_cells": f"{_SQL}._lifecycle:lifecycle_cells",
 }
 
 

@@ -1,5 +1,4 @@
-"""``retention_cells`` and ``lifecycle_cells`` in SQL: memberships, returns and statuses
-counted by the engine.
+"""``retention_cells`` in SQL: cohort memberships, returns and cells counted by the engine.
 
 Calendar periods in any zone: every UTC offset in use since 1972 is a multiple of 15
 minutes, so a time's period and wall-clock offset are those of its quarter-hour. The engine
@@ -16,9 +15,8 @@ table of (quarter-hour, offset, period) is joined back. Then, all in the engine:
   counted per (cohort, segment, n) (``"unbounded"``: per user the last return's ``n``, then
   a reverse cumulative sum on the client).
 
-The lifecycle takes the distinct (user, period) pairs of activity with their neighbours
-(``lag``/``lead`` per user) and groups them by period, segment and status. Only the cells
-come back.
+Only the cells come back. :func:`prepare` (columns, drops, calendar, cut) is shared with
+the lifecycle (:mod:`~linkstar_funnel.engines.sql._lifecycle`).
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ from ..._times import TimeValues, check_time_zone
 from ...errors import EmptyFrameError, SchemaError
 from ...stages import StageMatcher
 from .._retention import (
-    LifecycleCells,
     LifecycleQuery,
     RetentionCells,
     RetentionQuery,
@@ -46,7 +43,7 @@ from ._errors import execute
 from ._stages import stage_predicate
 from ._tables import check_columns, check_numbers, check_time, epoch_seconds, sql_table
 
-__all__ = ["lifecycle_cells", "retention_cells"]
+__all__ = ["Prepared", "prepare", "retention_cells", "seg", "segment_labels", "tie_notes"]
 
 _QUARTER_S = 900
 _U, _P, _C, _N, _K = "__lf_u", "__lf_p", "__lf_c", "__lf_n", "__lf_k"
@@ -56,7 +53,7 @@ def _num(value: object) -> int:
     return 0 if pd.isna(value) else int(value)  # type: ignore[call-overload]
 
 
-def _seg(i: int) -> str:
+def seg(i: int) -> str:
     return f"__lf_b{i}"
 
 
@@ -66,11 +63,11 @@ _TIES = (
 )
 
 
-def _tie_notes(query: RetentionQuery | LifecycleQuery, row_order: str | None) -> tuple[str, ...]:
+def tie_notes(query: RetentionQuery | LifecycleQuery, row_order: str | None) -> tuple[str, ...]:
     return (_TIES,) if query.by and not row_order else ()
 
 
-class _Prepared(NamedTuple):
+class Prepared(NamedTuple):
     """The usable rows with their period and wall clock, and what the cut left."""
 
     rows: Any
@@ -82,9 +79,9 @@ class _Prepared(NamedTuple):
     row_order: str | None
 
 
-def _prepare(
+def prepare(
     source: Any, query: RetentionQuery | LifecycleQuery, stages: dict[str, StageMatcher]
-) -> _Prepared:
+) -> Prepared:
     """Check the columns, count the drops, number the periods and cut at the end.
 
     ``counts`` holds, per stage flag, the kept rows matching it (``flag``) and the first
@@ -121,15 +118,15 @@ def _prepare(
             )
     else:
         acc, end, late, counts = _cut(rows, query, acc, data_tz, zone, list(stages))
-    return _Prepared(rows, late, acc, end, counts, zone, src.row_order)
+    return Prepared(rows, late, acc, end, counts, zone, src.row_order)
 
 
 def retention_cells(source: Any, query: RetentionQuery) -> RetentionCells:
     """The retention cells of ``source`` (any input of the SQL engine)."""
-    prep = _prepare(source, query, {"__lf_s": query.start, "__lf_r": query.returning})
+    prep = prepare(source, query, {"__lf_s": query.start, "__lf_r": query.returning})
     rows = prep.rows
     kept = rows.filter(~prep.late & (rows["__lf_s"] | rows["__lf_r"]))
-    seg_names = [_seg(i) for i in range(len(query.by))]
+    seg_names = [seg(i) for i in range(len(query.by))]
     members = _memberships(kept, query, seg_names, prep.row_order)
     users, retained, revenue, segments, cohort, segment = _cells(kept, members, query, seg_names)
     return RetentionCells(
@@ -144,7 +141,7 @@ def retention_cells(source: Any, query: RetentionQuery) -> RetentionCells:
         returning_rows=prep.counts["__lf_r"],
         tz=prep.zone,
         accounting=prep.accounting,
-        notes=_tie_notes(query, prep.row_order),
+        notes=tie_notes(query, prep.row_order),
     )
 
 
@@ -235,7 +232,7 @@ def _rows(
     cols |= {flag: stage_predicate(stage, t, query.event) for flag, stage in stages.items()}
     if query.value is not None:
         cols["__lf_v"] = t[query.value].cast("float64").fill_null(0.0)
-    cols |= {_seg(i): t[b] for i, b in enumerate(query.by)}
+    cols |= {seg(i): t[b] for i, b in enumerate(query.by)}
     if row_order:
         cols["__lf_o"] = t[row_order]
     return t.filter(ok).select(**cols)
@@ -324,7 +321,7 @@ def _cells(kept: Any, members: Any, query: RetentionQuery, seg_names: list[str])
         if value:
             rev = got.drop(columns=[_K]).rename(columns={"__lf_rv": _K})
     cohort = per_cell[_C].to_numpy(np.int64)
-    seg_keys = _labels(per_cell, seg_names)
+    seg_keys = segment_labels(per_cell, seg_names)
     seg_code, seg_uniques = pd.factorize(pd.Series(seg_keys, dtype=object), sort=False)
     order = np.lexsort((seg_code, cohort))
     cohort, seg_code = cohort[order], np.asarray(seg_code, dtype=np.int64)[order]
@@ -346,7 +343,7 @@ def _cells(kept: Any, members: Any, query: RetentionQuery, seg_names: list[str])
     return users, retained, revenue, segments, cohort, seg_code
 
 
-def _labels(frame: pd.DataFrame, seg_names: list[str]) -> list[tuple[object, ...]]:
+def segment_labels(frame: pd.DataFrame, seg_names: list[str]) -> list[tuple[object, ...]]:
     """Segment values per row as tuples, a missing value as ``None``."""
     if not seg_names:
         return [()] * len(frame)
@@ -371,90 +368,10 @@ def _spread(
     cells = np.array(
         [
             cell_of[(int(c), s)]
-            for c, s in zip(frame[_C].tolist(), _labels(frame, seg_names), strict=True)
+            for c, s in zip(frame[_C].tolist(), segment_labels(frame, seg_names), strict=True)
         ],
         dtype=np.int64,
     )
     n = frame[_N].to_numpy(np.int64)
     np.add.at(out, (cells, n), frame[_K].to_numpy(dtype).astype(dtype))
     return out
-
-
-def lifecycle_cells(source: Any, query: LifecycleQuery) -> LifecycleCells:
-    """Users per period, segment and lifecycle status in ``source`` (any input of the SQL
-    engine): the distinct (user, period) pairs of activity, each with its neighbours
-    (``lag``/``lead`` per user), grouped by period, segment and status; a user with no
-    activity in the next period counts as dormant there."""
-    import ibis
-
-    prep = _prepare(source, query, {"__lf_a": query.activity})
-    rows, counts = prep.rows, prep.counts
-    seg_names = [_seg(i) for i in range(len(query.by))]
-    if seg_names:
-        found = execute(rows.select(*seg_names).distinct(), "segments")
-        labels = list(dict.fromkeys(_labels(found, seg_names)))
-    else:
-        labels = [()]
-    segments = pd.DataFrame(
-        {b: np.array([lab[i] for lab in labels], dtype=object) for i, b in enumerate(query.by)},
-        index=range(len(labels)),
-    )
-    g = len(labels)
-    if not counts["__lf_a"]:
-        empty = np.zeros((0, g, 4), dtype=np.int64)
-        return LifecycleCells(empty, 0, segments, prep.end, 0, prep.zone, prep.accounting)
-    p0 = counts["__lf_a:min"]
-    last = int(period_numbers(np.array([prep.end - 1], dtype=np.int64), query.period)[0])
-    p_last = max(last, counts["__lf_a:max"])
-    a = rows.filter(~prep.late & rows["__lf_a"])
-    pairs = a.select(_U, _P).distinct()
-    w = ibis.window(group_by=pairs[_U], order_by=pairs[_P])
-    pairs = pairs.mutate(__lf_prev=pairs[_P].lag().over(w), __lf_next=pairs[_P].lead().over(w))
-    prev, nxt, p = pairs["__lf_prev"], pairs["__lf_next"], pairs[_P]
-    pairs = pairs.mutate(
-        __lf_status=ibis.ifelse(prev.isnull(), 0, ibis.ifelse(prev == p - 1, 1, 2)).cast("int64"),  # noqa: PD003 - Ibis expression
-        __lf_gone=(nxt.isnull() | (nxt != p + 1)) & (p + 1 <= p_last),  # noqa: PD003 - Ibis expression
-    )
-    if seg_names:
-        tie = [a["__lf_o"]] if prep.row_order else [a[c] for c in seg_names]
-        ranked = a.mutate(
-            __lf_rank=ibis.row_number().over(group_by=a[_U], order_by=[a["__lf_t"], *tie])
-        )
-        firsts = ranked.filter(ranked["__lf_rank"] == 0).select(_U, *seg_names)
-        firsts = firsts.rename(__lf_fu=_U)
-        pairs = pairs.join(firsts, pairs[_U] == firsts["__lf_fu"])
-    active = pairs.select(
-        _P, *seg_names, __lf_status=pairs["__lf_status"], **{_K: ibis.literal(1).cast("int64")}
-    )
-    gone = pairs.filter(pairs["__lf_gone"])
-    dormant = gone.select(
-        *seg_names,
-        **{
-            _P: gone[_P] + 1,
-            "__lf_status": ibis.literal(3).cast("int64"),
-            _K: ibis.literal(-1).cast("int64"),
-        },
-    ).select(_P, *seg_names, "__lf_status", _K)
-    both = active.union(dormant)
-    got = execute(
-        both.group_by([_P, *seg_names, "__lf_status"]).aggregate(__lf_sum=both[_K].sum()),
-        "lifecycle statuses",
-    )
-    out: Any = np.zeros((p_last - p0 + 1, g, 4), dtype=np.int64)
-    code = {lab: i for i, lab in enumerate(labels)}
-    seg = np.array([code[lab] for lab in _labels(got, seg_names)], dtype=np.int64)
-    np.add.at(
-        out,
-        (got[_P].to_numpy(np.int64) - p0, seg, got["__lf_status"].to_numpy(np.int64)),
-        got["__lf_sum"].to_numpy(np.int64),
-    )
-    return LifecycleCells(
-        counts=out,
-        first_period=p0,
-        segments=segments,
-        end_wall=prep.end,
-        active_rows=counts["__lf_a"],
-        tz=prep.zone,
-        accounting=prep.accounting,
-        notes=_tie_notes(query, prep.row_order),
-    )
