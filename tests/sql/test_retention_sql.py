@@ -47,7 +47,7 @@ def _both(spec: Retention | Lifecycle, log: pd.DataFrame, **kw: object) -> tuple
     return out[0], out[1]
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(
     log=logs(),
     period=st.sampled_from(["D", "W", "M"]),
@@ -79,7 +79,7 @@ def test_duckdb_equals_in_memory(log, period, periods, cohort, returns, tz, by, 
     pd.testing.assert_frame_equal(sql, mem)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(
     log=logs(),
     period=st.sampled_from(["D", "W", "M"]),
