@@ -56,9 +56,10 @@ def test_after_payment_section_shows_the_timeline(store: DemoStore) -> None:
     # the kit on the status-time columns (its relabelled store cannot draw demo timelines)
     data = ReportData(events=store.events, orders=store.timelines.orders)
     assert check_report_section(REGISTRY.get("after-payment"), data) is not None
-    html = REGISTRY.get("after-payment").render(ReportContext(_data(store)))
+    ctx = ReportContext(_data(store))
+    html = REGISTRY.get("after-payment").render(ctx)
     assert html is not None
-    view = orders_view(ReportContext(_data(store)))
+    view = orders_view(ctx)  # cached by the render
     assert view is not None
     demo = store.timelines
     tl = lf.orders.Timeline.from_columns(demo.orders, **demo.columns)
