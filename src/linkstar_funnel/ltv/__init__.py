@@ -7,6 +7,8 @@
   (specs) whose ``fit`` returns immutable fitted results; :func:`customer_lifetime_value`.
 * :class:`CohortLTV` — cumulative value per acquired customer by age, per cohort and
   segment, forecast with prophet and pooled across a segment hierarchy.
+* :class:`AutoLTV` — per segment, the model that did best in a backtest inside the
+  calibration data; per-customer forecasts ranked by BG/NBD.
 * :func:`backtest`, :func:`unit_economics` — holdout errors; LTV:CAC and payback.
 * :class:`LTVModel` — the extension protocol, with :func:`check_ltv_model`.
 
@@ -17,6 +19,7 @@ Results are named ``*Result``; the former names (``CohortLTVFit``, ``RFMSummary`
 from __future__ import annotations
 
 from .._deprecation import renamed_attributes
+from ._auto import AutoLTV, AutoLTVResult
 from ._backtest import BacktestResult, backtest, decile_mape, normalized_gini
 from ._betageo import BetaGeo, BetaGeoResult
 from ._clv import customer_lifetime_value
@@ -39,6 +42,8 @@ from ._rfm_segments import RFMSegmentsResult, rfm_segments
 from ._units import Span, TimeUnit
 
 __all__ = [
+    "AutoLTV",
+    "AutoLTVResult",
     "BacktestResult",
     "BetaGeo",
     "BetaGeoResult",
