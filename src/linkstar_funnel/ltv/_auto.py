@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._params import Boolean, ColumnName, Columns, Real, Timestamp, validate_params
 from .._validators import bad_parameter, in_choices, positive_duration, positive_int, to_timedelta
-from ..errors import ConvergenceWarning
+from ..errors import ConvergenceWarning, DataQualityWarning
 from ..results import Provenance, ResultMixin, Summary
 from ._betageo import BetaGeo
 from ._cohort import CohortLTV
@@ -98,9 +98,9 @@ class AutoLTV:
     >>> import linkstar_funnel as lf
     >>> store = lf.datasets.make_demo_store(n_users=2000, seed=1)
     >>> fit = lf.ltv.AutoLTV(horizon="90D", window="28D", folds=1, use_prophet=False).fit(
-    ...     store.orders, by="channel", observation_end="2026-03-16")
+    ...     store.orders, observation_end="2026-03-16")
     >>> list(fit.choice.columns)
-    ['channel', 'model', 'reason', 'ape_cohort', 'ape_bgnbd', 'ape_blend']
+    ['model', 'reason', 'ape_cohort', 'ape_bgnbd', 'ape_blend']
     >>> per_customer = fit.expected_customer_revenue(until="2026-05-01")
     >>> totals = fit.expected_revenue(until="2026-05-01")
     >>> bool(abs(per_customer.sum() - totals["expected"].sum()) < 1e-6 * totals["expected"].sum())
@@ -175,6 +175,15 @@ class AutoLTV:
         errors["ape"] = (errors["predicted"] - errors["actual"]).abs() / errors["actual"].where(
             errors["actual"] > 0
         )
+        undefined = int(errors["ape"].isna().sum())
+        if undefined:
+            note = (
+                f"backtest APE is undefined (NaN) for {undefined:,} of {len(errors):,} fold "
+                "rows: the segment's customers spent nothing in the fold's window (those rows "
+                "do not count in the choice)"
+            )
+            notes = (*notes, note)
+            warnings.warn(f"AutoLTV.fit: {note}.", DataQualityWarning, stacklevel=2)
         choice = _choose(errors, self.candidates, _segments(cohort))
         return AutoLTVResult(
             spec=self,
