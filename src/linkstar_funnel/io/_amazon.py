@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .._accounting import RowAccounting
+from ..errors import SchemaError
 from ..results import Provenance
+from ..schema import Column, validate
 from ._common import (
     ExportResult,
     PathOrBuffer,
@@ -155,15 +158,42 @@ def read_amazon_business_report(path: PathOrBuffer) -> ExportResult:
     )
 
 
-def funnel_counts(report: pd.DataFrame) -> dict[str, int]:
-    """``{"sessions": ..., "units_ordered": ...}`` summed over the report, for ``Funnel.from_counts``.
+def funnel_counts(report: object) -> dict[str, int]:
+    """``{"sessions": ..., "units_ordered": ...}`` summed over a read report, for ``Funnel.from_counts``.
+
+    Rows with a missing count are left out of both sums.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        ``sessions`` or ``units_ordered`` is missing.
+    EmptyFrameError
+        No row has both counts.
+    SchemaError
+        A count is negative, or the sums are not finite.
 
     Examples
     --------
     >>> funnel_counts(pd.DataFrame({"sessions": [100, 50], "units_ordered": [5, 2]}))
     {'sessions': 150, 'units_ordered': 7}
     """
-    return {
-        "sessions": int(report["sessions"].sum()),
-        "units_ordered": int(report["units_ordered"].sum()),
-    }
+    table = validate(
+        report,
+        [
+            Column("sessions", "sessions", "number"),
+            Column("units_ordered", "units_ordered", "number"),
+        ],
+        frame_name="report",
+    )
+    out = {}
+    for role in ("sessions", "units_ordered"):
+        values = table.numbers[role]
+        total = float(np.sum(values, dtype=np.float64)) if (values >= 0).all() else -1.0
+        if not np.isfinite(total) or total < 0 or total >= 2.0**63:
+            msg = (
+                f"The {role!r} column of the report must hold counts (finite, >= 0). "
+                f"Got values summing to {total} instead."
+            )
+            raise SchemaError(msg)
+        out[role] = round(total)
+    return out

@@ -125,8 +125,8 @@ class ExportResult(ResultMixin):
 def read_text_csv(path: object, *, what: str) -> pd.DataFrame:
     """Every cell as a string (empty cells as missing); a UTF-8 byte-order mark is dropped."""
     if isinstance(path, str | os.PathLike):
-        if not Path(path).exists():
-            msg = f"The {what} file {os.fspath(path)!r} does not exist."
+        if not Path(path).is_file():
+            msg = f"The {what} file {os.fspath(path)!r} does not exist (or is not a file)."
             raise ParameterError(msg)
         source: object = path
     elif isinstance(path, io.IOBase) or hasattr(path, "read"):

@@ -106,8 +106,8 @@ def _rows_csv(path: PathOrBuffer) -> list[dict[str, Any]]:
 
 def _read_rows(path: object) -> list[dict[str, Any]]:
     if isinstance(path, str | Path):
-        if not Path(path).exists():
-            msg = f"The {_WHAT} file {str(path)!r} does not exist."
+        if not Path(path).is_file():
+            msg = f"The {_WHAT} file {str(path)!r} does not exist (or is not a file)."
             raise ParameterError(msg)
         suffix = Path(path).suffix.lower()
         if suffix == ".parquet":
@@ -295,7 +295,7 @@ def read_ga4(path: PathOrBuffer, *, user: str = "auto", params: Sequence[str] = 
         signed = int(events["ga_user_id"].notna().sum())
         notes.append(f"{signed:,} of {len(events):,} events carry GA4's own user_id")
     # value, revenue: missing on events that carry none (page_view...), by design
-    numeric_optional = {"value", "revenue", "ga_session_id", "ga_session_number"}
+    numeric_optional = {"value", "revenue"}
     warn_missing(
         {"events": events.drop(columns=[c for c in numeric_optional if c in events])}, what=_WHAT
     )
