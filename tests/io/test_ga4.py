@@ -98,7 +98,8 @@ def test_csv_with_dotted_headers_and_json_cells() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ga4.csv"
         path.write_text(path_free.getvalue(), encoding="utf-8")
-        ev = read_ga4(path).events
+        with pytest.warns(lf.DataQualityWarning, match="ga_session_number"):
+            ev = read_ga4(path).events
     row = ev.iloc[0]
     assert row["timestamp"] == pd.Timestamp("2026-03-01", tz="UTC")
     assert (row["device"], row["country"], row["ga_session_id"], row["value"]) == (
@@ -119,7 +120,8 @@ def test_extra_params_and_drops() -> None:
         {"event_timestamp": "1772323202000000", "event_name": "x", "user_pseudo_id": None},
     ]  # fmt: skip
     buf = io.StringIO("\n".join(json.dumps(x) for x in lines) + "\n\n")
-    res = read_ga4(buf, params=["engagement_time_msec"])
+    with pytest.warns(lf.DataQualityWarning, match=r"ga_session_id \(1\)"):
+        res = read_ga4(buf, params=["engagement_time_msec"])
     assert res.events["engagement_time_msec"].tolist() == ["120"]
     assert res.provenance.dropped_frame()["rows"].tolist() == [1, 1, 1]
 
