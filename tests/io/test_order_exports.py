@@ -201,3 +201,18 @@ def test_money_unreadable_and_empty() -> None:
     got, bad = parse_money(pd.Series(["abc", None, "", "7"]))
     assert bad == 1
     assert got.isna().tolist() == [True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("read", "text"),
+    [
+        (read_shopify_orders, SHOP_HEAD),
+        (read_tiktok_shop_orders, "Order ID,Order Status,Created Time,Quantity,Order Amount\n"),
+        (lf.io.read_amazon_business_report, "Sessions,Units Ordered,Ordered Product Sales\n"),
+        (lf.io.read_ga4, ""),
+        (read_shopify_orders, ""),
+    ],
+)
+def test_an_export_without_rows_is_an_empty_frame_error(read: object, text: str) -> None:
+    with pytest.raises(lf.EmptyFrameError, match=r"no rows|is empty"):
+        read(io.StringIO(text))  # type: ignore[operator]

@@ -17,6 +17,7 @@ from ._common import (
     parse_percent,
     parse_times,
     read_text_csv,
+    require_rows,
     text,
     warn_missing,
 )
@@ -88,6 +89,8 @@ def read_amazon_business_report(path: PathOrBuffer) -> ExportResult:
 
     Raises
     ------
+    EmptyFrameError
+        The export has no rows.
     ColumnNotFoundError
         A required header is missing or misspelt (with a did-you-mean).
 
@@ -108,6 +111,7 @@ def read_amazon_business_report(path: PathOrBuffer) -> ExportResult:
     for key in _REQUIRED:
         if _find(raw, AMAZON_COLUMNS[key]) is None:
             raise ColumnNotFoundError(AMAZON_COLUMNS[key][0], raw.columns, frame_name=_WHAT)
+    require_rows(len(raw), what=_WHAT)
     acc = RowAccounting(rows_in=len(raw))
     notes: list[str] = []
     out: dict[str, pd.Series] = {}

@@ -14,7 +14,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from ..errors import ColumnNotFoundError, DataQualityWarning, ParameterError
+from ..errors import ColumnNotFoundError, DataQualityWarning, EmptyFrameError, ParameterError
 from ..results import Provenance, ResultMixin, Summary
 
 if TYPE_CHECKING:
@@ -143,7 +143,10 @@ def read_text_csv(path: object, *, what: str) -> pd.DataFrame:
             na_values=[""],
             skipinitialspace=False,
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except pd.errors.EmptyDataError as exc:
+        msg = f"The {what} is empty: no header row and no rows."
+        raise EmptyFrameError(msg) from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         msg = f"The {what} could not be read as CSV: {exc}"
         raise ParameterError(msg) from exc
     frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
@@ -151,10 +154,19 @@ def read_text_csv(path: object, *, what: str) -> pd.DataFrame:
 
 
 def require(frame: pd.DataFrame, headers: Sequence[str], *, what: str) -> None:
-    """Raise :class:`ColumnNotFoundError` (with a did-you-mean) for the first missing header."""
+    """Raise :class:`ColumnNotFoundError` (with a did-you-mean) for the first missing header,
+    and :class:`EmptyFrameError` for an export with headers but no rows."""
     for header in headers:
         if header not in frame.columns:
             raise ColumnNotFoundError(header, frame.columns, frame_name=what)
+    require_rows(len(frame), what=what)
+
+
+def require_rows(n: int, *, what: str) -> None:
+    """Raise :class:`EmptyFrameError` if the export has no rows."""
+    if n == 0:
+        msg = f"The {what} has no rows (only its header, or nothing)."
+        raise EmptyFrameError(msg)
 
 
 def pick(frame: pd.DataFrame, options: Sequence[str], *, what: str) -> str:

@@ -15,7 +15,7 @@ from .._accounting import RowAccounting
 from .._params import Options, Satisfies, validate_params
 from ..errors import ColumnNotFoundError, ParameterError
 from ..results import Provenance
-from ._common import ExportResult, PathOrBuffer, read_text_csv, warn_missing
+from ._common import ExportResult, PathOrBuffer, read_text_csv, require_rows, warn_missing
 
 __all__ = ["GA4_PARAMS", "read_ga4"]
 
@@ -180,6 +180,8 @@ def read_ga4(path: PathOrBuffer, *, user: str = "auto", params: Sequence[str] = 
 
     Raises
     ------
+    EmptyFrameError
+        The export has no rows.
     ColumnNotFoundError
         A required field is missing or misspelt (with a did-you-mean).
     ParameterError
@@ -196,11 +198,12 @@ def read_ga4(path: PathOrBuffer, *, user: str = "auto", params: Sequence[str] = 
     2 2026-03-01 00:42:33.233987+00:00      view_item     1772325383      <NA>
     """
     rows = _read_rows(path)
+    require_rows(len(rows), what=_WHAT)
     extra = [k for k in params if k not in GA4_PARAMS]
     fields: set[str] = set()
     for row in rows[:1000]:
         fields.update(row)
-    if rows:
+    if rows:  # always: require_rows above
         for name in _REQUIRED:
             if name not in fields:
                 raise ColumnNotFoundError(name, sorted(fields), frame_name=_WHAT)

@@ -88,6 +88,8 @@ def read_shopify_orders(path: PathOrBuffer) -> ExportResult:
 
     Raises
     ------
+    EmptyFrameError
+        The export has no rows.
     ColumnNotFoundError
         A required header is missing or misspelt (the message suggests the close ones).
     ParameterError

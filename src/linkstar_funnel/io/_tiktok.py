@@ -83,6 +83,8 @@ def read_tiktok_shop_orders(path: PathOrBuffer) -> ExportResult:
 
     Raises
     ------
+    EmptyFrameError
+        The export has no rows.
     ColumnNotFoundError
         A required header is missing or misspelt (with a did-you-mean).
 
