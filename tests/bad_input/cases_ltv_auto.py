@@ -1,4 +1,5 @@
-"""Bad-input cases of :class:`linkstar_funnel.ltv.AutoLTV` and its result."""
+"""Bad-input cases of :class:`linkstar_funnel.ltv.AutoLTV`, :class:`~linkstar_funnel.ltv.ModifiedBetaGeo`
+and their results."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import warnings
 import linkstar_funnel as lf
 import linkstar_funnel.ltv  # binds lf.ltv until the package root exports it
 
-from .cases import Case, orders, retail
+from .cases import Case, orders, retail, rfm
 
 #: Public callables of the area not driven here, with the reason.
 EXEMPT: dict[str, str] = {
     "ltv.AutoLTVResult": "result record: built by AutoLTV.fit from validated input, not by users",
+    "ltv.ModifiedBetaGeoResult": "result record: built by ModifiedBetaGeo.fit, not by users",
 }
 
 SPEC = lf.ltv.AutoLTV(horizon="180D", window="60D", folds=1, use_prophet=False)
@@ -25,7 +27,26 @@ def auto_fit() -> lf.ltv.AutoLTVResult:
         return SPEC.fit(retail(), observation_end="2011-09-30")
 
 
+@functools.cache
+def mbg_fit() -> lf.ltv.ModifiedBetaGeoResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lf.ConvergenceWarning)
+        return lf.ltv.ModifiedBetaGeo().fit(rfm())
+
+
 CASES: list[Case] = [
+    Case(
+        "ltv.ModifiedBetaGeo.fit",
+        lambda **kw: lf.ltv.ModifiedBetaGeo(**kw).fit(rfm()),
+        (lf.ltv.ModifiedBetaGeo, lf.ltv.ModifiedBetaGeo.fit),
+        params={"penalizer": 0.0, "maxiter": 2000},
+    ),
+    Case(
+        "ModifiedBetaGeoResult.probability_of_purchases",
+        lambda **kw: mbg_fit().probability_of_purchases(**kw),
+        (lf.ltv.ModifiedBetaGeoResult.probability_of_purchases,),
+        params={"t": "12W", "n": 2},
+    ),
     Case(
         "ltv.AutoLTV",
         lambda orders, **kw: lf.ltv.AutoLTV(use_prophet=False, folds=1, **kw).fit(

@@ -3,7 +3,7 @@
 * :func:`rfm_summary`, :func:`calibration_holdout` — per-customer frequency, recency, age
   and monetary value from orders, with explicit rules for refunds, zero-value orders and
   missing ids, in an explicit :class:`TimeUnit`.
-* :class:`BetaGeo`, :class:`ParetoNBD`, :class:`GammaGamma` — maximum-likelihood models
+* :class:`BetaGeo`, :class:`ModifiedBetaGeo`, :class:`ParetoNBD`, :class:`GammaGamma` — maximum-likelihood models
   (specs) whose ``fit`` returns immutable fitted results; :func:`customer_lifetime_value`.
 * :class:`CohortLTV` — cumulative value per acquired customer by age, per cohort and
   segment, forecast with prophet and pooled across a segment hierarchy.
@@ -28,6 +28,7 @@ from ._cohort_fit import CohortForecastResult, CohortLTVResult
 from ._count import CountModelResult
 from ._economics import UnitEconomicsResult, unit_economics
 from ._gammagamma import GammaGamma, GammaGammaResult
+from ._mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResult
 from ._pareto import ParetoNBD, ParetoNBDResult
 from ._protocol import (
     FittedLTV,
@@ -56,6 +57,8 @@ __all__ = [
     "GammaGamma",
     "GammaGammaResult",
     "LTVModel",
+    "ModifiedBetaGeo",
+    "ModifiedBetaGeoResult",
     "ParetoNBD",
     "ParetoNBDResult",
     "ProbabilisticLTV",
