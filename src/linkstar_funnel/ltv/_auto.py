@@ -2,7 +2,8 @@
 
 The candidates are cohort curves (:class:`CohortLTV`), BG/NBD + Gamma-Gamma, Pareto/NBD +
 Gamma-Gamma (opt-in: its fit is slow) and ``"blend"``, the mean of the cohort and BG/NBD
-totals. Each is fitted at ``folds`` rolling origins ``observation_end - i * window`` and
+totals. Each is fitted at ``folds`` rolling origins ``observation_end - i * window`` (the
+window is half the calibration history unless given) and
 forecasts the ``window`` that follows (which still ends at or before ``observation_end``:
 no fold sees past the cut; a fold with less than one window of history before its origin
 is skipped, and the provenance says so); per segment, the candidate with the lowest mean absolute
@@ -50,8 +51,15 @@ def _horizon(value: object) -> pd.Timedelta:
     return to_timedelta(value, param="horizon", owner="AutoLTV")
 
 
-def _window(value: object) -> pd.Timedelta:
+def _window(value: object) -> pd.Timedelta | Literal["auto"]:
+    if isinstance(value, str) and value == "auto":
+        return "auto"
     return to_timedelta(value, param="window", owner="AutoLTV")
+
+
+def _window_ok(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value != "auto":
+        positive_duration(instance, attribute, value)
 
 
 def _step(value: object) -> pd.Timedelta:
@@ -80,7 +88,10 @@ class AutoLTV:
     horizon
         How far ahead to forecast (the cohort curves' horizon), e.g. ``"365D"``.
     window
-        Length of each backtest fold's forecast window.
+        Length of each backtest fold's forecast window; ``"auto"`` (default): half the
+        time from the first order to ``observation_end``, capped at ``horizon``, so the
+        fold's models extrapolate as far as their history, as the real forecast asks of
+        them (short folds favour cohort curves, whose error grows with the extrapolation).
     folds
         Number of rolling origins, at ``observation_end - i * window`` for i = 1..folds
         (an origin with less than one ``window`` of orders before it is skipped).
@@ -110,10 +121,10 @@ class AutoLTV:
     horizon: pd.Timedelta = attrs.field(
         default=pd.Timedelta("365D"), converter=_horizon, validator=positive_duration
     )
-    window: pd.Timedelta = attrs.field(
-        default=pd.Timedelta("90D"), converter=_window, validator=positive_duration
+    window: pd.Timedelta | Literal["auto"] = attrs.field(
+        default="auto", converter=_window, validator=_window_ok
     )
-    folds: int = attrs.field(default=2, validator=positive_int)
+    folds: int = attrs.field(default=1, validator=positive_int)
     candidates: tuple[str, ...] = attrs.field(
         default=("cohort", "bgnbd", "blend"), converter=_candidates
     )
@@ -170,7 +181,7 @@ class AutoLTV:
         cohort = final["cohort"]
         assert isinstance(cohort, CohortLTVResult)
         cut = cohort.observation_end
-        rows, notes = self._backtest(orders, cut, kw)
+        rows, notes, window = self._backtest(orders, cut, kw)
         errors = pd.DataFrame(rows, columns=["origin", "segment", "model", "actual", "predicted"])
         errors["ape"] = (errors["predicted"] - errors["actual"]).abs() / errors["actual"].where(
             errors["actual"] > 0
@@ -191,6 +202,7 @@ class AutoLTV:
             probabilistic={k: v for k, v in final.items() if k != "cohort"},  # type: ignore[misc]
             errors=errors,
             winners=choice,
+            window=window,
             by=cohort.by,
             provenance=attrs.evolve(
                 cohort.provenance, spec=self, notes=(*cohort.provenance.notes, *fit_notes, *notes)
@@ -217,6 +229,14 @@ class AutoLTV:
             observation_end=observation_end,
         )
 
+    def resolved_window(self, first: pd.Timestamp, cut: pd.Timestamp) -> pd.Timedelta:
+        """The fold window for orders from ``first`` to the ``cut`` (``window="auto"``: half
+        that span in whole days, at least one, at most ``horizon``)."""
+        if self.window != "auto":
+            return self.window
+        half = pd.Timedelta(days=max(int((cut - first) / pd.Timedelta(days=2)), 1))
+        return min(half, self.horizon)
+
     def _fit_all(
         self, orders: pd.DataFrame, end: object, kw: dict[str, Any], *, quiet: bool
     ) -> dict[str, CohortLTVResult | ProbabilisticLTVResult]:
@@ -241,16 +261,18 @@ class AutoLTV:
 
     def _backtest(
         self, orders: pd.DataFrame, cut: pd.Timestamp, kw: dict[str, Any]
-    ) -> tuple[list[tuple[Any, ...]], tuple[str, ...]]:
-        """Per fold, segment and candidate: the holdout total and its forecast."""
+    ) -> tuple[list[tuple[Any, ...]], tuple[str, ...], pd.Timedelta]:
+        """Per fold, segment and candidate: the holdout total and its forecast; notes; the
+        window."""
         rows: list[tuple[Any, ...]] = []
         notes: list[str] = []
         times = pd.to_datetime(orders[kw["time"]], errors="coerce")
         first = times[times < cut].min()
+        window = self.resolved_window(first, cut)
         for i in range(self.folds, 0, -1):
-            origin = cut - i * self.window
-            stop = origin + self.window
-            if not origin - self.window >= first:
+            origin = cut - i * window
+            stop = origin + window
+            if not origin - window >= first:
                 notes.append(
                     f"backtest fold at {origin}: skipped (less than one window of history "
                     "before it)"
@@ -276,7 +298,7 @@ class AutoLTV:
                 got = pred.groupby(seg.to_numpy()).sum()
                 want = actual.groupby(seg.to_numpy()).sum()
                 rows += [(origin, s, name, float(want[s]), float(got[s])) for s in got.index]
-        return rows, tuple(notes)
+        return rows, tuple(notes), window
 
 
 def _segments(cohort: CohortLTVResult) -> pd.Series:
@@ -339,6 +361,7 @@ class AutoLTVResult(ResultMixin):
     probabilistic: dict[str, ProbabilisticLTVResult] = attrs.field(repr=False)
     errors: pd.DataFrame = attrs.field(repr=False)
     winners: pd.DataFrame = attrs.field(repr=False)
+    window: pd.Timedelta
     by: tuple[str, ...]
     provenance: Provenance = attrs.field(repr=False)
 
@@ -450,7 +473,7 @@ class AutoLTVResult(ResultMixin):
         """Which model won where, and each candidate's mean backtest APE there."""
         counts = self.winners["model"].value_counts()
         scored = self.errors["origin"].nunique()
-        folds = f"{scored} of {self.spec.folds} folds scored, {self.spec.window.days} days each"
+        folds = f"{scored} of {self.spec.folds} folds scored, {self.window.days} days each"
         facts = (
             ("observation end", str(self.observation_end)),
             ("backtest", folds),
