@@ -97,7 +97,7 @@ def test_shopify_duplicated_rows_and_rows_without_name_are_dropped_and_counted()
     assert od.orders["items"].tolist() == [3]
     assert len(od.lines) == 2
     dropped = od.provenance.dropped_frame().set_index("reason")["rows"].to_dict()
-    assert dropped == {"rows without an order Name": 1, "rows identical to an earlier row": 2}
+    assert dropped == {"rows without an order Name": 1, "rows of an order repeated in the file": 2}
 
 
 def test_shopify_orders_without_a_total_are_dropped_with_a_warning_free_result() -> None:

@@ -190,7 +190,7 @@ _MONEY_JUNK = re.compile(r"[^\d,.\-()]")
 
 def _money_one(raw: str) -> float:
     s = raw.strip()
-    negative = (s.startswith("(") and s.endswith(")")) or s.startswith("-")
+    negative = (s.startswith("(") and s.endswith(")")) or "-" in s
     s = _MONEY_JUNK.sub("", s).strip("()-")
     if not s or not any(ch.isdigit() for ch in s):
         raise ValueError(raw)

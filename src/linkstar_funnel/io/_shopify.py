@@ -39,6 +39,24 @@ SHOPIFY_STATUS: dict[str, str] = {
 }
 
 
+def _repeated_blocks(rows: pd.DataFrame, name: pd.Series) -> pd.Series:
+    """Rows of an order block (its first row with order fields, then its line rows) that
+    repeat an earlier block of the same order row for row (an export pasted twice)."""
+    head = text(rows, "Total").notna() | text(rows, "Financial Status").notna()
+    block = head.astype(np.int64).groupby(name.to_numpy(), sort=False).cumsum()
+    hashes = pd.util.hash_pandas_object(rows.fillna(""), index=False)
+    keys = pd.DataFrame(
+        {"name": name.to_numpy(), "block": block.to_numpy(), "h": hashes.to_numpy()}
+    )
+    signature = keys.groupby(["name", "block"], sort=False)["h"].agg(tuple)
+    repeated = signature.reset_index().duplicated(subset=["name", "h"])
+    bad = set(
+        map(tuple, signature.reset_index().loc[repeated, ["name", "block"]].to_numpy().tolist())
+    )
+    marks = [(n, b) in bad for n, b in zip(keys["name"], keys["block"], strict=True)]
+    return pd.Series(marks, index=rows.index, dtype=bool)
+
+
 def read_shopify_orders(path: PathOrBuffer) -> ExportResult:
     """Read Shopify's "Export orders" CSV into an orders frame and a lines frame.
 
@@ -82,8 +100,10 @@ def read_shopify_orders(path: PathOrBuffer) -> ExportResult:
     **Money.** ``"$1,234.56"``, ``"1.234,56"``, ``"12"`` are read; an empty Refunded
     Amount, Shipping, Taxes or Discount is 0; an order without a readable Total is dropped.
 
-    **Dropped rows** (counted in ``provenance``): rows without ``Name``, rows identical to
-    an earlier row (an export pasted twice), orders without a readable ``Created at`` or
+    **Dropped rows** (counted in ``provenance``): rows without ``Name``; an order's block of
+    rows (its row with order fields and the line rows after it) repeating an earlier block of
+    the same order row for row (an export pasted twice; two identical line items inside one
+    block are kept), orders without a readable ``Created at`` or
     ``Total``.
 
     Raises
@@ -119,8 +139,8 @@ def read_shopify_orders(path: PathOrBuffer) -> ExportResult:
     name = text(raw, "Name")
     no_name = name.isna()
     acc = acc.with_dropped("rows without an order Name", int(no_name.sum()), column="Name")
-    dup = raw.duplicated() & ~no_name
-    acc = acc.with_dropped("rows identical to an earlier row", int(dup.sum()))
+    dup = _repeated_blocks(raw[~no_name], name[~no_name]).reindex(raw.index, fill_value=False)
+    acc = acc.with_dropped("rows of an order repeated in the file", int(dup.sum()))
     rows = raw[~no_name & ~dup]
     name = name[rows.index]
 
