@@ -103,6 +103,9 @@ class AutoLTV:
         tail).
     unit
         Time unit of the BG/NBD (and Pareto/NBD) RFM summary.
+    n_jobs
+        Worker processes for the cohort curves' per-segment forecasts (as in
+        :class:`CohortLTV`).
 
     Examples
     --------
@@ -134,6 +137,7 @@ class AutoLTV:
     period: Literal["D", "W", "M"] = attrs.field(default="M", validator=in_choices({"D", "W", "M"}))
     use_prophet: bool = attrs.field(default=True, validator=Boolean())
     unit: str = attrs.field(default="W", validator=in_choices({"D", "W", "M"}))
+    n_jobs: int = attrs.field(default=1, validator=positive_int)
 
     @validate_params(
         customer=ColumnName(),
@@ -242,7 +246,11 @@ class AutoLTV:
     ) -> dict[str, CohortLTVResult | ProbabilisticLTVResult]:
         """Cohort curves and each probabilistic model needed, fitted on orders before ``end``."""
         spec = CohortLTV(
-            horizon=self.horizon, step=self.step, period=self.period, use_prophet=self.use_prophet
+            horizon=self.horizon,
+            step=self.step,
+            period=self.period,
+            use_prophet=self.use_prophet,
+            n_jobs=self.n_jobs,
         )
         out: dict[str, CohortLTVResult | ProbabilisticLTVResult] = {}
         cohort = spec.fit(orders, observation_end=end, **kw)
