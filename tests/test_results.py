@@ -290,6 +290,11 @@ FACTORIES: tuple[Callable[[], object], ...] = (
     lambda: lf.basket.cross_sell(
         _search_demo().order_lines, "P01", item_column="product_id", min_orders=1
     ),
+    lambda: lf.IdentityGraph.from_pairs(
+        pd.DataFrame({"device_id": ["d1", "d2", "d3"], "email": ["a@x", "a@x", "b@x"]}),
+        left="device_id",
+        right="email",
+    ),
 )
 
 

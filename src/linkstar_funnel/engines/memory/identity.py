@@ -27,7 +27,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..._accounting import RowAccounting
 from ...errors import ColumnNotFoundError, EmptyFrameError, SchemaError
-from ...schema import as_frame
+from ...schema import _factorize, as_frame
 from .._identity import (
     DEFAULT_NULL_LIKE,
     NO_LINK,
@@ -69,9 +69,9 @@ WHITESPACE = " \t\n\r\f\v"
 
 def factorize_ids(values: pd.Series[Any]) -> tuple[IntArray, pd.Index]:
     """Codes (-1 for missing) and distinct values of an id column, in order of first
-    appearance: the one place ids are factorized."""
-    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+    appearance: the one place ids are factorized (the schema's factorizer: integers by
+    direct addressing or hashing, text by hashing Arrow's buffers on threads)."""
+    return _factorize(values)
 
 
 def _text_of(value: object, column: str, frame_name: str) -> str:
