@@ -216,3 +216,12 @@ def test_money_unreadable_and_empty() -> None:
 def test_an_export_without_rows_is_an_empty_frame_error(read: object, text: str) -> None:
     with pytest.raises(lf.EmptyFrameError, match=r"no rows|is empty"):
         read(io.StringIO(text))  # type: ignore[operator]
+
+
+def test_shopify_identical_lines_of_one_order_are_kept_and_interleaved_orders_read() -> None:
+    a1 = "#1,a@x.com,paid,,,2026-03-01 00:00:00 +0000,EUR,20,20,0,1,Tea,10,T,DE,DE\n"
+    a2 = "#1,,,,,2026-03-01 00:00:00 +0000,,,,,1,Tea,10,T,,\n"
+    b1 = "#2,b@x.com,paid,,,2026-03-01 00:00:00 +0000,EUR,5,5,0,1,Mug,5,M,DE,DE\n"
+    od = _shop(a1 + b1 + a2 + a2.replace("1,Tea,10", "2,Tea,10"))
+    assert od.orders["items"].tolist() == [4, 1]
+    assert od.provenance.rows_dropped == 0

@@ -215,19 +215,21 @@ def parse_money(values: pd.Series) -> tuple[pd.Series, int]:
     """Money strings as floats, and how many non-empty cells could not be read.
 
     ``"$1,234.56"``, ``"1.234,56 €"``, ``"USD 12"``, ``"(5.00)"`` (negative) are read;
-    empty cells stay missing; unreadable ones become missing and are counted.
+    empty cells stay missing; unreadable ones become missing and are counted. Each
+    distinct string is parsed once.
     """
-    out = np.full(len(values), np.nan)
-    bad = 0
-    for i, raw in enumerate(values.to_numpy(dtype=object)):
-        if raw is None or raw is pd.NA or (isinstance(raw, float) and np.isnan(raw)):
-            continue
-        if not str(raw).strip():
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    parsed = np.full(len(uniques) + 1, np.nan)  # the last slot: missing cells (code -1)
+    bad_unique = np.zeros(len(uniques) + 1, dtype=bool)
+    for i, raw in enumerate(uniques):
+        if raw is pd.NA or not str(raw).strip():
             continue
         try:
-            out[i] = _money_one(str(raw))
+            parsed[i] = _money_one(str(raw))
         except ValueError:
-            bad += 1
+            bad_unique[i] = True
+    out = parsed[codes]
+    bad = int(bad_unique[codes].sum())
     return pd.Series(out, index=values.index), bad
 
 

@@ -43,18 +43,23 @@ def _repeated_blocks(rows: pd.DataFrame, name: pd.Series) -> pd.Series:
     """Rows of an order block (its first row with order fields, then its line rows) that
     repeat an earlier block of the same order row for row (an export pasted twice)."""
     head = text(rows, "Total").notna() | text(rows, "Financial Status").notna()
-    block = head.astype(np.int64).groupby(name.to_numpy(), sort=False).cumsum()
-    hashes = pd.util.hash_pandas_object(rows.fillna(""), index=False)
-    keys = pd.DataFrame(
-        {"name": name.to_numpy(), "block": block.to_numpy(), "h": hashes.to_numpy()}
-    )
-    signature = keys.groupby(["name", "block"], sort=False)["h"].agg(tuple)
-    repeated = signature.reset_index().duplicated(subset=["name", "h"])
-    bad = set(
-        map(tuple, signature.reset_index().loc[repeated, ["name", "block"]].to_numpy().tolist())
-    )
-    marks = [(n, b) in bad for n, b in zip(keys["name"], keys["block"], strict=True)]
-    return pd.Series(marks, index=rows.index, dtype=bool)
+    block = head.astype(np.int64).groupby(name.to_numpy(), sort=False).cumsum().to_numpy()
+    row_hash = pd.util.hash_pandas_object(rows.fillna(""), index=False).to_numpy(np.uint64)
+    group, _ = pd.factorize(pd.MultiIndex.from_arrays([name.to_numpy(), block]))
+    pos = pd.Series(group).groupby(group).cumcount().to_numpy().astype(np.uint64)
+    # a block's signature: its rows' hashes, each mixed with its position (wrapping sums)
+    with np.errstate(over="ignore"):
+        mixed = row_hash * (np.uint64(2) * pos + np.uint64(1)) + pos * np.uint64(0x9E3779B97F4A7C15)
+    signature = np.zeros(group.max() + 1 if len(group) else 0, dtype=np.uint64)
+    np.add.at(signature, group, mixed)
+    length = np.bincount(group)
+    _, first_row = np.unique(group, return_index=True)  # each block once, rows in any order
+    blocks = pd.DataFrame(
+        {"name": name.to_numpy()[first_row], "sig": signature, "n": length,
+         "group": np.arange(len(signature))}
+    ).iloc[np.argsort(first_row, kind="stable")]  # fmt: skip
+    repeated_groups = blocks.loc[blocks.duplicated(subset=["name", "sig", "n"]), "group"]
+    return pd.Series(np.isin(group, repeated_groups.to_numpy()), index=rows.index, dtype=bool)
 
 
 def read_shopify_orders(path: PathOrBuffer) -> ExportResult:
