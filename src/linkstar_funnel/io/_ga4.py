@@ -104,6 +104,50 @@ def _rows_csv(path: PathOrBuffer) -> list[dict[str, Any]]:
     return rows
 
 
+#: The nested fields read, per top-level record (a Parquet file is cut to them first).
+_NESTED: dict[str, tuple[str, ...]] = {
+    "device": ("category",),
+    "geo": ("country",),
+    "traffic_source": ("source", "medium", "name"),
+    "collected_traffic_source": ("manual_source", "manual_medium", "manual_campaign_name"),
+    "ecommerce": ("purchase_revenue", "transaction_id"),
+}
+_FLAT = ("event_date", "event_timestamp", "event_name", "event_params", "user_id", "user_pseudo_id")
+
+
+def _slim(table: Any) -> Any:
+    """The Parquet table cut to the fields read (``items`` to its length), for speed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = set(table.column_names)
+    out = table.select([c for c in _FLAT if c in names])
+    for record, fields in _NESTED.items():
+        if record not in names:
+            continue
+        column = table.column(record).combine_chunks()
+        have = [
+            f
+            for f in fields
+            if pa.types.is_struct(column.type) and column.type.get_field_index(f) >= 0
+        ]
+        if len(have) != len(fields):
+            out = out.append_column(record, column)
+            continue
+        parts = [pc.struct_field(column, f) for f in fields]
+        mask = column.is_null() if column.null_count else None
+        out = out.append_column(
+            record, pa.StructArray.from_arrays(parts, names=list(fields), mask=mask)
+        )
+    if "items" in names and pa.types.is_list(table.column("items").type):
+        out = out.append_column(
+            "items", pc.fill_null(pc.list_value_length(table.column("items")), 0)
+        )
+    elif "items" in names:
+        out = out.append_column("items", table.column("items"))
+    return out
+
+
 def _read_rows(path: object) -> list[dict[str, Any]]:
     if isinstance(path, str | Path):
         if not Path(path).is_file():
@@ -113,7 +157,7 @@ def _read_rows(path: object) -> list[dict[str, Any]]:
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
-            rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+            rows: list[dict[str, Any]] = _slim(pq.read_table(path)).to_pylist()
             return rows
         if suffix == ".csv":
             return _rows_csv(path)
@@ -232,7 +276,7 @@ def read_ga4(path: PathOrBuffer, *, user: str = "auto", params: Sequence[str] = 
             column[i] = _get(row, f"traffic_source.{k}")
         revenue[i] = _get(row, "ecommerce.purchase_revenue")
         its = row.get("items")
-        items[i] = len(its) if isinstance(its, list) else 0
+        items[i] = len(its) if isinstance(its, list) else its if isinstance(its, int) else 0
         for entry in row.get("event_params") or ():
             if isinstance(entry, Mapping) and entry.get("key") in flat:
                 flat[str(entry["key"])][i] = _value(entry.get("value"))
