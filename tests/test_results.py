@@ -295,6 +295,10 @@ FACTORIES: tuple[Callable[[], object], ...] = (
         left="device_id",
         right="email",
     ),
+    lambda: lf.ltv.AutoLTV(horizon="120D", window="60D", use_prophet=False).fit(
+        _retail(), observation_end="2011-09-30"
+    ),
+    lambda: lf.ltv.ModifiedBetaGeo().fit(_rfm()),
 )
 
 

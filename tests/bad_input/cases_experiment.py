@@ -175,7 +175,6 @@ def _two_results() -> dict[str, object]:
 CASES.append(Case("experiment.correct", ex.correct, (ex.correct,), params=_two_results))
 
 _EXEMPT = {
-    "experiment.ExperimentResult": "result record: built by the library from validated input",
     "datasets.DemoExperiment": "result record: built by make_demo_experiment (driven)",
 }
 

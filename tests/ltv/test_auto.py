@@ -155,10 +155,10 @@ def test_candidates_are_checked(items: list[object]) -> None:
 def test_auto_window_is_half_the_history_capped_at_the_horizon() -> None:
     spec = lf.ltv.AutoLTV(horizon="30D")
     first, cut = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-03-02")
-    assert spec.resolved_window(first, cut) == pd.Timedelta("30D")
-    assert lf.ltv.AutoLTV(horizon="365D").resolved_window(first, cut) == pd.Timedelta("30D")
-    assert lf.ltv.AutoLTV(horizon="365D").resolved_window(first, first) == pd.Timedelta("1D")
-    assert SPEC.resolved_window(first, cut) == pd.Timedelta("28D")
+    assert spec._resolved_window(first, cut) == pd.Timedelta("30D")
+    assert lf.ltv.AutoLTV(horizon="365D")._resolved_window(first, cut) == pd.Timedelta("30D")
+    assert lf.ltv.AutoLTV(horizon="365D")._resolved_window(first, first) == pd.Timedelta("1D")
+    assert SPEC._resolved_window(first, cut) == pd.Timedelta("28D")
 
 
 def test_fold_before_any_order_is_skipped_and_said(orders: pd.DataFrame) -> None:

@@ -233,7 +233,7 @@ class AutoLTV:
             observation_end=observation_end,
         )
 
-    def resolved_window(self, first: pd.Timestamp, cut: pd.Timestamp) -> pd.Timedelta:
+    def _resolved_window(self, first: pd.Timestamp, cut: pd.Timestamp) -> pd.Timedelta:
         """The fold window for orders from ``first`` to the ``cut`` (``window="auto"``: half
         that span in whole days, at least one, at most ``horizon``)."""
         if self.window != "auto":
@@ -276,7 +276,7 @@ class AutoLTV:
         notes: list[str] = []
         times = pd.to_datetime(orders[kw["time"]], errors="coerce")
         first = times[times < cut].min()
-        window = self.resolved_window(first, cut)
+        window = self._resolved_window(first, cut)
         for i in range(self.folds, 0, -1):
             origin = cut - i * window
             stop = origin + window
