@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import linkstar_funnel as lf
-from linkstar_funnel.datasets import demo_ad_spend
+from linkstar_funnel.datasets import demo_ad_spend, demo_timelines, make_demo_search
 
 from .cases import Case, Frames, store
 
 
 def _spend() -> Frames:
     return {"spend": store().spend.iloc[:200].reset_index(drop=True)}
+
+
+def _orders() -> Frames:
+    return {"orders": store().orders.iloc[:120].reset_index(drop=True)}
 
 
 CASES: list[Case] = [
@@ -20,19 +24,27 @@ CASES: list[Case] = [
         frames=_spend,
         params={"seed": 1},
     ),
+    Case(
+        "datasets.demo_timelines",
+        demo_timelines,
+        (demo_timelines,),
+        frames=_orders,
+        params={"seed": 3, "end": "2026-01-25"},
+    ),
+    Case(
+        "datasets.make_demo_search",
+        make_demo_search,
+        (make_demo_search,),
+        params={"n_users": 300, "seed": 5, "start": "2026-01-05", "days": 14},
+    ),
 ]
 
-#: Records the generators return (built from validated input, like results), and the
-#: generators not driven yet.
+#: Records the generators return (built from validated input, like results).
 EXEMPT = {
     name: reason
     for name, reason in {
         "datasets.DemoSearch": "result record: built by make_demo_search and store.search",
         "datasets.DemoTimelines": "result record: built by demo_timelines and store.timelines",
-        # Not driven yet: driven, they fail (demo_timelines on missing ids, NaT times and
-        # NaN labels; make_demo_search has no parameter validation). Their owners' fix.
-        "datasets.demo_timelines": "generator of the demo store's extras (gaps: see above)",
-        "datasets.make_demo_search": "generator of demo search data (gaps: see above)",
     }.items()
     if name.split(".")[1] in lf.datasets.__all__
 }

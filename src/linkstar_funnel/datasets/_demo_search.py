@@ -14,12 +14,16 @@ companion pairs with the chance each is added.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 import pandas as pd
+
+from .._params import Integer, Timestamp, validate_params
+from .._validators import bad_parameter
 
 __all__ = ["DemoSearch", "make_demo_search", "simulate_search"]
 
@@ -263,10 +267,36 @@ def simulate_search(
     )
 
 
+@validate_params(
+    n_users=Integer(1, 10_000_000),
+    seed=Integer(0, 2**63 - 1),
+    start=Timestamp(),
+    days=Integer(1, 1_095),
+)
 def make_demo_search(
-    n_users: int = 3_000, *, seed: int = 0, start: str = "2026-01-05", days: int = 28
+    n_users: int = 3_000,
+    *,
+    seed: int = 0,
+    start: str | dt.date = "2026-01-05",
+    days: int = 28,
 ) -> DemoSearch:
     """Search and basket data of ``n_users`` demo shoppers (markets as the demo store's).
+
+    Parameters
+    ----------
+    n_users
+        Number of shoppers (1 to 10 million).
+    seed
+        Seed of the :class:`numpy.random.Generator`; the same arguments give the same data.
+    start
+        First day of the data (naive times are taken as UTC).
+    days
+        Length of the data in days (1 to 1,095).
+
+    Raises
+    ------
+    ParameterError
+        A parameter outside its domain (named in the message).
 
     Examples
     --------
@@ -276,6 +306,12 @@ def make_demo_search(
     >>> bool((demo.searches["result_count"] == 0).any())
     True
     """
+    first = pd.Timestamp(start)
+    first = first.tz_localize("UTC") if first.tz is None else first.tz_convert("UTC")
+    if first > pd.Timestamp.max.tz_localize("UTC") - pd.Timedelta(days=days + 1):
+        expected = f"a date at least {days + 1} days before {pd.Timestamp.max:%Y-%m-%d}"
+        error = bad_parameter("make_demo_search", "start", expected, start)
+        raise error
     rng = np.random.default_rng(seed)
     markets = np.array(list(MARKET_LANGUAGE), dtype=object)
     users = pd.DataFrame(
@@ -289,4 +325,4 @@ def make_demo_search(
             ),
         }
     )
-    return simulate_search(rng, users, pd.Timestamp(start, tz="UTC"), days)
+    return simulate_search(rng, users, first, days)

@@ -30,8 +30,10 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from .._params import InstanceOf, Integer, Timestamp, validate_params
-from ..errors import ColumnNotFoundError, EmptyFrameError, SchemaError
+from .._accounting import RowAccounting
+from .._params import Integer, Timestamp, validate_params
+from ..errors import SchemaError
+from ..schema import Column, validate
 from ._demo_params import COUNTRIES, PLATFORMS, REFUND_RATES, categorical
 
 __all__ = [
@@ -74,7 +76,16 @@ _STEPS = {
     "reviewed": "reviewed_at",
 }
 _OUTCOMES = {"refunded": "refunded_at", "returned": "returned_at", "cancelled": "cancelled_at"}
-_NEEDED = ("order_id", "customer_id", "timestamp", "country", "platform")
+#: The columns read, as (role, name, kind); rows missing any of them are dropped and counted.
+_NEEDED = (
+    Column("order", "order_id", "key"),
+    Column("customer", "customer_id", "key"),
+    Column("time", "timestamp", "time"),
+    Column("country", "country", "category"),
+    Column("platform", "platform", "category"),
+)
+#: Latest payment time drawn on: later ones leave no room for the drawn durations.
+_LAST_PAID = pd.Timestamp("2200-01-01", tz="UTC")
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -102,6 +113,9 @@ class DemoTimelines:
         How many faulty rows ``history`` has: ``"repeated"`` (a status row repeated later),
         ``"backwards"`` (of those, repeats of an earlier step after a later one),
         ``"created"`` (rows with a status outside the steps).
+    accounting
+        The input orders: how many came in, and how many were dropped (and why) for a
+        missing ``order_id``, ``customer_id``, ``timestamp``, ``country`` or ``platform``.
     """
 
     orders: pd.DataFrame
@@ -110,6 +124,7 @@ class DemoTimelines:
     truth: pd.DataFrame
     end: pd.Timestamp
     faults: Mapping[str, int]
+    accounting: RowAccounting = attrs.field(factory=lambda: RowAccounting(rows_in=0))
 
     def __repr__(self) -> str:
         return f"DemoTimelines(orders={len(self.orders):,}, history={len(self.history):,}, end={self.end})"
@@ -145,7 +160,6 @@ def _codes(series: pd.Series, labels: tuple[str, ...], column: str) -> np.ndarra
 
 
 @validate_params(
-    orders=InstanceOf(pd.DataFrame, description="the demo store's orders frame"),
     seed=Integer(0, 2**63 - 1),
     end=[None, Timestamp()],
 )
@@ -155,12 +169,23 @@ def demo_timelines(orders: pd.DataFrame, *, seed: int = 0, end: object = None) -
     Parameters
     ----------
     orders
-        ``make_demo_store(...).orders`` (or rows of it); never modified.
+        ``make_demo_store(...).orders`` (or rows of it); never modified. Reads
+        ``order_id`` (unique), ``customer_id``, ``timestamp`` (naive times are taken as
+        UTC), ``country`` and ``platform`` (the demo store's labels), and ``status`` and
+        ``channel`` when present. Rows missing one of the five are dropped and counted in
+        :attr:`DemoTimelines.accounting`.
     seed
         Seed of the :class:`numpy.random.Generator`.
     end
         End of the data (UTC): later times are cut (not yet happened). Default: the
         midnight after the last payment.
+
+    Raises
+    ------
+    ColumnNotFoundError, EmptyFrameError, TimeColumnError
+        A needed column is missing, no row is usable, or ``timestamp`` holds no times.
+    SchemaError
+        Repeated order ids, labels outside the demo store's, or payments after 2200.
 
     Examples
     --------
@@ -172,16 +197,26 @@ def demo_timelines(orders: pd.DataFrame, *, seed: int = 0, end: object = None) -
     >>> int(demo.orders["delivered_at"].notna().sum()), int(demo.orders["refunded_at"].notna().sum())
     (95, 4)
     """
-    missing = [c for c in _NEEDED if c not in orders.columns]
-    if missing:
-        raise ColumnNotFoundError(missing[0], orders.columns, frame_name="orders")
-    if orders.empty:
-        msg = "The orders frame is empty: there is nothing to draw times for."
-        raise EmptyFrameError(msg)
+    checked = validate(orders, _NEEDED, frame_name="orders")
+    if checked.rows is not None:
+        orders = orders.iloc[checked.rows]
+    repeated = orders["order_id"].duplicated()
+    if repeated.any():
+        msg = (
+            "Column 'order_id' of the orders frame must name each order once. Got "
+            f"{int(repeated.sum()):,} repeated ids, e.g. {orders['order_id'][repeated].tolist()[0]!r}."
+        )
+        raise SchemaError(msg)
+    paid_ns = checked.times["time"].ns
+    if paid_ns.max() >= _LAST_PAID.value:
+        msg = (
+            f"Column 'timestamp' of the orders frame must hold payments before {_LAST_PAID:%Y}. "
+            f"Got {_times(paid_ns).max()} instead."
+        )
+        raise SchemaError(msg)
     rng = np.random.default_rng(seed)
     n = len(orders)
-    paid = pd.DatetimeIndex(orders["timestamp"]).tz_convert("UTC").as_unit("ns")
-    paid_ns = paid.asi8
+    paid = _times(paid_ns)
     stop = (
         pd.Timestamp(paid.max()).ceil("D") if end is None else _utc(pd.Timestamp(end))  # type: ignore[arg-type]
     )
@@ -265,6 +300,7 @@ def demo_timelines(orders: pd.DataFrame, *, seed: int = 0, end: object = None) -
         truth=truth,
         end=stop,
         faults=MappingProxyType(faults),
+        accounting=checked.accounting,
     )
 
 
