@@ -187,6 +187,33 @@ def test_wilson_narrows_with_n(c: tuple[int, int], k: int, alpha: float) -> None
     assert float(hi2 - lo2) <= float(hi1 - lo1) + 1e-12
 
 
+@st.composite
+def wide_counts(draw: st.DrawFn) -> tuple[int, int]:
+    """Counts from 1 trial to MAX_COUNT, edges (0, 1, n - 1, n successes) drawn often."""
+    n = draw(st.one_of(st.integers(1, 5_000), st.integers(1, MAX_COUNT)))
+    x = draw(st.one_of(st.sampled_from([0, min(1, n), n - 1, n]), st.integers(0, n)))
+    return x, n
+
+
+@given(wide_counts(), st.sampled_from([0.5, 0.05, 0.001, 1e-9]))
+def test_wilson_edges_are_exact(c: tuple[int, int], alpha: float) -> None:
+    x, n = c
+    lo, hi = (float(v) for v in _stats.wilson_interval(x, n, alpha=alpha))
+    assert 0.0 <= lo <= hi <= 1.0
+    assert (lo == 0.0) == (x == 0)
+    assert (hi == 1.0) == (x == n)
+    assert lo <= x / n <= hi
+
+
+def test_wilson_edges_are_exact_vectorised() -> None:
+    # Before the edges were set, these gave 2.2e-19 and 0.9999999999999998.
+    lo, hi = _stats.wilson_interval([0, 1_000, 0, 7], [1_000, 1_000, 1, 7], alpha=0.05)
+    assert lo.tolist()[0::2] == [0.0, 0.0]
+    assert hi.tolist()[1::2] == [1.0, 1.0]
+    assert lo.tolist()[1] > 0.0
+    assert hi.tolist()[0] < 1.0
+
+
 @given(counts(), ALPHAS, ALPHAS)
 def test_wilson_widens_with_confidence(c: tuple[int, int], a1: float, a2: float) -> None:
     x, n = c

@@ -136,13 +136,19 @@ def wilson_interval(
     Returns
     -------
     (low, high)
-        Float arrays, equal to statsmodels' ``proportion_confint(method="wilson")``.
+        Float arrays in [0, 1], equal to statsmodels' ``proportion_confint(method="wilson")``
+        except at the edges, which are exact: ``low`` is 0 exactly when there are no
+        successes (never a rounding residue such as 3e-17) and ``high`` is 1 exactly when
+        all trials are successes (never 0.9999999999999999), so ``low <= x / n <= high``.
 
     Examples
     --------
     >>> low, high = wilson_interval([12, 30], [400, 500])
     >>> low.round(4).tolist(), high.round(4).tolist()
     ([0.0172, 0.0423], [0.0517, 0.0844])
+    >>> low, high = wilson_interval([0, 1_000], [1_000, 1_000])
+    >>> float(low[0]), float(high[1])
+    (0.0, 1.0)
     """
     x, n = _counts(successes, trials, "wilson_interval")
     z = z_value(alpha)
@@ -151,7 +157,15 @@ def wilson_interval(
     denom = 1.0 + z2 / n
     center = (p + z2 / (2.0 * n)) / denom
     half = z * np.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / denom
-    return np.clip(center - half, 0.0, 1.0), np.clip(center + half, 0.0, 1.0)
+    low, high = center - half, center + half
+    # The edges exactly: 0 iff no successes, 1 iff all. Inside, a lower bound lost to
+    # cancellation is taken from the product of the bounds (low * high = p^2 / denom), and
+    # an upper bound that rounds to 1 is the largest float below 1.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        product_low = p * p / (denom * high)
+    low = np.where(x == 0, 0.0, np.where(low > 0.0, low, product_low))
+    high = np.where(x == n, 1.0, np.minimum(high, np.nextafter(1.0, 0.0)))
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
 def score_test(
