@@ -299,6 +299,7 @@ FACTORIES: tuple[Callable[[], object], ...] = (
         _retail(), observation_end="2011-09-30"
     ),
     lambda: lf.ltv.ModifiedBetaGeo().fit(_rfm()),
+    lambda: lf.io.read_shopify_orders(lf.io.sample_path("shopify")),
 )
 
 

@@ -4,8 +4,8 @@ Funnels (where buyers drop out), attribution (which channel earned the sale), KP
 (which driver moved GMV), LTV forecasting (what a customer is worth) and benchmarks
 (how we compare), as small composable objects over pandas frames; and around them the
 order journey after payment (``orders``), identity stitching (``IdentityGraph``),
-retention and lifecycle, experiments, ad economics and targets, on-site search and
-market baskets.
+retention and lifecycle, experiments, ad economics and targets, on-site search,
+market baskets, and readers of the platforms' exports (``io``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from . import (
     experiment,
     funnel,
     identity,
+    io,
     kpi,
     ltv,
     monitor,
@@ -175,6 +176,7 @@ __all__ = [
     "experiment",
     "funnel",
     "identity",
+    "io",
     "kpi",
     "ltv",
     "monitor",

@@ -5,7 +5,8 @@ generator gives the store's events and orders the ids operators actually have, w
 truth kept aside:
 
 * every user browses with one to three cookies (``anonymous_id``: phone, laptop, a cleared
-  browser), one per session, and is logged in (``user_id`` filled) on some sessions only;
+  browser), one per session, and is logged in (``user_id`` filled) on some sessions only,
+  always on a session that pays (checkout asks for an account);
 * a few sessions run on a shared tablet whose cookie many users' sessions carry;
 * orders carry the buyer's checkout ``email`` (some buyers use two), a few guest checkouts
   use one placeholder address, and a few e-mails are missing or typed as ``"unknown"``.
@@ -80,7 +81,7 @@ def demo_identity(
     seed
         Seed of the generator.
     login_rate
-        Share of sessions logged in.
+        Share of sessions logged in (besides the sessions that pay, always logged in).
     shared_rate
         Share of sessions on the shared tablet.
     guest_rate
@@ -104,6 +105,10 @@ def demo_identity(
     shared = rng.random(len(sessions)) < shared_rate
     s_cookie = np.where(shared, SHARED_TABLET, s_cookie)
     s_login = rng.random(len(sessions)) < login_rate
+    # Checkout asks for an account: a session that pays is logged in (the order's customer
+    # id is the login), so a buyer's browsing joins their orders through that session's cookie.
+    paying = events.loc[events["event"].to_numpy() == "payment", "session_id"].unique()
+    s_login |= sessions["session_id"].isin(paying).to_numpy()
     by_session = pd.DataFrame(
         {"anonymous_id": s_cookie, "logged_in": s_login}, index=sessions["session_id"].to_numpy()
     )
