@@ -212,6 +212,10 @@ def test_wilson_edges_are_exact_vectorised() -> None:
     assert hi.tolist()[1::2] == [1.0, 1.0]
     assert lo.tolist()[1] > 0.0
     assert hi.tolist()[0] < 1.0
+    # n - 1 of n near 2**53: the upper bound's sum rounds below the rate.
+    x, n = 8_783_515_328_219_069, 8_783_515_328_219_070
+    lo, hi = _stats.wilson_interval(x, n, alpha=0.001)
+    assert float(lo) <= x / n <= float(hi) < 1.0
 
 
 @given(counts(), ALPHAS, ALPHAS)

@@ -159,12 +159,13 @@ def wilson_interval(
     half = z * np.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / denom
     low, high = center - half, center + half
     # The edges exactly: 0 iff no successes, 1 iff all. Inside, a lower bound lost to
-    # cancellation is taken from the product of the bounds (low * high = p^2 / denom), and
-    # an upper bound that rounds to 1 is the largest float below 1.
+    # cancellation is taken from the product of the bounds (low * high = p^2 / denom), a
+    # bound rounded past the rate is the rate (the true bounds lie strictly either side),
+    # and an upper bound that rounds to 1 is the largest float below 1.
     with np.errstate(divide="ignore", invalid="ignore"):
         product_low = p * p / (denom * high)
-    low = np.where(x == 0, 0.0, np.where(low > 0.0, low, product_low))
-    high = np.where(x == n, 1.0, np.minimum(high, np.nextafter(1.0, 0.0)))
+    low = np.where(x == 0, 0.0, np.minimum(np.where(low > 0.0, low, product_low), p))
+    high = np.where(x == n, 1.0, np.minimum(np.maximum(high, p), np.nextafter(1.0, 0.0)))
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
