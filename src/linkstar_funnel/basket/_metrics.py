@@ -44,9 +44,8 @@ def rule_metrics(
         "consequent_support": s_c,
         "support": s_ac,
         "confidence": confidence,
-        # Rounding can put a bound a hair past the rate at 0 or 1 (a lower bound of 3e-17).
-        "confidence_low": np.minimum(np.asarray(low, dtype=np.float64), confidence),
-        "confidence_high": np.maximum(np.asarray(high, dtype=np.float64), confidence),
+        "confidence_low": low,
+        "confidence_high": high,
         "lift": lift,
         "leverage": leverage,
         "conviction": conviction,

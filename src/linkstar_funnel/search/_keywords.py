@@ -134,9 +134,7 @@ def _rate(
     lo, hi = wilson_interval(x, n, alpha=alpha)
     rate = x / n
     frame[name] = rate
-    # Rounding can put a bound a hair past the rate at 0 or 1 (a lower bound of 3e-17).
-    frame[f"{name}_low"] = np.minimum(np.asarray(lo, dtype=np.float64), rate)
-    frame[f"{name}_high"] = np.maximum(np.asarray(hi, dtype=np.float64), rate)
+    frame[f"{name}_low"], frame[f"{name}_high"] = lo, hi
     return frame
 
 
