@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import warnings
@@ -82,7 +83,13 @@ def sql_funnels(draw: st.DrawFn) -> Funnel:
     )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 40 examples in the suite's budget (every option also has its own seeded test above);
+# LF_SQL_EXAMPLES=400 for a deeper run.
+@settings(
+    max_examples=int(os.environ.get("LF_SQL_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     events=event_logs(max_rows=24, users=3, max_seconds=12),
     spec=sql_funnels(),
