@@ -149,7 +149,7 @@ CASES: list[Case] = [
             "period": "M",
             "as_of": "2026-03-18",
             "by": "country",
-            "time": "date",
+            "date": "date",
             "method": "lmdi",
             "on_track": 0.97,
             "off_track": 0.9,
@@ -170,7 +170,7 @@ CASES: list[Case] = [
         TREE.baseline,
         (kpi.KPITree.baseline,),
         history,
-        {"periods": 4, "period": "W", "by": "country", "time": "date"},
+        {"periods": 4, "period": "W", "by": "country", "date": "date"},
     ),
     Case(
         "BaselineResult.targets",

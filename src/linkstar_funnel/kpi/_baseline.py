@@ -138,12 +138,12 @@ def baseline(
     periods: int = 8,
     period: str = "W",
     by: str | Sequence[str] | None = None,
-    time: str = "date",
+    date: str = "date",
     columns: Mapping[str, str] | None = None,
 ) -> BaselineResult:
     """See :meth:`KPITree.baseline`."""
     seg = by_tuple(by, OWNER)
-    daily = read_daily(tree, history, time=time, by=seg, columns=columns, frame_name="history")
+    daily = read_daily(tree, history, time=date, by=seg, columns=columns, frame_name="history")
     first_day, last_day = daily.day.min(), daily.day.max()
     starts = period_starts(daily.day, period)
     first_start, _ = period_bounds(first_day, period)
@@ -155,14 +155,14 @@ def baseline(
     for mask, which in ((early, "first"), (late, "last")):
         if mask is not None:
             accounting = accounting.with_dropped(
-                f"in the incomplete {which} period", int((mask & keep).sum()), column=time
+                f"in the incomplete {which} period", int((mask & keep).sum()), column=date
             )
             keep &= ~mask
     uniq = np.sort(pd.unique(np.asarray(starts[keep])))
     chosen = uniq[-periods:]
     in_window = keep & np.isin(np.asarray(starts), chosen)
     accounting = accounting.with_dropped(
-        f"before the last {periods} periods", int((keep & ~in_window).sum()), column=time
+        f"before the last {periods} periods", int((keep & ~in_window).sum()), column=date
     )
     if not in_window.any():
         raise no_rows(accounting, "history", f"no complete {period} period")

@@ -374,7 +374,7 @@ def scorecard(
     period: str = "M",
     as_of: object = None,
     by: str | Sequence[str] | None = None,
-    time: str = "date",
+    date: str = "date",
     columns: Mapping[str, str] | None = None,
     history: object = None,
     method: str | Decomposition = "lmdi",
@@ -394,15 +394,15 @@ def scorecard(
     for name in lower:
         tree._check_name(name, param="lower_is_better", owner=OWNER)
     impl = get_decomposition(method, owner=OWNER)
-    daily = read_daily(tree, actual, time=time, by=seg, columns=columns, frame_name="actual")
+    daily = read_daily(tree, actual, time=date, by=seg, columns=columns, frame_name="actual")
     day = daily.day
     as_of_day = _as_of(as_of, day.max())
     start, end = period_bounds(as_of_day, period)
     before_start = np.asarray(day < start)
     after_as_of = np.asarray(day > as_of_day)
     accounting = daily.accounting.with_dropped("before the period", int(before_start.sum()),
-                                               column=time)  # fmt: skip
-    accounting = accounting.with_dropped("after as_of", int(after_as_of.sum()), column=time)
+                                               column=date)  # fmt: skip
+    accounting = accounting.with_dropped("after as_of", int(after_as_of.sum()), column=date)
     keep = ~(before_start | after_as_of)
     if not keep.any():
         raise no_rows(accounting, "actual", f"none from {start.date()} to {as_of_day.date()}")
@@ -412,7 +412,7 @@ def scorecard(
     ]
     inputs = {"actual": accounting}
     if history is not None:
-        hist = read_daily(tree, history, time=time, by=seg, columns=columns, frame_name="history")
+        hist = read_daily(tree, history, time=date, by=seg, columns=columns, frame_name="history")
         hist_values = compute_nodes(tree, hist.leaves, zero_division="nan")
         root = pd.Series(hist_values[tree.root], index=hist.day)
         profile = weekday_profile(root)

@@ -196,7 +196,7 @@ class KPITree(TreeAnalyses):
     @validate_params(
         period=Options("D", "W", "M"),
         by=[None, Columns()],
-        time=ColumnName(),
+        date=ColumnName(),
         columns=[None, Satisfies(lambda v: isinstance(v, Mapping), "a mapping")],
         method=METHOD,
         on_track=Real(0, None, closed="neither"),
@@ -213,7 +213,7 @@ class KPITree(TreeAnalyses):
         period: str = "M",
         as_of: object = None,
         by: str | Sequence[str] | None = None,
-        time: str = "date",
+        date: str = "date",
         columns: Mapping[str, str] | None = None,
         history: object = None,
         method: str | Decomposition = "lmdi",
@@ -226,7 +226,7 @@ class KPITree(TreeAnalyses):
         Parameters
         ----------
         actual
-            One row per day (and segment): the ``time`` column, the ``by`` columns and
+            One row per day (and segment): the ``date`` column, the ``by`` columns and
             one column per leaf. Leaves are summed over the days, so they are amounts
             and counts (rates are ratio nodes). Rows with a missing value, before the
             period or after ``as_of`` are left out and counted.
@@ -238,7 +238,7 @@ class KPITree(TreeAnalyses):
             ``"D"``, ``"W"`` (from Monday) or ``"M"``.
         as_of
             The last day counted (default: the last day in ``actual``).
-        by, time, columns
+        by, date, columns
             Segment columns, the date column, and leaf → column where they differ.
         history
             Past daily rows (same columns, at least 14 days): pace by weekday weights
@@ -274,7 +274,7 @@ class KPITree(TreeAnalyses):
         from ._scorecard import scorecard
 
         return scorecard(
-            self, actual, targets, period=period, as_of=as_of, by=by, time=time,
+            self, actual, targets, period=period, as_of=as_of, by=by, date=date,
             columns=columns, history=history, method=method, on_track=on_track,
             off_track=off_track, lower_is_better=lower_is_better,
         )  # fmt: skip
@@ -283,7 +283,7 @@ class KPITree(TreeAnalyses):
         periods=Integer(1),
         period=Options("D", "W", "M"),
         by=[None, Columns()],
-        time=ColumnName(),
+        date=ColumnName(),
         columns=[None, Satisfies(lambda v: isinstance(v, Mapping), "a mapping")],
     )
     def baseline(
@@ -293,7 +293,7 @@ class KPITree(TreeAnalyses):
         periods: int = 8,
         period: str = "W",
         by: str | Sequence[str] | None = None,
-        time: str = "date",
+        date: str = "date",
         columns: Mapping[str, str] | None = None,
     ) -> BaselineResult:
         """Median and spread of every node over the last ``periods`` complete periods.
@@ -301,12 +301,12 @@ class KPITree(TreeAnalyses):
         Parameters
         ----------
         history
-            One row per day (and segment): ``time``, the ``by`` columns and the leaves
+            One row per day (and segment): ``date``, the ``by`` columns and the leaves
             (amounts and counts, summed per period).
         periods
             How many of the most recent complete periods to use (an incomplete last
             period is left out and counted).
-        period, by, time, columns
+        period, by, date, columns
             As in :meth:`scorecard`.
 
         Returns
@@ -316,7 +316,7 @@ class KPITree(TreeAnalyses):
         from ._baseline import baseline
 
         return baseline(
-            self, history, periods=periods, period=period, by=by, time=time, columns=columns
+            self, history, periods=periods, period=period, by=by, date=date, columns=columns
         )
 
     @validate_params(owners=TEXT_MAP, units=TEXT_MAP)
