@@ -2,9 +2,9 @@
 
 Run it in the peers' own virtual environment, which pins gbstats' old pandas::
 
-    python3 -m venv /work/peers/gbstats
-    /work/peers/gbstats/bin/pip install gbstats statsmodels
-    /work/peers/gbstats/bin/python tests/experiment/make_fixtures.py
+    python3 -m venv .venv-gbstats
+    .venv-gbstats/bin/pip install gbstats statsmodels
+    .venv-gbstats/bin/python tests/experiment/make_fixtures.py
 
 Inputs are drawn from a seeded numpy Generator over wide ranges (log-uniform sizes from 2
 to a million, rates from 1e-4 to 0.9, skewed revenue with many zeros, covariates of every
