@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,7 +22,12 @@ from linkstar_funnel.report._experiment_section import (
     lift_table,
 )
 from linkstar_funnel.report._orders_section import SLA, lead_table, orders_view
-from linkstar_funnel.report._retention_section import curve_table, retention_views
+from linkstar_funnel.report._retention_section import (
+    curve_table,
+    p_alive_separates,
+    retention_views,
+    segment_sizes,
+)
 from linkstar_funnel.report._search_section import search_view
 from linkstar_funnel.report._targets_section import (
     TARGETS_EXTRA,
@@ -111,6 +117,19 @@ def test_retention_section_weekly_on_the_store(store: DemoStore) -> None:
     sizes = view.rfm.segment_table()
     assert int(sizes["customers"].sum()) == store.orders["customer_id"].nunique()
     assert "champions" in html
+
+
+def test_p_alive_is_shown_only_where_it_tells_customers_apart(store: DemoStore) -> None:
+    (view,) = retention_views(ReportContext(ReportData(orders=store.orders)))
+    frame = view.rfm.frame
+    spread = frame.assign(p_alive=np.linspace(0.1, 1.0, len(frame)))
+    flat = frame.assign(p_alive=np.r_[0.5, np.full(len(frame) - 1, 0.99)])
+    shown = attrs.evolve(view, rfm=attrs.evolve(view.rfm, frame=spread))
+    hidden = attrs.evolve(view, rfm=attrs.evolve(view.rfm, frame=flat))
+    assert p_alive_separates(shown)
+    assert "mean P(alive)" in segment_sizes(shown)
+    assert not p_alive_separates(hidden)
+    assert "mean P(alive)" not in segment_sizes(hidden)
 
 
 # ---------------------------------------------------------------------- experiments

@@ -125,9 +125,19 @@ def segment_sizes(view: RetentionView) -> pd.DataFrame:
             "mean frequency": t["mean_frequency"],
         }
     )
-    if "mean_p_alive" in t:
+    if "mean_p_alive" in t and p_alive_separates(view):
         out["mean P(alive)"] = t["mean_p_alive"]
     return out
+
+
+def p_alive_separates(view: RetentionView) -> bool:
+    """Whether the fit's P(alive) tells customers apart: not when nine in ten are at 0.9 or
+    more (a fit that finds almost no drop-out, as on Online Retail), where a column of
+    1.00s would read as "everyone is still a customer"."""
+    p = view.rfm.frame.get("p_alive")
+    if p is None or not p.notna().any():
+        return False
+    return float(p.dropna().quantile(0.1)) < 0.9
 
 
 def _chart(ax: Any, size: tuple[float, float], alt: str, caption: str) -> str:
@@ -177,9 +187,18 @@ def _block(view: RetentionView) -> list[str]:
             segment_sizes(view),
             percent=("share of customers", "share of value"),
             decimals={"mean frequency": 1, "mean P(alive)": 2},
-            caption="RFM segments (quintile scores; P(alive) from the BG/NBD fit)",
+            caption="RFM segments (quintile scores; P(alive) from the BG/NBD fit)"
+            if p_alive_separates(view)
+            else "RFM segments (quintile scores)",
         ),
     ]
+    if "p_alive" in view.rfm.frame and not p_alive_separates(view):
+        parts.append(
+            note(
+                "P(alive) is not shown: the BG/NBD fit finds almost no drop-out among these "
+                "customers (nine in ten are at 0.9 or more), so it does not tell them apart."
+            )
+        )
     return parts + [note(f"Data note: {text}") for text in view.notes]
 
 
