@@ -26,7 +26,7 @@ import pandas as pd
 
 from .._params import Boolean, ColumnName, Columns, Real, Timestamp, validate_params
 from .._validators import bad_parameter, in_choices, positive_duration, positive_int, to_timedelta
-from ..errors import ConvergenceWarning, DataQualityWarning
+from ..errors import ConvergenceWarning, DataQualityWarning, LinkstarWarning
 from ..results import Provenance, ResultMixin, Summary
 from ._betageo import BetaGeo
 from ._cohort import CohortLTV
@@ -167,9 +167,10 @@ class AutoLTV:
             used (default: just after the last one).
         """
         kw: dict[str, Any] = {"customer": customer, "time": time, "value": value, "by": by}
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            final = self._fit_all(orders, observation_end, kw, quiet=False)
+        with warnings.catch_warnings(
+            record=True, action="always", category=ConvergenceWarning
+        ) as caught:
+            final = self._fit_all(orders, observation_end, kw)
         # a degenerate count or spend fit is said in the provenance (and summary), not
         # raised: the backtest judges the model; every other warning goes on to the caller
         fit_notes = tuple(
@@ -242,7 +243,7 @@ class AutoLTV:
         return min(half, self.horizon)
 
     def _fit_all(
-        self, orders: pd.DataFrame, end: object, kw: dict[str, Any], *, quiet: bool
+        self, orders: pd.DataFrame, end: object, kw: dict[str, Any]
     ) -> dict[str, CohortLTVResult | ProbabilisticLTVResult]:
         """Cohort curves and each probabilistic model needed, fitted on orders before ``end``."""
         spec = CohortLTV(
@@ -259,12 +260,7 @@ class AutoLTV:
         for name in ("bgnbd", "pareto"):
             if name == "bgnbd" or name in self.candidates:
                 model = ProbabilisticLTV(purchases=_PROBABILISTIC[name](), period=self.unit)
-                with warnings.catch_warnings():
-                    if quiet:
-                        warnings.simplefilter("ignore")
-                    out[name] = model.fit_orders(
-                        orders, observation_end=cohort.observation_end, **pkw
-                    )
+                out[name] = model.fit_orders(orders, observation_end=cohort.observation_end, **pkw)
         return out
 
     def _backtest(
@@ -286,11 +282,25 @@ class AutoLTV:
                     "before it)"
                 )
                 continue
-            try:
-                fits = self._fit_all(orders, origin, kw, quiet=True)
-            except Exception as exc:  # noqa: BLE001 - a fold too early to fit is skipped, said
-                notes.append(f"backtest fold at {origin}: skipped ({type(exc).__name__})")
-                continue
+            # the library's warnings about a fold's fits are the fold's notes, not the caller's
+            with warnings.catch_warnings(
+                record=True, action="always", category=LinkstarWarning
+            ) as caught:
+                try:
+                    fits = self._fit_all(orders, origin, kw)
+                except Exception as exc:  # noqa: BLE001 - a fold too early to fit is skipped, said
+                    notes.append(f"backtest fold at {origin}: skipped ({type(exc).__name__})")
+                    continue
+            ours = [w for w in caught if issubclass(w.category, LinkstarWarning)]
+            for w in caught:
+                if not issubclass(w.category, LinkstarWarning):
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if ours:
+                first_text = " ".join(str(ours[0].message).split())
+                notes.append(
+                    f"backtest fold at {origin}: {len(ours)} warning(s) in its fits (first: "
+                    f"{first_text})"
+                )
             cohort = fits["cohort"]
             assert isinstance(cohort, CohortLTVResult)
             seg = _segments(cohort)

@@ -21,12 +21,14 @@ from typing import Any
 import attrs
 import pandas as pd
 
+from ..errors import LinkstarWarning
 from ..experiment import ExperimentResult
 from ..funnel import Funnel
 from ..plotting import figure_to_data_uri
 from ._funnel_view import WINDOW, _pick_stages
 from ._html import esc, figure, note, table
 from ._sections import ReportContext, ReportData, register_section
+from ._warning_notes import warning_notes
 
 __all__ = [
     "CONTROL_EXTRA",
@@ -100,12 +102,13 @@ def experiment_view(ctx: ReportContext) -> ExperimentView | None:
         cols = {"user": data.user, "time": data.time, "event": data.event}
         if truth is not None:
             cols = {"user": "user_id", "time": "timestamp", "event": "event"}
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings(
+            record=True, action="always", category=LinkstarWarning
+        ) as caught:
             funnel = Funnel(list(stages), window=WINDOW).compute(events, by=column, **cols)
             result = funnel.experiment(control=control, rate="conversion_from_previous")
         users = int(events[cols["user"]].nunique())
-        notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+        notes = warning_notes(caught)
         return ExperimentView(result, column, control, users, truth, notes)
 
     view: ExperimentView | None = ctx.cached(CACHE_KEY, compute)

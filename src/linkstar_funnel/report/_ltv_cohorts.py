@@ -40,6 +40,7 @@ from ..ltv import (
     customer_lifetime_value,
     rfm_summary,
 )
+from ._warning_notes import warning_notes
 
 __all__ = [
     "ALPHA",
@@ -232,7 +233,7 @@ def ltv_view(
         result, failed = None, ""
         if run_backtest:
             result, failed = _backtest(frame, cohort_spec, segment, (customer, time, value))
-    notes = _notes(caught)
+    notes = warning_notes(caught)
     if failed:
         notes += (failed,)
     first_segment = pd.Series(dtype=object)
@@ -286,19 +287,6 @@ def _backtest(
     except LinkstarError as exc:
         return None, f"Backtest not available: {' '.join(str(exc).split())}"
     return result, ""
-
-
-def _notes(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
-    """Library warnings as page notes; any other warning is passed on unchanged."""
-    out: list[str] = []
-    for w in caught:
-        if issubclass(w.category, LinkstarWarning):
-            text = " ".join(str(w.message).split())
-            if text not in out:
-                out.append(text)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return tuple(out)
 
 
 def weighted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

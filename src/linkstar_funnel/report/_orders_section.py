@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..errors import SchemaError
+from ..errors import LinkstarWarning, SchemaError
 from ..funnel import Funnel, FunnelResult
 from ..orders import Timeline
 from ..plotting import figure_to_data_uri
@@ -30,6 +30,7 @@ from ..stages import stage_template
 from ._funnel_view import duration_text
 from ._html import facts_grid, figure, note, table
 from ._sections import ReportContext, ReportData, register_section
+from ._warning_notes import warning_notes
 
 if TYPE_CHECKING:
     from ..orders import LeadTimesResult, OrderRatesResult
@@ -121,15 +122,16 @@ def orders_view(ctx: ReportContext) -> OrdersView | None:
         tl, truth = found
         segs = tl.by
         notes: list[str] = []
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings(
+            record=True, action="always", category=LinkstarWarning
+        ) as caught:
             handling = tl.lead_times(sla=SLA, by=[c for c in ("platform",) if c in segs] or None)
             transit = tl.lead_times(
                 sla=SLA, by=[c for c in ("country", "carrier") if c in segs] or None
             )
             rates = tl.rates(by=[c for c in ("platform",) if c in segs] or None)
             journey = _journey(ctx.data, tl)
-        notes += list(dict.fromkeys(str(w.message) for w in caught))
+        notes += list(warning_notes(caught))
         return OrdersView(tl, handling, transit, rates, journey, truth, notes)
 
     view: OrdersView | None = ctx.cached(CACHE_KEY, compute)

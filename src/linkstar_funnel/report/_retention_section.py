@@ -20,6 +20,7 @@ from typing import Any, Literal
 import attrs
 import pandas as pd
 
+from ..errors import LinkstarWarning
 from ..ltv import RFMSegmentsResult, rfm_segments
 from ..plotting import figure_to_data_uri
 from ..retention import Lifecycle, LifecycleResult, Retention, RetentionResult
@@ -27,6 +28,7 @@ from ..stages import Stage
 from ._html import esc, facts_grid, figure, note, table
 from ._kpi_section import RETAIL_EXTRA
 from ._sections import ReportContext, ReportData, register_section
+from ._warning_notes import warning_notes
 
 __all__ = ["RetentionView", "render_retention", "retention_views"]
 
@@ -55,8 +57,7 @@ def _view(
     frame = orders[[cols["customer"], cols["time"], cols["value"]]].assign(event="order")
     order = Stage("order")
     kw: dict[str, Any] = {"user": cols["customer"], "time": cols["time"], "event": "event"}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings(record=True, action="always", category=LinkstarWarning) as caught:
         ret = Retention(
             start=order, returning=order, period=period, periods=PERIODS[period], tz=tz
         ).compute(frame, **kw)
@@ -71,7 +72,7 @@ def _view(
             value=cols["value"],
             observation_end=end,
         )
-    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    notes = warning_notes(caught)
     return RetentionView(label, period, ret, life, rfm, notes)
 
 

@@ -21,10 +21,12 @@ import attrs
 import pandas as pd
 
 from ..basket import BasketRulesResult, rules
+from ..errors import LinkstarWarning
 from ..search import SearchKeywordsResult, keywords
 from ._html import esc, note, table
 from ._kpi_section import RETAIL_EXTRA
 from ._sections import ReportContext, ReportData, register_section
+from ._warning_notes import warning_notes
 
 __all__ = ["BasketView", "SearchView", "render_search", "search_view"]
 
@@ -128,13 +130,14 @@ def search_view(ctx: ReportContext) -> SearchView | None:
     """The section's results (cached), or ``None`` with neither searches nor baskets."""
 
     def compute() -> SearchView | None:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings(
+            record=True, action="always", category=LinkstarWarning
+        ) as caught:
             kw, truth = _keywords(ctx.data)
             baskets = _baskets(ctx.data)
         if kw is None and not baskets:
             return None
-        notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+        notes = warning_notes(caught)
         return SearchView(kw, tuple(baskets), truth, notes)
 
     view: SearchView | None = ctx.cached(CACHE_KEY, compute)

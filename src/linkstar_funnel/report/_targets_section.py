@@ -21,9 +21,11 @@ import warnings
 import attrs
 import pandas as pd
 
+from ..errors import LinkstarWarning
 from ..kpi import KPITree, ScorecardResult
 from ._html import esc, facts_grid, note, table
 from ._sections import ReportContext, ReportData, register_section
+from ._warning_notes import warning_notes
 
 __all__ = [
     "DEMO_LIFT",
@@ -130,8 +132,9 @@ def targets_view(ctx: ReportContext) -> TargetsView | None:
             return None
         tree = _tree(actual)
         by_card = None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings(
+            record=True, action="always", category=LinkstarWarning
+        ) as caught:
             if isinstance(given, pd.DataFrame):
                 segs = tuple(c for c in given.columns if c not in ("node", "target", "owner"))
                 actual_by = daily_actuals(data, segs) if segs else actual
@@ -151,7 +154,7 @@ def targets_view(ctx: ReportContext) -> TargetsView | None:
                     f"demo targets: the month before's values plus {DEMO_LIFT:.0%}, overall "
                     "and per country"
                 )
-        notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+        notes = warning_notes(caught)
         return TargetsView(card, by_card, source, notes)
 
     view: TargetsView | None = ctx.cached(CACHE_KEY, compute)
