@@ -22,7 +22,7 @@ from ..errors import ParameterError
 from ..schema import RowAccounting
 from ._backends import BACKENDS, CAPABILITIES, DEFAULT_BACKEND, Backend
 
-__all__ = ["CASES", "CapabilityCases", "Runner", "accounting_key", "check_backend"]
+__all__ = ["CASES", "CapabilityCases", "Runner", "accounting_key", "check_backend", "same_record"]
 
 
 class Runner(Protocol):
@@ -40,6 +40,27 @@ class CapabilityCases(Protocol):
 def accounting_key(acc: RowAccounting) -> tuple[int, list[tuple[str, str | None, int]]]:
     """Row accounting as comparable values: rows in, and the drops sorted by reason."""
     return acc.rows_in, sorted((d.reason, d.column, d.count) for d in acc.dropped)
+
+
+def same_record(
+    kit: ConformanceKit, case: str, got: Any, want: Any, fields: tuple[str, ...] = ()
+) -> bool:
+    """The start every kit's comparison shares: ``got`` has ``want``'s record type (else
+    ``False``: nothing more to compare), the same row accounting, and equal ``fields``
+    (scalars); each difference is recorded in ``kit``."""
+    cls = type(want)
+    if not kit.require(
+        isinstance(got, cls), f"{case}: returned {type(got).__name__}, not {cls.__name__}"
+    ):
+        return False
+    kit.require(
+        accounting_key(got.accounting) == accounting_key(want.accounting),
+        f"{case}: row accounting {got.accounting} != {want.accounting}",
+    )
+    for field in fields:
+        a, b = getattr(got, field), getattr(want, field)
+        kit.require(a == b, f"{case}: {field} {a!r} != {b!r}")
+    return True
 
 
 def _load_cases() -> None:

@@ -19,7 +19,7 @@ import pandas as pd
 from .._conformance import ConformanceKit
 from ..errors import LinkstarError
 from ._basket import BasketPairs, BasketPairsQuery
-from ._kit import CASES, Runner, accounting_key
+from ._kit import CASES, Runner, same_record
 
 __all__ = ["basket_cases"]
 
@@ -78,14 +78,8 @@ _CASES: tuple[tuple[str, Callable[[], pd.DataFrame], BasketPairsQuery], ...] = (
 
 def _compare(kit: ConformanceKit, case: str, got: Any, want: BasketPairs) -> None:
     """Every field of ``got`` against the reference ``want``; each difference recorded."""
-    if not kit.require(
-        isinstance(got, BasketPairs), f"{case}: returned {type(got).__name__}, not BasketPairs"
-    ):
+    if not same_record(kit, case, got, want):
         return
-    kit.require(
-        accounting_key(got.accounting) == accounting_key(want.accounting),
-        f"{case}: row accounting {got.accounting} != {want.accounting}",
-    )
     kit.require(got.n_orders == want.n_orders, f"{case}: {got.n_orders} orders != {want.n_orders}")
     g_items, w_items = [str(v) for v in got.items], [str(v) for v in want.items]
     kit.require(g_items == w_items, f"{case}: items {g_items[:5]} != {w_items[:5]}")

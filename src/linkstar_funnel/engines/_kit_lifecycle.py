@@ -19,7 +19,7 @@ import pandas as pd
 from .._conformance import ConformanceKit
 from ..errors import LinkstarError
 from ..stages import Stage
-from ._kit import CASES, Runner, accounting_key
+from ._kit import CASES, Runner, same_record
 from ._kit_retention import events
 from ._retention import STATUSES, LifecycleCells, LifecycleQuery
 
@@ -73,18 +73,8 @@ def _cells(out: LifecycleCells) -> dict[tuple[int, tuple[str, ...], str], int]:
 
 def _compare(kit: ConformanceKit, case: str, got: Any, want: LifecycleCells) -> None:
     """Every field of ``got`` against the reference ``want``; each difference recorded."""
-    if not kit.require(
-        isinstance(got, LifecycleCells),
-        f"{case}: returned {type(got).__name__}, not LifecycleCells",
-    ):
+    if not same_record(kit, case, got, want, ("first_period", "end_wall", "active_rows", "tz")):
         return
-    kit.require(
-        accounting_key(got.accounting) == accounting_key(want.accounting),
-        f"{case}: row accounting {got.accounting} != {want.accounting}",
-    )
-    for field in ("first_period", "end_wall", "active_rows", "tz"):
-        a, b = getattr(got, field), getattr(want, field)
-        kit.require(a == b, f"{case}: {field} {a!r} != {b!r}")
     kit.require(
         got.counts.shape[0] == want.counts.shape[0],
         f"{case}: {got.counts.shape[0]} periods != {want.counts.shape[0]}",

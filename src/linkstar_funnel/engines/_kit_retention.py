@@ -21,7 +21,7 @@ import pandas as pd
 from .._conformance import ConformanceKit
 from ..errors import LinkstarError
 from ..stages import Stage
-from ._kit import CASES, Runner, accounting_key
+from ._kit import CASES, Runner, same_record
 from ._retention import RetentionCells, RetentionQuery
 
 __all__ = ["events", "retention_cases"]
@@ -130,18 +130,8 @@ def _cells(out: RetentionCells) -> dict[tuple[int, tuple[str, ...]], tuple[Any, 
 
 def _compare(kit: ConformanceKit, case: str, got: Any, want: RetentionCells) -> None:
     """Every field of ``got`` against the reference ``want``; each difference recorded."""
-    if not kit.require(
-        isinstance(got, RetentionCells),
-        f"{case}: returned {type(got).__name__}, not RetentionCells",
-    ):
+    if not same_record(kit, case, got, want, ("end_wall", "start_rows", "returning_rows", "tz")):
         return
-    kit.require(
-        accounting_key(got.accounting) == accounting_key(want.accounting),
-        f"{case}: row accounting {got.accounting} != {want.accounting}",
-    )
-    for field in ("end_wall", "start_rows", "returning_rows", "tz"):
-        a, b = getattr(got, field), getattr(want, field)
-        kit.require(a == b, f"{case}: {field} {a!r} != {b!r}")
     g, w = _cells(got), _cells(want)
     kit.require(sorted(g) == sorted(w), f"{case}: cells {sorted(g)[:4]} != {sorted(w)[:4]}")
     diff = [key for key in w if key in g and g[key] != w[key]]
